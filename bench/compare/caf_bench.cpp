@@ -1,0 +1,356 @@
+// caf_bench.cpp: the CAF (C++ Actor Framework 0.17) side of snow's peer comparison.
+//
+//   caf_bench WORKLOAD [N]
+//
+// WORKLOAD is one of spawn, pingpong, fanin, ring, selective, call. Prints exactly one
+// line `RESULT <workload> <metric>=<value> ...` on stdout; diagnostics go to stderr.
+// The scheduler is limited to 2 worker threads (the comparison machine has 2 cores and
+// Erlang runs with +S 2). Each workload is written the way CAF's own examples write it:
+// function-based event-based actors, `return` from a handler to reply, `request` for
+// request/response, `scoped_actor` for the main thread.
+//
+// Build: g++ -O2 -std=c++17 caf_bench.cpp -o caf_bench -lcaf_core -pthread
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "caf/all.hpp"
+
+using namespace caf;
+
+// Atoms of our own (0.17 style: an atom_constant is a type, `_v` its value).
+using call_atom = atom_constant<atom("call")>;
+using junk_atom = atom_constant<atom("junk")>;
+using done_atom = atom_constant<atom("done")>;
+using token_atom = atom_constant<atom("token")>;
+using go_atom = atom_constant<atom("go")>;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+// Resident set size of this process in bytes (VmRSS from /proc/self/status).
+long rss_bytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.compare(0, 6, "VmRSS:") == 0)
+      return std::atol(line.c_str() + 6) * 1024L;
+  return -1;
+}
+
+int thread_count() {
+  int n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.')
+        ++n;
+    closedir(d);
+  }
+  return n;
+}
+
+struct bench_config : actor_system_config {
+  bench_config() {
+    // Two workers, one per core: the same footing as `erl +S 2` and snow's default.
+    // CAF_BENCH_THREADS overrides it for experiments.
+    const char* env = std::getenv("CAF_BENCH_THREADS");
+    set("scheduler.max-threads", env != nullptr ? std::atoi(env) : 2);
+  }
+};
+
+// -- spawn --------------------------------------------------------------------
+
+// N actors, each waits for one message and then quits. bytes_per_proc is the growth of
+// VmRSS between "nothing spawned" and "all N spawned, initialised and waiting", over N;
+// it includes CAF's mailbox, behavior stack and actor control block, plus the 8-byte
+// handle the benchmark keeps per actor (the Erlang side keeps a list of pids likewise).
+void bench_spawn(actor_system& sys, int64_t n) {
+  std::atomic<int64_t> ready{0};
+  std::vector<actor> actors;
+  actors.reserve(static_cast<size_t>(n));
+  long rss0 = rss_bytes();
+  auto t0 = clock_type::now();
+  for (int64_t i = 0; i < n; ++i)
+    actors.emplace_back(sys.spawn([&ready](event_based_actor* self) -> behavior {
+      ready.fetch_add(1, std::memory_order_relaxed);
+      return {
+        [=](int64_t) { self->quit(); },
+      };
+    }));
+  // Spawning schedules each actor's initialisation; wait until every actor has run it
+  // and sits in its behavior, waiting for its message.
+  // Poll with a sleep, not a spin: a spinning main thread would take a core from the two
+  // workers.
+  double t_spawned = seconds_since(t0);
+  while (ready.load(std::memory_order_relaxed) < n)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  double t_ready = seconds_since(t0);
+  long rss1 = rss_bytes();
+  for (auto& a : actors)
+    anon_send(a, int64_t{1});
+  actors.clear();
+  double t_sent = seconds_since(t0);
+  sys.await_all_actors_done();
+  double wall = seconds_since(t0);
+  std::fprintf(stderr,
+               "spawn: spawned %.3f s, all waiting %.3f s, sent %.3f s, all done %.3f s\n",
+               t_spawned, t_ready, t_sent, wall);
+  double per = static_cast<double>(rss1 - rss0) / static_cast<double>(n);
+  std::printf("RESULT spawn wall_s=%.3f bytes_per_proc=%.0f\n", wall, per);
+}
+
+// -- pingpong -----------------------------------------------------------------
+
+behavior pong_actor(event_based_actor*) {
+  return {
+    // Returning a value replies to the sender (an ordinary async message here).
+    [](ping_atom, int64_t x) { return std::make_tuple(pong_atom_v, x); },
+  };
+}
+
+behavior ping_actor(event_based_actor* self, actor pong, int64_t n, actor parent) {
+  self->send(pong, ping_atom_v, int64_t{0});
+  return {
+    [=](pong_atom, int64_t x) {
+      if (x + 1 >= n) {
+        self->send(parent, done_atom::value);
+        self->quit();
+        return;
+      }
+      self->send(pong, ping_atom_v, x + 1);
+    },
+  };
+}
+
+void bench_pingpong(actor_system& sys, int64_t n) {
+  scoped_actor self{sys};
+  auto pong = sys.spawn(pong_actor);
+  auto t0 = clock_type::now();
+  sys.spawn(ping_actor, pong, n, actor{self});
+  self->receive([](done_atom) {});
+  double wall = seconds_since(t0);
+  anon_send_exit(pong, exit_reason::user_shutdown);
+  std::printf("RESULT pingpong rt_per_s=%.0f\n", static_cast<double>(n) / wall);
+}
+
+// -- fanin --------------------------------------------------------------------
+
+constexpr int fanin_senders = 16;
+
+behavior fanin_receiver(event_based_actor* self, int64_t total, actor parent) {
+  auto got = std::make_shared<int64_t>(0);
+  return {
+    [=](int64_t) {
+      if (++*got == total) {
+        self->send(parent, done_atom::value);
+        self->quit();
+      }
+    },
+  };
+}
+
+void fanin_sender(event_based_actor* self, actor receiver, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    self->send(receiver, i);
+  // No behavior returned: the actor terminates after this function.
+}
+
+void bench_fanin(actor_system& sys, int64_t n) {
+  scoped_actor self{sys};
+  int64_t total = n * fanin_senders;
+  auto t0 = clock_type::now();
+  auto receiver = sys.spawn(fanin_receiver, total, actor{self});
+  for (int i = 0; i < fanin_senders; ++i)
+    sys.spawn(fanin_sender, receiver, n);
+  self->receive([](done_atom) {});
+  double wall = seconds_since(t0);
+  std::printf("RESULT fanin msgs_per_s=%.0f\n", static_cast<double>(total) / wall);
+}
+
+// -- ring ---------------------------------------------------------------------
+
+constexpr int ring_size = 1000;
+
+// A ring member first learns its successor, then forwards the token, decrementing it;
+// the member that sees 0 tells the parent. N hops in all.
+behavior ring_node(event_based_actor* self, actor parent) {
+  return {
+    [=](const actor& next) {
+      self->become([=](token_atom, int64_t t) {
+        if (t == 0)
+          self->send(parent, done_atom::value);
+        else
+          self->send(next, token_atom::value, t - 1);
+      });
+    },
+  };
+}
+
+void bench_ring(actor_system& sys, int64_t n) {
+  scoped_actor self{sys};
+  std::vector<actor> ring;
+  ring.reserve(ring_size);
+  for (int i = 0; i < ring_size; ++i)
+    ring.emplace_back(sys.spawn(ring_node, actor{self}));
+  for (int i = 0; i < ring_size; ++i)
+    self->send(ring[i], ring[(i + 1) % ring_size]);
+  auto t0 = clock_type::now();
+  self->send(ring[0], token_atom::value, n);
+  self->receive([](done_atom) {});
+  double wall = seconds_since(t0);
+  for (auto& a : ring)
+    anon_send_exit(a, exit_reason::user_shutdown);
+  std::printf("RESULT ring hops_per_s=%.0f\n", static_cast<double>(n) / wall);
+}
+
+// -- call / selective -------------------------------------------------------------
+
+// The service: replies to (call, x) with x.
+behavior echo_server(event_based_actor*) {
+  return {
+    [](call_atom, int64_t x) { return x; },
+  };
+}
+
+// `calls` sequential request/response round trips from a blocking actor. Its mailbox is
+// first filled with `junk` unrelated messages, which its receives never match: CAF's
+// blocking receive for a response skips them (they stay queued for a later receive),
+// the counterpart of an Erlang selective receive with messages already in the mailbox.
+double blocking_calls(actor_system& sys, const actor& server, int64_t calls,
+                      int junk) {
+  double result = 0;
+  auto client = sys.spawn([&, server, calls, junk](blocking_actor* self) {
+    for (int i = 0; i < junk; ++i)
+      self->send(self, junk_atom::value, int64_t{i});
+    int64_t sum = 0;
+    auto t0 = clock_type::now();
+    for (int64_t i = 0; i < calls; ++i)
+      self->request(server, infinite, call_atom::value, i)
+        .receive([&](int64_t r) { sum += r; },
+                 [&](error& err) {
+                   std::cerr << "request failed: " << sys.render(err) << "\n";
+                   std::exit(1);
+                 });
+    result = static_cast<double>(calls) / seconds_since(t0);
+    if (sum != calls * (calls - 1) / 2)
+      std::cerr << "bad sum\n";
+  });
+  scoped_actor self{sys};
+  self->wait_for(client);
+  return result;
+}
+
+// The same from an event-based actor: sequential request(...).await, the junk stays in
+// its mailbox because the default handler skips what no handler matches.
+double await_calls(actor_system& sys, const actor& server, int64_t calls, int junk) {
+  scoped_actor self{sys};
+  auto t0 = std::make_shared<clock_type::time_point>();
+  actor parent{self};
+  auto client = sys.spawn([=](event_based_actor* ea) -> behavior {
+    ea->set_default_handler(skip);
+    for (int i = 0; i < junk; ++i)
+      ea->send(ea, junk_atom::value, int64_t{i});
+    auto next = std::make_shared<std::function<void(int64_t)>>();
+    *next = [=](int64_t i) {
+      if (i == calls) {
+        double r = static_cast<double>(calls) / seconds_since(*t0);
+        ea->send(parent, done_atom::value, r);
+        ea->quit();
+        return;
+      }
+      ea->request(server, infinite, call_atom::value, i)
+        .await([=](int64_t) { (*next)(i + 1); },
+               [=](error&) { std::exit(1); });
+    };
+    // Start once the junk is in the mailbox.
+    return {
+      [=](go_atom) {
+        *t0 = clock_type::now();
+        (*next)(0);
+      },
+    };
+  });
+  self->send(client, go_atom::value);
+  double r = 0;
+  self->receive([&](done_atom, double x) { r = x; });
+  return r;
+}
+
+constexpr int selective_junk = 10000;
+
+void bench_selective(actor_system& sys, int64_t n) {
+  auto server = sys.spawn(echo_server);
+  // Warm-up, then empty and queued mailboxes.
+  blocking_calls(sys, server, n / 10 + 1, 0);
+  double empty = blocking_calls(sys, server, n, 0);
+  double queued = blocking_calls(sys, server, n, selective_junk);
+  double eb_empty = await_calls(sys, server, n, 0);
+  double eb_queued = await_calls(sys, server, n, selective_junk);
+  anon_send_exit(server, exit_reason::user_shutdown);
+  std::printf("RESULT selective calls_per_s_queued=%.0f calls_per_s_empty=%.0f "
+              "ratio=%.3f await_calls_per_s_queued=%.0f "
+              "await_calls_per_s_empty=%.0f await_ratio=%.3f\n",
+              queued, empty, queued / empty, eb_queued, eb_empty,
+              eb_queued / eb_empty);
+}
+
+// Sequential request/response from an event-based actor (`request(...).await`).
+void bench_call(actor_system& sys, int64_t n) {
+  auto server = sys.spawn(echo_server);
+  await_calls(sys, server, n / 10 + 1, 0); // warm-up
+  double r = await_calls(sys, server, n, 0);
+  anon_send_exit(server, exit_reason::user_shutdown);
+  std::printf("RESULT call calls_per_s=%.0f\n", r);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s spawn|pingpong|fanin|ring|selective|call [N]\n",
+                 argv[0]);
+    return 2;
+  }
+  std::string w = argv[1];
+  auto n_or = [&](int64_t def) {
+    return argc > 2 ? static_cast<int64_t>(std::atof(argv[2])) : def;
+  };
+  bench_config cfg;
+  actor_system sys{cfg};
+  std::fprintf(stderr, "caf_bench: CAF %d.%d.%d, %d threads in process after start\n",
+               CAF_MAJOR_VERSION, CAF_MINOR_VERSION, CAF_PATCH_VERSION,
+               thread_count());
+  if (w == "spawn")
+    bench_spawn(sys, n_or(1000000));
+  else if (w == "pingpong")
+    bench_pingpong(sys, n_or(1000000));
+  else if (w == "fanin")
+    bench_fanin(sys, n_or(500000));
+  else if (w == "ring")
+    bench_ring(sys, n_or(10000000));
+  else if (w == "selective")
+    bench_selective(sys, n_or(100000));
+  else if (w == "call")
+    bench_call(sys, n_or(1000000));
+  else {
+    std::fprintf(stderr, "unknown workload %s\n", w.c_str());
+    return 2;
+  }
+  std::fflush(stdout);
+  return 0;
+}

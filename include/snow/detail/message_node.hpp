@@ -1,0 +1,85 @@
+// snow/detail/message_node.hpp: the boxed form of a message.
+//
+// A message is any movable C++ value. Locally it is moved into one heap node and the node
+// is linked into the receiver's mailbox: one allocation per send, no serialisation, no
+// copy. The node carries a pointer to a per-type TypeInfo, whose address is the type's
+// identity (a variable template has one address per type in the whole program), so
+// matching a receive clause is a pointer comparison.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+
+namespace snow::detail {
+
+struct MessageNode;
+
+struct TypeInfo {
+  const std::type_info* std_type;
+  void (*destroy)(MessageNode*) noexcept;           // deletes the whole node
+  std::string (*print)(const MessageNode*);         // the value, for logs and reasons
+  bool is_signal = false;                           // runtime signal, never a user message
+};
+
+struct MessageNode {
+  MessageNode* next = nullptr;
+  const TypeInfo* type = nullptr;
+};
+
+template <class T>
+struct Boxed final : MessageNode {
+  template <class... A>
+  explicit Boxed(A&&... args) : value(std::forward<A>(args)...) {}
+  T value;
+};
+
+/// The demangled name of a C++ type, for diagnostics.
+std::string demangle(const std::type_info& type);
+
+template <class T>
+concept Streamable = requires(std::ostream& os, const T& v) { os << v; };
+
+template <class T>
+std::string print_value(const T& value) {
+  if constexpr (Streamable<T>) {
+    std::ostringstream os;
+    os << value;
+    return os.str();
+  } else {
+    return "<" + demangle(typeid(T)) + ">";
+  }
+}
+
+template <class T>
+void destroy_boxed(MessageNode* node) noexcept { delete static_cast<Boxed<T>*>(node); }
+template <class T>
+std::string print_boxed(const MessageNode* node) {
+  return print_value(static_cast<const Boxed<T>*>(node)->value);
+}
+
+template <class T>
+inline constexpr TypeInfo kTypeInfo{&typeid(T), &destroy_boxed<T>, &print_boxed<T>, false};
+
+template <class T>
+constexpr const TypeInfo* type_of() { return &kTypeInfo<T>; }
+
+/// Moves or copies `value` into a new node of its decayed type.
+template <class T>
+MessageNode* box(T&& value) {
+  using V = std::remove_cvref_t<T>;
+  auto* node = new Boxed<V>(std::forward<T>(value));
+  node->type = type_of<V>();
+  return node;
+}
+
+template <class T>
+T& unbox(MessageNode* node) { return static_cast<Boxed<T>*>(node)->value; }
+
+inline void destroy(MessageNode* node) noexcept { node->type->destroy(node); }
+
+}  // namespace snow::detail

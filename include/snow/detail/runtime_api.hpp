@@ -1,0 +1,80 @@
+// snow/detail/runtime_api.hpp: the non-template core that public templates call.
+//
+// Public templates (send, spawn, receive) do only what needs the static type (box the
+// value, pick the matching clause) and hand everything else to these functions, which
+// are compiled once in src/runtime/. That keeps instantiations small: a receive with 32
+// clauses instantiates 32 tiny matchers, not 32 copies of the mailbox.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "snow/detail/message_node.hpp"
+#include "snow/pid.hpp"
+#include "snow/proc.hpp"
+
+namespace snow {
+class Self;
+class Runtime;
+}  // namespace snow
+
+namespace snow::detail {
+
+class Process;      // src/runtime/process.hpp
+class RuntimeCore;  // src/runtime/runtime_core.hpp
+
+// -- identity --
+Pid pid_of(const Process* p) noexcept;
+RuntimeCore& core_of(const Process* p) noexcept;
+Runtime& runtime_of(const RuntimeCore& core) noexcept;
+absl::Time now(const RuntimeCore& core) noexcept;
+
+// -- sending: each consumes `node`, never fails, never blocks --
+void send(RuntimeCore& core, Pid to, MessageNode* node) noexcept;
+void send_named(RuntimeCore& core, std::string_view name, MessageNode* node) noexcept;
+std::uint64_t send_after(RuntimeCore& core, absl::Duration delay, Pid to, MessageNode* node);
+
+// -- spawning --
+/// A process body with its arguments, owned by the process until it ends, so a lambda's
+/// captures and reference parameters stay valid for the coroutine's whole life.
+struct Body {
+  virtual ~Body() = default;
+  virtual Proc start(Self self) = 0;
+};
+enum class SpawnRelation : std::uint8_t { none, link, monitor };
+struct Spawned {
+  Pid pid;
+  Ref monitor;  // set for SpawnRelation::monitor
+};
+/// `parent` may be null (a host thread spawning) only with SpawnRelation::none.
+Spawned spawn(RuntimeCore& core, Process* parent, SpawnRelation relation, std::unique_ptr<Body> body);
+
+// -- receiving --
+/// One receive in progress. It lives in the awaiting coroutine's frame, so the runtime
+/// may keep a pointer to it while the process waits.
+struct ReceiveState {
+  using Matcher = int (*)(const void* clauses, MessageNode* node);  // clause index or -1
+  Matcher match = nullptr;
+  const void* clauses = nullptr;
+  absl::Duration timeout = absl::InfiniteDuration();
+  std::uint64_t since = 0;  // raw Ref: scan from the marker made with that ref
+
+  MessageNode* matched = nullptr;
+  int clause = -1;
+  bool timed_out = false;
+  bool started = false;  // the first scan has run (it starts from the beginning or marker)
+  std::uint64_t timer = 0;  // the armed timeout, 0 if none
+  MessageNode** cursor = nullptr;  // where the scan resumes: nothing before it matches
+};
+/// Scans the mailbox (only messages this receive has not seen yet). True when the receive
+/// is complete: a clause matched, or a zero timeout found nothing.
+bool receive_try(Process* p, ReceiveState& state) noexcept;
+/// Parks the process until a message matches or the timeout fires.
+void receive_wait(Process* p, ReceiveState& state, std::coroutine_handle<> h) noexcept;
+/// Requeues the process behind the others.
+void yield(Process* p, std::coroutine_handle<> h) noexcept;
+
+}  // namespace snow::detail

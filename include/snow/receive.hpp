@@ -1,0 +1,221 @@
+// snow/receive.hpp: selective receive.
+//
+// `co_await self.receive(clauses...)` takes the oldest message in the mailbox that some
+// clause accepts (clauses are tried in order, each with an optional guard), runs that
+// clause's handler and returns its result. Every other message stays in the mailbox, in
+// arrival order, for a later receive.
+//
+//     co_await self.receive(
+//         snow::on<Pong>([&](const Pong& p) { return p.tag == tag; },   // guard
+//                        [&](Pong p) { total += p.n; }),                // handler
+//         snow::on<snow::Down>([&](snow::Down d) { ... }),
+//         snow::any([&](snow::Message m) { ... }),                      // catch-all
+//         snow::after(absl::Milliseconds(200), [&] { ... }));          // timeout
+//
+// Costs: a receive never looks at a message twice (it remembers where its scan stopped
+// while it waits), and `.since(ref)` starts the scan at the point where `ref` was made by
+// `self.make_ref()` or `self.monitor()`, skipping every older message. That is Erlang's
+// receive-marker optimisation: waiting for the reply to a fresh request costs O(1) however
+// long the mailbox is.
+//
+//     const snow::Ref tag = self.make_ref();
+//     self.send(server, Request{self.pid(), tag});
+//     co_await self.receive(snow::on<Reply>(...)).since(tag);
+//
+// `after(d, fn)` runs fn if nothing matched within d; `after(absl::ZeroDuration(), fn)`
+// polls. Without after, the receive waits for ever (a waiting process uses no CPU).
+// Handlers return void or values of one common type, which the co_await yields.
+#pragma once
+
+#include <concepts>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "absl/time/time.h"
+#include "snow/detail/runtime_api.hpp"
+#include "snow/message.hpp"
+
+namespace snow {
+
+namespace detail {
+
+struct NoGuard {
+  template <class T>
+  constexpr bool operator()(const T&) const noexcept { return true; }
+};
+
+template <class Fn, class T>
+decltype(auto) invoke_handler(Fn& fn, T&& value) {
+  if constexpr (std::invocable<Fn&, T&&>) {
+    return fn(std::forward<T>(value));
+  } else {
+    static_assert(std::invocable<Fn&>, "a receive handler takes the message (by value or reference) or nothing");
+    return fn();
+  }
+}
+
+template <class T, class Guard, class Fn>
+struct OnClause {
+  using value_type = T;
+  Guard guard;
+  Fn fn;
+  bool matches(MessageNode* node) const {
+    return node->type == type_of<T>() && guard(static_cast<const T&>(unbox<T>(node)));
+  }
+  decltype(auto) handle(MessageNode* node) {
+    Message owner(node);  // frees the node once the handler has returned
+    return invoke_handler(fn, std::move(unbox<T>(node)));
+  }
+};
+
+template <class Fn>
+struct AnyClause {
+  Fn fn;
+  bool matches(MessageNode*) const { return true; }
+  decltype(auto) handle(MessageNode* node) { return invoke_handler(fn, Message(node)); }
+};
+
+template <class Fn>
+struct AfterClause {
+  absl::Duration timeout;
+  Fn fn;
+  bool matches(MessageNode*) const { return false; }  // takes no message
+};
+
+template <class C>
+struct is_after : std::false_type {};
+template <class Fn>
+struct is_after<AfterClause<Fn>> : std::true_type {};
+
+template <class C>
+struct handler_result {
+  using type = decltype(std::declval<C&>().handle(nullptr));
+};
+template <class Fn>
+struct handler_result<AfterClause<Fn>> {
+  using type = std::invoke_result_t<Fn&>;
+};
+
+template <class... C>
+using receive_result_t = std::common_type_t<typename handler_result<C>::type...>;
+
+/// The clause index that takes `node`, or -1. Non-after clauses are tried in order.
+template <class... C, std::size_t... I>
+int match_clauses(const std::tuple<C...>& clauses, MessageNode* node, std::index_sequence<I...>) {
+  int found = -1;
+  (void)((std::get<I>(clauses).matches(node) ? (found = static_cast<int>(I), true) : false) || ...);
+  return found;
+}
+
+template <class... C>
+int match_erased(const void* clauses, MessageNode* node) {
+  return match_clauses(*static_cast<const std::tuple<C...>*>(clauses), node, std::index_sequence_for<C...>{});
+}
+
+/// Runs the handler of clause `index` on `node` (or the after handler, with a null node).
+template <class R, std::size_t I = 0, class... C>
+R dispatch(std::tuple<C...>& clauses, int index, MessageNode* node) {
+  if constexpr (I == sizeof...(C)) {
+    __builtin_unreachable();
+  } else {
+    using Clause = std::tuple_element_t<I, std::tuple<C...>>;
+    if constexpr (is_after<Clause>::value) {
+      if (node == nullptr) return static_cast<R>(std::get<I>(clauses).fn());
+    } else {
+      if (index == static_cast<int>(I)) return static_cast<R>(std::get<I>(clauses).handle(node));
+    }
+    return dispatch<R, I + 1>(clauses, index, node);
+  }
+}
+
+template <class C>
+absl::Duration after_timeout(const C& c) {
+  if constexpr (is_after<C>::value) return c.timeout; else return absl::InfiniteDuration();
+}
+
+template <class... C>
+absl::Duration timeout_of(const std::tuple<C...>& clauses) {
+  absl::Duration t = absl::InfiniteDuration();
+  std::apply([&](const auto&... c) {
+    ((is_after<std::remove_cvref_t<decltype(c)>>::value ? (void)(t = after_timeout(c)) : (void)0), ...);
+  }, clauses);
+  return t;
+}
+
+}  // namespace detail
+
+/// Accepts a message of type `T`.
+template <class T, class Fn>
+auto on(Fn&& fn) {
+  return detail::OnClause<T, detail::NoGuard, std::decay_t<Fn>>{{}, std::forward<Fn>(fn)};
+}
+/// Accepts a message of type `T` for which `guard(const T&)` is true.
+template <class T, class Guard, class Fn>
+auto on(Guard&& guard, Fn&& fn) {
+  return detail::OnClause<T, std::decay_t<Guard>, std::decay_t<Fn>>{std::forward<Guard>(guard), std::forward<Fn>(fn)};
+}
+/// Accepts any message; the handler gets it as a snow::Message.
+template <class Fn>
+auto any(Fn&& fn) {
+  return detail::AnyClause<std::decay_t<Fn>>{std::forward<Fn>(fn)};
+}
+/// Runs `fn` when nothing matched within `timeout`. Zero polls; must be the last clause.
+template <class Fn>
+auto after(absl::Duration timeout, Fn&& fn) {
+  return detail::AfterClause<std::decay_t<Fn>>{timeout, std::forward<Fn>(fn)};
+}
+
+namespace detail {
+
+template <class... C>
+class [[nodiscard]] ReceiveAwaiter {
+ public:
+  using result_type = receive_result_t<C...>;
+
+  ReceiveAwaiter(Process* process, C&&... clauses) : process_(process), clauses_(std::move(clauses)...) {
+    static_assert((static_cast<int>(is_after<C>::value) + ... + 0) <= 1, "a receive takes at most one after clause");
+    state_.match = &match_erased<C...>;
+    state_.clauses = &clauses_;
+    state_.timeout = timeout_of(clauses_);
+  }
+  ReceiveAwaiter(const ReceiveAwaiter&) = delete;
+  // Moving is allowed only before the receive starts (ScopedActor moves it into a local);
+  // the state must then point at the moved clauses.
+  ReceiveAwaiter(ReceiveAwaiter&& other) noexcept
+      : process_(other.process_), clauses_(std::move(other.clauses_)), state_(other.state_) {
+    state_.clauses = &clauses_;
+  }
+
+  /// Starts the scan at the marker placed when `ref` was made (see above). A ref that is
+  /// not the process's latest marker is ignored: the scan then starts at the oldest message.
+  ReceiveAwaiter&& since(Ref ref) && {
+    state_.since = ref.raw();
+    return std::move(*this);
+  }
+
+  bool await_ready() noexcept { return receive_try(process_, state_); }
+  void await_suspend(std::coroutine_handle<> h) noexcept { receive_wait(process_, state_, h); }
+  /// For ScopedActor, which drives the receive without a coroutine.
+  ReceiveState& state() { return state_; }
+
+  result_type await_resume() {
+    if (state_.timed_out) return dispatch<result_type>(clauses_, -1, nullptr);
+    return dispatch<result_type>(clauses_, state_.clause, state_.matched);
+  }
+
+ private:
+  Process* process_;
+  std::tuple<C...> clauses_;
+  ReceiveState state_;
+};
+
+struct YieldAwaiter {
+  Process* process;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) const noexcept { yield(process, h); }
+  void await_resume() const noexcept {}
+};
+
+}  // namespace detail
+}  // namespace snow

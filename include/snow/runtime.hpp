@@ -1,0 +1,135 @@
+// snow/runtime.hpp: the runtime a host application embeds.
+//
+// A `Runtime` owns the worker threads, the process table, the timers and the local
+// registry. Construct it, spawn processes, and talk to them from host threads through a
+// `ScopedActor`:
+//
+//     snow::Runtime rt;                             // one worker per hardware thread
+//     snow::Pid echo = rt.spawn(echo_body);
+//     snow::ScopedActor me(rt);
+//     me.send(echo, Ping{me.pid()});
+//     auto reply = me.receive(snow::on<Pong>([](Pong p) { return p.n; }),
+//                             snow::after(absl::Seconds(1), [] { return -1; }));
+//
+// Threads: every public method may be called from any thread. Processes run on the
+// workers; a process waiting in receive uses no thread. Scheduling is cooperative: a
+// process runs until it waits, yields, or has taken `budget` messages, then goes behind
+// the others, so a busy process cannot starve the rest.
+//
+// Stopping: `stop()` (or the destructor) stops the workers and the timers, then destroys
+// every live process's frame, so destructors in process bodies run. Processes get no
+// further messages or signals once stop has begun. ScopedActors must be gone first.
+//
+// Deterministic mode (`{.deterministic = true}`): no threads at all. The test drives
+// the runtime with `step()`, `run_until_idle()` and `advance(d)` on a virtual clock that
+// starts at the Unix epoch; the run queue is FIFO, so a test runs the same way every time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "snow/actor.hpp"
+#include "snow/detail/runtime_api.hpp"
+#include "snow/log.hpp"
+#include "snow/pid.hpp"
+#include "snow/timer.hpp"
+
+namespace snow {
+
+struct RuntimeOptions {
+  /// Worker threads; 0 means one per hardware thread. Ignored when deterministic.
+  int workers = 0;
+  /// One thread (the caller's), manual stepping, virtual clock. For tests.
+  bool deterministic = false;
+  /// Messages a process may take in one turn before it goes behind the others.
+  int budget = 64;
+  /// Where the runtime's log goes; null means stderr_log_sink.
+  LogSink log_sink;
+};
+
+/// Counters the runtime keeps about itself.
+struct RuntimeStats {
+  std::uint64_t spawned = 0;       // processes ever started
+  std::uint64_t live = 0;          // processes alive now (ScopedActors included)
+  std::uint64_t dead_letters = 0;  // messages sent to processes that had already ended
+};
+
+class Runtime {
+ public:
+  Runtime();
+  explicit Runtime(RuntimeOptions options);
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+  ~Runtime();
+
+  /// Stops workers and timers and destroys every live process. Idempotent.
+  void stop();
+
+  template <class F, class... Args>
+  Pid spawn(F&& body, Args&&... args) {
+    return detail::spawn(*core_, nullptr, detail::SpawnRelation::none,
+                         detail::make_body(std::forward<F>(body), std::forward<Args>(args)...))
+        .pid;
+  }
+
+  /// Sends from outside any process (the message has no sender).
+  template <MessageType T>
+  void send(Pid to, T&& msg) {
+    detail::send(*core_, to, detail::box(std::forward<T>(msg)));
+  }
+  template <MessageType T>
+  void send(std::string_view name, T&& msg) {
+    detail::send_named(*core_, name, detail::box(std::forward<T>(msg)));
+  }
+  template <MessageType T>
+  TimerRef send_after(absl::Duration delay, Pid to, T&& msg) {
+    return TimerRef(detail::send_after(*core_, delay, to, detail::box(std::forward<T>(msg))));
+  }
+  bool cancel_timer(TimerRef timer);
+
+  /// Sends an exit signal from no process (as `exit(pid, reason)` from a process).
+  void exit(Pid target, ExitReason reason);
+
+  // -- local registry (see Self::register_name) --
+  absl::Status register_name(std::string name, Pid pid);
+  /// NotFound if the name is not registered.
+  absl::Status unregister_name(std::string_view name);
+  std::optional<Pid> whereis(std::string_view name) const;
+  /// Every registered name, sorted.
+  std::vector<std::string> registered_names() const;
+
+  /// True while `pid` names a live local process.
+  bool is_alive(Pid pid) const;
+  RuntimeStats stats() const;
+  absl::Time now() const;
+  int workers() const;
+
+  /// Waits until no processes (other than ScopedActors) are alive, or `timeout` passes
+  /// (DeadlineExceeded). In deterministic mode it runs the runtime, advancing the virtual
+  /// clock to each timer, instead of waiting.
+  absl::Status join(absl::Duration timeout = absl::InfiniteDuration());
+
+  // -- deterministic mode only --
+  /// Runs one process for one turn. False if none was runnable.
+  bool step();
+  /// Runs until no process is runnable (timers are not advanced). Returns the turns run.
+  std::size_t run_until_idle();
+  /// Moves the virtual clock forward by `d`, firing timers in deadline order and running
+  /// the processes they wake after each one.
+  void advance(absl::Duration d);
+  /// The deadline of the earliest pending timer, if any.
+  std::optional<absl::Time> next_timer() const;
+
+  detail::RuntimeCore& core() { return *core_; }
+
+ private:
+  std::unique_ptr<detail::RuntimeCore> core_;
+};
+
+}  // namespace snow

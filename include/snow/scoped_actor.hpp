@@ -1,0 +1,83 @@
+// snow/scoped_actor.hpp: a host thread's own mailbox.
+//
+// A ScopedActor gives a thread that is not a process (main, a test, a callback from
+// another library) a Pid, a mailbox and a blocking receive, so it can talk to processes
+// with the same vocabulary they use:
+//
+//     snow::ScopedActor me(rt);
+//     me.send(server, Get{me.pid()});
+//     int64_t n = me.receive(snow::on<Value>([](Value v) { return v.n; }),
+//                            snow::after(absl::Seconds(1), [] { return int64_t{-1}; }));
+//
+// It always traps exits: an exit signal arrives as an `Exit` message and never ends the
+// host thread. Use it from one thread at a time; destroy it before its Runtime. When it
+// is destroyed it ends like a process with reason normal (links and monitors fire).
+// In a deterministic runtime, receive runs the runtime (and advances the virtual clock)
+// until a clause matches or the timeout passes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "snow/actor.hpp"
+#include "snow/receive.hpp"
+#include "snow/runtime.hpp"
+
+namespace snow {
+
+namespace detail {
+Process* make_host_process(RuntimeCore& core);
+void end_host_process(Process* p) noexcept;
+/// Blocks the calling thread until `state` completes (match or timeout).
+void host_receive(Process* p, ReceiveState& state);
+}  // namespace detail
+
+class ScopedActor {
+ public:
+  explicit ScopedActor(Runtime& rt) : self_(detail::make_host_process(rt.core())) {}
+  ScopedActor(const ScopedActor&) = delete;
+  ScopedActor& operator=(const ScopedActor&) = delete;
+  ~ScopedActor() { detail::end_host_process(self_.process()); }
+
+  Pid pid() const { return self_.pid(); }
+  Runtime& runtime() const { return self_.runtime(); }
+
+  template <MessageType T>
+  void send(Pid to, T&& msg) const { self_.send(to, std::forward<T>(msg)); }
+  template <class Msg, MessageType T>
+    requires Accepts<Msg, T>
+  void send(TypedPid<Msg> to, T&& msg) const { self_.send(to, std::forward<T>(msg)); }
+  template <MessageType T>
+  void send(std::string_view name, T&& msg) const { self_.send(name, std::forward<T>(msg)); }
+
+  void link(Pid other) const { self_.link(other); }
+  void unlink(Pid other) const { self_.unlink(other); }
+  [[nodiscard]] Ref monitor(Pid target) const { return self_.monitor(target); }
+  void demonitor(Ref ref) const { self_.demonitor(ref); }
+  void exit(Pid target, ExitReason reason) const { self_.exit(target, std::move(reason)); }
+  [[nodiscard]] Ref make_ref() const { return self_.make_ref(); }
+
+  /// Blocks until a clause matches (see receive.hpp) and returns the handler's result.
+  template <class... C>
+  auto receive(C&&... clauses) const {
+    auto awaiter = self_.receive(std::forward<C>(clauses)...);
+    if (!awaiter.await_ready()) detail::host_receive(self_.process(), state_of(awaiter));
+    return awaiter.await_resume();
+  }
+  /// receive(...) that starts scanning at the marker made with `ref` (see receive.hpp).
+  template <class... C>
+  auto receive_since(Ref ref, C&&... clauses) const {
+    auto awaiter = self_.receive(std::forward<C>(clauses)...).since(ref);
+    if (!awaiter.await_ready()) detail::host_receive(self_.process(), state_of(awaiter));
+    return awaiter.await_resume();
+  }
+
+ private:
+  template <class A>
+  static detail::ReceiveState& state_of(A& awaiter) { return awaiter.state(); }
+  Self self_;
+};
+
+}  // namespace snow

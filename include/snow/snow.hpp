@@ -1,0 +1,17 @@
+// snow/snow.hpp: everything, for applications and examples. Library code includes the
+// one header per concept it needs instead.
+#pragma once
+
+#include "snow/actor.hpp"
+#include "snow/exit_reason.hpp"
+#include "snow/link.hpp"
+#include "snow/log.hpp"
+#include "snow/message.hpp"
+#include "snow/monitor.hpp"
+#include "snow/pid.hpp"
+#include "snow/proc.hpp"
+#include "snow/receive.hpp"
+#include "snow/runtime.hpp"
+#include "snow/scoped_actor.hpp"
+#include "snow/status.hpp"
+#include "snow/timer.hpp"

@@ -1,0 +1,67 @@
+// src/runtime/format.cpp: printing and small out-of-line helpers.
+#include <cxxabi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "snow/exit_reason.hpp"
+#include "snow/log.hpp"
+#include "snow/pid.hpp"
+#include "snow/status.hpp"
+
+namespace snow {
+
+std::string Pid::to_string() const {
+  if (is_local()) return absl::StrCat("<0.", serial(), ">");
+  return absl::StrCat("<", node(), ".", serial(), ".", creation(), ">");
+}
+
+std::string Ref::to_string() const { return absl::StrCat("#Ref<0.", raw_, ">"); }
+
+std::string ExitReason::to_string() const {
+  switch (kind_) {
+    case Kind::normal: return "normal";
+    case Kind::shutdown: return "shutdown";
+    case Kind::kill: return "kill";
+    case Kind::killed: return "killed";
+    case Kind::noproc: return "noproc";
+    case Kind::noconnection: return "noconnection";
+    case Kind::error: return absl::StrCat("error(", text_, ")");
+    case Kind::user: return value_->type->print(value_.get());
+  }
+  return "unknown";
+}
+
+std::string_view to_string(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warning: return "warning";
+    case LogLevel::error: return "error";
+  }
+  return "?";
+}
+
+void stderr_log_sink(LogLevel level, std::string_view text) {
+  if (level < LogLevel::warning) return;
+  std::fprintf(stderr, "snow: %.*s: %.*s\n", static_cast<int>(to_string(level).size()), to_string(level).data(),
+               static_cast<int>(text.size()), text.data());
+}
+
+namespace detail {
+
+std::string demangle(const std::type_info& type) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
+  return status == 0 && name ? std::string(name.get()) : std::string(type.name());
+}
+
+void check_failed(const char* file, int line, const char* condition, const char* message) noexcept {
+  std::fprintf(stderr, "snow: check failed at %s:%d: %s (%s)\n", file, line, message, condition);
+  std::abort();
+}
+
+}  // namespace detail
+}  // namespace snow

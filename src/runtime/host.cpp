@@ -1,0 +1,60 @@
+// src/runtime/host.cpp: processes driven by host threads (ScopedActor).
+//
+// A host process has no coroutine and is never scheduled: its thread blocks on a
+// condition variable in its HostWaiter, and wake() notifies that instead of queueing the
+// process. It always traps exits, so nothing can end it behind its thread's back.
+#include "snow/scoped_actor.hpp"
+#include "src/runtime/runtime_core.hpp"
+
+namespace snow::detail {
+
+Process* make_host_process(RuntimeCore& core) {
+  SNOW_CHECK(!core.stopping(), "ScopedActor created on a stopped Runtime");
+  auto* p = new Process(core, core.local_pid(core.table.next_serial()));
+  p->host = std::make_unique<HostWaiter>();
+  p->trap_exit = true;
+  p->state.store(RunState::running, std::memory_order_relaxed);
+  p->add_ref();  // the ScopedActor's own reference, dropped in end_host_process
+  core.on_process_started(true);
+  core.table.insert(p);
+  return p;
+}
+
+void end_host_process(Process* p) noexcept {
+  RuntimeCore& core = p->core;
+  if (p->state.load() != RunState::exited) {
+    drain(p);
+    terminate(p, ExitReason::normal());
+  }
+  (void)core;
+  p->release();
+}
+
+void host_receive(Process* p, ReceiveState& state) {
+  RuntimeCore& core = p->core;
+  if (core.options.deterministic) {
+    // No other thread will ever run anything: run the runtime ourselves, and move the
+    // virtual clock to the next timer whenever everything is idle.
+    for (;;) {
+      while (core.scheduler.step()) {
+        if (receive_try(p, state)) return;
+      }
+      if (receive_try(p, state)) return;
+      SNOW_CHECK(core.timers.fire_next(absl::InfiniteFuture()),
+                 "deterministic runtime: a ScopedActor waits for ever (no process can run and no timer is pending)");
+    }
+  }
+  HostWaiter& w = *p->host;
+  for (;;) {
+    p->state.store(RunState::waiting, std::memory_order_seq_cst);
+    if (p->intake.empty()) {
+      absl::MutexLock lock(&w.mu);
+      while (!w.woken) w.cv.Wait(&w.mu);
+      w.woken = false;
+    }
+    p->state.store(RunState::running, std::memory_order_seq_cst);
+    if (receive_try(p, state)) return;
+  }
+}
+
+}  // namespace snow::detail

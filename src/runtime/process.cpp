@@ -1,0 +1,331 @@
+// src/runtime/process.cpp: signals, receive, the run loop of one process, and its end.
+#include "src/runtime/process.hpp"
+
+#include "absl/strings/str_cat.h"
+#include "snow/actor.hpp"
+#include "src/runtime/runtime_core.hpp"
+
+namespace snow::detail {
+
+namespace {
+
+/// A signal `node` could not be delivered because `target` is gone: answer for it, so
+/// the sender of a link or monitor hears noproc instead of waiting for ever.
+void answer_for_dead(RuntimeCore& core, Pid target, MessageNode* node) noexcept {
+  if (is_signal<LinkSignal>(node)) {
+    const Pid from = unbox<LinkSignal>(node).from;
+    deliver(core, from, box_signal(ExitSignal{target, ExitReason::noproc(), true}));
+  } else if (is_signal<MonitorSignal>(node)) {
+    auto& m = unbox<MonitorSignal>(node);
+    deliver(core, m.from, box_signal(DownSignal{m.ref, target, ExitReason::noproc()}));
+  } else if (!node->type->is_signal) {
+    core.dead_letters.fetch_add(1, std::memory_order_relaxed);
+  }
+  destroy(node);
+}
+
+void end_with(Process* p, ExitReason reason) {
+  if (!p->pending_exit) p->pending_exit = std::make_unique<ExitReason>(std::move(reason));
+}
+
+void handle_exit_signal(Process* p, ExitSignal& s) {
+  if (s.via_link) {
+    // An exit through a link we have since removed must not act (unlink guarantees it).
+    if (!p->has_relations() || p->relations().links.erase(s.from) == 0) return;
+  }
+  if (!s.via_link && s.reason.is(ExitReason::Kind::kill)) {
+    end_with(p, ExitReason::killed());  // untrappable
+  } else if (p->trap_exit) {
+    p->queue.append(box(Exit{s.from, std::move(s.reason)}));
+  } else if (!s.reason.is_normal()) {
+    end_with(p, std::move(s.reason));
+  } else if (s.from == p->pid) {
+    end_with(p, ExitReason::normal());  // exit(self, normal) ends the caller, as in Erlang
+  }
+}
+
+void handle_signal(Process* p, MessageNode* node) {
+  if (is_signal<ExitSignal>(node)) {
+    handle_exit_signal(p, unbox<ExitSignal>(node));
+  } else if (is_signal<LinkSignal>(node)) {
+    p->relations().links.insert(unbox<LinkSignal>(node).from);
+  } else if (is_signal<UnlinkSignal>(node)) {
+    if (p->has_relations()) p->relations().links.erase(unbox<UnlinkSignal>(node).from);
+  } else if (is_signal<MonitorSignal>(node)) {
+    auto& m = unbox<MonitorSignal>(node);
+    p->relations().watchers.emplace(m.ref.raw(), m.from);
+  } else if (is_signal<DemonitorSignal>(node)) {
+    if (p->has_relations()) p->relations().watchers.erase(unbox<DemonitorSignal>(node).ref.raw());
+  } else if (is_signal<DownSignal>(node)) {
+    auto& d = unbox<DownSignal>(node);
+    // Only a monitor we still hold produces a Down, and erasing it makes it exactly once.
+    if (p->has_relations() && p->relations().monitors.erase(d.ref.raw()) == 1) {
+      p->queue.append(box(Down{d.ref, d.pid, std::move(d.reason)}));
+    }
+  } else if (is_signal<TimeoutSignal>(node)) {
+    const std::uint64_t timer = unbox<TimeoutSignal>(node).timer;
+    if (p->waiter && p->waiter->timer == timer) {
+      p->waiter->timed_out = true;
+      p->waiter->timer = 0;  // fired: nothing left to cancel
+    }
+  }
+  destroy(node);
+}
+
+ExitReason reason_from(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const ProcessExit& exit) {
+    return exit.reason;
+  } catch (const std::exception& ex) {
+    return ExitReason::error(ex.what());
+  } catch (...) {
+    return ExitReason::error("unknown exception");
+  }
+}
+
+void finish_receive(Process* p, ReceiveState& s) {
+  if (s.timer != 0) {
+    p->core.timers.cancel(s.timer);
+    s.timer = 0;
+  }
+  p->waiter = nullptr;
+}
+
+}  // namespace
+
+void drain(Process* p) {
+  for (MessageNode* n = p->intake.take_all(); n;) {
+    MessageNode* next = n->next;
+    if (n->type->is_signal) {
+      handle_signal(p, n);
+    } else {
+      p->queue.append(n);
+    }
+    n = next;
+  }
+}
+
+void wake(Process* p) noexcept {
+  RunState s = p->state.load(std::memory_order_seq_cst);
+  if (s != RunState::waiting) return;
+  if (!p->state.compare_exchange_strong(s, RunState::runnable, std::memory_order_seq_cst)) return;
+  if (p->host) {
+    p->host->notify();
+  } else {
+    p->core.scheduler.schedule(p);
+  }
+}
+
+void deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept {
+  if (core.stopping() || to.is_null()) {
+    destroy(node);
+    return;
+  }
+  ProcessRef p = core.find(to);
+  if (!p || !p->intake.push(node)) {
+    answer_for_dead(core, to, node);
+    return;
+  }
+  wake(p.get());
+}
+
+void terminate(Process* p, ExitReason reason) noexcept {
+  RuntimeCore& core = p->core;
+  p->state.store(RunState::exited, std::memory_order_release);
+  // Signals that arrived but were never taken still deserve an answer.
+  for (MessageNode* n = p->intake.close(); n;) {
+    MessageNode* next = n->next;
+    if (is_signal<LinkSignal>(n)) {
+      deliver(core, unbox<LinkSignal>(n).from, box_signal(ExitSignal{p->pid, reason, true}));
+    } else if (is_signal<MonitorSignal>(n)) {
+      auto& m = unbox<MonitorSignal>(n);
+      deliver(core, m.from, box_signal(DownSignal{m.ref, p->pid, reason}));
+    } else if (is_signal<UnlinkSignal>(n)) {
+      if (p->has_relations()) p->relations().links.erase(unbox<UnlinkSignal>(n).from);
+    } else if (is_signal<DemonitorSignal>(n)) {
+      if (p->has_relations()) p->relations().watchers.erase(unbox<DemonitorSignal>(n).ref.raw());
+    }
+    destroy(n);
+    n = next;
+  }
+  if (p->root) std::exchange(p->root, {}).destroy();
+  p->body.reset();
+  p->queue.clear();
+  p->waiter = nullptr;
+
+  if (p->name_state.exchange(NameState::dead) == NameState::named) core.registry.release(p->pid);
+  if (p->has_relations()) {
+    Relations& r = p->relations();
+    for (Pid linked : r.links) deliver(core, linked, box_signal(ExitSignal{p->pid, reason, true}));
+    for (auto& [ref, watcher] : r.watchers) {
+      deliver(core, watcher, box_signal(DownSignal{Ref::from_raw(ref), p->pid, reason}));
+    }
+    // Tell the processes we watch to forget us, so their watcher sets do not grow.
+    for (auto& [ref, target] : r.monitors) deliver(core, target, box_signal(DemonitorSignal{Ref::from_raw(ref)}));
+  }
+  if (reason.is(ExitReason::Kind::error)) {
+    core.log(LogLevel::error, absl::StrCat("process ", p->pid.to_string(), " exited: ", reason.to_string()));
+  }
+  const bool host = p->is_host();
+  core.table.remove(p);  // may free p
+  core.on_process_ended(host);
+}
+
+SliceOutcome run_slice(Process* p) noexcept {
+  p->state.store(RunState::running, std::memory_order_relaxed);
+  p->budget = p->core.options.budget;
+  p->yield_requested = false;
+  drain(p);
+  if (!p->pending_exit && p->waiter && !receive_try(p, *p->waiter)) {
+    // Still nothing for the parked receive (or its turn ended before it scanned).
+  } else if (!p->pending_exit) {
+    p->resume_point.resume();
+    if (p->root.done()) {
+      std::exception_ptr e = p->root.promise().exception;
+      terminate(p, e ? reason_from(e) : ExitReason::normal());
+      return SliceOutcome::ended;
+    }
+  }
+  if (p->pending_exit) {
+    terminate(p, std::move(*p->pending_exit));
+    return SliceOutcome::ended;
+  }
+  if (p->yield_requested) {
+    p->state.store(RunState::runnable, std::memory_order_relaxed);
+    return SliceOutcome::yielded;
+  }
+  // Park. A push after our last drain either sees `waiting` and schedules us, or happened
+  // before this store, in which case the re-check below sees it (both are seq_cst).
+  p->state.store(RunState::waiting, std::memory_order_seq_cst);
+  if (!p->intake.empty()) {
+    RunState expected = RunState::waiting;
+    if (p->state.compare_exchange_strong(expected, RunState::runnable, std::memory_order_seq_cst)) {
+      return SliceOutcome::yielded;
+    }
+  }
+  return SliceOutcome::parked;
+}
+
+bool receive_try(Process* p, ReceiveState& s) noexcept {
+  if (p->pending_exit) return false;
+  if (!s.started) {
+    if (p->budget <= 0 && !p->is_host()) {
+      p->yield_requested = true;  // the turn is over; scan when we run again
+      return false;
+    }
+    s.started = true;
+    drain(p);
+    s.cursor = p->queue.start_for(s.since);
+  } else {
+    drain(p);
+  }
+  if (p->pending_exit) return false;
+  try {
+    while (MessageNode* node = *s.cursor) {
+      const int clause = s.match(s.clauses, node);
+      if (clause >= 0) {
+        s.matched = p->queue.remove(s.cursor);
+        s.clause = clause;
+        --p->budget;
+        finish_receive(p, s);
+        return true;
+      }
+      s.cursor = &node->next;
+    }
+  } catch (...) {
+    end_with(p, reason_from(std::current_exception()));  // a guard threw
+    finish_receive(p, s);
+    return false;
+  }
+  if (s.timed_out || s.timeout <= absl::ZeroDuration()) {
+    s.timed_out = true;
+    finish_receive(p, s);
+    return true;
+  }
+  if (s.timer == 0 && s.timeout != absl::InfiniteDuration()) {
+    s.timer = p->core.timers.reserve_id();
+    p->core.timers.arm(s.timer, p->core.timers.now() + s.timeout, p->pid, box_signal(TimeoutSignal{s.timer}));
+  }
+  return false;
+}
+
+void receive_wait(Process* p, ReceiveState& s, std::coroutine_handle<> h) noexcept {
+  p->resume_point = h;
+  if (!p->pending_exit) p->waiter = &s;
+}
+
+void yield(Process* p, std::coroutine_handle<> h) noexcept {
+  p->resume_point = h;
+  p->yield_requested = true;
+}
+
+}  // namespace snow::detail
+
+// -- Self: what a process does to itself and to others --
+namespace snow {
+
+using detail::box_signal;
+
+bool Self::cancel_timer(TimerRef timer) const { return process_->core.timers.cancel(timer.id()); }
+
+void Self::link(Pid other) const {
+  if (other == process_->pid || other.is_null()) return;
+  if (!process_->relations().links.insert(other).second) return;
+  detail::deliver(process_->core, other, box_signal(detail::LinkSignal{process_->pid}));
+}
+
+void Self::unlink(Pid other) const {
+  if (!process_->has_relations() || process_->relations().links.erase(other) == 0) return;
+  detail::deliver(process_->core, other, box_signal(detail::UnlinkSignal{process_->pid}));
+}
+
+Ref Self::monitor(Pid target) const {
+  const Ref ref = make_ref();
+  process_->relations().monitors.emplace(ref.raw(), target);
+  detail::deliver(process_->core, target, box_signal(detail::MonitorSignal{process_->pid, ref}));
+  return ref;
+}
+
+void Self::demonitor(Ref ref) const {
+  if (!process_->has_relations()) return;
+  auto& monitors = process_->relations().monitors;
+  auto it = monitors.find(ref.raw());
+  if (it == monitors.end()) return;
+  const Pid target = it->second;
+  monitors.erase(it);
+  detail::deliver(process_->core, target, box_signal(detail::DemonitorSignal{ref}));
+  // A Down for this ref already queued is withdrawn too (Erlang's demonitor with flush):
+  // after demonitor returns, no Down for `ref` is ever seen.
+  detail::drain(process_);
+  for (detail::MessageNode** slot = process_->queue.head_slot(); *slot; slot = &(*slot)->next) {
+    if ((*slot)->type == detail::type_of<Down>() && detail::unbox<Down>(*slot).ref == ref) {
+      detail::destroy(process_->queue.remove(slot));
+      break;
+    }
+  }
+}
+
+void Self::trap_exits(bool on) const { process_->trap_exit = on; }
+bool Self::traps_exits() const { return process_->trap_exit; }
+
+void Self::exit(ExitReason reason) const { throw ProcessExit{std::move(reason)}; }
+
+void Self::exit(Pid target, ExitReason reason) const {
+  detail::deliver(process_->core, target, box_signal(detail::ExitSignal{process_->pid, std::move(reason), false}));
+}
+
+Ref Self::make_ref() const {
+  const Ref ref = process_->core.make_ref();
+  detail::drain(process_);  // the marker goes after everything that arrived before now
+  process_->queue.place_marker(ref.raw());
+  return ref;
+}
+
+absl::Status Self::register_name(std::string name) const {
+  return process_->core.registry.register_name(std::move(name), process_, process_->pid);
+}
+
+std::optional<Pid> Self::whereis(std::string_view name) const { return process_->core.registry.whereis(name); }
+
+}  // namespace snow

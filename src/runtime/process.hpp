@@ -1,0 +1,171 @@
+// src/runtime/process.hpp: the process control block and the signals between processes.
+//
+// Ownership and threads. A Process is reference counted: the process table holds one
+// reference for as long as the process is alive, and whoever looks a Pid up holds one
+// while it pushes. Everything except `state`, `intake`, `refs` and `name_state` belongs
+// to the process itself: it is touched only by the thread currently running the process
+// (a worker, or the host thread of a ScopedActor), and the scheduler's state machine
+// guarantees at most one such thread at a time.
+//
+// Signals. Links, unlinks, exit signals, monitors, Down and receive timeouts travel
+// through the same intake as messages, so everything one sender sends arrives in the
+// order it was sent (a message sent before an exit signal is queued before the exit
+// takes effect). The process handles signals as it takes its intake; only Exit and Down
+// that the process should see become messages in its queue.
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "snow/detail/runtime_api.hpp"
+#include "snow/exit_reason.hpp"
+#include "snow/pid.hpp"
+#include "snow/proc.hpp"
+#include "src/runtime/mailbox.hpp"
+
+namespace snow::detail {
+
+// -- signals --
+struct LinkSignal { Pid from; };
+struct UnlinkSignal { Pid from; };
+struct ExitSignal {
+  Pid from;
+  ExitReason reason;
+  bool via_link;  // from a link (ignored once unlinked) or from exit(pid, reason)
+};
+struct MonitorSignal { Pid from; Ref ref; };
+struct DemonitorSignal { Ref ref; };
+struct DownSignal { Ref ref; Pid pid; ExitReason reason; };
+struct TimeoutSignal { std::uint64_t timer; };
+
+template <class T>
+inline constexpr TypeInfo kSignalInfo{&typeid(T), &destroy_boxed<T>, &print_boxed<T>, true};
+
+template <class T>
+MessageNode* box_signal(T value) {
+  auto* node = new Boxed<T>(std::move(value));
+  node->type = &kSignalInfo<T>;
+  return node;
+}
+template <class T>
+bool is_signal(const MessageNode* node) { return node->type == &kSignalInfo<T>; }
+
+// -- the process --
+enum class RunState : std::uint8_t {
+  waiting,   // parked in a receive; a push makes it runnable
+  runnable,  // in a run queue (or about to be)
+  running,   // a thread is running it
+  exited,
+};
+
+/// Links and monitors, allocated on first use: most processes have none.
+struct Relations {
+  absl::flat_hash_set<Pid> links;
+  absl::flat_hash_map<std::uint64_t, Pid> monitors;  // ref -> the process I watch
+  absl::flat_hash_map<std::uint64_t, Pid> watchers;  // ref -> the process watching me
+};
+
+/// What a host thread (ScopedActor) blocks on instead of being scheduled.
+struct HostWaiter {
+  absl::Mutex mu;
+  absl::CondVar cv;
+  bool woken ABSL_GUARDED_BY(mu) = false;
+  void notify() {
+    absl::MutexLock lock(&mu);
+    woken = true;
+    cv.Signal();
+  }
+};
+
+enum class NameState : std::uint8_t { none, named, dead };
+
+class Process {
+ public:
+  Process(RuntimeCore& core, Pid pid) : core(core), pid(pid) {}
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  void add_ref() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    // acq_rel: the last releaser must see every write made by the others before it frees.
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+  Relations& relations() {
+    if (!relations_) relations_ = std::make_unique<Relations>();
+    return *relations_;
+  }
+  bool has_relations() const { return relations_ != nullptr; }
+  bool is_host() const { return host != nullptr; }
+
+  RuntimeCore& core;
+  const Pid pid;
+  std::atomic<std::int32_t> refs{1};
+  std::atomic<RunState> state{RunState::runnable};
+  std::atomic<NameState> name_state{NameState::none};
+  bool trap_exit = false;
+  bool yield_requested = false;
+  std::int32_t budget = 0;
+
+  internal::Intake intake;
+  internal::MessageQueue queue;
+  Process* run_next = nullptr;  // intrusive link for run queues
+
+  std::coroutine_handle<> resume_point;  // innermost suspended coroutine
+  std::coroutine_handle<Proc::promise_type> root;
+  ReceiveState* waiter = nullptr;  // the receive the process is parked in
+  std::unique_ptr<Body> body;
+  std::unique_ptr<ExitReason> pending_exit;  // set: the process must end with this reason
+  std::unique_ptr<HostWaiter> host;          // set for ScopedActors
+
+ private:
+  ~Process() = default;
+  std::unique_ptr<Relations> relations_;
+};
+
+/// A counted reference to a Process.
+class ProcessRef {
+ public:
+  ProcessRef() = default;
+  explicit ProcessRef(Process* p) : p_(p) {}  // adopts a reference
+  ProcessRef(ProcessRef&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  ProcessRef& operator=(ProcessRef&& o) noexcept {
+    if (this != &o) {
+      reset();
+      p_ = std::exchange(o.p_, nullptr);
+    }
+    return *this;
+  }
+  ~ProcessRef() { reset(); }
+  void reset() {
+    if (p_) std::exchange(p_, nullptr)->release();
+  }
+  Process* get() const { return p_; }
+  Process* operator->() const { return p_; }
+  explicit operator bool() const { return p_ != nullptr; }
+
+ private:
+  Process* p_ = nullptr;
+};
+
+// -- operations on a process, all run by its owner thread unless noted --
+
+/// Moves the intake into the queue, handling signals on the way.
+void drain(Process* p);
+/// Delivers `node` (a message or signal) to `to`; any thread. Answers for a dead target.
+void deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept;
+/// Makes a parked process runnable after a push; any thread.
+void wake(Process* p) noexcept;
+/// Ends the process: closes its intake, tells links and monitors, frees its frame.
+void terminate(Process* p, ExitReason reason) noexcept;
+
+enum class SliceOutcome { parked, yielded, ended };
+/// Runs `p` for one turn on the calling thread.
+SliceOutcome run_slice(Process* p) noexcept;
+
+}  // namespace snow::detail

@@ -1,0 +1,235 @@
+// src/runtime/runtime.cpp: the public Runtime and the detail API its templates call.
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "snow/runtime.hpp"
+#include "src/runtime/runtime_core.hpp"
+
+namespace snow {
+namespace detail {
+
+namespace {
+int default_workers(const RuntimeOptions& o) {
+  if (o.deterministic) return 0;
+  if (o.workers > 0) return o.workers;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+}
+}  // namespace
+
+RuntimeCore::RuntimeCore(Runtime& owner, RuntimeOptions opts)
+    : owner(owner),
+      options(std::move(opts)),
+      timers(*this, options.deterministic),
+      scheduler(*this, default_workers(options), options.deterministic) {
+  SNOW_CHECK(options.budget > 0, "RuntimeOptions::budget must be positive");
+  timers.start();
+  scheduler.start();
+}
+
+RuntimeCore::~RuntimeCore() { stop(); }
+
+void RuntimeCore::stop() {
+  if (stopping_.exchange(true, std::memory_order_acq_rel)) return;
+  timers.stop();
+  scheduler.stop();
+  // Single-threaded from here. End every process without telling anyone (sends are
+  // dropped while stopping): first destroy all frames, so destructors in process bodies
+  // run while every process still exists, then drop the table's references.
+  std::vector<ProcessRef> all = table.snapshot();
+  for (ProcessRef& p : all) {
+    if (p->is_host()) continue;  // its ScopedActor ends it
+    p->state.store(RunState::exited);
+    for (MessageNode* n = p->intake.close(); n;) {
+      MessageNode* next = n->next;
+      destroy(n);
+      n = next;
+    }
+    if (p->root) std::exchange(p->root, {}).destroy();
+    p->body.reset();
+    p->queue.clear();
+  }
+  for (ProcessRef& p : all) {
+    if (p->is_host()) continue;
+    table.remove(p.get());
+    on_process_ended(false);
+  }
+}
+
+void RuntimeCore::log(LogLevel level, std::string_view text) const {
+  if (options.log_sink) {
+    options.log_sink(level, text);
+  } else {
+    stderr_log_sink(level, text);
+  }
+}
+
+void RuntimeCore::on_process_started(bool host) {
+  spawned.fetch_add(host ? 0 : 1, std::memory_order_relaxed);
+  (host ? live_hosts : live_processes).fetch_add(1, std::memory_order_relaxed);
+}
+
+void RuntimeCore::on_process_ended(bool host) {
+  if (host) {
+    live_hosts.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  if (live_processes.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    absl::MutexLock lock(&join_mu);
+    join_cv.SignalAll();
+  }
+}
+
+// -- the detail API --
+
+Pid pid_of(const Process* p) noexcept { return p->pid; }
+RuntimeCore& core_of(const Process* p) noexcept { return p->core; }
+Runtime& runtime_of(const RuntimeCore& core) noexcept { return core.owner; }
+absl::Time now(const RuntimeCore& core) noexcept { return core.timers.now(); }
+
+void send(RuntimeCore& core, Pid to, MessageNode* node) noexcept { deliver(core, to, node); }
+
+void send_named(RuntimeCore& core, std::string_view name, MessageNode* node) noexcept {
+  if (auto pid = core.registry.whereis(name)) {
+    deliver(core, *pid, node);
+  } else {
+    core.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    destroy(node);
+  }
+}
+
+std::uint64_t send_after(RuntimeCore& core, absl::Duration delay, Pid to, MessageNode* node) {
+  const std::uint64_t id = core.timers.reserve_id();
+  core.timers.arm(id, core.timers.now() + delay, to, node);
+  return id;
+}
+
+Spawned spawn(RuntimeCore& core, Process* parent, SpawnRelation relation, std::unique_ptr<Body> body) {
+  SNOW_CHECK(parent != nullptr || relation == SpawnRelation::none,
+             "spawn_link and spawn_monitor need a parent process");
+  if (core.stopping()) return {};
+  auto* p = new Process(core, core.local_pid(core.table.next_serial()));
+  p->body = std::move(body);
+  p->root = p->body->start(Self(p)).release();
+  p->resume_point = p->root;
+  Spawned result{p->pid, Ref()};
+  // The child has not run yet, so both ends of a link or monitor are set before anything
+  // can happen to either process: the child cannot end unnoticed.
+  switch (relation) {
+    case SpawnRelation::none:
+      break;
+    case SpawnRelation::link:
+      parent->relations().links.insert(p->pid);
+      p->relations().links.insert(parent->pid);
+      break;
+    case SpawnRelation::monitor:
+      result.monitor = core.make_ref();
+      parent->relations().monitors.emplace(result.monitor.raw(), p->pid);
+      p->relations().watchers.emplace(result.monitor.raw(), parent->pid);
+      break;
+  }
+  core.on_process_started(false);
+  core.table.insert(p);
+  p->state.store(RunState::runnable, std::memory_order_relaxed);
+  core.scheduler.schedule(p);
+  return result;
+}
+
+}  // namespace detail
+
+// -- Runtime --
+
+Runtime::Runtime() : Runtime(RuntimeOptions{}) {}
+Runtime::Runtime(RuntimeOptions options) : core_(std::make_unique<detail::RuntimeCore>(*this, std::move(options))) {}
+
+Runtime::~Runtime() {
+  SNOW_CHECK(core_->live_hosts.load() == 0, "every ScopedActor must be destroyed before its Runtime");
+  core_->stop();
+}
+
+void Runtime::stop() { core_->stop(); }
+
+bool Runtime::cancel_timer(TimerRef timer) { return core_->timers.cancel(timer.id()); }
+
+void Runtime::exit(Pid target, ExitReason reason) {
+  detail::deliver(*core_, target, detail::box_signal(detail::ExitSignal{Pid(), std::move(reason), false}));
+}
+
+absl::Status Runtime::register_name(std::string name, Pid pid) {
+  detail::ProcessRef p = core_->find(pid);
+  return core_->registry.register_name(std::move(name), p.get(), pid);
+}
+
+absl::Status Runtime::unregister_name(std::string_view name) {
+  absl::StatusOr<Pid> pid = core_->registry.unregister_name(name);
+  if (!pid.ok()) return pid.status();
+  if (detail::ProcessRef p = core_->find(*pid)) {
+    auto named = detail::NameState::named;
+    p->name_state.compare_exchange_strong(named, detail::NameState::none);
+  }
+  return absl::OkStatus();
+}
+
+std::optional<Pid> Runtime::whereis(std::string_view name) const { return core_->registry.whereis(name); }
+std::vector<std::string> Runtime::registered_names() const { return core_->registry.names(); }
+bool Runtime::is_alive(Pid pid) const { return static_cast<bool>(core_->find(pid)); }
+
+RuntimeStats Runtime::stats() const {
+  return {core_->spawned.load(), static_cast<std::uint64_t>(core_->live_processes.load() + core_->live_hosts.load()),
+          core_->dead_letters.load()};
+}
+
+absl::Time Runtime::now() const { return core_->timers.now(); }
+int Runtime::workers() const { return core_->scheduler.workers(); }
+
+absl::Status Runtime::join(absl::Duration timeout) {
+  if (core_->options.deterministic) {
+    const absl::Time limit = now() + timeout;
+    for (;;) {
+      run_until_idle();
+      if (core_->live_processes.load() == 0) return absl::OkStatus();
+      std::optional<absl::Time> next = next_timer();
+      if (!next) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(core_->live_processes.load(), " processes are waiting and no timer is pending: they wait for ever"));
+      }
+      if (*next > limit) {
+        core_->timers.set_virtual_now(limit);
+        return absl::DeadlineExceededError("processes still alive at the join deadline");
+      }
+      core_->timers.fire_next(*next);
+    }
+  }
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::MutexLock lock(&core_->join_mu);
+  while (core_->live_processes.load() > 0) {
+    if (core_->join_cv.WaitWithDeadline(&core_->join_mu, deadline) && absl::Now() >= deadline) {
+      if (core_->live_processes.load() > 0) return absl::DeadlineExceededError("processes still alive at the join deadline");
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool Runtime::step() {
+  SNOW_CHECK(core_->options.deterministic, "step() is for deterministic runtimes");
+  return core_->scheduler.step();
+}
+
+std::size_t Runtime::run_until_idle() {
+  SNOW_CHECK(core_->options.deterministic, "run_until_idle() is for deterministic runtimes");
+  std::size_t turns = 0;
+  while (core_->scheduler.step()) ++turns;
+  return turns;
+}
+
+void Runtime::advance(absl::Duration d) {
+  SNOW_CHECK(core_->options.deterministic, "advance() is for deterministic runtimes");
+  const absl::Time target = now() + d;
+  run_until_idle();
+  while (core_->timers.fire_next(target)) run_until_idle();
+  core_->timers.set_virtual_now(target);
+}
+
+std::optional<absl::Time> Runtime::next_timer() const { return core_->timers.next_deadline(); }
+
+}  // namespace snow

@@ -1,0 +1,64 @@
+// src/runtime/runtime_core.hpp: what a Runtime is made of.
+//
+// The public Runtime is a thin handle on this. Parts are built in dependency order and
+// torn down in reverse: timers and workers stop first, then every live process is
+// destroyed, so no thread can touch a process while it is being freed.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+#include "absl/synchronization/mutex.h"
+#include "snow/runtime.hpp"
+#include "src/runtime/process_table.hpp"
+#include "src/runtime/registry.hpp"
+#include "src/runtime/scheduler.hpp"
+#include "src/runtime/timer_service.hpp"
+
+namespace snow::detail {
+
+class RuntimeCore {
+ public:
+  RuntimeCore(Runtime& owner, RuntimeOptions options);
+  ~RuntimeCore();
+
+  void stop();
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+
+  Ref make_ref() { return Ref::from_raw(next_ref_.fetch_add(1, std::memory_order_relaxed)); }
+  /// The live local process `pid` names, referenced; empty for remote or dead Pids.
+  ProcessRef find(Pid pid) const {
+    if (!pid.is_local() || pid.is_null()) return {};
+    return table.find(pid.serial());
+  }
+  Pid local_pid(std::uint64_t serial) const { return Pid::make(0, creation_, serial); }
+
+  void log(LogLevel level, std::string_view text) const;
+
+  /// Called when a process ends (host processes excluded from `live_processes`).
+  void on_process_ended(bool host);
+  void on_process_started(bool host);
+
+  Runtime& owner;
+  const RuntimeOptions options;
+  internal::ProcessTable table;
+  internal::Registry registry;
+  internal::TimerService timers;
+  internal::Scheduler scheduler;
+
+  std::atomic<std::uint64_t> spawned{0};
+  std::atomic<std::uint64_t> dead_letters{0};
+  std::atomic<std::int64_t> live_processes{0};  // not counting ScopedActors
+  std::atomic<std::int64_t> live_hosts{0};
+
+  absl::Mutex join_mu;
+  absl::CondVar join_cv;
+
+ private:
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> next_ref_{1};
+  std::uint8_t creation_ = 0;
+};
+
+}  // namespace snow::detail

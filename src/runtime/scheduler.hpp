@@ -1,0 +1,90 @@
+// src/runtime/scheduler.hpp: who runs which process when.
+//
+// Threaded mode: N workers, each with a FIFO run queue (intrusive, so scheduling never
+// allocates) and a one-process "next" slot. A process woken by a send from a process
+// running on worker W goes into W's next slot and runs as soon as the sender parks: a
+// request/reply pair then stays on one core, warm in its cache, with no thread wake-up,
+// which is what makes ping-pong and rings fast. The slot is not stealable; a process it
+// displaces goes to the queue, which is. A worker takes its next slot at most
+// kMaxNextStreak times in a row, so two processes ping-ponging cannot starve the queue.
+// Idle workers steal from the others' queues, spin briefly, then sleep; a push wakes a
+// sleeper only when one is sleeping (a seq_cst counter checked after the push, paired
+// with the sleeper re-checking the queues after announcing itself).
+//
+// Deterministic mode: one FIFO queue, no threads; step() runs the head for one turn.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "src/runtime/process.hpp"
+
+namespace snow::internal {
+
+using detail::Process;
+
+class RunQueue {
+ public:
+  void push(Process* p);
+  Process* pop();
+  std::size_t size() const { return size_.load(std::memory_order_seq_cst); }
+
+ private:
+  absl::Mutex mu_;
+  Process* head_ ABSL_GUARDED_BY(mu_) = nullptr;
+  Process* tail_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::atomic<std::size_t> size_{0};
+};
+
+class Scheduler {
+ public:
+  Scheduler(detail::RuntimeCore& core, int workers, bool deterministic);
+  ~Scheduler();
+
+  void start();
+  /// Stops and joins the workers; processes in queues stay where they are.
+  void stop();
+
+  /// `p` has just become runnable (its state is runnable); any thread.
+  void schedule(Process* p);
+  /// `p` used up its turn; it goes to the back of the queue. Its owner thread only.
+  void requeue(Process* p);
+
+  int workers() const { return static_cast<int>(workers_.size()); }
+
+  // -- deterministic mode --
+  bool step();
+
+ private:
+  struct Worker {
+    RunQueue queue;
+    Process* next = nullptr;  // owner thread only
+    int next_streak = 0;
+    std::thread thread;
+  };
+  static constexpr int kMaxNextStreak = 32;
+
+  void work(int index);
+  Process* take(Worker& w, int index);
+  Process* steal(int thief);
+  void run(Process* p);
+  void wake_one();
+  bool any_work() const;
+  void idle(Worker& w, int index);
+
+  detail::RuntimeCore& core_;
+  const bool deterministic_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  RunQueue injected_;  // from host threads and timers; the only queue in deterministic mode
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> sleepers_{0};
+  absl::Mutex sleep_mu_;
+  absl::CondVar sleep_cv_;
+};
+
+}  // namespace snow::internal

@@ -1,0 +1,123 @@
+#include "src/runtime/timer_service.hpp"
+
+#include <vector>
+
+#include "src/runtime/process.hpp"
+
+namespace snow::internal {
+
+TimerService::TimerService(detail::RuntimeCore& core, bool virtual_clock)
+    : core_(core), virtual_clock_(virtual_clock) {}
+
+TimerService::~TimerService() { stop(); }
+
+void TimerService::start() {
+  if (!virtual_clock_) thread_ = std::thread([this] { run(); });
+}
+
+void TimerService::stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    cv_.Signal();
+  }
+  if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&mu_);
+  for (auto& [key, entry] : pending_) detail::destroy(entry.node);
+  pending_.clear();
+  deadline_of_.clear();
+}
+
+absl::Time TimerService::now() const {
+  if (virtual_clock_) return absl::FromUnixNanos(virtual_now_ns_.load(std::memory_order_relaxed));
+  return absl::Now();
+}
+
+void TimerService::arm(std::uint64_t id, absl::Time deadline, Pid to, detail::MessageNode* node) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    detail::destroy(node);
+    return;
+  }
+  const bool earliest = pending_.empty() || deadline < pending_.begin()->first.first;
+  pending_.emplace(Key{deadline, id}, Entry{to, node});
+  deadline_of_.emplace(id, deadline);
+  // Only an arm that moves the earliest deadline forward needs to wake the thread.
+  if (earliest) cv_.Signal();
+}
+
+bool TimerService::cancel(std::uint64_t id) {
+  detail::MessageNode* node = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = deadline_of_.find(id);
+    if (it == deadline_of_.end()) return false;
+    auto entry = pending_.find(Key{it->second, id});
+    node = entry->second.node;
+    pending_.erase(entry);
+    deadline_of_.erase(it);
+  }
+  detail::destroy(node);
+  return true;
+}
+
+void TimerService::take_due(absl::Time t, std::vector<Entry>& out) {
+  while (!pending_.empty() && pending_.begin()->first.first <= t) {
+    auto it = pending_.begin();
+    out.push_back(it->second);
+    deadline_of_.erase(it->first.second);
+    pending_.erase(it);
+  }
+}
+
+void TimerService::deliver(std::vector<Entry>& due) {
+  for (Entry& e : due) detail::deliver(core_, e.to, e.node);
+  due.clear();
+}
+
+void TimerService::run() {
+  std::vector<Entry> due;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      for (;;) {
+        if (stopping_) return;
+        const absl::Time now = absl::Now();
+        take_due(now, due);
+        if (!due.empty()) break;
+        if (pending_.empty()) {
+          cv_.Wait(&mu_);
+        } else {
+          cv_.WaitWithDeadline(&mu_, pending_.begin()->first.first);
+        }
+      }
+    }
+    deliver(due);
+  }
+}
+
+std::optional<absl::Time> TimerService::next_deadline() const {
+  absl::MutexLock lock(&mu_);
+  if (pending_.empty()) return std::nullopt;
+  return pending_.begin()->first.first;
+}
+
+bool TimerService::fire_next(absl::Time limit) {
+  std::vector<Entry> due;
+  {
+    absl::MutexLock lock(&mu_);
+    if (pending_.empty()) return false;
+    const absl::Time t = pending_.begin()->first.first;
+    if (t > limit) return false;
+    if (t > now()) virtual_now_ns_.store(absl::ToUnixNanos(t), std::memory_order_relaxed);
+    take_due(t, due);
+  }
+  deliver(due);
+  return true;
+}
+
+void TimerService::set_virtual_now(absl::Time t) {
+  virtual_now_ns_.store(absl::ToUnixNanos(t), std::memory_order_relaxed);
+}
+
+}  // namespace snow::internal

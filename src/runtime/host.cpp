@@ -32,6 +32,7 @@ void end_host_process(Process* p) noexcept {
 
 void host_receive(Process* p, ReceiveState& state) {
   RuntimeCore& core = p->core;
+  p->waiter = &state;  // so the receive's timeout signal finds it; cleared on completion
   if (core.options.deterministic) {
     // No other thread will ever run anything: run the runtime ourselves, and move the
     // virtual clock to the next timer whenever everything is idle.

@@ -290,13 +290,15 @@ Ref Self::monitor(Pid target) const {
 void Self::demonitor(Ref ref) const {
   if (!process_->has_relations()) return;
   auto& monitors = process_->relations().monitors;
-  auto it = monitors.find(ref.raw());
-  if (it == monitors.end()) return;
-  const Pid target = it->second;
-  monitors.erase(it);
-  detail::deliver(process_->core, target, box_signal(detail::DemonitorSignal{ref}));
+  if (auto it = monitors.find(ref.raw()); it != monitors.end()) {
+    const Pid target = it->second;
+    monitors.erase(it);
+    detail::deliver(process_->core, target, box_signal(detail::DemonitorSignal{ref}));
+  }
   // A Down for this ref already queued is withdrawn too (Erlang's demonitor with flush):
-  // after demonitor returns, no Down for `ref` is ever seen.
+  // after demonitor returns, no Down for `ref` is ever seen. A Down still in the intake
+  // is dropped by drain() because the monitor is gone; one already drained into the
+  // queue (the monitor was erased then) is removed here.
   detail::drain(process_);
   for (detail::MessageNode** slot = process_->queue.head_slot(); *slot; slot = &(*slot)->next) {
     if ((*slot)->type == detail::type_of<Down>() && detail::unbox<Down>(*slot).ref == ref) {

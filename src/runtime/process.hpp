@@ -20,8 +20,8 @@
 #include <memory>
 #include <optional>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/synchronization/mutex.h"
 #include "snow/detail/runtime_api.hpp"
 #include "snow/exit_reason.hpp"
@@ -64,11 +64,13 @@ enum class RunState : std::uint8_t {
   exited,
 };
 
-/// Links and monitors, allocated on first use: most processes have none.
+/// Links and monitors, allocated on first use: most processes have none. Ordered
+/// containers, so exit signals and Downs go out in Pid and Ref order (the order monitors
+/// were made): the same on every run, which deterministic tests and replays rely on.
 struct Relations {
-  absl::flat_hash_set<Pid> links;
-  absl::flat_hash_map<std::uint64_t, Pid> monitors;  // ref -> the process I watch
-  absl::flat_hash_map<std::uint64_t, Pid> watchers;  // ref -> the process watching me
+  absl::btree_set<Pid> links;
+  absl::btree_map<std::uint64_t, Pid> monitors;  // ref -> the process I watch
+  absl::btree_map<std::uint64_t, Pid> watchers;  // ref -> the process watching me
 };
 
 /// What a host thread (ScopedActor) blocks on instead of being scheduled.

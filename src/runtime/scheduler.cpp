@@ -110,6 +110,11 @@ Process* Scheduler::steal(int thief) {
 }
 
 Process* Scheduler::take(Worker& w, int index) {
+  // Now and then look at the shared queue first, so processes woken by host threads and
+  // timers get their turn even while this worker's own queue never empties.
+  if (++w.ticks % kInjectedCheckInterval == 0) {
+    if (Process* p = injected_.pop()) return p;
+  }
   if (w.next && w.next_streak < kMaxNextStreak) {
     ++w.next_streak;
     return std::exchange(w.next, nullptr);

@@ -64,9 +64,11 @@ class Scheduler {
     RunQueue queue;
     Process* next = nullptr;  // owner thread only
     int next_streak = 0;
+    std::uint32_t ticks = 0;
     std::thread thread;
   };
   static constexpr int kMaxNextStreak = 32;
+  static constexpr std::uint32_t kInjectedCheckInterval = 31;
 
   void work(int index);
   Process* take(Worker& w, int index);

@@ -1,0 +1,191 @@
+#include "snow/runtime.hpp"
+
+#include <doctest/doctest.h>
+
+#include "snow/actor.hpp"
+#include "snow/scoped_actor.hpp"
+#include "support/runtime_fixture.hpp"
+
+using namespace snow;
+using snow::testing::LogCapture;
+
+namespace {
+struct Go {};
+struct Ping {
+  Pid from;
+};
+struct Pong {};
+}  // namespace
+
+TEST_SUITE("runtime") {
+TEST_CASE("1,000,000 processes are spawned, each gets its message, and all finish") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log));
+  constexpr int kProcs = 1'000'000;
+  std::atomic<int> finished{0};
+  std::vector<Pid> pids;
+  pids.reserve(kProcs);
+  for (int i = 0; i < kProcs; ++i) {
+    pids.push_back(rt.spawn([&finished](Self self) -> Proc {
+      co_await self.receive(on<Go>([] {}));
+      finished.fetch_add(1, std::memory_order_relaxed);
+    }));
+  }
+  for (Pid p : pids) rt.send(p, Go{});
+  REQUIRE(rt.join(absl::Seconds(120)).ok());
+  CHECK(finished.load() == kProcs);
+  CHECK(rt.stats().spawned == kProcs);
+  CHECK(rt.stats().live == 0);
+}
+
+TEST_CASE("a process spinning on yield does not starve others on a single worker") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log, 1));
+  std::atomic<bool> stop{false};
+  rt.spawn([&](Self self) -> Proc {
+    while (!stop.load()) co_await self.yield();
+  });
+  ScopedActor me(rt);
+  const Pid echo = rt.spawn([](Self self) -> Proc {
+    for (int i = 0; i < 100; ++i) co_await self.receive(on<Ping>([&](Ping p) { self.send(p.from, Pong{}); }));
+  });
+  int answered = 0;
+  for (int i = 0; i < 100; ++i) {
+    me.send(echo, Ping{me.pid()});
+    answered += me.receive(on<Pong>([] { return 1; }), after(absl::Seconds(5), [] { return 0; }));
+  }
+  stop = true;
+  CHECK(answered == 100);
+  REQUIRE(rt.join(absl::Seconds(10)).ok());
+}
+
+TEST_CASE("stop with live processes destroys their frames and leaks nothing") {
+  LogCapture log;
+  auto counter = std::make_shared<std::atomic<int>>(0);
+  struct Guard {
+    std::shared_ptr<std::atomic<int>> c;
+    ~Guard() { c->fetch_add(1); }
+  };
+  {
+    Runtime rt(snow::testing::threaded(log));
+    for (int i = 0; i < 1000; ++i) {
+      rt.spawn([](Self self, std::shared_ptr<std::atomic<int>> c) -> Proc {
+        Guard g{std::move(c)};
+        co_await self.receive(on<Go>([] {}));  // never comes
+      }, counter);
+    }
+    // Some are mid-sleep on a timer, some busy yielding.
+    for (int i = 0; i < 100; ++i) {
+      rt.spawn([](Self self) -> Proc { co_await self.sleep(absl::Hours(1)); });
+      rt.spawn([](Self self) -> Proc {
+        for (;;) co_await self.yield();
+      });
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+    rt.stop();
+    CHECK(counter->load() == 1000);
+    CHECK(rt.stats().live == 0);
+    rt.stop();  // idempotent
+  }
+  CHECK(counter.use_count() == 1);  // every captured copy was destroyed
+}
+
+TEST_CASE("spawn after stop returns the null pid and sends are dropped") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  rt.stop();
+  const Pid p = rt.spawn([](Self) -> Proc { co_return; });
+  CHECK(p.is_null());
+  rt.send(p, 1);
+}
+
+TEST_CASE("deterministic join reports processes that would wait for ever") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  rt.spawn([](Self self) -> Proc { co_await self.receive(on<Go>([] {})); });
+  const absl::Status s = rt.join(absl::Seconds(1));
+  CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("threaded join times out while processes live") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log));
+  const Pid p = rt.spawn([](Self self) -> Proc { co_await self.receive(on<Go>([] {})); });
+  CHECK(rt.join(absl::Milliseconds(20)).code() == absl::StatusCode::kDeadlineExceeded);
+  rt.send(p, Go{});
+  CHECK(rt.join(absl::Seconds(5)).ok());
+}
+
+TEST_CASE("lambda captures and by-reference parameters live as long as the process") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  std::string seen;
+  {
+    std::string text = "captured";
+    rt.spawn([text, &seen](Self self) -> Proc {
+      co_await self.yield();  // the spawning scope is gone by now
+      seen = text;
+    });
+    rt.spawn([&seen](Self self, const std::string& arg) -> Proc {
+      co_await self.yield();
+      seen += "+" + arg;
+    }, std::string("argument"));
+  }
+  REQUIRE(rt.join(absl::Seconds(1)).ok());
+  CHECK(seen == "captured+argument");
+}
+}
+
+TEST_SUITE("scoped_actor") {
+TEST_CASE("a host thread sends, receives with a timeout, and gets Exit instead of dying") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log));
+  ScopedActor me(rt);
+  const Pid echo = rt.spawn([](Self self) -> Proc {
+    co_await self.receive(on<Ping>([&](Ping p) { self.send(p.from, Pong{}); }));
+    throw std::runtime_error("done");
+  });
+  me.link(echo);
+  me.send(echo, Ping{me.pid()});
+  CHECK(me.receive(on<Pong>([] { return true; }), after(absl::Seconds(5), [] { return false; })));
+  const ExitReason r = me.receive(on<Exit>([](Exit e) { return e.reason; }),
+                                  after(absl::Seconds(5), [] { return ExitReason::normal(); }));
+  CHECK(r == ExitReason::error("done"));
+  const bool timed_out = me.receive(on<Pong>([] { return false; }), after(absl::Milliseconds(10), [] { return true; }));
+  CHECK(timed_out);
+}
+
+TEST_CASE("in a deterministic runtime a ScopedActor's receive runs the runtime and the clock") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  ScopedActor me(rt);
+  const absl::Time start = rt.now();
+  rt.spawn([](Self self, Pid to) -> Proc {
+    co_await self.sleep(absl::Seconds(3));
+    self.send(to, 1);
+  }, me.pid());
+  CHECK(me.receive(on<int>([](int v) { return v; })) == 1);
+  CHECK(rt.now() - start == absl::Seconds(3));
+  CHECK(me.receive(on<int>([](int v) { return v; }), after(absl::Seconds(2), [] { return -1; })) == -1);
+  CHECK(rt.now() - start == absl::Seconds(5));
+}
+
+TEST_CASE("a ScopedActor that goes away ends like a process: monitors see normal") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  ExitReason seen = ExitReason::killed();
+  Pid host;
+  {
+    ScopedActor me(rt);
+    host = me.pid();
+    rt.spawn([&](Self self, Pid watched) -> Proc {
+      (void)self.monitor(watched);
+      co_await self.receive(on<Down>([&](Down d) { seen = d.reason; }));
+    }, host);
+    rt.run_until_idle();
+  }
+  REQUIRE(rt.join(absl::Seconds(1)).ok());
+  CHECK(seen.is_normal());
+  CHECK_FALSE(rt.is_alive(host));
+}
+}

@@ -1,0 +1,53 @@
+# A thin wrapper over Meson. The two commands that matter:
+#   make run    install what is missing, build, run the demo
+#   make test   install what is missing, build, run every test
+# Both are idempotent and incremental: a second run rebuilds only what changed.
+
+BUILD ?= build
+MESON_OPTS ?=
+N_SCALE ?= 1
+
+.PHONY: all run test deps build bench compare test-asan test-tsan clean
+
+all: build
+
+deps:
+	@sh scripts/ensure-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+run: build
+	$(BUILD)/examples/demo
+
+test: build
+	@meson test -C $(BUILD) --print-errorlogs; status=$$?; \
+	  python3 scripts/test-summary.py $(BUILD)/meson-logs/testlog.json || status=1; exit $$status
+
+# Benchmarks: one workload at a time (`$(BUILD)/bench/snow_bench WORKLOAD [N]`), or all
+# of them side by side with CAF and Erlang/OTP (installs libcaf-dev and erlang-nox).
+bench: build
+	@for w in spawn pingpong fanin ring selective; do $(BUILD)/bench/snow_bench $$w; done
+
+compare: build
+	@sh scripts/ensure-deps.sh bench-peers
+	python3 bench/compare/compare.py --snow $(BUILD)/bench/snow_bench --n-scale $(N_SCALE)
+
+# The test suites under AddressSanitizer + UndefinedBehaviorSanitizer, and ThreadSanitizer.
+test-asan: deps
+	@[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbenchmarks=false
+	@ninja -C build-asan
+	@meson test -C build-asan --print-errorlogs --suite runtime; status=$$?; \
+	  python3 scripts/test-summary.py build-asan/meson-logs/testlog.json || status=1; exit $$status
+
+test-tsan: deps
+	@[ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread -Dbenchmarks=false
+	@ninja -C build-tsan
+	@meson test -C build-tsan --print-errorlogs --suite runtime; status=$$?; \
+	  python3 scripts/test-summary.py build-tsan/meson-logs/testlog.json || status=1; exit $$status
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan

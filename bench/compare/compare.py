@@ -1,0 +1,477 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark of snow against CAF 0.17 and Erlang/OTP.
+
+Builds the peer benchmarks (bench/compare/caf_bench.cpp with g++, the Erlang module
+bench/compare/erlang/snow_peer_bench.erl with erlc), runs every workload on snow
+(build/bench/snow_bench), CAF and Erlang, and prints one table. Each program prints
+`RESULT <workload> <metric>=<value> ...`; a system that is missing, fails to build,
+fails, times out or prints no RESULT line shows "n/a" for that workload.
+
+    python3 bench/compare/compare.py                      # everything, full size
+    python3 bench/compare/compare.py --n-scale 0.1        # quick run
+    python3 bench/compare/compare.py --workloads pingpong,ring --repeat 3
+
+Only the Python standard library is used. See README.md beside this file.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+
+ALL_WORKLOADS = ["spawn", "pingpong", "fanin", "ring", "selective", "call", "compile"]
+DEFAULT_WORKLOADS = ALL_WORKLOADS
+
+# Full-size N of each workload (compile has none).
+DEFAULT_N = {
+    "spawn": 1_000_000,
+    "pingpong": 1_000_000,
+    "fanin": 500_000,
+    "ring": 10_000_000,
+    "selective": 100_000,
+    "call": 1_000_000,
+}
+
+# The metrics every system is expected to report, in table order; extra metrics a system
+# prints are shown after them.
+PRIMARY_METRICS = {
+    "spawn": ["wall_s", "bytes_per_proc"],
+    "pingpong": ["rt_per_s"],
+    "fanin": ["msgs_per_s"],
+    "ring": ["hops_per_s"],
+    "selective": ["calls_per_s_queued", "calls_per_s_empty", "ratio"],
+    "call": ["calls_per_s"],
+    "compile": ["compile_s", "compile_mb"],
+}
+
+# Metrics where a smaller number is better (the table marks them).
+LOWER_IS_BETTER = {"wall_s", "bytes_per_proc", "vm_bytes_per_proc", "compile_s",
+                   "compile_mb"}
+
+SYSTEMS = ["snow", "caf", "erlang"]
+
+COMPILE_TYPES = 32
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# -- building -------------------------------------------------------------------------
+
+
+def newer(target, *sources):
+    """True when target exists and is newer than every source."""
+    if not target.exists():
+        return False
+    t = target.stat().st_mtime
+    return all(t >= s.stat().st_mtime for s in sources)
+
+
+def build_caf(build_dir, cxx):
+    src = HERE / "caf_bench.cpp"
+    out = build_dir / "caf_bench"
+    if newer(out, src):
+        return out
+    cmd = [cxx, "-O2", "-std=c++17", str(src), "-o", str(out), "-lcaf_core", "-pthread"]
+    log("building CAF bench: " + " ".join(cmd))
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        log("CAF bench failed to build (CAF results will be n/a):\n" + r.stderr[-4000:])
+        return None
+    return out
+
+
+def build_erlang(build_dir):
+    src = HERE / "erlang" / "snow_peer_bench.erl"
+    out_dir = build_dir / "erlang"
+    beam = out_dir / "snow_peer_bench.beam"
+    if newer(beam, src):
+        return out_dir
+    if shutil.which("erlc") is None:
+        log("erlc not found (Erlang results will be n/a)")
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cmd = ["erlc", "-o", str(out_dir), str(src)]
+    log("building Erlang bench: " + " ".join(cmd))
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        log("Erlang bench failed to build (Erlang results will be n/a):\n"
+            + (r.stdout + r.stderr)[-4000:])
+        return None
+    return out_dir
+
+
+# -- running ----------------------------------------------------------------------------
+
+
+def parse_result(stdout, workload):
+    """Metrics of the last `RESULT <workload> k=v ...` line, or None."""
+    found = None
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] == "RESULT" and parts[1] == workload:
+            metrics = {}
+            for kv in parts[2:]:
+                k, sep, v = kv.partition("=")
+                if not sep:
+                    continue
+                try:
+                    metrics[k] = float(v)
+                except ValueError:
+                    pass
+            found = metrics
+    return found
+
+
+def run_cmd(name, cmd, workload, timeout, idle_wait=0.0):
+    wait_idle(idle_wait)
+    log(f"[{name}] {' '.join(cmd)}")
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        log(f"[{name}] {workload}: timed out after {timeout} s")
+        return None
+    except OSError as e:
+        log(f"[{name}] {workload}: cannot run: {e}")
+        return None
+    dt = time.monotonic() - t0
+    if r.returncode != 0:
+        log(f"[{name}] {workload}: exit status {r.returncode}\n{r.stderr[-2000:]}")
+        return None
+    metrics = parse_result(r.stdout, workload)
+    if metrics is None:
+        log(f"[{name}] {workload}: no RESULT line in output:\n{r.stdout[-2000:]}"
+            f"{r.stderr[-2000:]}")
+        return None
+    log(f"[{name}] {workload}: {metrics} ({dt:.1f} s)")
+    return metrics
+
+
+def cpu_busy(interval=1.0):
+    """Fraction of all CPUs busy over `interval` seconds (from /proc/stat), or None."""
+    def sample():
+        with open("/proc/stat") as f:
+            vals = [int(x) for x in f.readline().split()[1:]]
+        idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
+        return sum(vals), idle
+    try:
+        t0, i0 = sample()
+        time.sleep(interval)
+        t1, i1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1.0 - (i1 - i0) / max(1, t1 - t0)
+
+
+def wait_idle(max_wait):
+    """Waits up to max_wait seconds for the machine to be idle (below 10% busy)."""
+    if max_wait <= 0:
+        return
+    deadline = time.monotonic() + max_wait
+    while True:
+        busy = cpu_busy()
+        if busy is None or busy < 0.10:
+            return
+        if time.monotonic() >= deadline:
+            log(f"machine still {busy:.0%} busy after {max_wait:.0f} s; running anyway")
+            return
+        log(f"machine {busy:.0%} busy; waiting for it to go idle")
+
+
+def erlang_cmd(beam_dir, workload, n):
+    # +S 2: two schedulers (two cores); +P: room for the 1M-process spawn workload.
+    return ["erl", "-noshell", "+S", "2", "+P", "2000000", "-pa", str(beam_dir),
+            "-eval", f'snow_peer_bench:main(["{workload}","{n}"])', "-s", "init", "stop"]
+
+
+def combine_runs(runs, stat="median"):
+    """One value per metric over repeated runs: the median, or with stat="best" the
+    best run's value (the highest rate, the lowest time or size). Noise from other work
+    on the machine only ever makes a run slower, so on a shared machine the best of a
+    few runs is the steadier figure. Ratios are always the median."""
+    runs = [r for r in runs if r is not None]
+    if not runs:
+        return None
+    keys = []
+    for r in runs:
+        for k in r:
+            if k not in keys:
+                keys.append(k)
+    out = {}
+    for k in keys:
+        vals = [r[k] for r in runs if k in r]
+        if stat == "best" and not k.endswith("ratio"):
+            out[k] = min(vals) if k in LOWER_IS_BETTER else max(vals)
+        else:
+            out[k] = statistics.median(vals)
+    return out
+
+
+# -- the compile workload ------------------------------------------------------------------
+
+
+def gen_snow_tu(k):
+    lines = ["// Generated by bench/compare/compare.py: one process whose receive handles",
+             f"// {k} distinct message types.",
+             "#include <snow/snow.hpp>", "", "#include <cstdint>", ""]
+    lines += [f"struct M{i} {{ std::int64_t v; }};" for i in range(k)]
+    lines += ["", "snow::Proc f(snow::Self self) {", "  std::int64_t sum = 0;",
+              "  for (;;) {", "    co_await self.receive("]
+    clauses = [f"        snow::on<M{i}>([&](M{i} m) {{ sum += m.v + {i}; }})"
+               for i in range(k)]
+    lines.append(",\n".join(clauses) + ");")
+    lines += ["  }", "}", ""]
+    return "\n".join(lines)
+
+
+def gen_caf_tu(k):
+    lines = ["// Generated by bench/compare/compare.py: one actor whose behavior handles",
+             f"// {k} distinct message types, registered with CAF 0.17's type-ID block and",
+             "// an inspect() overload per type (what CAF requires of a message type).",
+             '#include "caf/all.hpp"', "", "#include <cstdint>", "#include <memory>", ""]
+    lines += [f"struct M{i};" for i in range(k)]
+    lines += ["", "CAF_BEGIN_TYPE_ID_BLOCK(compile_bench, caf::first_custom_type_id)"]
+    lines += [f"  CAF_ADD_TYPE_ID(compile_bench, (M{i}))" for i in range(k)]
+    lines += ["CAF_END_TYPE_ID_BLOCK(compile_bench)", ""]
+    for i in range(k):
+        lines += [f"struct M{i} {{ std::int64_t v; }};",
+                  "template <class Inspector>",
+                  f"typename Inspector::result_type inspect(Inspector& f, M{i}& x) {{",
+                  f'  return f(caf::meta::type_name("M{i}"), x.v);', "}"]
+    lines += ["", "caf::behavior f(caf::event_based_actor*) {",
+              "  auto sum = std::make_shared<std::int64_t>(0);", "  return {"]
+    lines += [f"    [=](const M{i}& m) {{ *sum += m.v + {i}; }}," for i in range(k)]
+    lines += ["  };", "}", "",
+              "void register_compile_bench_types(caf::actor_system_config& cfg) {",
+              "  cfg.add_message_types<caf::id_block::compile_bench>();", "}", ""]
+    return "\n".join(lines)
+
+
+# Runs the compiler in a fresh Python child, so that RUSAGE_CHILDREN's ru_maxrss there
+# is the peak RSS of this one compilation (the compiler proper, cc1plus, is the largest
+# descendant) and not of some earlier child of ours. Prints "<seconds> <maxrss_kb> <rc>".
+_MEASURE = r"""
+import resource, subprocess, sys, time
+t0 = time.monotonic()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+dt = time.monotonic() - t0
+sys.stderr.write(r.stderr.decode(errors="replace")[-4000:])
+print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)
+"""
+
+
+def measure_compile(name, cmd, timeout, idle_wait=0.0):
+    wait_idle(idle_wait)
+    log(f"[{name}] compile: {' '.join(cmd)}")
+    try:
+        r = subprocess.run([sys.executable, "-c", _MEASURE] + cmd, capture_output=True,
+                           text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        log(f"[{name}] compile: timed out after {timeout} s")
+        return None
+    try:
+        dt, kb, rc = r.stdout.split()
+    except ValueError:
+        log(f"[{name}] compile: measuring failed:\n{r.stderr[-2000:]}")
+        return None
+    if int(rc) != 0:
+        log(f"[{name}] compile: failed (exit {rc}):\n{r.stderr[-3000:]}")
+        return None
+    m = {"compile_s": float(dt), "compile_mb": int(kb) / 1024.0}
+    log(f"[{name}] compile: {m}")
+    return m
+
+
+def compile_workload(build_dir, cxx, systems, timeout, snow_include, repeat=1,
+                     idle_wait=0.0, stat="median"):
+    gen = build_dir / "compile"
+    gen.mkdir(parents=True, exist_ok=True)
+    out = {}
+    if "snow" in systems:
+        src = gen / "snow_compile.cpp"
+        src.write_text(gen_snow_tu(COMPILE_TYPES))
+        cmd = [cxx, "-O2", "-std=c++20", "-I", str(snow_include), "-c", str(src), "-o",
+               str(gen / "snow_compile.o")]
+        out["snow"] = combine_runs(
+            [measure_compile("snow", cmd, timeout, idle_wait) for _ in range(repeat)],
+            stat)
+    if "caf" in systems:
+        src = gen / "caf_compile.cpp"
+        src.write_text(gen_caf_tu(COMPILE_TYPES))
+        cmd = [cxx, "-O2", "-std=c++20", "-c", str(src), "-o", str(gen / "caf_compile.o")]
+        out["caf"] = combine_runs(
+            [measure_compile("caf", cmd, timeout, idle_wait) for _ in range(repeat)],
+            stat)
+    return out
+
+
+# -- the table --------------------------------------------------------------------------------
+
+
+def fmt(v):
+    if v is None:
+        return "n/a"
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    if a >= 1:
+        return f"{v:.2f}"
+    return f"{v:.3f}"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "n/a"
+    return f"{a / b:.2f}"
+
+
+def table(results, workloads, ns):
+    header = ["workload", "N", "metric", "snow", "caf", "erlang", "snow/caf",
+              "snow/erlang"]
+    rows = []
+    for w in workloads:
+        per = results.get(w, {})
+        metrics = list(PRIMARY_METRICS[w])
+        for s in SYSTEMS:
+            for k in (per.get(s) or {}):
+                if k not in metrics:
+                    metrics.append(k)
+        for k in metrics:
+            vals = {s: (per.get(s) or {}).get(k) for s in SYSTEMS}
+            name = k + (" (lower=better)" if k in LOWER_IS_BETTER else "")
+            rows.append([w, str(ns.get(w, "-")), name, fmt(vals["snow"]),
+                         fmt(vals["caf"]), fmt(vals["erlang"]),
+                         ratio(vals["snow"], vals["caf"]),
+                         ratio(vals["snow"], vals["erlang"])])
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    lines = []
+    for i, r in enumerate([header] + rows):
+        cells = [r[0].ljust(widths[0]), r[1].rjust(widths[1]), r[2].ljust(widths[2])]
+        cells += [c.rjust(wd) for c, wd in zip(r[3:], widths[3:])]
+        lines.append("  ".join(cells))
+        if i == 0:
+            lines.append("  ".join("-" * wd for wd in widths))
+    return "\n".join(lines)
+
+
+# -- main ----------------------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS),
+                    help="comma-separated subset of: " + " ".join(ALL_WORKLOADS))
+    ap.add_argument("--n-scale", type=float, default=1.0,
+                    help="multiply every workload's N by this (e.g. 0.1 for a quick run)")
+    ap.add_argument("--snow", default=str(REPO / "build" / "bench" / "snow_bench"),
+                    help="path to snow's snow_bench binary")
+    ap.add_argument("--build-dir", default=str(REPO / "build" / "bench-compare"),
+                    help="where the peer benchmarks and generated files are built "
+                         "(a relative path is taken from the repository root)")
+    ap.add_argument("--systems", default=",".join(SYSTEMS),
+                    help="comma-separated subset of: snow caf erlang")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run each benchmark this many times (combined by --stat)")
+    ap.add_argument("--stat", choices=["median", "best"], default="median",
+                    help="how --repeat runs are combined: the median, or the best run "
+                         "(highest rate, lowest time/size; ratios stay the median)")
+    ap.add_argument("--timeout", type=float, default=600.0,
+                    help="seconds before one run is abandoned (reported as n/a)")
+    ap.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
+                    help="before each run, wait up to this long for the machine to be "
+                         "idle (other work skews every figure)")
+    ap.add_argument("--cxx", default=os.environ.get("CXX", "g++"))
+    ap.add_argument("--json", help="also write the raw results to this file")
+    args = ap.parse_args()
+
+    workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    bad = [w for w in workloads if w not in ALL_WORKLOADS]
+    if bad:
+        ap.error(f"unknown workload(s): {', '.join(bad)}")
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    bad = [s for s in systems if s not in SYSTEMS]
+    if bad:
+        ap.error(f"unknown system(s): {', '.join(bad)}")
+    if args.n_scale <= 0:
+        ap.error("--n-scale must be positive")
+
+    build_dir = Path(args.build_dir)
+    if not build_dir.is_absolute():
+        build_dir = REPO / build_dir
+    build_dir.mkdir(parents=True, exist_ok=True)
+    runtime_workloads = [w for w in workloads if w != "compile"]
+
+    caf_bin = build_caf(build_dir, args.cxx) if (
+        "caf" in systems and runtime_workloads) else None
+    erl_dir = build_erlang(build_dir) if (
+        "erlang" in systems and runtime_workloads) else None
+    snow_bin = Path(args.snow)
+    if not snow_bin.is_absolute():
+        snow_bin = (Path.cwd() / snow_bin)
+    if "snow" in systems and runtime_workloads and not os.access(snow_bin, os.X_OK):
+        log(f"snow bench {snow_bin} not found (snow results will be n/a)")
+
+    try:
+        load1 = os.getloadavg()[0]
+        if load1 > 0.5:
+            log(f"warning: load average {load1:.2f} before starting; another job on "
+                "this machine will skew the figures (see --wait-idle)")
+    except OSError:
+        pass
+
+    ns = {}
+    results = {}
+    raw = {}
+    for w in workloads:
+        results[w] = {}
+        if w == "compile":
+            results[w] = compile_workload(build_dir, args.cxx, systems, args.timeout,
+                                          REPO / "include", args.repeat, args.wait_idle,
+                                          args.stat)
+            continue
+        n = max(1, round(DEFAULT_N[w] * args.n_scale))
+        ns[w] = n
+        cmds = {}
+        if "snow" in systems and os.access(snow_bin, os.X_OK):
+            cmds["snow"] = [str(snow_bin), w, str(n)]
+        if caf_bin is not None:
+            cmds["caf"] = [str(caf_bin), w, str(n)]
+        if erl_dir is not None:
+            cmds["erlang"] = erlang_cmd(erl_dir, w, n)
+        for s in SYSTEMS:
+            if s not in cmds:
+                results[w][s] = None
+                continue
+            runs = [run_cmd(s, cmds[s], w, args.timeout, args.wait_idle)
+                    for _ in range(args.repeat)]
+            raw.setdefault(w, {})[s] = runs
+            results[w][s] = combine_runs(runs, args.stat)
+
+    print(table(results, workloads, ns))
+    print("ratios are snow divided by the peer: above 1 is better for rates, worse for "
+          "(lower=better) rows")
+    if args.json:
+        doc = {"n": ns, "stat": args.stat, "results": results, "runs": raw}
+        Path(args.json).write_text(json.dumps(doc, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -78,7 +78,7 @@ class Self {
   // -- sending --
   template <MessageType T>
   void send(Pid to, T&& msg) const {
-    detail::send(detail::core_of(process_), to, detail::box(std::forward<T>(msg)));
+    detail::send_from(process_, to, detail::box(std::forward<T>(msg)));
   }
   template <class Msg, MessageType T>
     requires Accepts<Msg, T>

@@ -49,8 +49,8 @@ void host_receive(Process* p, ReceiveState& state) {
   for (;;) {
     p->state.store(RunState::waiting, std::memory_order_seq_cst);
     if (p->intake.empty()) {
-      absl::MutexLock lock(&w.mu);
-      while (!w.woken) w.cv.Wait(&w.mu);
+      std::unique_lock lock(w.mu);
+      w.cv.wait(lock, [&] { return w.woken; });
       w.woken = false;
     }
     p->state.store(RunState::running, std::memory_order_seq_cst);

@@ -130,6 +130,31 @@ void deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept {
   wake(p.get());
 }
 
+void deliver_from(Process* from, Pid to, MessageNode* node) noexcept {
+  RuntimeCore& core = from->core;
+  if (core.stopping() || to.is_null()) {
+    destroy(node);
+    return;
+  }
+  if (from->send_cache_pid != to) {
+    ProcessRef found = core.find(to);
+    if (!found) {
+      answer_for_dead(core, to, node);
+      return;
+    }
+    from->drop_send_cache();
+    from->send_cache = found.release();
+    from->send_cache_pid = to;
+  }
+  Process* target = from->send_cache;
+  if (!target->intake.push(node)) {
+    from->drop_send_cache();
+    answer_for_dead(core, to, node);
+    return;
+  }
+  wake(target);
+}
+
 void terminate(Process* p, ExitReason reason) noexcept {
   RuntimeCore& core = p->core;
   p->state.store(RunState::exited, std::memory_order_release);
@@ -153,6 +178,7 @@ void terminate(Process* p, ExitReason reason) noexcept {
   p->body.reset();
   p->queue.clear();
   p->waiter = nullptr;
+  p->drop_send_cache();
 
   if (p->name_state.exchange(NameState::dead) == NameState::named) core.registry.release(p->pid);
   if (p->has_relations()) {

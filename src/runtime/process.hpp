@@ -22,7 +22,8 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
-#include "absl/synchronization/mutex.h"
+#include <condition_variable>
+#include <mutex>
 #include "snow/detail/runtime_api.hpp"
 #include "snow/exit_reason.hpp"
 #include "snow/pid.hpp"
@@ -75,13 +76,13 @@ struct Relations {
 
 /// What a host thread (ScopedActor) blocks on instead of being scheduled.
 struct HostWaiter {
-  absl::Mutex mu;
-  absl::CondVar cv;
-  bool woken ABSL_GUARDED_BY(mu) = false;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool woken = false;  // guarded by mu
   void notify() {
-    absl::MutexLock lock(&mu);
+    std::lock_guard lock(mu);
     woken = true;
-    cv.Signal();
+    cv.notify_one();
   }
 };
 
@@ -118,6 +119,18 @@ class Process {
   internal::MessageQueue queue;
   Process* run_next = nullptr;  // intrusive link for run queues
 
+  // The last process this one sent to, referenced, so a process that keeps sending to
+  // the same peer (a reply, a ring, a pipeline) skips the process-table lookup. A stale
+  // entry is harmless: a dead process's intake is closed, so the push fails and the send
+  // is answered as to a dead process. Cost: a dead peer's control block (not its frame or
+  // mailbox, which are freed at exit) lives until the sender sends elsewhere or ends.
+  Pid send_cache_pid;
+  Process* send_cache = nullptr;
+  void drop_send_cache() noexcept {
+    if (send_cache) std::exchange(send_cache, nullptr)->release();
+    send_cache_pid = Pid();
+  }
+
   std::coroutine_handle<> resume_point;  // innermost suspended coroutine
   std::coroutine_handle<Proc::promise_type> root;
   ReceiveState* waiter = nullptr;  // the receive the process is parked in
@@ -148,6 +161,8 @@ class ProcessRef {
     if (p_) std::exchange(p_, nullptr)->release();
   }
   Process* get() const { return p_; }
+  /// Gives up ownership of the reference without dropping it.
+  Process* release() { return std::exchange(p_, nullptr); }
   Process* operator->() const { return p_; }
   explicit operator bool() const { return p_ != nullptr; }
 
@@ -161,6 +176,8 @@ class ProcessRef {
 void drain(Process* p);
 /// Delivers `node` (a message or signal) to `to`; any thread. Answers for a dead target.
 void deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept;
+/// deliver() for a message sent by process `from`, through its send cache.
+void deliver_from(Process* from, Pid to, MessageNode* node) noexcept;
 /// Makes a parked process runnable after a push; any thread.
 void wake(Process* p) noexcept;
 /// Ends the process: closes its intake, tells links and monitors, frees its frame.

@@ -4,13 +4,13 @@ namespace snow::internal {
 
 void ProcessTable::insert(Process* p) {
   Shard& s = shard(p->pid.serial());
-  absl::MutexLock lock(&s.mu);
+  std::lock_guard lock(s.mu);
   s.by_serial.emplace(p->pid.serial(), p);
 }
 
 ProcessRef ProcessTable::find(std::uint64_t serial) const {
   Shard& s = shard(serial);
-  absl::MutexLock lock(&s.mu);
+  std::lock_guard lock(s.mu);
   auto it = s.by_serial.find(serial);
   if (it == s.by_serial.end()) return {};
   it->second->add_ref();
@@ -20,7 +20,7 @@ ProcessRef ProcessTable::find(std::uint64_t serial) const {
 bool ProcessTable::remove(Process* p) {
   {
     Shard& s = shard(p->pid.serial());
-    absl::MutexLock lock(&s.mu);
+    std::lock_guard lock(s.mu);
     if (s.by_serial.erase(p->pid.serial()) == 0) return false;
   }
   p->release();
@@ -30,7 +30,7 @@ bool ProcessTable::remove(Process* p) {
 std::vector<ProcessRef> ProcessTable::snapshot() const {
   std::vector<ProcessRef> out;
   for (Shard& s : shards_) {
-    absl::MutexLock lock(&s.mu);
+    std::lock_guard lock(s.mu);
     for (auto& [serial, p] : s.by_serial) {
       p->add_ref();
       out.emplace_back(p);
@@ -42,7 +42,7 @@ std::vector<ProcessRef> ProcessTable::snapshot() const {
 std::size_t ProcessTable::size() const {
   std::size_t n = 0;
   for (Shard& s : shards_) {
-    absl::MutexLock lock(&s.mu);
+    std::lock_guard lock(s.mu);
     n += s.by_serial.size();
   }
   return n;

@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include <condition_variable>
+#include <mutex>
 #include "src/runtime/process.hpp"
 
 namespace snow::internal {
@@ -39,8 +40,8 @@ class ProcessTable {
  private:
   static constexpr int kShards = 64;
   struct alignas(64) Shard {
-    mutable absl::Mutex mu;
-    absl::flat_hash_map<std::uint64_t, Process*> by_serial ABSL_GUARDED_BY(mu);
+    mutable std::mutex mu;
+    absl::flat_hash_map<std::uint64_t, Process*> by_serial;  // guarded by mu
   };
   Shard& shard(std::uint64_t serial) const { return shards_[serial % kShards]; }
 

@@ -11,7 +11,7 @@ using detail::NameState;
 
 absl::Status Registry::register_name(std::string name, detail::Process* process, Pid pid) {
   if (name.empty()) return absl::InvalidArgumentError("a registered name must not be empty");
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (auto it = by_name_.find(to_absl(name)); it != by_name_.end()) {
     return absl::AlreadyExistsError(absl::StrCat("the name '", name, "' is already registered to ", it->second.to_string()));
   }
@@ -27,7 +27,7 @@ absl::Status Registry::register_name(std::string name, detail::Process* process,
 }
 
 absl::StatusOr<Pid> Registry::unregister_name(std::string_view name) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   auto it = by_name_.find(to_absl(name));
   if (it == by_name_.end()) return absl::NotFoundError(absl::StrCat("no process is registered as '", to_absl(name), "'"));
   const Pid pid = it->second;
@@ -37,14 +37,14 @@ absl::StatusOr<Pid> Registry::unregister_name(std::string_view name) {
 }
 
 std::optional<Pid> Registry::whereis(std::string_view name) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   auto it = by_name_.find(to_absl(name));
   if (it == by_name_.end()) return std::nullopt;
   return it->second;
 }
 
 void Registry::release(Pid pid) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   auto it = by_pid_.find(pid);
   if (it == by_pid_.end()) return;
   by_name_.erase(it->second);
@@ -54,7 +54,7 @@ void Registry::release(Pid pid) {
 std::vector<std::string> Registry::names() const {
   std::vector<std::string> out;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     for (const auto& [name, pid] : by_name_) out.push_back(name);
   }
   std::sort(out.begin(), out.end());

@@ -14,7 +14,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include <condition_variable>
+#include <mutex>
 #include "snow/pid.hpp"
 #include "src/runtime/process.hpp"
 
@@ -33,9 +34,9 @@ class Registry {
   std::vector<std::string> names() const;
 
  private:
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Pid> by_name_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<Pid, std::string> by_pid_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;
+  absl::flat_hash_map<std::string, Pid> by_name_;  // guarded by mu_
+  absl::flat_hash_map<Pid, std::string> by_pid_;  // guarded by mu_
 };
 
 }  // namespace snow::internal

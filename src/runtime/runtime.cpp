@@ -48,6 +48,7 @@ void RuntimeCore::stop() {
     if (p->root) std::exchange(p->root, {}).destroy();
     p->body.reset();
     p->queue.clear();
+    p->drop_send_cache();
   }
   for (ProcessRef& p : all) {
     if (p->is_host()) continue;
@@ -75,8 +76,8 @@ void RuntimeCore::on_process_ended(bool host) {
     return;
   }
   if (live_processes.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    absl::MutexLock lock(&join_mu);
-    join_cv.SignalAll();
+    std::lock_guard lock(join_mu);
+    join_cv.notify_all();
   }
 }
 
@@ -88,6 +89,7 @@ Runtime& runtime_of(const RuntimeCore& core) noexcept { return core.owner; }
 absl::Time now(const RuntimeCore& core) noexcept { return core.timers.now(); }
 
 void send(RuntimeCore& core, Pid to, MessageNode* node) noexcept { deliver(core, to, node); }
+void send_from(Process* from, Pid to, MessageNode* node) noexcept { deliver_from(from, to, node); }
 
 void send_named(RuntimeCore& core, std::string_view name, MessageNode* node) noexcept {
   if (auto pid = core.registry.whereis(name)) {
@@ -200,12 +202,12 @@ absl::Status Runtime::join(absl::Duration timeout) {
       core_->timers.fire_next(*next);
     }
   }
-  const absl::Time deadline = absl::Now() + timeout;
-  absl::MutexLock lock(&core_->join_mu);
-  while (core_->live_processes.load() > 0) {
-    if (core_->join_cv.WaitWithDeadline(&core_->join_mu, deadline) && absl::Now() >= deadline) {
-      if (core_->live_processes.load() > 0) return absl::DeadlineExceededError("processes still alive at the join deadline");
-    }
+  auto all_ended = [&] { return core_->live_processes.load() == 0; };
+  std::unique_lock lock(core_->join_mu);
+  if (timeout == absl::InfiniteDuration()) {
+    core_->join_cv.wait(lock, all_ended);
+  } else if (!core_->join_cv.wait_for(lock, absl::ToChronoNanoseconds(timeout), all_ended)) {
+    return absl::DeadlineExceededError("processes still alive at the join deadline");
   }
   return absl::OkStatus();
 }

@@ -9,7 +9,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "absl/synchronization/mutex.h"
+#include <condition_variable>
+#include <mutex>
 #include "snow/runtime.hpp"
 #include "src/runtime/process_table.hpp"
 #include "src/runtime/registry.hpp"
@@ -52,8 +53,8 @@ class RuntimeCore {
   std::atomic<std::int64_t> live_processes{0};  // not counting ScopedActors
   std::atomic<std::int64_t> live_hosts{0};
 
-  absl::Mutex join_mu;
-  absl::CondVar join_cv;
+  std::mutex join_mu;
+  std::condition_variable join_cv;
 
  private:
   std::atomic<bool> stopping_{false};

@@ -15,7 +15,7 @@ thread_local CurrentWorker tls_current;
 
 void RunQueue::push(Process* p) {
   p->run_next = nullptr;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (tail_) {
     tail_->run_next = p;
   } else {
@@ -27,13 +27,51 @@ void RunQueue::push(Process* p) {
 
 Process* RunQueue::pop() {
   if (size_.load(std::memory_order_relaxed) == 0) return nullptr;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   Process* p = head_;
   if (!p) return nullptr;
   head_ = p->run_next;
   if (!head_) tail_ = nullptr;
   size_.fetch_sub(1, std::memory_order_relaxed);
   return p;
+}
+
+void RunQueue::push_chain(Process* first, Process* last, std::size_t n) {
+  std::lock_guard lock(mu_);
+  if (tail_) {
+    tail_->run_next = first;
+  } else {
+    head_ = first;
+  }
+  tail_ = last;
+  size_.fetch_add(n, std::memory_order_seq_cst);
+}
+
+void Scheduler::inject(Process* p) {
+  Process* top = injected_.load(std::memory_order_relaxed);
+  do {
+    p->run_next = top;
+    // seq_cst: pairs with the idle workers' re-check, as for the run queues' sizes.
+  } while (!injected_.compare_exchange_weak(top, p, std::memory_order_seq_cst, std::memory_order_relaxed));
+}
+
+bool Scheduler::take_injected(RunQueue& into) {
+  if (injected_.load(std::memory_order_relaxed) == nullptr) return false;
+  Process* stack = injected_.exchange(nullptr, std::memory_order_acquire);
+  if (!stack) return false;
+  // The stack is newest first: reverse it so processes run in the order they were woken.
+  Process* first = nullptr;
+  Process* last = stack;
+  std::size_t n = 0;
+  while (stack) {
+    Process* next = stack->run_next;
+    stack->run_next = first;
+    first = stack;
+    stack = next;
+    ++n;
+  }
+  into.push_chain(first, last, n);
+  return true;
 }
 
 Scheduler::Scheduler(detail::RuntimeCore& core, int workers, bool deterministic)
@@ -54,8 +92,8 @@ void Scheduler::start() {
 void Scheduler::stop() {
   stopping_.store(true);
   {
-    absl::MutexLock lock(&sleep_mu_);
-    sleep_cv_.SignalAll();
+    std::lock_guard lock(sleep_mu_);
+    sleep_cv_.notify_all();
   }
   for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
@@ -63,15 +101,19 @@ void Scheduler::stop() {
 }
 
 void Scheduler::schedule(Process* p) {
+  if (deterministic_) {
+    deterministic_queue_.push(p);
+    return;
+  }
   if (tls_current.scheduler == this) {
     auto& w = *static_cast<Worker*>(tls_current.worker);
-    if (Process* displaced = std::exchange(w.next, p)) {
+    if (Process* displaced = w.next.exchange(p, std::memory_order_acq_rel)) {
       w.queue.push(displaced);
       wake_one();
     }
     return;
   }
-  injected_.push(p);
+  inject(p);
   wake_one();
 }
 
@@ -81,20 +123,27 @@ void Scheduler::requeue(Process* p) {
     wake_one();
     return;
   }
-  injected_.push(p);
+  if (deterministic_) {
+    deterministic_queue_.push(p);
+  } else {
+    inject(p);
+    wake_one();
+  }
 }
 
 void Scheduler::wake_one() {
   if (deterministic_) return;
-  // seq_cst pairs with idle(): the sleeper increments sleepers_ and then re-reads the
-  // queue sizes; we grew a size and then read sleepers_. One of us sees the other.
+  // seq_cst pairs with idle(): an idle worker stops spinning, announces itself as a
+  // sleeper, then re-reads the queue sizes; we grew a size and then read the counters.
+  // Either it sees our work or we see it spinning (it will find the work) or sleeping.
+  if (spinning_.load(std::memory_order_seq_cst) > 0) return;
   if (sleepers_.load(std::memory_order_seq_cst) == 0) return;
-  absl::MutexLock lock(&sleep_mu_);
-  sleep_cv_.Signal();
+  std::lock_guard lock(sleep_mu_);
+  sleep_cv_.notify_one();
 }
 
 bool Scheduler::any_work() const {
-  if (injected_.size() > 0) return true;
+  if (injected_.load(std::memory_order_seq_cst) != nullptr) return true;
   for (const auto& w : workers_) {
     if (w->queue.size() > 0) return true;
   }
@@ -109,41 +158,74 @@ Process* Scheduler::steal(int thief) {
   return nullptr;
 }
 
+Process* Scheduler::steal_next(int thief, std::vector<std::uint64_t>& seen) {
+  const int n = static_cast<int>(workers_.size());
+  for (int k = 1; k < n; ++k) {
+    Worker& victim = *workers_[(thief + k) % n];
+    const std::uint64_t turns = victim.turns.load(std::memory_order_acquire);
+    std::uint64_t& last = seen[(thief + k) % n];
+    if (turns != last) {
+      last = turns;  // first sighting of this turn: give the owner time to finish it
+      continue;
+    }
+    Process* p = victim.next.load(std::memory_order_acquire);
+    if (p && victim.next.compare_exchange_strong(p, nullptr, std::memory_order_acq_rel)) return p;
+  }
+  return nullptr;
+}
+
 Process* Scheduler::take(Worker& w, int index) {
   // Now and then look at the shared queue first, so processes woken by host threads and
   // timers get their turn even while this worker's own queue never empties.
   if (++w.ticks % kInjectedCheckInterval == 0) {
-    if (Process* p = injected_.pop()) return p;
+    if (take_injected(w.queue)) return w.queue.pop();
   }
-  if (w.next && w.next_streak < kMaxNextStreak) {
-    ++w.next_streak;
-    return std::exchange(w.next, nullptr);
+  if (w.next_streak < kMaxNextStreak) {
+    if (Process* p = w.next.exchange(nullptr, std::memory_order_acq_rel)) {
+      ++w.next_streak;
+      return p;
+    }
   }
   w.next_streak = 0;
-  if (w.next) w.queue.push(std::exchange(w.next, nullptr));
+  if (Process* p = w.next.exchange(nullptr, std::memory_order_acq_rel)) w.queue.push(p);
   if (Process* p = w.queue.pop()) return p;
-  if (Process* p = injected_.pop()) return p;
+  // Take everything host threads and timers woke; what we cannot run now becomes
+  // stealable from our queue.
+  if (take_injected(w.queue)) return w.queue.pop();
   return steal(index);
 }
 
-void Scheduler::idle(Worker& w, int index) {
+Process* Scheduler::idle(int index) {
   // Spin a little first: a reply is often a microsecond away, and sleeping costs two
-  // system calls (ours and the waker's).
-  for (int spin = 0; spin < 200; ++spin) {
-    if (any_work() || stopping_.load(std::memory_order_relaxed)) return;
+  // system calls (ours and the waker's). While spinning, a process stuck in the next slot
+  // of a worker that is busy with one long turn is fair game.
+  thread_local std::vector<std::uint64_t> seen;
+  seen.assign(workers_.size(), ~std::uint64_t{0});
+  spinning_.fetch_add(1, std::memory_order_seq_cst);
+  for (int spin = 0; spin < kIdleSpins; ++spin) {
+    if (any_work() || stopping_.load(std::memory_order_relaxed)) {
+      spinning_.fetch_sub(1, std::memory_order_seq_cst);
+      return nullptr;
+    }
+    if (spin % 8 == 7) {
+      if (Process* p = steal_next(index, seen)) {
+        spinning_.fetch_sub(1, std::memory_order_seq_cst);
+        return p;
+      }
+    }
     std::this_thread::yield();
   }
+  spinning_.fetch_sub(1, std::memory_order_seq_cst);
   sleepers_.fetch_add(1, std::memory_order_seq_cst);
   {
-    absl::MutexLock lock(&sleep_mu_);
+    std::unique_lock lock(sleep_mu_);
     if (!any_work() && !stopping_.load()) {
       // The timeout is a backstop only; wake_one() is what normally ends the sleep.
-      sleep_cv_.WaitWithTimeout(&sleep_mu_, absl::Milliseconds(100));
+      sleep_cv_.wait_for(lock, std::chrono::milliseconds(100));
     }
   }
   sleepers_.fetch_sub(1, std::memory_order_seq_cst);
-  (void)w;
-  (void)index;
+  return nullptr;
 }
 
 void Scheduler::run(Process* p) {
@@ -161,17 +243,19 @@ void Scheduler::work(int index) {
   Worker& w = *workers_[index];
   tls_current = {this, &w};
   while (!stopping_.load(std::memory_order_relaxed)) {
-    if (Process* p = take(w, index)) {
+    Process* p = take(w, index);
+    if (!p) p = idle(index);
+    if (p) {
+      // Only this thread writes `turns`: a plain store, no locked instruction.
+      w.turns.store(w.turns.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       run(p);
-    } else {
-      idle(w, index);
     }
   }
   tls_current = {};
 }
 
 bool Scheduler::step() {
-  Process* p = injected_.pop();
+  Process* p = deterministic_queue_.pop();
   if (!p) return false;
   run(p);
   return true;

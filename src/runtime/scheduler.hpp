@@ -20,7 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include <condition_variable>
+#include <mutex>
 #include "src/runtime/process.hpp"
 
 namespace snow::internal {
@@ -31,12 +32,14 @@ class RunQueue {
  public:
   void push(Process* p);
   Process* pop();
+  /// Appends the chain first..last (linked through run_next) of `n` processes.
+  void push_chain(Process* first, Process* last, std::size_t n);
   std::size_t size() const { return size_.load(std::memory_order_seq_cst); }
 
  private:
-  absl::Mutex mu_;
-  Process* head_ ABSL_GUARDED_BY(mu_) = nullptr;
-  Process* tail_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::mutex mu_;
+  Process* head_ = nullptr;  // guarded by mu_
+  Process* tail_ = nullptr;  // guarded by mu_
   std::atomic<std::size_t> size_{0};
 };
 
@@ -62,31 +65,46 @@ class Scheduler {
  private:
   struct Worker {
     RunQueue queue;
-    Process* next = nullptr;  // owner thread only
+    // The next slot. Set and taken by the owner; an idle worker may steal it, but only
+    // once it has seen the owner stay inside one turn (same `turns` value) across its
+    // spin, so a reply the owner is about to run is left alone.
+    std::atomic<Process*> next{nullptr};
+    std::atomic<std::uint64_t> turns{0};
     int next_streak = 0;
     std::uint32_t ticks = 0;
     std::thread thread;
   };
   static constexpr int kMaxNextStreak = 32;
   static constexpr std::uint32_t kInjectedCheckInterval = 31;
+  static constexpr int kIdleSpins = 100;  // roughly 20-50 us of looking before sleeping
 
   void work(int index);
   Process* take(Worker& w, int index);
   Process* steal(int thief);
+  /// Steals a next slot whose owner has been in the same turn since `seen` was taken.
+  Process* steal_next(int thief, std::vector<std::uint64_t>& seen);
   void run(Process* p);
   void wake_one();
   bool any_work() const;
-  void idle(Worker& w, int index);
+  /// Looks for work for a while, then sleeps. Returns a stolen next-slot process, if any.
+  Process* idle(int index);
 
   detail::RuntimeCore& core_;
   const bool deterministic_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  RunQueue injected_;  // from host threads and timers; the only queue in deterministic mode
+  // Processes made runnable by threads that are not workers (host threads, the timer
+  // thread): a lock-free stack, so a host thread spawning or sending in bulk never waits
+  // for a worker's lock. A worker takes it whole and appends it, in order, to its queue.
+  std::atomic<Process*> injected_{nullptr};
+  void inject(Process* p);
+  bool take_injected(RunQueue& into);
+  RunQueue deterministic_queue_;  // the only queue in deterministic mode
 
   std::atomic<bool> stopping_{false};
   std::atomic<int> sleepers_{0};
-  absl::Mutex sleep_mu_;
-  absl::CondVar sleep_cv_;
+  std::atomic<int> spinning_{0};  // idle workers still looking for work before sleeping
+  std::mutex sleep_mu_;
+  std::condition_variable sleep_cv_;
 };
 
 }  // namespace snow::internal

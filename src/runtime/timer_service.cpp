@@ -17,12 +17,12 @@ void TimerService::start() {
 
 void TimerService::stop() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     stopping_ = true;
-    cv_.Signal();
+    cv_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   for (auto& [key, entry] : pending_) detail::destroy(entry.node);
   pending_.clear();
   deadline_of_.clear();
@@ -34,7 +34,7 @@ absl::Time TimerService::now() const {
 }
 
 void TimerService::arm(std::uint64_t id, absl::Time deadline, Pid to, detail::MessageNode* node) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (stopping_) {
     detail::destroy(node);
     return;
@@ -43,13 +43,13 @@ void TimerService::arm(std::uint64_t id, absl::Time deadline, Pid to, detail::Me
   pending_.emplace(Key{deadline, id}, Entry{to, node});
   deadline_of_.emplace(id, deadline);
   // Only an arm that moves the earliest deadline forward needs to wake the thread.
-  if (earliest) cv_.Signal();
+  if (earliest) cv_.notify_one();
 }
 
 bool TimerService::cancel(std::uint64_t id) {
   detail::MessageNode* node = nullptr;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     auto it = deadline_of_.find(id);
     if (it == deadline_of_.end()) return false;
     auto entry = pending_.find(Key{it->second, id});
@@ -79,16 +79,17 @@ void TimerService::run() {
   std::vector<Entry> due;
   for (;;) {
     {
-      absl::MutexLock lock(&mu_);
+      std::unique_lock lock(mu_);
       for (;;) {
         if (stopping_) return;
-        const absl::Time now = absl::Now();
-        take_due(now, due);
+        take_due(absl::Now(), due);
         if (!due.empty()) break;
         if (pending_.empty()) {
-          cv_.Wait(&mu_);
+          cv_.wait(lock);
         } else {
-          cv_.WaitWithDeadline(&mu_, pending_.begin()->first.first);
+          // wait_for rather than wait_until: absl::Time is on the system clock, and a
+          // relative wait on the steady clock does not jump when the wall clock does.
+          cv_.wait_for(lock, absl::ToChronoNanoseconds(pending_.begin()->first.first - absl::Now()));
         }
       }
     }
@@ -97,7 +98,7 @@ void TimerService::run() {
 }
 
 std::optional<absl::Time> TimerService::next_deadline() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (pending_.empty()) return std::nullopt;
   return pending_.begin()->first.first;
 }
@@ -105,7 +106,7 @@ std::optional<absl::Time> TimerService::next_deadline() const {
 bool TimerService::fire_next(absl::Time limit) {
   std::vector<Entry> due;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (pending_.empty()) return false;
     const absl::Time t = pending_.begin()->first.first;
     if (t > limit) return false;

@@ -19,7 +19,8 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include <condition_variable>
+#include <mutex>
 #include "absl/time/time.h"
 #include "snow/detail/message_node.hpp"
 #include "snow/pid.hpp"
@@ -63,18 +64,18 @@ class TimerService {
   void run();
   void deliver(std::vector<Entry>& due);
   /// Removes every entry due at or before `t` into `out`.
-  void take_due(absl::Time t, std::vector<Entry>& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void take_due(absl::Time t, std::vector<Entry>& out);  // needs mu_ held
 
   detail::RuntimeCore& core_;
   const bool virtual_clock_;
   std::atomic<std::uint64_t> next_id_{1};
   std::atomic<std::int64_t> virtual_now_ns_{0};  // since the Unix epoch
 
-  mutable absl::Mutex mu_;
-  absl::CondVar cv_;
-  std::map<Key, Entry> pending_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::uint64_t, absl::Time> deadline_of_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<Key, Entry> pending_;  // guarded by mu_
+  absl::flat_hash_map<std::uint64_t, absl::Time> deadline_of_;  // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
   std::thread thread_;
 };
 

@@ -210,6 +210,13 @@ class [[nodiscard]] ReceiveAwaiter {
   ReceiveState state_;
 };
 
+struct TickAwaiter {
+  Process* process;
+  bool await_ready() const noexcept { return spend_reduction(process); }
+  void await_suspend(std::coroutine_handle<> h) const noexcept { yield(process, h); }
+  void await_resume() const noexcept {}
+};
+
 struct YieldAwaiter {
   Process* process;
   bool await_ready() const noexcept { return false; }

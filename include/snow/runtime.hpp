@@ -13,8 +13,9 @@
 //
 // Threads: every public method may be called from any thread. Processes run on the
 // workers; a process waiting in receive uses no thread. Scheduling is cooperative: a
-// process runs until it waits, yields, or has taken `budget` messages, then goes behind
-// the others, so a busy process cannot starve the rest.
+// process runs until it waits, yields, or has spent its `budget` of reductions (one per
+// message received, one per message sent, one per `co_await self.tick()`), then goes
+// behind the others at its next receive or tick, so a busy process cannot starve the rest.
 //
 // Stopping: `stop()` (or the destructor) stops the workers and the timers, then destroys
 // every live process's frame, so destructors in process bodies run. Processes get no
@@ -47,8 +48,9 @@ struct RuntimeOptions {
   int workers = 0;
   /// One thread (the caller's), manual stepping, virtual clock. For tests.
   bool deterministic = false;
-  /// Messages a process may take in one turn before it goes behind the others.
-  int budget = 64;
+  /// Reductions (messages received or sent, ticks) a process may spend in one turn
+  /// before its next receive or tick sends it behind the others.
+  int budget = 500;
   /// Where the runtime's log goes; null means stderr_log_sink.
   LogSink log_sink;
 };

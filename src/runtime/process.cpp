@@ -132,6 +132,7 @@ void deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept {
 
 void deliver_from(Process* from, Pid to, MessageNode* node) noexcept {
   RuntimeCore& core = from->core;
+  --from->budget;  // a send is a reduction; the process yields at its next receive or tick
   if (core.stopping() || to.is_null()) {
     destroy(node);
     return;
@@ -280,6 +281,8 @@ void receive_wait(Process* p, ReceiveState& s, std::coroutine_handle<> h) noexce
   p->resume_point = h;
   if (!p->pending_exit) p->waiter = &s;
 }
+
+bool spend_reduction(Process* p) noexcept { return --p->budget > 0 || p->is_host(); }
 
 void yield(Process* p, std::coroutine_handle<> h) noexcept {
   p->resume_point = h;

@@ -265,6 +265,32 @@ TEST_CASE("a busy process is preempted after its budget and others get to run") 
   CHECK(other_at <= 10);
 }
 
+TEST_CASE("a loop that only sends is preempted at tick once its budget is spent") {
+  LogCapture log;
+  RuntimeOptions o = snow::testing::deterministic(log);
+  o.budget = 10;
+  Runtime rt(o);
+  Trace trace;
+  const Pid sink = rt.spawn([](Self self) -> Proc {
+    for (int i = 0; i < 100; ++i) co_await self.receive(on<int>([](int) {}));
+  });
+  rt.spawn([&, sink](Self self) -> Proc {
+    for (int i = 0; i < 100; ++i) {
+      self.send(sink, i);  // a send is a reduction
+      trace.push_back("send");
+      co_await self.tick();
+    }
+  });
+  rt.spawn([&](Self) -> Proc {
+    trace.push_back("other");
+    co_return;
+  });
+  REQUIRE(rt.join(absl::Seconds(1)).ok());
+  const auto other_at = std::find(trace.begin(), trace.end(), "other") - trace.begin();
+  CHECK(other_at <= 10);  // the sender gave up its turn after about 10 reductions
+  CHECK(std::count(trace.begin(), trace.end(), "send") == 100);
+}
+
 TEST_CASE("yield lets every other runnable process run first") {
   LogCapture log;
   Runtime rt(snow::testing::deterministic(log));

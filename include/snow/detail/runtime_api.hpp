@@ -78,5 +78,7 @@ bool receive_try(Process* p, ReceiveState& state) noexcept;
 void receive_wait(Process* p, ReceiveState& state, std::coroutine_handle<> h) noexcept;
 /// Requeues the process behind the others.
 void yield(Process* p, std::coroutine_handle<> h) noexcept;
+/// Counts one reduction; false when the turn's budget is spent (the caller should yield).
+bool spend_reduction(Process* p) noexcept;
 
 }  // namespace snow::detail

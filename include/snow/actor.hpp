@@ -80,9 +80,11 @@ class Self {
   void send(Pid to, T&& msg) const {
     detail::send_from(process_, to, detail::box(std::forward<T>(msg)));
   }
+  /// Sends to a typed Pid. An exact match for TypedPid, so a message the Pid does not
+  /// accept stops here, with this message, instead of converting the Pid to an untyped one.
   template <class Msg, MessageType T>
-    requires Accepts<Msg, T>
   void send(TypedPid<Msg> to, T&& msg) const {
+    static_assert(Accepts<Msg, T>, "snow: this TypedPid<Msg> does not accept that message type");
     send(to.pid(), std::forward<T>(msg));
   }
   /// Sends to the process registered under `name`; a dead letter if there is none.

@@ -85,6 +85,11 @@ class Runtime {
   void send(Pid to, T&& msg) {
     detail::send(*core_, to, detail::box(std::forward<T>(msg)));
   }
+  template <class Msg, MessageType T>
+  void send(TypedPid<Msg> to, T&& msg) {
+    static_assert(Accepts<Msg, T>, "snow: this TypedPid<Msg> does not accept that message type");
+    send(to.pid(), std::forward<T>(msg));
+  }
   template <MessageType T>
   void send(std::string_view name, T&& msg) {
     detail::send_named(*core_, name, detail::box(std::forward<T>(msg)));

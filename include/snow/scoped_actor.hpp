@@ -47,7 +47,6 @@ class ScopedActor {
   template <MessageType T>
   void send(Pid to, T&& msg) const { self_.send(to, std::forward<T>(msg)); }
   template <class Msg, MessageType T>
-    requires Accepts<Msg, T>
   void send(TypedPid<Msg> to, T&& msg) const { self_.send(to, std::forward<T>(msg)); }
   template <MessageType T>
   void send(std::string_view name, T&& msg) const { self_.send(name, std::forward<T>(msg)); }

@@ -175,10 +175,11 @@ void terminate(Process* p, ExitReason reason) noexcept {
     destroy(n);
     n = next;
   }
+  if (p->waiter && p->waiter->timer != 0) p->core.timers.cancel(p->waiter->timer);  // frees its node now
+  p->waiter = nullptr;
   if (p->root) std::exchange(p->root, {}).destroy();
   p->body.reset();
   p->queue.clear();
-  p->waiter = nullptr;
   p->drop_send_cache();
 
   if (p->name_state.exchange(NameState::dead) == NameState::named) core.registry.release(p->pid);

@@ -86,6 +86,25 @@ TEST_CASE("a receive takes the oldest matching message and leaves the rest in pl
   CHECK(trace == Trace{"int 10", "other 1", "other 2", "int 20", "other 3"});
 }
 
+TEST_CASE("a typed pid carries each accepted type as itself") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  Trace trace;
+  const auto typed = TypedPid<std::variant<int, Other>>::unchecked(rt.spawn([&](Self self) -> Proc {
+    for (int i = 0; i < 2; ++i) {
+      co_await self.receive(on<int>([&](int v) { trace.push_back("int " + std::to_string(v)); }),
+                            on<Other>([&](Other o) { trace.push_back("other " + std::to_string(o.n)); }));
+    }
+  }));
+  rt.send(typed, 3);
+  rt.spawn([&, typed](Self self) -> Proc {
+    self.send(typed, Other{4});
+    co_return;
+  });
+  REQUIRE(rt.join(absl::Seconds(1)).ok());
+  CHECK(trace == Trace{"int 3", "other 4"});
+}
+
 TEST_CASE("clauses are tried in order and guards select by value") {
   LogCapture log;
   Runtime rt(snow::testing::deterministic(log));

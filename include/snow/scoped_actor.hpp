@@ -42,6 +42,7 @@ class ScopedActor {
   ~ScopedActor() { detail::end_host_process(self_.process()); }
 
   Pid pid() const { return self_.pid(); }
+  detail::Process* process() const { return self_.process(); }
   Runtime& runtime() const { return self_.runtime(); }
 
   template <MessageType T>

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "snow/actor.hpp"
+#include "snow/detail/call.hpp"
 #include "src/runtime/runtime_core.hpp"
 
 namespace snow::detail {
@@ -94,16 +95,39 @@ void finish_receive(Process* p, ReceiveState& s) {
 
 }  // namespace
 
+namespace {
+/// True for the late reply of a call this process abandoned (the reply is consumed).
+bool is_abandoned_reply(Process* p, MessageNode* n) {
+  if (n->type != type_of<CallReply>() || !p->has_relations()) return false;
+  auto& abandoned = p->relations().abandoned_replies;
+  return !abandoned.empty() && abandoned.erase(unbox<CallReply>(n).ref.raw()) == 1;
+}
+}  // namespace
+
 void drain(Process* p) {
   for (MessageNode* n = p->intake.take_all(); n;) {
     MessageNode* next = n->next;
     if (n->type->is_signal) {
       handle_signal(p, n);
+    } else if (is_abandoned_reply(p, n)) {
+      destroy(n);
     } else {
       p->queue.append(n);
     }
     n = next;
   }
+}
+
+void abandon_reply(Process* p, Ref ref) noexcept {
+  // A reply that raced the timeout may already be queued: take it out now.
+  drain(p);
+  for (MessageNode** slot = p->queue.head_slot(); *slot; slot = &(*slot)->next) {
+    if ((*slot)->type == type_of<CallReply>() && unbox<CallReply>(*slot).ref == ref) {
+      destroy(p->queue.remove(slot));
+      return;
+    }
+  }
+  p->relations().abandoned_replies.insert(ref.raw());
 }
 
 void wake(Process* p) noexcept {

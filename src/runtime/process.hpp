@@ -72,6 +72,10 @@ struct Relations {
   absl::btree_set<Pid> links;
   absl::btree_map<std::uint64_t, Pid> monitors;  // ref -> the process I watch
   absl::btree_map<std::uint64_t, Pid> watchers;  // ref -> the process watching me
+  // Refs of calls this process gave up on (timed out): their late replies are dropped
+  // as they arrive. An entry goes when its reply does; a server that never replies
+  // leaves one entry (8 bytes) per abandoned call.
+  absl::btree_set<std::uint64_t> abandoned_replies;
 };
 
 /// What a host thread (ScopedActor) blocks on instead of being scheduled.

@@ -36,20 +36,27 @@ compare: build
 	@sh scripts/ensure-deps.sh bench-peers
 	python3 bench/compare/compare.py --snow $(BUILD)/bench/snow_bench --n-scale $(N_SCALE)
 
-# The runtime suite under AddressSanitizer + UndefinedBehaviorSanitizer, and under
+# The runtime and supervisor suites under AddressSanitizer + UndefinedBehaviorSanitizer, and under
 # ThreadSanitizer (which works because the runtime's locks are std::mutex: Debian's
 # Abseil is not instrumented, so TSan could not see through absl::Mutex).
 test-asan: deps
 	@[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbenchmarks=false
 	@ninja -C build-asan
-	@meson test -C build-asan --print-errorlogs --suite runtime; status=$$?; \
+	@meson test -C build-asan --print-errorlogs --suite runtime --suite supervisor; status=$$?; \
 	  python3 scripts/test-summary.py build-asan/meson-logs/testlog.json || status=1; exit $$status
 
 test-tsan: deps
 	@[ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread -Dbenchmarks=false
 	@ninja -C build-tsan
-	@meson test -C build-tsan --print-errorlogs --suite runtime; status=$$?; \
+	@meson test -C build-tsan --print-errorlogs --suite runtime --suite supervisor; status=$$?; \
 	  python3 scripts/test-summary.py build-tsan/meson-logs/testlog.json || status=1; exit $$status
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan
+
+# Fuzzes the STF decoder with libFuzzer for FUZZ_SECONDS (built with clang 14 outside the
+# Meson build; new inputs and any crash-* files land in build-fuzz/). See tests/fuzz/run.sh.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) build-fuzz

@@ -113,6 +113,8 @@ class Runtime {
 
   /// True while `pid` names a live local process.
   bool is_alive(Pid pid) const;
+  /// Writes to the runtime's log sink (RuntimeOptions::log_sink).
+  void log(LogLevel level, std::string_view text) const;
   RuntimeStats stats() const;
   absl::Time now() const;
   int workers() const;

@@ -174,6 +174,7 @@ absl::Status Runtime::unregister_name(std::string_view name) {
 
 std::optional<Pid> Runtime::whereis(std::string_view name) const { return core_->registry.whereis(name); }
 std::vector<std::string> Runtime::registered_names() const { return core_->registry.names(); }
+void Runtime::log(LogLevel level, std::string_view text) const { core_->log(level, text); }
 bool Runtime::is_alive(Pid pid) const { return static_cast<bool>(core_->find(pid)); }
 
 RuntimeStats Runtime::stats() const {

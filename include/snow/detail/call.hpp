@@ -101,10 +101,10 @@ auto call_clauses(Pid server, Ref ref, absl::Duration timeout, std::optional<Cal
       }));
 }
 
-/// Sends `request` (whose ref and from are filled in here) and waits for its reply, from
-/// a process.
-template <class Reply, class State>
-Task<CallResult<Reply>> call(Self self, Pid server, Request<State> request, absl::Duration timeout) {
+/// Sends `request` (any message with `from`, `ref` and `deadline` members, filled in
+/// here) and waits for its reply, from a process.
+template <class Reply, class Req>
+Task<CallResult<Reply>> call(Self self, Pid server, Req request, absl::Duration timeout) {
   const Ref ref = self.monitor(server);
   request.from = self.pid();
   request.ref = ref;
@@ -120,8 +120,8 @@ Task<CallResult<Reply>> call(Self self, Pid server, Request<State> request, absl
 }
 
 /// The same, blocking a host thread.
-template <class Reply, class State>
-CallResult<Reply> call(const ScopedActor& me, Pid server, Request<State> request, absl::Duration timeout) {
+template <class Reply, class Req>
+CallResult<Reply> call(const ScopedActor& me, Pid server, Req request, absl::Duration timeout) {
   const Ref ref = me.monitor(server);
   request.from = me.pid();
   request.ref = ref;

@@ -1,0 +1,351 @@
+// src/supervisor/supervisor.cpp: the supervisor process (see include/snow/supervisor.hpp).
+#include "snow/supervisor.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+
+namespace snow {
+namespace detail {
+
+namespace {
+
+struct Child {
+  ChildSpec spec;
+  Pid pid;
+};
+
+/// Sent by the supervisor to itself to retry a start that failed during a restart.
+struct RetryRestart {
+  std::string id;
+};
+
+bool should_restart(Restart restart, const ExitReason& reason) {
+  switch (restart) {
+    case Restart::permanent: return true;
+    case Restart::transient: return !reason.is_normal() && !reason.is(ExitReason::Kind::shutdown);
+    case Restart::temporary: return false;
+  }
+  return false;
+}
+
+class Supervisor {
+ public:
+  Supervisor(Self self, SupervisorSpec spec, Pid parent) : self_(self), spec_(std::move(spec)), parent_(parent) {
+    if (spec_.strategy == Strategy::simple_one_for_one) {
+      template_ = std::move(spec_.children.front());
+    } else {
+      for (ChildSpec& c : spec_.children) children_.push_back({std::move(c), Pid()});
+    }
+    spec_.children.clear();
+  }
+
+  /// Starts every child in order; on a failure stops the started ones in reverse.
+  Task<absl::Status> start_all() {
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+      absl::Status s = start(children_[i]);
+      if (!s.ok()) {
+        co_await stop_range(0, i);
+        co_return s;
+      }
+    }
+    co_return absl::OkStatus();
+  }
+
+  /// Runs until the supervisor must end; returns the reason it ends with.
+  Task<ExitReason> serve() {
+    for (;;) {
+      std::optional<Exit> exit;
+      std::optional<SupervisorRequest> request;
+      std::optional<RetryRestart> retry;
+      co_await self_.receive(on<Exit>([&](Exit e) { exit = std::move(e); }),
+                             on<SupervisorRequest>([&](SupervisorRequest r) { request = std::move(r); }),
+                             on<RetryRestart>([&](RetryRestart r) { retry = std::move(r); }),
+                             any([](Message) {}));  // a supervisor takes no other messages
+      if (exit) {
+        if (exit->from == parent_ && parent_) {
+          co_await stop_range(0, children_.size());
+          co_return exit->reason;
+        }
+        if (std::optional<ExitReason> end = co_await child_exited(*exit)) co_return *end;
+      } else if (request) {
+        co_await answer(*request);
+      } else if (retry) {
+        if (Child* c = find(retry->id); c && !c->pid) {
+          if (std::optional<ExitReason> end = co_await restart(*c)) co_return *end;
+        }
+      }
+    }
+  }
+
+  Task<> stop_all() { co_await stop_range(0, children_.size()); }
+
+ private:
+  Child* find(std::string_view id) {
+    for (Child& c : children_) {
+      if (c.spec.id == id) return &c;
+    }
+    return nullptr;
+  }
+  std::size_t index_of(const Child& c) const { return static_cast<std::size_t>(&c - children_.data()); }
+
+  absl::Status start(Child& c) {
+    Pid pid;
+    try {
+      pid = c.spec.start ? c.spec.start(self_) : Pid();
+    } catch (const std::exception& e) {
+      return absl::InternalError(absl::StrCat("child '", c.spec.id, "' failed to start: ", e.what()));
+    }
+    if (!pid) return absl::InternalError(absl::StrCat("child '", c.spec.id, "' failed to start"));
+    self_.link(pid);  // a child that died already gives us Exit(noproc): a crash like any other
+    c.pid = pid;
+    return absl::OkStatus();
+  }
+
+  /// Stops one child: monitor, unlink, then kill or shutdown-and-wait.
+  Task<> stop(Child& c) {
+    if (!c.pid) co_return;
+    const Pid pid = std::exchange(c.pid, Pid());
+    const Ref watch = self_.monitor(pid);
+    self_.unlink(pid);
+    const Shutdown how = c.spec.shutdown;
+    self_.exit(pid, how.is_brutal_kill() ? ExitReason::kill() : ExitReason::shutdown());
+    auto is_down = [watch](const Down& d) { return d.ref == watch; };
+    if (how.is_brutal_kill() || how.timeout() == absl::InfiniteDuration()) {
+      co_await self_.receive(on<Down>(is_down, [] {})).since(watch);
+    } else {
+      const bool ended = co_await self_.receive(on<Down>(is_down, [] { return true; }),
+                                                after(how.timeout(), [] { return false; }))
+                             .since(watch);
+      if (!ended) {
+        self_.exit(pid, ExitReason::kill());
+        co_await self_.receive(on<Down>(is_down, [] {})).since(watch);
+      }
+    }
+  }
+
+  /// Stops children [first, last) in reverse order.
+  Task<> stop_range(std::size_t first, std::size_t last) {
+    for (std::size_t i = last; i > first; --i) co_await stop(children_[i - 1]);
+  }
+
+  /// True when one more restart would exceed the intensity (and then records nothing).
+  bool over_intensity() {
+    const absl::Time now = self_.now();
+    while (!restarts_.empty() && now - restarts_.front() >= absl::Seconds(spec_.max_seconds)) restarts_.pop_front();
+    if (static_cast<int>(restarts_.size()) >= spec_.max_restarts) return true;
+    restarts_.push_back(now);
+    return false;
+  }
+
+  /// A child ended. Returns the supervisor's own exit reason if it must end.
+  Task<std::optional<ExitReason>> child_exited(const Exit& e) {
+    auto it = std::find_if(children_.begin(), children_.end(), [&](const Child& c) { return c.pid == e.from; });
+    if (it == children_.end()) co_return std::nullopt;  // not (or no longer) ours
+    Child& c = *it;
+    c.pid = Pid();
+    if (!should_restart(c.spec.restart, e.reason)) {
+      if (c.spec.restart == Restart::temporary || spec_.strategy == Strategy::simple_one_for_one) {
+        children_.erase(it);
+      }
+      co_return std::nullopt;
+    }
+    self_.runtime().log(LogLevel::warning, absl::StrCat("supervisor ", self_.pid().to_string(), ": child '", c.spec.id,
+                                                        "' exited with ", e.reason.to_string(), "; restarting"));
+    co_return co_await restart(c);
+  }
+
+  /// Restarts per the strategy after `c` ended (c.pid is null).
+  Task<std::optional<ExitReason>> restart(Child& c) {
+    if (over_intensity()) {
+      self_.runtime().log(LogLevel::error,
+                          absl::StrCat("supervisor ", self_.pid().to_string(), ": more than ", spec_.max_restarts,
+                                       " restarts in ", spec_.max_seconds, " s; shutting down"));
+      co_await stop_range(0, children_.size());
+      co_return ExitReason::shutdown();
+    }
+    const std::size_t at = index_of(c);
+    std::size_t first = at, last = at + 1;  // the range to (re)start
+    switch (spec_.strategy) {
+      case Strategy::one_for_one:
+      case Strategy::simple_one_for_one:
+        break;
+      case Strategy::one_for_all:
+        first = 0;
+        last = children_.size();
+        co_await stop_range(0, children_.size());
+        break;
+      case Strategy::rest_for_one:
+        last = children_.size();
+        co_await stop_range(at + 1, children_.size());
+        break;
+    }
+    for (std::size_t i = first; i < last; ++i) {
+      if (children_[i].pid) continue;
+      absl::Status s = start(children_[i]);
+      if (!s.ok()) {
+        self_.runtime().log(LogLevel::warning, absl::StrCat("supervisor ", self_.pid().to_string(), ": ", s.message(),
+                                                            "; retrying"));
+        self_.send(self_.pid(), RetryRestart{children_[i].spec.id});
+      }
+    }
+    co_return std::nullopt;
+  }
+
+  Task<> answer(SupervisorRequest& r) {
+    using Kind = SupervisorRequest::Kind;
+    CallReply reply{r.ref, Message(), absl::OkStatus()};
+    Child* c = r.kind == Kind::start_child ? nullptr : find(r.id);
+    const bool needs_child = r.kind == Kind::terminate_child || r.kind == Kind::restart_child || r.kind == Kind::delete_child;
+    if (needs_child && !c) {
+      reply.status = absl::NotFoundError(absl::StrCat("no child '", r.id, "'"));
+    } else {
+      switch (r.kind) {
+        case Kind::start_child: {
+          ChildSpec spec = std::move(r.spec);
+          if (spec_.strategy == Strategy::simple_one_for_one) {
+            StartFn start = std::move(spec.start);
+            spec = template_;
+            spec.start = std::move(start);
+            spec.id = absl::StrCat(template_.id, "#", ++dynamic_count_);
+          }
+          if (find(spec.id)) {
+            reply.status = absl::AlreadyExistsError(absl::StrCat("child '", spec.id, "' already exists"));
+            break;
+          }
+          children_.push_back({std::move(spec), Pid()});
+          reply.status = start(children_.back());
+          if (reply.status.ok()) {
+            reply.payload = Message::of(children_.back().pid);
+          } else {
+            children_.pop_back();
+          }
+          break;
+        }
+        case Kind::terminate_child:
+          co_await stop(*c);
+          if (spec_.strategy == Strategy::simple_one_for_one || c->spec.restart == Restart::temporary) {
+            children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(index_of(*c)));
+          }
+          break;
+        case Kind::restart_child:
+          if (c->pid) {
+            reply.status = absl::FailedPreconditionError(absl::StrCat("child '", r.id, "' is running"));
+          } else if ((reply.status = start(*c)).ok()) {
+            reply.payload = Message::of(c->pid);
+          }
+          break;
+        case Kind::delete_child:
+          if (c->pid) {
+            reply.status = absl::FailedPreconditionError(absl::StrCat("child '", r.id, "' is running"));
+          } else {
+            children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(index_of(*c)));
+          }
+          break;
+        case Kind::which_children: {
+          std::vector<ChildInfo> out;
+          for (const Child& ch : children_) out.push_back({ch.spec.id, ch.pid, ch.spec.type, ch.spec.restart});
+          reply.payload = Message::of(std::move(out));
+          break;
+        }
+        case Kind::count_children: {
+          ChildCounts n;
+          for (const Child& ch : children_) {
+            ++n.specs;
+            n.active += ch.pid ? 1 : 0;
+            (ch.spec.type == ChildType::supervisor ? n.supervisors : n.workers) += 1;
+          }
+          reply.payload = Message::of(n);
+          break;
+        }
+      }
+    }
+    self_.send(r.from, std::move(reply));
+  }
+
+  Self self_;
+  SupervisorSpec spec_;
+  Pid parent_;
+  ChildSpec template_;  // simple_one_for_one
+  std::vector<Child> children_;
+  std::deque<absl::Time> restarts_;
+  int dynamic_count_ = 0;
+};
+
+}  // namespace
+
+absl::Status validate(const SupervisorSpec& spec) {
+  if (spec.max_restarts < 0) return absl::InvalidArgumentError("max_restarts must be >= 0");
+  if (spec.max_seconds <= 0) return absl::InvalidArgumentError("max_seconds must be > 0");
+  if (spec.strategy == Strategy::simple_one_for_one && spec.children.size() != 1) {
+    return absl::InvalidArgumentError("a simple_one_for_one supervisor has exactly one child spec: the template");
+  }
+  for (std::size_t i = 0; i < spec.children.size(); ++i) {
+    const ChildSpec& c = spec.children[i];
+    if (c.id.empty()) return absl::InvalidArgumentError(absl::StrCat("child ", i, " has no id"));
+    if (!c.start) return absl::InvalidArgumentError(absl::StrCat("child '", c.id, "' has no start function"));
+    if (!c.node.empty()) return absl::InvalidArgumentError(absl::StrCat("child '", c.id, "': remote children are not supported yet"));
+    for (std::size_t j = 0; j < i; ++j) {
+      if (spec.children[j].id == c.id) return absl::InvalidArgumentError(absl::StrCat("duplicate child id '", c.id, "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+Proc supervisor_body(Self self, SupervisorSpec spec, Pid parent, Pid starter, Ref ack) {
+  self.trap_exits(true);
+  if (absl::Status valid = validate(spec); !valid.ok()) {
+    if (starter) self.send(starter, CallReply{ack, Message(), valid});
+    self.exit(ExitReason::error(std::string(valid.message())));
+  }
+  Supervisor sup(self, std::move(spec), parent);
+  absl::Status started = co_await sup.start_all();
+  if (starter) self.send(starter, CallReply{ack, Message(), started});
+  if (!started.ok()) self.exit(ExitReason::error(std::string(started.message())));
+  const ExitReason end = co_await sup.serve();
+  self.exit(end);
+}
+
+Task<absl::StatusOr<Pid>> await_supervisor_start(Self self, Pid sup, Ref ack, Ref watch) {
+  absl::Status status = co_await self.receive(
+      on<CallReply>([ack](const CallReply& r) { return r.ref == ack; }, [](CallReply r) { return r.status; }),
+      on<Down>([watch](const Down& d) { return d.ref == watch; }, [sup](Down d) { return server_gone(sup, d.reason); }));
+  self.demonitor(watch);
+  if (!status.ok()) co_return status;
+  co_return sup;
+}
+
+}  // namespace detail
+
+Pid spawn_supervisor(Runtime& rt, SupervisorSpec spec) {
+  return rt.spawn(&detail::supervisor_body, std::move(spec), Pid(), Pid(), Ref());
+}
+
+Pid spawn_supervisor(Self self, SupervisorSpec spec) {
+  return self.spawn(&detail::supervisor_body, std::move(spec), self.pid(), Pid(), Ref());
+}
+
+Task<absl::StatusOr<Pid>> start_supervisor(Self self, SupervisorSpec spec) {
+  const Ref ack = self.make_ref();
+  const Pid sup = self.spawn_link(&detail::supervisor_body, std::move(spec), self.pid(), self.pid(), ack);
+  const Ref watch = self.monitor(sup);
+  return detail::await_supervisor_start(self, sup, ack, watch);
+}
+
+absl::StatusOr<Pid> start_supervisor(const ScopedActor& me, SupervisorSpec spec) {
+  const Ref ack = me.make_ref();
+  const Pid sup = me.runtime().spawn(&detail::supervisor_body, std::move(spec), Pid(), me.pid(), ack);
+  const Ref watch = me.monitor(sup);
+  absl::Status status = me.receive(
+      on<detail::CallReply>([ack](const detail::CallReply& r) { return r.ref == ack; },
+                            [](detail::CallReply r) { return r.status; }),
+      on<Down>([watch](const Down& d) { return d.ref == watch; },
+               [sup](Down d) { return detail::server_gone(sup, d.reason); }));
+  me.demonitor(watch);
+  if (!status.ok()) return status;
+  return sup;
+}
+
+}  // namespace snow

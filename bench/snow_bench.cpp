@@ -16,7 +16,11 @@
 //   fanin     [N=500,000]     msgs_per_s        (16 senders x N messages)
 //   ring      [N=10,000,000]  hops_per_s        (1,000 processes)
 //   selective [N=100,000]     calls_per_s_queued, calls_per_s_empty, ratio
+//   call      [N=1,000,000]   calls_per_s       (service calls from a process)
+//   call_host [N=1,000,000]   calls_per_s       (service calls from a host thread)
+//   restart   [N=10,000]      p50_us, p99_us    (crash -> replacement serving)
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -339,6 +343,110 @@ void bench_selective(std::int64_t n) {
               queued / empty);
 }
 
+
+// -- call, call_host ----------------------------------------------------------------------
+//
+// N sequential service calls (snow::Service, the gen_server of snow) answered by a
+// counter service: from a process (`call`, co_await) and from a host thread through a
+// ScopedActor (`call_host`, blocking). Each call monitors the service, sends the request
+// with its deadline, and waits selectively for the reply from the marker on.
+
+struct CallGet {};
+struct CallCounter {
+  std::int64_t served = 0;
+  std::int64_t handle_call(const CallGet&) { return ++served; }
+};
+
+snow::Proc call_client(snow::Self self, snow::Service<CallCounter> svc, std::int64_t n, snow::Pid report) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    auto r = co_await svc.call(self, CallGet{});
+    if (!r.ok() || *r != i + 1) fail("call: wrong reply");
+  }
+  self.send(report, Done{});
+}
+
+void bench_call(std::int64_t n) {
+  snow::Runtime rt;
+  snow::ScopedActor me(rt);
+  auto svc = snow::spawn_service(rt, CallCounter{});
+  const auto t0 = Clock::now();
+  rt.spawn(call_client, svc, n, me.pid());
+  me.receive(snow::on<Done>([] {}));
+  const double s = seconds_since(t0);
+  std::printf("RESULT call calls_per_s=%.0f\n", static_cast<double>(n) / s);
+}
+
+void bench_call_host(std::int64_t n) {
+  snow::Runtime rt;
+  snow::ScopedActor me(rt);
+  auto svc = snow::spawn_service(rt, CallCounter{});
+  const auto t0 = Clock::now();
+  for (std::int64_t i = 0; i < n; ++i) {
+    auto r = svc.call(me, CallGet{});
+    if (!r.ok() || *r != i + 1) fail("call_host: wrong reply");
+  }
+  const double s = seconds_since(t0);
+  std::printf("RESULT call_host calls_per_s=%.0f\n", static_cast<double>(n) / s);
+}
+
+// -- restart --------------------------------------------------------------------------
+//
+// A one_for_one supervisor with one permanent child. N times: crash the child, and time
+// until its replacement has answered a message. The replacement announces itself to the
+// benchmark as the first thing it does (Ready with its Pid), and the benchmark then
+// sends it a Ping and waits for the Pong: crash -> Exit at the supervisor -> restart ->
+// new child running and serving. Reports the median and the 99th percentile.
+
+struct Ready {
+  snow::Pid pid;
+};
+struct RestartCrash {};
+struct RestartPing {
+  snow::Pid from;
+};
+struct RestartPong {};
+
+snow::Proc restartable(snow::Self self, snow::Pid announce) {
+  self.send(announce, Ready{self.pid()});
+  for (;;) {
+    const bool crash = co_await self.receive(snow::on<RestartCrash>([] { return true; }),
+                                             snow::on<RestartPing>([&](RestartPing p) {
+                                               self.send(p.from, RestartPong{});
+                                               return false;
+                                             }));
+    if (crash) throw std::runtime_error("crash on request");
+  }
+}
+
+void bench_restart(std::int64_t n) {
+  snow::Runtime rt({.log_sink = [](snow::LogLevel, std::string_view) {}});  // N crashes: keep the log quiet
+  snow::ScopedActor me(rt);
+  snow::SupervisorSpec spec;
+  spec.max_restarts = 1'000'000'000;  // measure restarts, not the intensity limit
+  spec.max_seconds = 1;
+  snow::ChildSpec child;
+  child.id = "worker";
+  child.start = [announce = me.pid()](snow::Self self) { return self.spawn(restartable, announce); };
+  spec.children.push_back(child);
+  if (!snow::start_supervisor(me, spec).ok()) fail("restart: supervisor did not start");
+  snow::Pid current = me.receive(snow::on<Ready>([](Ready r) { return r.pid; }));
+  std::vector<double> micros;
+  micros.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    me.send(current, RestartCrash{});
+    current = me.receive(snow::on<Ready>([](Ready r) { return r.pid; }),
+                         snow::after(absl::Seconds(10), [] { return snow::Pid(); }));
+    if (!current) fail("restart: no replacement within 10 s");
+    me.send(current, RestartPing{me.pid()});
+    me.receive(snow::on<RestartPong>([] {}));
+    micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  std::sort(micros.begin(), micros.end());
+  auto pct = [&](double p) { return micros[static_cast<std::size_t>(p * static_cast<double>(micros.size() - 1))]; };
+  std::printf("RESULT restart p50_us=%.1f p99_us=%.1f\n", pct(0.50), pct(0.99));
+}
+
 // -- main -----------------------------------------------------------------------------
 
 struct Workload {
@@ -351,6 +459,8 @@ constexpr Workload kWorkloads[] = {
     {"spawn", 1'000'000, bench_spawn},   {"pingpong", 1'000'000, bench_pingpong},
     {"fanin", 500'000, bench_fanin},     {"ring", 10'000'000, bench_ring},
     {"selective", 100'000, bench_selective},
+    {"call", 1'000'000, bench_call},     {"call_host", 1'000'000, bench_call_host},
+    {"restart", 10'000, bench_restart},
 };
 
 int usage(const char* msg) {

@@ -326,18 +326,18 @@ bool Self::cancel_timer(TimerRef timer) const { return process_->core.timers.can
 void Self::link(Pid other) const {
   if (other == process_->pid || other.is_null()) return;
   if (!process_->relations().links.insert(other).second) return;
-  detail::deliver(process_->core, other, box_signal(detail::LinkSignal{process_->pid}));
+  detail::deliver_from(process_, other, box_signal(detail::LinkSignal{process_->pid}));
 }
 
 void Self::unlink(Pid other) const {
   if (!process_->has_relations() || process_->relations().links.erase(other) == 0) return;
-  detail::deliver(process_->core, other, box_signal(detail::UnlinkSignal{process_->pid}));
+  detail::deliver_from(process_, other, box_signal(detail::UnlinkSignal{process_->pid}));
 }
 
 Ref Self::monitor(Pid target) const {
   const Ref ref = make_ref();
   process_->relations().monitors.emplace(ref.raw(), target);
-  detail::deliver(process_->core, target, box_signal(detail::MonitorSignal{process_->pid, ref}));
+  detail::deliver_from(process_, target, box_signal(detail::MonitorSignal{process_->pid, ref}));
   return ref;
 }
 
@@ -347,7 +347,7 @@ void Self::demonitor(Ref ref) const {
   if (auto it = monitors.find(ref.raw()); it != monitors.end()) {
     const Pid target = it->second;
     monitors.erase(it);
-    detail::deliver(process_->core, target, box_signal(detail::DemonitorSignal{ref}));
+    detail::deliver_from(process_, target, box_signal(detail::DemonitorSignal{ref}));
   }
   // A Down for this ref already queued is withdrawn too (Erlang's demonitor with flush):
   // after demonitor returns, no Down for `ref` is ever seen. A Down still in the intake
@@ -368,7 +368,7 @@ bool Self::traps_exits() const { return process_->trap_exit; }
 void Self::exit(ExitReason reason) const { throw ProcessExit{std::move(reason)}; }
 
 void Self::exit(Pid target, ExitReason reason) const {
-  detail::deliver(process_->core, target, box_signal(detail::ExitSignal{process_->pid, std::move(reason), false}));
+  detail::deliver_from(process_, target, box_signal(detail::ExitSignal{process_->pid, std::move(reason), false}));
 }
 
 Ref Self::make_ref() const {

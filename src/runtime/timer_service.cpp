@@ -39,11 +39,15 @@ void TimerService::arm(std::uint64_t id, absl::Time deadline, Pid to, detail::Me
     detail::destroy(node);
     return;
   }
-  const bool earliest = pending_.empty() || deadline < pending_.begin()->first.first;
   pending_.emplace(Key{deadline, id}, Entry{to, node});
   deadline_of_.emplace(id, deadline);
-  // Only an arm that moves the earliest deadline forward needs to wake the thread.
-  if (earliest) cv_.notify_one();
+  // Wake the thread only if it would sleep past this deadline. Cancelling does not move
+  // wake_at_ back: the thread then wakes once for nothing, which is far cheaper than a
+  // wake-up per arm when every call arms and cancels a timeout.
+  if (deadline < wake_at_) {
+    wake_at_ = deadline;
+    cv_.notify_one();
+  }
 }
 
 bool TimerService::cancel(std::uint64_t id) {
@@ -84,6 +88,7 @@ void TimerService::run() {
         if (stopping_) return;
         take_due(absl::Now(), due);
         if (!due.empty()) break;
+        wake_at_ = pending_.empty() ? absl::InfiniteFuture() : pending_.begin()->first.first;
         if (pending_.empty()) {
           cv_.wait(lock);
         } else {

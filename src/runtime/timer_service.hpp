@@ -76,6 +76,7 @@ class TimerService {
   std::map<Key, Entry> pending_;  // guarded by mu_
   absl::flat_hash_map<std::uint64_t, absl::Time> deadline_of_;  // guarded by mu_
   bool stopping_ = false;  // guarded by mu_
+  absl::Time wake_at_ = absl::InfinitePast();  // guarded by mu_; when the thread will next look
   std::thread thread_;
 };
 

@@ -5,7 +5,11 @@
 #include <cstdio>
 #include <string>
 
-#include "snow/snow.hpp"
+#include "snow/job.hpp"
+#include "snow/runtime.hpp"
+#include "snow/scoped_actor.hpp"
+#include "snow/service.hpp"
+#include "snow/supervisor.hpp"
 
 namespace {
 

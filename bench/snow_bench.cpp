@@ -35,6 +35,8 @@
 #include <vector>
 
 #include "snow/snow.hpp"
+#include "snow/service.hpp"
+#include "snow/supervisor.hpp"
 
 namespace {
 

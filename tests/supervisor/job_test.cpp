@@ -70,7 +70,7 @@ TEST_CASE("a host thread awaits a job; async_link ties the caller to the job") {
   CHECK(*j.await(me, absl::Seconds(5)) == "from a job");
 
   const Pid caller = rt.spawn([](Self self) -> Proc {
-    auto j = async_link(self, []() -> int { throw std::runtime_error("linked job failed"); });
+    (void)async_link(self, []() -> int { throw std::runtime_error("linked job failed"); });
     co_await self.sleep(absl::Seconds(5));  // the job's crash ends us first
   });
   const Ref watch = me.monitor(caller);

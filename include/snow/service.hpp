@@ -107,12 +107,6 @@ struct StopService {};
 template <class Impl>
 Message run_stop(Impl&, Message&, Self) { return Message::of(StopService{}); }
 
-/// Sent by a starting service to whoever waits in start_service.
-struct ServiceStarted {
-  Ref ref;
-  absl::Status status;
-};
-
 template <class Impl>
 void call_terminate(Impl& impl, const ExitReason& reason) {
   if constexpr (requires { impl.terminate(reason); }) impl.terminate(reason);
@@ -140,7 +134,7 @@ Proc service_body(Self self, Impl impl, std::string name, Pid starter, Ref start
   if constexpr (requires { { impl.init(self) } -> std::convertible_to<absl::Status>; }) {
     if (started.ok()) started = impl.init(self);
   }
-  if (starter) self.send(starter, ServiceStarted{start_ref, started});
+  if (starter) self.send(starter, CallReply{start_ref, Message(), started});
   if (!started.ok()) self.exit(ExitReason::error(std::string(started.message())));
   // No try/catch around the co_await (g++ 12 miscompiles frame destruction there):
   // handler exceptions are caught by guarded(), which runs terminate and rethrows.
@@ -244,12 +238,7 @@ Service<Impl> spawn_service(Self self, Impl impl, ServiceOptions options = {}) {
 namespace detail {
 template <class Impl>
 Task<absl::StatusOr<Service<Impl>>> await_service_start(Self self, Pid pid, Ref ack, Ref watch) {
-  absl::Status status = co_await self.receive(
-      on<ServiceStarted>([ack](const ServiceStarted& s) { return s.ref == ack; },
-                         [](ServiceStarted s) { return s.status; }),
-      on<Down>([watch](const Down& d) { return d.ref == watch; },
-               [pid](Down d) { return server_gone(pid, d.reason); }));
-  self.demonitor(watch);
+  absl::Status status = co_await await_started(self, pid, ack, watch);
   if (!status.ok()) co_return status;
   co_return Service<Impl>(self.runtime(), pid);
 }
@@ -271,13 +260,7 @@ absl::StatusOr<Service<Impl>> start_service(const ScopedActor& me, Impl impl, Se
   SNOW_CHECK(!options.link, "a service started from a host thread cannot be linked");
   const Ref ack = me.make_ref();
   const Pid pid = me.runtime().spawn(&detail::service_body<Impl>, std::move(impl), std::string(options.name), me.pid(), ack);
-  const Ref watch = me.monitor(pid);
-  absl::Status status = me.receive(
-      on<detail::ServiceStarted>([ack](const detail::ServiceStarted& s) { return s.ref == ack; },
-                                 [](detail::ServiceStarted s) { return s.status; }),
-      on<Down>([watch](const Down& d) { return d.ref == watch; },
-               [pid](Down d) { return detail::server_gone(pid, d.reason); }));
-  me.demonitor(watch);
+  absl::Status status = detail::await_started(me, pid, ack, me.monitor(pid));
   if (!status.ok()) return status;
   return Service<Impl>(me.runtime(), pid);
 }

@@ -309,10 +309,7 @@ Proc supervisor_body(Self self, SupervisorSpec spec, Pid parent, Pid starter, Re
 }
 
 Task<absl::StatusOr<Pid>> await_supervisor_start(Self self, Pid sup, Ref ack, Ref watch) {
-  absl::Status status = co_await self.receive(
-      on<CallReply>([ack](const CallReply& r) { return r.ref == ack; }, [](CallReply r) { return r.status; }),
-      on<Down>([watch](const Down& d) { return d.ref == watch; }, [sup](Down d) { return server_gone(sup, d.reason); }));
-  self.demonitor(watch);
+  absl::Status status = co_await await_started(self, sup, ack, watch);
   if (!status.ok()) co_return status;
   co_return sup;
 }
@@ -337,13 +334,7 @@ Task<absl::StatusOr<Pid>> start_supervisor(Self self, SupervisorSpec spec) {
 absl::StatusOr<Pid> start_supervisor(const ScopedActor& me, SupervisorSpec spec) {
   const Ref ack = me.make_ref();
   const Pid sup = me.runtime().spawn(&detail::supervisor_body, std::move(spec), Pid(), me.pid(), ack);
-  const Ref watch = me.monitor(sup);
-  absl::Status status = me.receive(
-      on<detail::CallReply>([ack](const detail::CallReply& r) { return r.ref == ack; },
-                            [](detail::CallReply r) { return r.status; }),
-      on<Down>([watch](const Down& d) { return d.ref == watch; },
-               [sup](Down d) { return detail::server_gone(sup, d.reason); }));
-  me.demonitor(watch);
+  absl::Status status = detail::await_started(me, sup, ack, me.monitor(sup));
   if (!status.ok()) return status;
   return sup;
 }

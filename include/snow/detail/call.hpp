@@ -135,5 +135,28 @@ CallResult<Reply> call(const ScopedActor& me, Pid server, Req request, absl::Dur
   return std::move(*out);
 }
 
+/// Waits for a process started with an acknowledgement (a CallReply with `ack` whose
+/// status says whether its start-up worked) while `watch` monitors it, so a crash
+/// before the ack is an error rather than a hang. Used by start_service and
+/// start_supervisor.
+inline auto started_clauses(Pid pid, Ref ack, Ref watch) {
+  return std::make_tuple(
+      on<CallReply>([ack](const CallReply& r) { return r.ref == ack; }, [](CallReply r) { return r.status; }),
+      on<Down>([watch](const Down& d) { return d.ref == watch; },
+               [pid](Down d) { return server_gone(pid, d.reason); }));
+}
+inline Task<absl::Status> await_started(Self self, Pid pid, Ref ack, Ref watch) {
+  absl::Status status =
+      co_await std::apply([&](auto&&... c) { return self.receive(std::move(c)...); }, started_clauses(pid, ack, watch));
+  self.demonitor(watch);
+  co_return status;
+}
+inline absl::Status await_started(const ScopedActor& me, Pid pid, Ref ack, Ref watch) {
+  absl::Status status =
+      std::apply([&](auto&&... c) { return me.receive(std::move(c)...); }, started_clauses(pid, ack, watch));
+  me.demonitor(watch);
+  return status;
+}
+
 }  // namespace detail
 }  // namespace snow

@@ -28,6 +28,7 @@
 #include "snow/detail/runtime_api.hpp"
 #include "snow/exit_reason.hpp"
 #include "snow/link.hpp"
+#include "snow/mailbox.hpp"
 #include "snow/monitor.hpp"
 #include "snow/pid.hpp"
 #include "snow/proc.hpp"
@@ -87,6 +88,11 @@ class Self {
     static_assert(Accepts<Msg, T>, "snow: this TypedPid<Msg> does not accept that message type");
     send(to.pid(), std::forward<T>(msg));
   }
+  /// send that reports a full mailbox (ResourceExhausted) or a dead process (NotFound).
+  template <MessageType T>
+  absl::Status try_send(Pid to, T&& msg) const {
+    return detail::try_send(detail::core_of(process_), process_, to, detail::box(std::forward<T>(msg)));
+  }
   /// Sends to the process registered under `name`; a dead letter if there is none.
   template <MessageType T>
   void send(std::string_view name, T&& msg) const {
@@ -104,6 +110,14 @@ class Self {
   template <class F, class... Args>
   Pid spawn(F&& body, Args&&... args) const {
     return spawn_as(detail::SpawnRelation::none, std::forward<F>(body), std::forward<Args>(args)...).pid;
+  }
+  /// spawn with options: a mailbox capacity (see mailbox.hpp), a link.
+  template <class F, class... Args>
+  Pid spawn_with(const SpawnOptions& options, F&& body, Args&&... args) const {
+    return detail::spawn(detail::core_of(process_), process_,
+                         options.link ? detail::SpawnRelation::link : detail::SpawnRelation::none,
+                         detail::make_body(std::forward<F>(body), std::forward<Args>(args)...), options)
+        .pid;
   }
   /// Spawns and links in one step: the child cannot end before the link exists.
   template <class F, class... Args>

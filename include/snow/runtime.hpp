@@ -38,6 +38,7 @@
 #include "snow/actor.hpp"
 #include "snow/detail/runtime_api.hpp"
 #include "snow/log.hpp"
+#include "snow/mailbox.hpp"
 #include "snow/pid.hpp"
 #include "snow/timer.hpp"
 
@@ -60,6 +61,7 @@ struct RuntimeStats {
   std::uint64_t spawned = 0;       // processes ever started
   std::uint64_t live = 0;          // processes alive now (ScopedActors included)
   std::uint64_t dead_letters = 0;  // messages sent to processes that had already ended
+  std::uint64_t dropped = 0;       // messages refused by full mailboxes (see mailbox.hpp)
 };
 
 class Runtime {
@@ -77,6 +79,15 @@ class Runtime {
   Pid spawn(F&& body, Args&&... args) {
     return detail::spawn(*core_, nullptr, detail::SpawnRelation::none,
                          detail::make_body(std::forward<F>(body), std::forward<Args>(args)...))
+        .pid;
+  }
+
+  /// spawn with a mailbox capacity (see mailbox.hpp); `options.link` is not allowed here.
+  template <class F, class... Args>
+  Pid spawn_with(const SpawnOptions& options, F&& body, Args&&... args) {
+    SNOW_CHECK(!options.link, "a process spawned from a host thread cannot be linked");
+    return detail::spawn(*core_, nullptr, detail::SpawnRelation::none,
+                         detail::make_body(std::forward<F>(body), std::forward<Args>(args)...), options)
         .pid;
   }
 
@@ -99,6 +110,11 @@ class Runtime {
     return TimerRef(detail::send_after(*core_, delay, to, detail::box(std::forward<T>(msg))));
   }
   bool cancel_timer(TimerRef timer);
+  /// send that reports a full mailbox (ResourceExhausted) or a dead process (NotFound).
+  template <MessageType T>
+  absl::Status try_send(Pid to, T&& msg) {
+    return detail::try_send(*core_, nullptr, to, detail::box(std::forward<T>(msg)));
+  }
 
   /// Sends an exit signal from no process (as `exit(pid, reason)` from a process).
   void exit(Pid target, ExitReason reason);
@@ -113,6 +129,8 @@ class Runtime {
 
   /// True while `pid` names a live local process.
   bool is_alive(Pid pid) const;
+  /// Capacity, queue length (bounded mailboxes) and drops of a live process.
+  std::optional<MailboxStats> mailbox_stats(Pid pid) const;
   /// Writes to the runtime's log sink (RuntimeOptions::log_sink).
   void log(LogLevel level, std::string_view text) const;
   RuntimeStats stats() const;

@@ -37,7 +37,7 @@ void handle_exit_signal(Process* p, ExitSignal& s) {
   if (!s.via_link && s.reason.is(ExitReason::Kind::kill)) {
     end_with(p, ExitReason::killed());  // untrappable
   } else if (p->trap_exit) {
-    p->queue.append(box(Exit{s.from, std::move(s.reason)}));
+    p->append_local(box(Exit{s.from, std::move(s.reason)}));
   } else if (!s.reason.is_normal()) {
     end_with(p, std::move(s.reason));
   } else if (s.from == p->pid) {
@@ -61,7 +61,7 @@ void handle_signal(Process* p, MessageNode* node) {
     auto& d = unbox<DownSignal>(node);
     // Only a monitor we still hold produces a Down, and erasing it makes it exactly once.
     if (p->has_relations() && p->relations().monitors.erase(d.ref.raw()) == 1) {
-      p->queue.append(box(Down{d.ref, d.pid, std::move(d.reason)}));
+      p->append_local(box(Down{d.ref, d.pid, std::move(d.reason)}));
     }
   } else if (is_signal<TimeoutSignal>(node)) {
     const std::uint64_t timer = unbox<TimeoutSignal>(node).timer;
@@ -110,6 +110,7 @@ void drain(Process* p) {
     if (n->type->is_signal) {
       handle_signal(p, n);
     } else if (is_abandoned_reply(p, n)) {
+      p->count_out();
       destroy(n);
     } else {
       p->queue.append(n);
@@ -124,6 +125,7 @@ void abandon_reply(Process* p, Ref ref) noexcept {
   for (MessageNode** slot = p->queue.head_slot(); *slot; slot = &(*slot)->next) {
     if ((*slot)->type == type_of<CallReply>() && unbox<CallReply>(*slot).ref == ref) {
       destroy(p->queue.remove(slot));
+      p->count_out();
       return;
     }
   }
@@ -141,43 +143,64 @@ void wake(Process* p) noexcept {
   }
 }
 
-void deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept {
-  if (core.stopping() || to.is_null()) {
-    destroy(node);
-    return;
-  }
-  ProcessRef p = core.find(to);
-  if (!p || !p->intake.push(node)) {
-    answer_for_dead(core, to, node);
-    return;
-  }
-  wake(p.get());
+namespace {
+/// Admits `node` into a bounded mailbox, or refuses it (counted) when the mailbox is full.
+/// Signals are always admitted: exits, monitors and timeouts must never be lost.
+bool admit(RuntimeCore& core, Process* p, MessageNode* node) noexcept {
+  if (p->capacity == 0 || node->type->is_signal) return true;
+  if (p->queued.fetch_add(1, std::memory_order_relaxed) < p->capacity) return true;
+  p->queued.fetch_sub(1, std::memory_order_relaxed);
+  p->dropped.fetch_add(1, std::memory_order_relaxed);
+  core.dropped.fetch_add(1, std::memory_order_relaxed);
+  destroy(node);
+  return false;
 }
 
-void deliver_from(Process* from, Pid to, MessageNode* node) noexcept {
+Delivery push_to(RuntimeCore& core, Process* p, Pid to, MessageNode* node) noexcept {
+  if (!admit(core, p, node)) return Delivery::full;
+  if (!p->intake.push(node)) {
+    p->count_out();
+    answer_for_dead(core, to, node);
+    return Delivery::dead;
+  }
+  wake(p);
+  return Delivery::delivered;
+}
+}  // namespace
+
+Delivery deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept {
+  if (core.stopping() || to.is_null()) {
+    destroy(node);
+    return Delivery::dead;
+  }
+  ProcessRef p = core.find(to);
+  if (!p) {
+    answer_for_dead(core, to, node);
+    return Delivery::dead;
+  }
+  return push_to(core, p.get(), to, node);
+}
+
+Delivery deliver_from(Process* from, Pid to, MessageNode* node) noexcept {
   RuntimeCore& core = from->core;
   --from->budget;  // a send is a reduction; the process yields at its next receive or tick
   if (core.stopping() || to.is_null()) {
     destroy(node);
-    return;
+    return Delivery::dead;
   }
   if (from->send_cache_pid != to) {
     ProcessRef found = core.find(to);
     if (!found) {
       answer_for_dead(core, to, node);
-      return;
+      return Delivery::dead;
     }
     from->drop_send_cache();
     from->send_cache = found.release();
     from->send_cache_pid = to;
   }
-  Process* target = from->send_cache;
-  if (!target->intake.push(node)) {
-    from->drop_send_cache();
-    answer_for_dead(core, to, node);
-    return;
-  }
-  wake(target);
+  const Delivery d = push_to(core, from->send_cache, to, node);
+  if (d == Delivery::dead) from->drop_send_cache();
+  return d;
 }
 
 void terminate(Process* p, ExitReason reason) noexcept {
@@ -278,6 +301,7 @@ bool receive_try(Process* p, ReceiveState& s) noexcept {
       const int clause = s.match(s.clauses, node);
       if (clause >= 0) {
         s.matched = p->queue.remove(s.cursor);
+        p->count_out();
         s.clause = clause;
         --p->budget;
         finish_receive(p, s);
@@ -357,6 +381,7 @@ void Self::demonitor(Ref ref) const {
   for (detail::MessageNode** slot = process_->queue.head_slot(); *slot; slot = &(*slot)->next) {
     if ((*slot)->type == detail::type_of<Down>() && detail::unbox<Down>(*slot).ref == ref) {
       detail::destroy(process_->queue.remove(slot));
+      process_->count_out();
       break;
     }
   }

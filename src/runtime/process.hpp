@@ -117,6 +117,19 @@ class Process {
   std::atomic<NameState> name_state{NameState::none};
   bool trap_exit = false;
   bool yield_requested = false;
+  // Overload control: 0 means unbounded (the default, as in Erlang). For a bounded
+  // process `queued` counts the messages in its intake and queue (senders add, the owner
+  // subtracts), and a message that would exceed the capacity is refused and counted.
+  std::uint32_t capacity = 0;
+  std::atomic<std::int64_t> queued{0};
+  std::atomic<std::uint64_t> dropped{0};
+  void count_out() noexcept {
+    if (capacity != 0) queued.fetch_sub(1, std::memory_order_relaxed);
+  }
+  void append_local(MessageNode* node) noexcept {  // a runtime-made message (Exit, Down)
+    if (capacity != 0) queued.fetch_add(1, std::memory_order_relaxed);
+    queue.append(node);
+  }
   std::int32_t budget = 0;
 
   internal::Intake intake;
@@ -178,10 +191,11 @@ class ProcessRef {
 
 /// Moves the intake into the queue, handling signals on the way.
 void drain(Process* p);
+enum class Delivery { delivered, dead, full };
 /// Delivers `node` (a message or signal) to `to`; any thread. Answers for a dead target.
-void deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept;
+Delivery deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept;
 /// deliver() for a message sent by process `from`, through its send cache.
-void deliver_from(Process* from, Pid to, MessageNode* node) noexcept;
+Delivery deliver_from(Process* from, Pid to, MessageNode* node) noexcept;
 /// Makes a parked process runnable after a push; any thread.
 void wake(Process* p) noexcept;
 /// Ends the process: closes its intake, tells links and monitors, frees its frame.

@@ -91,6 +91,15 @@ absl::Time now(const RuntimeCore& core) noexcept { return core.timers.now(); }
 void send(RuntimeCore& core, Pid to, MessageNode* node) noexcept { deliver(core, to, node); }
 void send_from(Process* from, Pid to, MessageNode* node) noexcept { deliver_from(from, to, node); }
 
+absl::Status try_send(RuntimeCore& core, Process* from, Pid to, MessageNode* node) noexcept {
+  switch (from ? deliver_from(from, to, node) : deliver(core, to, node)) {
+    case Delivery::delivered: return absl::OkStatus();
+    case Delivery::dead: return absl::NotFoundError(absl::StrCat("no process ", to.to_string()));
+    case Delivery::full: return absl::ResourceExhaustedError(absl::StrCat("the mailbox of ", to.to_string(), " is full"));
+  }
+  return absl::InternalError("unreachable");
+}
+
 void send_named(RuntimeCore& core, std::string_view name, MessageNode* node) noexcept {
   if (auto pid = core.registry.whereis(name)) {
     deliver(core, *pid, node);
@@ -106,11 +115,13 @@ std::uint64_t send_after(RuntimeCore& core, absl::Duration delay, Pid to, Messag
   return id;
 }
 
-Spawned spawn(RuntimeCore& core, Process* parent, SpawnRelation relation, std::unique_ptr<Body> body) {
+Spawned spawn(RuntimeCore& core, Process* parent, SpawnRelation relation, std::unique_ptr<Body> body,
+              const SpawnOptions& options) {
   SNOW_CHECK(parent != nullptr || relation == SpawnRelation::none,
              "spawn_link and spawn_monitor need a parent process");
   if (core.stopping()) return {};
   auto* p = new Process(core, core.local_pid(core.table.next_serial()));
+  p->capacity = options.mailbox_capacity;
   p->body = std::move(body);
   p->root = p->body->start(Self(p)).release();
   p->resume_point = p->root;
@@ -175,11 +186,17 @@ absl::Status Runtime::unregister_name(std::string_view name) {
 std::optional<Pid> Runtime::whereis(std::string_view name) const { return core_->registry.whereis(name); }
 std::vector<std::string> Runtime::registered_names() const { return core_->registry.names(); }
 void Runtime::log(LogLevel level, std::string_view text) const { core_->log(level, text); }
+std::optional<MailboxStats> Runtime::mailbox_stats(Pid pid) const {
+  detail::ProcessRef p = core_->find(pid);
+  if (!p) return std::nullopt;
+  return MailboxStats{p->capacity, p->queued.load(std::memory_order_relaxed), p->dropped.load(std::memory_order_relaxed)};
+}
+
 bool Runtime::is_alive(Pid pid) const { return static_cast<bool>(core_->find(pid)); }
 
 RuntimeStats Runtime::stats() const {
   return {core_->spawned.load(), static_cast<std::uint64_t>(core_->live_processes.load() + core_->live_hosts.load()),
-          core_->dead_letters.load()};
+          core_->dead_letters.load(), core_->dropped.load()};
 }
 
 absl::Time Runtime::now() const { return core_->timers.now(); }

@@ -50,6 +50,7 @@ class RuntimeCore {
 
   std::atomic<std::uint64_t> spawned{0};
   std::atomic<std::uint64_t> dead_letters{0};
+  std::atomic<std::uint64_t> dropped{0};  // refused by full mailboxes
   std::atomic<std::int64_t> live_processes{0};  // not counting ScopedActors
   std::atomic<std::int64_t> live_hosts{0};
 

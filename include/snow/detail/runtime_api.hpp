@@ -11,8 +11,10 @@
 #include <memory>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "snow/detail/message_node.hpp"
+#include "snow/mailbox.hpp"
 #include "snow/pid.hpp"
 #include "snow/proc.hpp"
 
@@ -36,6 +38,9 @@ absl::Time now(const RuntimeCore& core) noexcept;
 void send(RuntimeCore& core, Pid to, MessageNode* node) noexcept;
 /// send() from a process: faster when it sends to the same process again.
 void send_from(Process* from, Pid to, MessageNode* node) noexcept;
+/// Like send, but says what happened: NotFound (no such live process) or
+/// ResourceExhausted (its mailbox is full). `from` may be null (a host thread).
+absl::Status try_send(RuntimeCore& core, Process* from, Pid to, MessageNode* node) noexcept;
 void send_named(RuntimeCore& core, std::string_view name, MessageNode* node) noexcept;
 std::uint64_t send_after(RuntimeCore& core, absl::Duration delay, Pid to, MessageNode* node);
 
@@ -52,7 +57,8 @@ struct Spawned {
   Ref monitor;  // set for SpawnRelation::monitor
 };
 /// `parent` may be null (a host thread spawning) only with SpawnRelation::none.
-Spawned spawn(RuntimeCore& core, Process* parent, SpawnRelation relation, std::unique_ptr<Body> body);
+Spawned spawn(RuntimeCore& core, Process* parent, SpawnRelation relation, std::unique_ptr<Body> body,
+              const SpawnOptions& options = {});
 
 // -- receiving --
 /// One receive in progress. It lives in the awaiting coroutine's frame, so the runtime

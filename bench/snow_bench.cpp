@@ -19,6 +19,8 @@
 //   call      [N=1,000,000]   calls_per_s       (service calls from a process)
 //   call_host [N=1,000,000]   calls_per_s       (service calls from a host thread)
 //   restart   [N=10,000]      p50_us, p99_us    (crash -> replacement serving)
+//   stf_int, stf_tuple3, stf_struct5, stf_string1m   ns_per_roundtrip (+ mb_per_s)
+//             STF encode + decode round trips (bench/stf_workloads.cpp)
 
 #include <algorithm>
 #include <atomic>
@@ -37,6 +39,8 @@
 #include "snow/snow.hpp"
 #include "snow/service.hpp"
 #include "snow/supervisor.hpp"
+
+int run_stf_workload(std::string_view name, long n);  // bench/stf_workloads.cpp
 
 namespace {
 
@@ -471,6 +475,7 @@ int usage(const char* msg) {
   for (const Workload& w : kWorkloads) {
     std::fprintf(stderr, "    %-10s %lld\n", std::string(w.name).c_str(), static_cast<long long>(w.default_n));
   }
+  std::fprintf(stderr, "    stf_int, stf_tuple3, stf_struct5, stf_string1m (STF round trips)\n");
   return 2;
 }
 
@@ -482,6 +487,17 @@ int main(int argc, char** argv) {
   const Workload* workload = nullptr;
   for (const Workload& w : kWorkloads) {
     if (w.name == name) workload = &w;
+  }
+  if (workload == nullptr && name.substr(0, 4) == "stf_") {
+    // The STF encode/decode workloads live in stf_workloads.cpp.
+    long n = 0;
+    if (argc == 3) {
+      const char* last = argv[2] + std::strlen(argv[2]);
+      const auto [end, ec] = std::from_chars(argv[2], last, n);
+      if (ec != std::errc() || end != last || n <= 0) return usage(("bad N '" + std::string(argv[2]) + "'").c_str());
+    }
+    const int rc = run_stf_workload(name, n);
+    if (rc != 2) return rc;
   }
   if (workload == nullptr) return usage(("unknown workload '" + std::string(name) + "'").c_str());
 

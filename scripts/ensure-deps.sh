@@ -7,13 +7,13 @@
 # every time.
 set -eu
 
-# Build and test: compilers, Meson, and the chosen libraries.
-packages="g++ meson ninja-build pkg-config python3 libabsl-dev libuv1-dev android-libboringssl-dev doctest-dev"
+# Build and test: compilers (clang for the libFuzzer run in the tests), Meson, and the
+# chosen libraries.
+packages="g++ meson ninja-build pkg-config python3 libabsl-dev libuv1-dev android-libboringssl-dev doctest-dev clang libclang-rt-14-dev"
 # Extra packages for targets beyond run/test, passed as arguments (e.g. `bench-peers`).
 for extra in "$@"; do
   case "$extra" in
     bench-peers) packages="$packages libcaf-dev erlang-nox" ;;
-    sanitizers) packages="$packages clang libclang-rt-14-dev" ;;
     *) echo "ensure-deps: unknown extra '$extra'" >&2; exit 2 ;;
   esac
 done

@@ -4,6 +4,7 @@
 
 #include "snow/actor.hpp"
 #include "snow/exit_reason.hpp"
+#include "snow/job.hpp"
 #include "snow/link.hpp"
 #include "snow/log.hpp"
 #include "snow/message.hpp"
@@ -13,5 +14,9 @@
 #include "snow/receive.hpp"
 #include "snow/runtime.hpp"
 #include "snow/scoped_actor.hpp"
+#include "snow/service.hpp"
 #include "snow/status.hpp"
+#include "snow/supervisor.hpp"
+#include "snow/term.hpp"
 #include "snow/timer.hpp"
+#include "snow/wire.hpp"

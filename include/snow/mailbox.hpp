@@ -7,7 +7,9 @@
 //
 // A plain `send` to a full mailbox drops the message (the newest) and counts it, in the
 // process's `dropped` and the runtime's stats; `try_send` tells the sender instead,
-// with ResourceExhausted (the message is not delivered either way). The count covers
+// with ResourceExhausted (the message is not delivered either way), and a host thread's
+// `rt.send_wait(pid, msg, timeout)` waits for room (DeadlineExceeded if none comes; the
+// waiting thread polls with a backoff up to 1 ms, as nothing signals room). The count covers
 // messages queued and not yet taken by a receive; signals (exits, monitors, Down,
 // timeouts) are never refused, so overload never breaks supervision.
 #pragma once

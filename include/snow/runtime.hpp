@@ -115,6 +115,12 @@ class Runtime {
   absl::Status try_send(Pid to, T&& msg) {
     return detail::try_send(*core_, nullptr, to, detail::box(std::forward<T>(msg)));
   }
+  /// send that blocks this host thread while the mailbox is full, at most `timeout`
+  /// (then DeadlineExceeded; NotFound if the process is gone). Never from a process.
+  template <MessageType T>
+  absl::Status send_wait(Pid to, T&& msg, absl::Duration timeout) {
+    return detail::send_until(*core_, to, detail::box(std::forward<T>(msg)), now() + timeout);
+  }
 
   /// Sends an exit signal from no process (as `exit(pid, reason)` from a process).
   void exit(Pid target, ExitReason reason);

@@ -1,6 +1,8 @@
 // src/runtime/process.cpp: signals, receive, the run loop of one process, and its end.
 #include "src/runtime/process.hpp"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "snow/actor.hpp"
 #include "snow/detail/call.hpp"
@@ -167,6 +169,40 @@ Delivery push_to(RuntimeCore& core, Process* p, Pid to, MessageNode* node) noexc
   return Delivery::delivered;
 }
 }  // namespace
+
+absl::Status send_until(RuntimeCore& core, Pid to, MessageNode* node, absl::Time deadline) noexcept {
+  absl::Duration pause = absl::Microseconds(20);
+  for (;;) {
+    ProcessRef p = core.stopping() ? ProcessRef() : core.find(to);
+    if (!p) {
+      answer_for_dead(core, to, node);
+      return absl::NotFoundError(absl::StrCat("no process ", to.to_string()));
+    }
+    if (p->capacity == 0 || p->queued.fetch_add(1, std::memory_order_relaxed) < p->capacity) {
+      if (!p->intake.push(node)) {
+        p->count_out();
+        answer_for_dead(core, to, node);
+        return absl::NotFoundError(absl::StrCat("no process ", to.to_string()));
+      }
+      wake(p.get());
+      return absl::OkStatus();
+    }
+    p->queued.fetch_sub(1, std::memory_order_relaxed);
+    p.reset();
+    if (core.timers.now() >= deadline) {
+      destroy(node);
+      return absl::DeadlineExceededError(absl::StrCat("the mailbox of ", to.to_string(), " stayed full"));
+    }
+    // No notification exists for "room in a mailbox", so a blocked host thread polls,
+    // backing off to 1 ms. In a deterministic runtime only running it can make room.
+    if (core.options.deterministic) {
+      if (!core.scheduler.step() && !core.timers.fire_next(deadline)) core.timers.set_virtual_now(deadline);
+    } else {
+      absl::SleepFor(pause);
+      pause = std::min(pause * 2, absl::Milliseconds(1));
+    }
+  }
+}
 
 Delivery deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept {
   if (core.stopping() || to.is_null()) {

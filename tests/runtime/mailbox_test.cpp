@@ -82,3 +82,30 @@ TEST_CASE("signals are never refused: a full process still gets its Down and its
   CHECK_FALSE(down);  // still waiting for the Go that was dropped
 }
 }
+
+TEST_SUITE("mailbox") {
+TEST_CASE("a host thread's send_wait blocks while the mailbox is full, up to its timeout") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log));
+  std::atomic<int> taken{0};
+  std::atomic<bool> go{false};
+  const Pid slow = rt.spawn_with({.mailbox_capacity = 2}, [&](Self self) -> Proc {
+    while (!go.load()) co_await self.sleep(absl::Milliseconds(1));
+    for (int i = 0; i < 10; ++i) {
+      co_await self.receive(on<int>([&](int v) { CHECK(v == taken.load()); ++taken; }));
+    }
+    co_await self.receive(on<Go>([] {}));  // then stops draining
+  });
+  CHECK(rt.send_wait(slow, 0, absl::Seconds(5)).ok());
+  CHECK(rt.send_wait(slow, 1, absl::Seconds(5)).ok());
+  CHECK(rt.send_wait(slow, 2, absl::Milliseconds(20)).code() == absl::StatusCode::kDeadlineExceeded);
+  go = true;
+  for (int i = 2; i < 10; ++i) CHECK(rt.send_wait(slow, i, absl::Seconds(5)).ok());  // every one lands, in order
+  for (int i = 0; i < 500 && taken.load() < 10; ++i) absl::SleepFor(absl::Milliseconds(2));
+  CHECK(taken.load() == 10);
+  CHECK(rt.mailbox_stats(slow)->dropped == 0);  // waiting is not dropping
+  rt.exit(slow, ExitReason::kill());
+  CHECK(rt.join(absl::Seconds(5)).ok());
+  CHECK(rt.send_wait(slow, 11, absl::Seconds(1)).code() == absl::StatusCode::kNotFound);
+}
+}

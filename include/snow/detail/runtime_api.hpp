@@ -41,6 +41,9 @@ void send_from(Process* from, Pid to, MessageNode* node) noexcept;
 /// Like send, but says what happened: NotFound (no such live process) or
 /// ResourceExhausted (its mailbox is full). `from` may be null (a host thread).
 absl::Status try_send(RuntimeCore& core, Process* from, Pid to, MessageNode* node) noexcept;
+/// From a host thread: waits (until `deadline`) for room in a full mailbox.
+/// DeadlineExceeded if there was none in time, NotFound if the process is gone.
+absl::Status send_until(RuntimeCore& core, Pid to, MessageNode* node, absl::Time deadline) noexcept;
 void send_named(RuntimeCore& core, std::string_view name, MessageNode* node) noexcept;
 std::uint64_t send_after(RuntimeCore& core, absl::Duration delay, Pid to, MessageNode* node);
 

@@ -82,11 +82,6 @@ namespace {
 
 std::shared_ptr<detail::TermNode> new_node() { return std::make_shared<detail::TermNode>(); }
 
-const detail::TermNode& empty_node() {
-  static const detail::TermNode* node = new detail::TermNode;
-  return *node;
-}
-
 }  // namespace
 
 Term::Term(std::string s) : kind_(Kind::string) {

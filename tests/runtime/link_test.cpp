@@ -202,11 +202,11 @@ TEST_CASE("an exception escaping a body is an error exit, never a runtime crash"
   Runtime rt(snow::testing::deterministic(log));
   ExitReason reason;
   rt.spawn([&](Self self) -> Proc {
-    auto [pid, ref] = self.spawn_monitor([](Self) -> Proc {
+    const SpawnedMonitor child = self.spawn_monitor([](Self) -> Proc {
       throw std::logic_error("broken invariant");
       co_return;
     });
-    co_await self.receive(on<Down>([&](Down d) { reason = d.reason; }));
+    co_await self.receive(on<Down>([&](const Down& d) { return d.ref == child.ref; }, [&](Down d) { reason = d.reason; }));
   });
   rt.spawn([](Self) -> Proc {
     throw 42;  // not even a std::exception

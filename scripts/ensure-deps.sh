@@ -9,7 +9,7 @@ set -eu
 
 # Build and test: compilers (clang for the libFuzzer run in the tests), Meson, and the
 # chosen libraries.
-packages="g++ meson ninja-build pkg-config python3 libabsl-dev libuv1-dev android-libboringssl-dev doctest-dev clang libclang-rt-14-dev"
+packages="g++ meson ninja-build pkg-config cmake python3 libabsl-dev libuv1-dev android-libboringssl-dev doctest-dev clang libclang-rt-14-dev"
 # Extra packages for targets beyond run/test, passed as arguments (e.g. `bench-peers`).
 for extra in "$@"; do
   case "$extra" in

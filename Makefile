@@ -40,15 +40,15 @@ compare: build
 # ThreadSanitizer (which works because the runtime's locks are std::mutex: Debian's
 # Abseil is not instrumented, so TSan could not see through absl::Mutex).
 test-asan: deps
-	@[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbenchmarks=false
-	@ninja -C build-asan
-	@meson test -C build-asan --print-errorlogs --suite runtime --suite supervisor; status=$$?; \
+	@[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbenchmarks=false -Dexamples=false
+	@ninja -C build-asan tests/runtime_tests tests/supervisor_tests
+	@meson test -C build-asan --no-rebuild --print-errorlogs --suite runtime --suite supervisor; status=$$?; \
 	  python3 scripts/test-summary.py build-asan/meson-logs/testlog.json || status=1; exit $$status
 
 test-tsan: deps
-	@[ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread -Dbenchmarks=false
-	@ninja -C build-tsan
-	@meson test -C build-tsan --print-errorlogs --suite runtime --suite supervisor; status=$$?; \
+	@[ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread -Dbenchmarks=false -Dexamples=false
+	@ninja -C build-tsan tests/runtime_tests tests/supervisor_tests
+	@meson test -C build-tsan --no-rebuild --print-errorlogs --suite runtime --suite supervisor; status=$$?; \
 	  python3 scripts/test-summary.py build-tsan/meson-logs/testlog.json || status=1; exit $$status
 
 clean:

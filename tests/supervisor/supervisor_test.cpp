@@ -308,3 +308,33 @@ TEST_CASE("a child that fails to start fails the supervisor, after stopping the 
   CHECK(start_supervisor(me, invalid).status().code() == absl::StatusCode::kInvalidArgument);
 }
 }
+
+TEST_SUITE("supervisor") {
+TEST_CASE("a start that fails during a restart is retried, and the tries count towards the intensity") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  Trace trace;
+  int starts = 0;
+  ChildSpec flaky;
+  flaky.id = "flaky";
+  // Starts 1 and 4 succeed; 2 and 3 fail: the restart after the crash needs two retries.
+  flaky.start = [&](Self self) -> Pid {
+    ++starts;
+    if (starts == 2 || starts == 3) throw std::runtime_error("not yet");
+    return self.spawn(worker, std::string("flaky"), &trace, false, false);
+  };
+  SupervisorSpec spec{.max_restarts = 3, .max_seconds = 5, .children = {flaky}};
+  const Pid sup = spawn_supervisor(rt, spec);
+  rt.run_until_idle();
+  rt.send(child_pid(rt, sup, "flaky"), Crash{});
+  rt.run_until_idle();
+  CHECK(starts == 4);
+  CHECK(child_pid(rt, sup, "flaky"));
+  CHECK(rt.is_alive(sup));
+  CHECK(log.count_containing("child 'flaky' failed to start: not yet; retrying") == 2);
+  // Three restart attempts are spent: one more crash exceeds max_restarts = 3.
+  rt.send(child_pid(rt, sup, "flaky"), Crash{});
+  rt.run_until_idle();
+  CHECK_FALSE(rt.is_alive(sup));
+}
+}

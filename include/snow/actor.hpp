@@ -79,6 +79,7 @@ class Self {
   // -- sending --
   template <MessageType T>
   void send(Pid to, T&& msg) const {
+    detail::check_sendable<T>(to);
     detail::send_from(process_, to, detail::box(std::forward<T>(msg)));
   }
   /// Sends to a typed Pid. An exact match for TypedPid, so a message the Pid does not
@@ -91,6 +92,7 @@ class Self {
   /// send that reports a full mailbox (ResourceExhausted) or a dead process (NotFound).
   template <MessageType T>
   absl::Status try_send(Pid to, T&& msg) const {
+    detail::check_sendable<T>(to);
     return detail::try_send(detail::core_of(process_), process_, to, detail::box(std::forward<T>(msg)));
   }
   /// Sends to the process registered under `name`; a dead letter if there is none.
@@ -98,9 +100,18 @@ class Self {
   void send(std::string_view name, T&& msg) const {
     detail::send_named(detail::core_of(process_), name, detail::box(std::forward<T>(msg)));
   }
+  /// Sends to the process registered as `name` on the node `node` ("name@host:port"),
+  /// Erlang's `{name, node} ! msg`. The message must be a wire type. A dead letter if the
+  /// node is not connected or has no such name.
+  template <MessageType T>
+  void send(std::string_view name, std::string_view node, T&& msg) const {
+    detail::send_named_remote(detail::core_of(process_), detail::pid_of(process_), name, node,
+                              detail::encode_for_send(msg));
+  }
   /// Delivers `msg` to `to` after `delay`, unless cancel_timer is called first.
   template <MessageType T>
   TimerRef send_after(absl::Duration delay, Pid to, T&& msg) const {
+    detail::check_sendable<T>(to);
     return TimerRef(detail::send_after(detail::core_of(process_), delay, to, detail::box(std::forward<T>(msg))));
   }
   /// True if the timer was pending (its message will not be sent).

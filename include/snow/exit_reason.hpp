@@ -63,6 +63,9 @@ class ExitReason {
     return &detail::unbox<T>(const_cast<detail::MessageNode*>(value_.get()));
   }
 
+  /// The boxed value of a user reason (null for other kinds); how a reason crosses nodes.
+  const detail::MessageNode* user_node() const { return value_.get(); }
+
   /// `normal`, `shutdown`, ..., `error(text)`, or the user value printed.
   std::string to_string() const;
   friend std::ostream& operator<<(std::ostream& os, const ExitReason& r) { return os << r.to_string(); }

@@ -103,13 +103,22 @@ class TypedPid {
   Pid pid_;
 };
 
-/// A reference: a value unique within a runtime's life, used to tag requests and to
-/// name monitors. Printed `#Ref<0.N>`.
+/// A reference: a value unique within a node's life, used to tag requests and to name
+/// monitors. Like a Pid it carries a node index (16 bits, 0 for "made on this node")
+/// above a 48-bit number, so refs made on different nodes never compare equal. Printed
+/// `#Ref<node.N>`.
 class Ref {
  public:
+  static constexpr int kNumberBits = 48;
+  static constexpr std::uint64_t kMaxNumber = (std::uint64_t{1} << kNumberBits) - 1;
   constexpr Ref() = default;
   static constexpr Ref from_raw(std::uint64_t raw) { return Ref(raw); }
+  static constexpr Ref make(std::uint16_t node, std::uint64_t number) {
+    return Ref((std::uint64_t{node} << kNumberBits) | (number & kMaxNumber));
+  }
   constexpr std::uint64_t raw() const { return raw_; }
+  constexpr std::uint16_t node() const { return static_cast<std::uint16_t>(raw_ >> kNumberBits); }
+  constexpr std::uint64_t number() const { return raw_ & kMaxNumber; }
   constexpr explicit operator bool() const { return raw_ != 0; }
   friend constexpr bool operator==(Ref, Ref) = default;
   friend constexpr auto operator<=>(Ref, Ref) = default;

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <concepts>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -58,13 +59,36 @@ decltype(auto) invoke_handler(Fn& fn, T&& value) {
 template <class T, class Guard, class Fn>
 struct OnClause {
   using value_type = T;
+  // A message from another node arrives as the Term it was decoded to; a clause for a
+  // wire type T takes such a Term when it converts to T (a struct of the same name and
+  // fields, an integer in range, ...). The conversion made while matching is kept for
+  // the handler: matching stops at the first message a clause takes.
+  static constexpr bool kTakesTerms = is_wire<T> && !std::is_same_v<T, Term>;
   Guard guard;
   Fn fn;
+  mutable std::optional<T> converted{};
   bool matches(MessageNode* node) const {
-    return node->type == type_of<T>() && guard(static_cast<const T&>(unbox<T>(node)));
+    if (node->type == type_of<T>()) return guard(static_cast<const T&>(unbox<T>(node)));
+    if constexpr (kTakesTerms) {
+      if (node->type == type_of<Term>()) return matches_term(unbox<Term>(node));
+    }
+    return false;
+  }
+  bool matches_term(const Term& term) const {
+    absl::StatusOr<T> value = snow::from_term<T>(term);
+    if (!value.ok() || !guard(static_cast<const T&>(*value))) return false;
+    converted.emplace(std::move(*value));
+    return true;
   }
   decltype(auto) handle(MessageNode* node) {
     Message owner(node);  // frees the node once the handler has returned
+    if constexpr (kTakesTerms) {
+      if (node->type != type_of<T>()) {
+        T value = std::move(*converted);
+        converted.reset();
+        return invoke_handler(fn, std::move(value));
+      }
+    }
     return invoke_handler(fn, std::move(unbox<T>(node)));
   }
 };

@@ -54,6 +54,10 @@ struct RuntimeOptions {
   int budget = 500;
   /// Where the runtime's log goes; null means stderr_log_sink.
   LogSink log_sink;
+  /// Which life of a node this runtime is (1-255), carried in every Pid so that Pids
+  /// from a node's earlier life are dead to the cluster. 0 picks one at random (1 in
+  /// deterministic mode); a node restarted in place should get a different one.
+  std::uint8_t creation = 0;
 };
 
 /// Counters the runtime keeps about itself.
@@ -94,6 +98,7 @@ class Runtime {
   /// Sends from outside any process (the message has no sender).
   template <MessageType T>
   void send(Pid to, T&& msg) {
+    detail::check_sendable<T>(to);
     detail::send(*core_, to, detail::box(std::forward<T>(msg)));
   }
   template <class Msg, MessageType T>
@@ -105,20 +110,28 @@ class Runtime {
   void send(std::string_view name, T&& msg) {
     detail::send_named(*core_, name, detail::box(std::forward<T>(msg)));
   }
+  /// Sends to the process registered as `name` on node `node` (see Self::send).
+  template <MessageType T>
+  void send(std::string_view name, std::string_view node, T&& msg) {
+    detail::send_named_remote(*core_, Pid(), name, node, detail::encode_for_send(msg));
+  }
   template <MessageType T>
   TimerRef send_after(absl::Duration delay, Pid to, T&& msg) {
+    detail::check_sendable<T>(to);
     return TimerRef(detail::send_after(*core_, delay, to, detail::box(std::forward<T>(msg))));
   }
   bool cancel_timer(TimerRef timer);
   /// send that reports a full mailbox (ResourceExhausted) or a dead process (NotFound).
   template <MessageType T>
   absl::Status try_send(Pid to, T&& msg) {
+    detail::check_sendable<T>(to);
     return detail::try_send(*core_, nullptr, to, detail::box(std::forward<T>(msg)));
   }
   /// send that blocks this host thread while the mailbox is full, at most `timeout`
   /// (then DeadlineExceeded; NotFound if the process is gone). Never from a process.
   template <MessageType T>
   absl::Status send_wait(Pid to, T&& msg, absl::Duration timeout) {
+    detail::check_sendable<T>(to);
     return detail::send_until(*core_, to, detail::box(std::forward<T>(msg)), now() + timeout);
   }
 

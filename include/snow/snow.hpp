@@ -9,6 +9,7 @@
 #include "snow/log.hpp"
 #include "snow/message.hpp"
 #include "snow/monitor.hpp"
+#include "snow/node.hpp"
 #include "snow/pid.hpp"
 #include "snow/proc.hpp"
 #include "snow/receive.hpp"

@@ -644,8 +644,11 @@ struct Wire<Pid> {
   }
   static bool decode(detail::Decoder& d, Pid& out) {
     std::uint64_t raw;
+    std::uint16_t node;
     if (!d.expect(detail::Tag::pid, "Pid") || !d.get_le(raw)) return false;
     out = Pid::from_raw(raw);
+    if (!d.local_node_index(out.node(), node)) return false;
+    out = Pid::make(node, out.creation(), out.serial());
     return true;
   }
   static Term to_term(Pid v) { return Term(v); }
@@ -665,8 +668,11 @@ struct Wire<Ref> {
   }
   static bool decode(detail::Decoder& d, Ref& out) {
     std::uint64_t raw;
+    std::uint16_t node;
     if (!d.expect(detail::Tag::ref, "Ref") || !d.get_le(raw)) return false;
     out = Ref::from_raw(raw);
+    if (!d.local_node_index(out.node(), node)) return false;
+    out = Ref::make(node, out.number());
     return true;
   }
   static Term to_term(Ref v) { return Term(v); }
@@ -899,6 +905,18 @@ absl::Status decode_into(std::string_view bytes, T& out, const DecodeLimits& lim
     return d.status(detail::type_name_for_errors(typeid(T)));
   }
 }
+
+namespace detail {
+/// decode_into for the distribution layer: Pids and Refs are translated through `map`.
+template <WireType T>
+absl::Status decode_into_with(std::string_view bytes, T& out, const DecodeLimits& limits, const NodeIndexMap& map) {
+  Decoder d(bytes, limits);
+  d.set_node_map(&map);
+  if (check_version(d) && Wire<T>::decode(d, out) && check_end(d)) [[likely]]
+    return absl::OkStatus();
+  return d.status(type_name_for_errors(typeid(T)));
+}
+}  // namespace detail
 
 /// Decodes `bytes` into a new T (T must be default-constructible).
 template <class T>

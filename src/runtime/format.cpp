@@ -18,7 +18,7 @@ std::string Pid::to_string() const {
   return absl::StrCat("<", node(), ".", serial(), ".", creation(), ">");
 }
 
-std::string Ref::to_string() const { return absl::StrCat("#Ref<0.", raw_, ">"); }
+std::string Ref::to_string() const { return absl::StrCat("#Ref<", node(), ".", number(), ">"); }
 
 std::string ExitReason::to_string() const {
   switch (kind_) {

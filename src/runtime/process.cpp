@@ -17,10 +17,10 @@ namespace {
 void answer_for_dead(RuntimeCore& core, Pid target, MessageNode* node) noexcept {
   if (is_signal<LinkSignal>(node)) {
     const Pid from = unbox<LinkSignal>(node).from;
-    deliver(core, from, box_signal(ExitSignal{target, ExitReason::noproc(), true}));
+    deliver(core, from, box_signal(ExitSignal{target, ExitReason::noproc(), true}), target);
   } else if (is_signal<MonitorSignal>(node)) {
     auto& m = unbox<MonitorSignal>(node);
-    deliver(core, m.from, box_signal(DownSignal{m.ref, target, ExitReason::noproc()}));
+    deliver(core, m.from, box_signal(DownSignal{m.ref, target, ExitReason::noproc()}), target);
   } else if (!node->type->is_signal) {
     core.dead_letters.fetch_add(1, std::memory_order_relaxed);
   }
@@ -204,11 +204,30 @@ absl::Status send_until(RuntimeCore& core, Pid to, MessageNode* node, absl::Time
   }
 }
 
-Delivery deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept {
+namespace {
+/// A message or signal for a process on another node: the node's router takes it, or,
+/// when this runtime is not a node, it is answered as for an unreachable node.
+Delivery deliver_remote(RuntimeCore& core, Pid from, Pid to, MessageNode* node) noexcept {
+  if (RemoteRouter* router = core.router.load(std::memory_order_acquire)) return router->route(from, to, node);
+  if (is_signal<LinkSignal>(node)) {
+    deliver(core, unbox<LinkSignal>(node).from, box_signal(ExitSignal{to, ExitReason::noconnection(), true}), to);
+  } else if (is_signal<MonitorSignal>(node)) {
+    auto& m = unbox<MonitorSignal>(node);
+    deliver(core, m.from, box_signal(DownSignal{m.ref, to, ExitReason::noconnection()}), to);
+  } else if (!node->type->is_signal) {
+    core.dead_letters.fetch_add(1, std::memory_order_relaxed);
+  }
+  destroy(node);
+  return Delivery::dead;
+}
+}  // namespace
+
+Delivery deliver(RuntimeCore& core, Pid to, MessageNode* node, Pid from) noexcept {
   if (core.stopping() || to.is_null()) {
     destroy(node);
     return Delivery::dead;
   }
+  if (!to.is_local()) return deliver_remote(core, from, to, node);
   ProcessRef p = core.find(to);
   if (!p) {
     answer_for_dead(core, to, node);
@@ -224,6 +243,8 @@ Delivery deliver_from(Process* from, Pid to, MessageNode* node) noexcept {
     destroy(node);
     return Delivery::dead;
   }
+  if (!to.is_local()) [[unlikely]]
+    return deliver_remote(core, from->pid, to, node);
   if (from->send_cache_pid != to) {
     ProcessRef found = core.find(to);
     if (!found) {
@@ -246,10 +267,10 @@ void terminate(Process* p, ExitReason reason) noexcept {
   for (MessageNode* n = p->intake.close(); n;) {
     MessageNode* next = n->next;
     if (is_signal<LinkSignal>(n)) {
-      deliver(core, unbox<LinkSignal>(n).from, box_signal(ExitSignal{p->pid, reason, true}));
+      deliver(core, unbox<LinkSignal>(n).from, box_signal(ExitSignal{p->pid, reason, true}), p->pid);
     } else if (is_signal<MonitorSignal>(n)) {
       auto& m = unbox<MonitorSignal>(n);
-      deliver(core, m.from, box_signal(DownSignal{m.ref, p->pid, reason}));
+      deliver(core, m.from, box_signal(DownSignal{m.ref, p->pid, reason}), p->pid);
     } else if (is_signal<UnlinkSignal>(n)) {
       if (p->has_relations()) p->relations().links.erase(unbox<UnlinkSignal>(n).from);
     } else if (is_signal<DemonitorSignal>(n)) {
@@ -268,12 +289,14 @@ void terminate(Process* p, ExitReason reason) noexcept {
   if (p->name_state.exchange(NameState::dead) == NameState::named) core.registry.release(p->pid);
   if (p->has_relations()) {
     Relations& r = p->relations();
-    for (Pid linked : r.links) deliver(core, linked, box_signal(ExitSignal{p->pid, reason, true}));
+    for (Pid linked : r.links) deliver(core, linked, box_signal(ExitSignal{p->pid, reason, true}), p->pid);
     for (auto& [ref, watcher] : r.watchers) {
-      deliver(core, watcher, box_signal(DownSignal{Ref::from_raw(ref), p->pid, reason}));
+      deliver(core, watcher, box_signal(DownSignal{Ref::from_raw(ref), p->pid, reason}), p->pid);
     }
     // Tell the processes we watch to forget us, so their watcher sets do not grow.
-    for (auto& [ref, target] : r.monitors) deliver(core, target, box_signal(DemonitorSignal{Ref::from_raw(ref)}));
+    for (auto& [ref, target] : r.monitors) {
+      deliver(core, target, box_signal(DemonitorSignal{Ref::from_raw(ref)}), p->pid);
+    }
   }
   if (reason.is(ExitReason::Kind::error)) {
     core.log(LogLevel::error, absl::StrCat("process ", p->pid.to_string(), " exited: ", reason.to_string()));

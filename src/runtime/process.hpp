@@ -29,6 +29,7 @@
 #include "snow/pid.hpp"
 #include "snow/proc.hpp"
 #include "src/runtime/mailbox.hpp"
+#include "src/runtime/remote_router.hpp"
 
 namespace snow::detail {
 
@@ -191,9 +192,9 @@ class ProcessRef {
 
 /// Moves the intake into the queue, handling signals on the way.
 void drain(Process* p);
-enum class Delivery { delivered, dead, full };
 /// Delivers `node` (a message or signal) to `to`; any thread. Answers for a dead target.
-Delivery deliver(RuntimeCore& core, Pid to, MessageNode* node) noexcept;
+/// `from` is the sending process for remote targets (their signals need it), or null.
+Delivery deliver(RuntimeCore& core, Pid to, MessageNode* node, Pid from = Pid()) noexcept;
 /// deliver() for a message sent by process `from`, through its send cache.
 Delivery deliver_from(Process* from, Pid to, MessageNode* node) noexcept;
 /// Makes a parked process runnable after a push; any thread.

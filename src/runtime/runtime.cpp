@@ -1,4 +1,6 @@
 // src/runtime/runtime.cpp: the public Runtime and the detail API its templates call.
+#include <random>
+#include <stdexcept>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -23,6 +25,12 @@ RuntimeCore::RuntimeCore(Runtime& owner, RuntimeOptions opts)
       timers(*this, options.deterministic),
       scheduler(*this, default_workers(options), options.deterministic) {
   SNOW_CHECK(options.budget > 0, "RuntimeOptions::budget must be positive");
+  if (options.creation != 0) {
+    creation_ = options.creation;
+  } else if (!options.deterministic) {
+    std::random_device random;
+    creation_ = static_cast<std::uint8_t>(1 + random() % 255);
+  }
   timers.start();
   scheduler.start();
 }
@@ -31,6 +39,7 @@ RuntimeCore::~RuntimeCore() { stop(); }
 
 void RuntimeCore::stop() {
   if (stopping_.exchange(true, std::memory_order_acq_rel)) return;
+  if (node) node->stop();
   timers.stop();
   scheduler.stop();
   // Single-threaded from here. End every process without telling anyone (sends are
@@ -108,6 +117,24 @@ void send_named(RuntimeCore& core, std::string_view name, MessageNode* node) noe
     destroy(node);
   }
 }
+
+void send_named_remote(RuntimeCore& core, Pid from, std::string_view name, std::string_view node_name,
+                       std::string encoded) noexcept {
+  RemoteRouter* router = core.router.load(std::memory_order_acquire);
+  if (router == nullptr || core.stopping()) {
+    core.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  router->route_named(from, name, node_name, std::move(encoded));
+}
+
+void fail_not_wire(Pid to, const std::type_info& type) {
+  throw std::invalid_argument(absl::StrCat(
+      "cannot send ", demangle(type), " to ", to.to_string(),
+      " on another node: it is not a wire type (declare it with SNOW_WIRE or SNOW_WIRE_SUM)"));
+}
+
+void throw_encode_error(const absl::Status& status) { throw std::invalid_argument(std::string(status.message())); }
 
 std::uint64_t send_after(RuntimeCore& core, absl::Duration delay, Pid to, MessageNode* node) {
   const std::uint64_t id = core.timers.reserve_id();

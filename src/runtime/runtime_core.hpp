@@ -14,6 +14,7 @@
 #include "snow/runtime.hpp"
 #include "src/runtime/process_table.hpp"
 #include "src/runtime/registry.hpp"
+#include "src/runtime/remote_router.hpp"
 #include "src/runtime/scheduler.hpp"
 #include "src/runtime/timer_service.hpp"
 
@@ -27,12 +28,14 @@ class RuntimeCore {
   void stop();
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
 
-  Ref make_ref() { return Ref::from_raw(next_ref_.fetch_add(1, std::memory_order_relaxed)); }
-  /// The live local process `pid` names, referenced; empty for remote or dead Pids.
+  Ref make_ref() { return Ref::make(0, next_ref_.fetch_add(1, std::memory_order_relaxed)); }
+  /// The live local process `pid` names, referenced; empty for remote or dead Pids, and
+  /// for Pids of this node's earlier lives (another creation).
   ProcessRef find(Pid pid) const {
-    if (!pid.is_local() || pid.is_null()) return {};
+    if (!pid.is_local() || pid.is_null() || pid.creation() != creation_) return {};
     return table.find(pid.serial());
   }
+  std::uint8_t creation() const { return creation_; }
   Pid local_pid(std::uint64_t serial) const { return Pid::make(0, creation_, serial); }
 
   void log(LogLevel level, std::string_view text) const;
@@ -54,13 +57,19 @@ class RuntimeCore {
   std::atomic<std::int64_t> live_processes{0};  // not counting ScopedActors
   std::atomic<std::int64_t> live_hosts{0};
 
+  // Set while this runtime is a node (src/dist/); remote Pids go there. The node object
+  // outlives every process (it is destroyed after the scheduler has stopped).
+  std::atomic<RemoteRouter*> router{nullptr};
+  std::unique_ptr<RemoteRouter> node;
+
   std::mutex join_mu;
   std::condition_variable join_cv;
 
  private:
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> next_ref_{1};
-  std::uint8_t creation_ = 0;
+  // Which life of this node the Pids belong to: RuntimeOptions::creation, or random.
+  std::uint8_t creation_ = 1;
 };
 
 }  // namespace snow::detail

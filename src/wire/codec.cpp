@@ -139,6 +139,10 @@ bool Decoder::fail_name(std::string_view what, std::string_view want, std::strin
                            printable(got)));
 }
 
+bool Decoder::fail_unknown_node(std::uint16_t index) {
+  return fail(absl::StrCat("node index ", index, " was never announced on this connection"));
+}
+
 bool Decoder::fail_count_exceeds_input(std::size_t n) {
   return fail(absl::StrCat("count of ", n, " is more than the ", remaining(), " remaining bytes can hold"));
 }
@@ -461,6 +465,13 @@ bool decode_term(Decoder& d, Term& out) {
 
 absl::StatusOr<Term> decode_term(std::string_view bytes, const DecodeLimits& limits) {
   return decode<Term>(bytes, limits);
+}
+
+absl::StatusOr<Term> detail::decode_term_with(std::string_view bytes, const DecodeLimits& limits,
+                                              const NodeIndexMap& map) {
+  Term out;
+  SNOW_RETURN_IF_ERROR(detail::decode_into_with(bytes, out, limits, map));
+  return out;
 }
 
 }  // namespace snow

@@ -15,6 +15,9 @@
 #include <typeinfo>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "snow/wire.hpp"
+
 namespace snow::detail {
 
 struct MessageNode;
@@ -24,6 +27,9 @@ struct TypeInfo {
   void (*destroy)(MessageNode*) noexcept;           // deletes the whole node
   std::string (*print)(const MessageNode*);         // the value, for logs and reasons
   bool is_signal = false;                           // runtime signal, never a user message
+  // Appends the value's STF encoding to `out` (how a message leaves for another node);
+  // null for types that are not wire types, which cannot be sent to other nodes.
+  absl::Status (*encode)(const MessageNode*, std::string& out) = nullptr;
 };
 
 struct MessageNode {
@@ -63,7 +69,16 @@ std::string print_boxed(const MessageNode* node) {
 }
 
 template <class T>
-inline constexpr TypeInfo kTypeInfo{&typeid(T), &destroy_boxed<T>, &print_boxed<T>, false};
+absl::Status encode_boxed(const MessageNode* node, std::string& out) {
+  return encode_append(out, static_cast<const Boxed<T>*>(node)->value);
+}
+template <class T>
+constexpr auto encoder_for() -> absl::Status (*)(const MessageNode*, std::string&) {
+  if constexpr (is_wire<T>) return &encode_boxed<T>; else return nullptr;
+}
+
+template <class T>
+inline constexpr TypeInfo kTypeInfo{&typeid(T), &destroy_boxed<T>, &print_boxed<T>, false, encoder_for<T>()};
 
 template <class T>
 constexpr const TypeInfo* type_of() { return &kTypeInfo<T>; }

@@ -35,6 +35,20 @@ Runtime& runtime_of(const RuntimeCore& core) noexcept;
 absl::Time now(const RuntimeCore& core) noexcept;
 
 // -- sending: each consumes `node`, never fails, never blocks --
+[[noreturn]] void throw_encode_error(const absl::Status& status);
+/// Throws std::invalid_argument: `type` is not a wire type and `to` is on another node.
+[[noreturn]] void fail_not_wire(Pid to, const std::type_info& type);
+/// The call-site check of every send: a value that cannot cross nodes sent to a remote
+/// Pid is an error where it is written (an exception; in a process, its exit), never a
+/// silent drop. Wire types cost nothing here.
+template <class T>
+void check_sendable(Pid to) {
+  if constexpr (!is_wire<std::remove_cvref_t<T>>) {
+    if (!to.is_local()) [[unlikely]]
+      fail_not_wire(to, typeid(std::remove_cvref_t<T>));
+  }
+}
+
 void send(RuntimeCore& core, Pid to, MessageNode* node) noexcept;
 /// send() from a process: faster when it sends to the same process again.
 void send_from(Process* from, Pid to, MessageNode* node) noexcept;
@@ -45,6 +59,20 @@ absl::Status try_send(RuntimeCore& core, Process* from, Pid to, MessageNode* nod
 /// DeadlineExceeded if there was none in time, NotFound if the process is gone.
 absl::Status send_until(RuntimeCore& core, Pid to, MessageNode* node, absl::Time deadline) noexcept;
 void send_named(RuntimeCore& core, std::string_view name, MessageNode* node) noexcept;
+/// Sends `encoded` (STF) to the process registered as `name` on node `node_name`; a dead
+/// letter if this runtime is not a node or the node is not connected.
+void send_named_remote(RuntimeCore& core, Pid from, std::string_view name, std::string_view node_name,
+                       std::string encoded) noexcept;
+/// Encodes a message for another node; throws std::invalid_argument if it cannot be
+/// (invalid UTF-8, nesting too deep).
+template <class T>
+std::string encode_for_send(const T& value) {
+  detail::require_wire<T>();
+  std::string out;
+  if (absl::Status st = encode_append(out, value); !st.ok()) throw_encode_error(st);
+  return out;
+}
+[[noreturn]] void throw_encode_error(const absl::Status& status);
 std::uint64_t send_after(RuntimeCore& core, absl::Duration delay, Pid to, MessageNode* node);
 
 // -- spawning --

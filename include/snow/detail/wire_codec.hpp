@@ -21,6 +21,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "snow/status.hpp"
 #include "snow/term.hpp"
@@ -51,6 +52,17 @@ struct EncodeLimits {
 inline constexpr std::uint8_t kStfVersion = 1;
 
 namespace detail {
+
+/// How the node index inside a Pid or Ref read from another node becomes this node's
+/// index for the same node. On the wire a Pid carries the *sender's* node index (0: the
+/// sender itself); the distribution layer keeps one such table per connection, filled
+/// from the node names the peer announced. Without a map (plain decode) indices are kept.
+class NodeIndexMap {
+ public:
+  virtual ~NodeIndexMap() = default;
+  /// False for an index the peer never announced.
+  virtual bool to_local(std::uint16_t wire_index, std::uint16_t& local_index) const = 0;
+};
 
 bool is_valid_utf8(std::string_view s) noexcept;  // src/wire/utf8.cpp
 
@@ -256,6 +268,17 @@ class Decoder {
   std::size_t remaining() const { return static_cast<std::size_t>(end_ - cur_); }
   bool at_end() const { return cur_ == end_; }
   const DecodeLimits& limits() const { return limits_; }
+  void set_node_map(const NodeIndexMap* map) { node_map_ = map; }
+  /// The local node index for the node index `wire` of a Pid or Ref just read.
+  bool local_node_index(std::uint16_t wire, std::uint16_t& local) {
+    if (node_map_ == nullptr) {
+      local = wire;
+      return true;
+    }
+    if (node_map_->to_local(wire, local)) [[likely]]
+      return true;
+    return fail_unknown_node(wire);
+  }
 
   /// The next tag, not consumed.
   bool peek_tag(std::uint8_t& tag) {
@@ -415,6 +438,7 @@ class Decoder {
   [[gnu::cold]] bool fail_name(std::string_view what, std::string_view want, std::string_view got);
   [[gnu::cold]] bool fail_count_exceeds_input(std::size_t n);
   [[gnu::cold]] bool fail_depth();
+  [[gnu::cold]] bool fail_unknown_node(std::uint16_t index);
 
   const char* begin_;
   const char* cur_;
@@ -422,6 +446,7 @@ class Decoder {
   std::size_t depth_ = 0;
   std::size_t error_offset_ = 0;
   const DecodeLimits& limits_;
+  const NodeIndexMap* node_map_ = nullptr;
   ErrorTrail trail_;
 };
 
@@ -440,6 +465,8 @@ class Converter {
 // Term <-> STF, out of line (src/wire/stf.cpp).
 void encode_term(Encoder& e, const Term& t);
 bool decode_term(Decoder& d, Term& out);
+/// A whole encoding (version byte first) to a Term, translating node indices with `map`.
+absl::StatusOr<Term> decode_term_with(std::string_view bytes, const DecodeLimits& limits, const NodeIndexMap& map);
 
 }  // namespace detail
 }  // namespace snow

@@ -1,0 +1,127 @@
+// snow/node.hpp: making a runtime a node of a cluster.
+//
+//     snow::Runtime rt;
+//     auto node = snow::Node::start(rt, "alpha@127.0.0.1:9101", {.cookie = "secret"});
+//     if (!node.ok()) { ... node.status() says why ... }
+//     absl::Status st = (*node)->connect("beta@127.0.0.1:9102");
+//
+// A node listens on the host and port in its name, talks TLS 1.3 to other nodes and lets
+// in only nodes that prove they know the same cookie. Pids from other nodes then work like
+// local ones: send, link, monitor. Connecting to one member of a cluster connects this
+// node to all of them (a full mesh). See docs/guide.md, "Distribution".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "snow/pid.hpp"
+
+namespace snow {
+
+class Runtime;
+class Self;
+
+/// The port a node listens on when its name gives none.
+inline constexpr std::uint16_t kDefaultNodePort = 9000;
+
+/// How nodes secure their connections. Whatever the mode, the cookie decides who is let in.
+struct TlsOptions {
+  enum class Mode {
+    /// A self-signed certificate made at start; peers' certificates are not checked.
+    /// Encrypts the traffic; the cookie handshake (bound to this TLS channel) authenticates.
+    ephemeral,
+    /// Mutual TLS: this node presents cert_file/key_file and accepts only peers whose
+    /// certificate is signed by ca_file.
+    mutual,
+  };
+  Mode mode = Mode::ephemeral;
+  std::string cert_file;  // PEM, mutual mode
+  std::string key_file;   // PEM, mutual mode
+  std::string ca_file;    // PEM, mutual mode
+};
+
+struct NodeOptions {
+  /// The shared secret. Nodes with different cookies never connect. Must not be empty.
+  std::string cookie;
+  /// The heartbeat period. A peer from which nothing arrives for `heartbeat_misses`
+  /// periods is declared down.
+  absl::Duration heartbeat = absl::Milliseconds(500);
+  int heartbeat_misses = 4;
+  /// A connection that has not finished its handshake by then is closed.
+  absl::Duration handshake_timeout = absl::Seconds(5);
+  TlsOptions tls;
+  /// The largest frame accepted from a peer; a larger one closes the connection.
+  std::size_t max_frame_bytes = std::size_t{1} << 20;
+  /// Large messages travel in fragments of this size, so small ones are not held behind.
+  std::size_t fragment_bytes = std::size_t{64} << 10;
+  /// The largest message (its encoding) that may be sent to another node.
+  std::size_t max_message_bytes = std::size_t{64} << 20;
+  /// Bound on the bytes waiting to go to one peer. A send past it is dropped and
+  /// counted (as a send to a full mailbox is), never blocks the sender.
+  std::size_t max_outbound_bytes = std::size_t{256} << 20;
+  /// Reconnection to peers connected explicitly (connect()): first retry after
+  /// `reconnect_min`, doubling up to `reconnect_max`, for ever, each failure logged.
+  absl::Duration reconnect_min = absl::Milliseconds(200);
+  absl::Duration reconnect_max = absl::Seconds(10);
+};
+
+/// Sent to processes that called `monitor_node` when a connection to the node comes up.
+struct NodeUp {
+  std::string node;
+};
+/// Sent to processes that called `monitor_node` when the connection to the node is lost.
+struct NodeDown {
+  std::string node;
+  std::string reason;
+};
+
+namespace detail {
+class NodeCore;
+}
+
+/// A handle on a runtime's node; the runtime owns the node and stops it when it stops.
+class Node {
+ public:
+  /// Makes `rt` a node named `name` ("name@host" or "name@host:port"; port 0 picks a
+  /// free one, and the name then carries the port picked). Errors: InvalidArgument for
+  /// a malformed name or empty cookie, AlreadyExists if `rt` is a node already,
+  /// Unavailable if the port cannot be listened on.
+  static absl::StatusOr<Node> start(Runtime& rt, std::string_view name, NodeOptions options);
+  /// The node `rt` is, if it is one.
+  static absl::StatusOr<Node> of(Runtime& rt);
+
+  /// This node's name, "name@host:port".
+  const std::string& name() const;
+  /// Connects to `peer` ("name@host:port") and waits until it is connected and
+  /// authenticated, or `timeout`. Already connected: OK at once. The node then keeps the
+  /// connection up (reconnecting with backoff if it drops) until `disconnect(peer)`.
+  /// Errors: InvalidArgument (bad name), Unavailable (cannot reach), PermissionDenied
+  /// (handshake refused: wrong cookie or name), DeadlineExceeded.
+  absl::Status connect(std::string_view peer, absl::Duration timeout = absl::Seconds(5)) const;
+  /// Starts connecting to `peer` and returns at once; failures are logged and retried
+  /// with backoff (NodeOptions::reconnect_min / reconnect_max) until disconnect(peer).
+  void connect_async(std::string_view peer) const;
+  /// Closes the connection to `peer` and stops reconnecting to it.
+  void disconnect(std::string_view peer) const;
+  /// The nodes this node is connected to now, sorted.
+  std::vector<std::string> list() const;
+  /// The node a Pid lives on ("" for the null Pid; this node's name for local Pids).
+  std::string node_of(Pid pid) const;
+
+  /// Makes `watcher` receive NodeUp / NodeDown for `peer` ("" for every node) until
+  /// `demonitor_node`. Any thread.
+  void monitor_node(Pid watcher, std::string_view peer) const;
+  void demonitor_node(Pid watcher, std::string_view peer) const;
+
+ private:
+  explicit Node(detail::NodeCore* core) : core_(core) {}
+  detail::NodeCore* core_;
+};
+
+}  // namespace snow

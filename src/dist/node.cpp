@@ -1,0 +1,104 @@
+// src/dist/node.cpp: the public Node API over NodeCore.
+#include "snow/node.hpp"
+
+#include "absl/strings/str_cat.h"
+#include "snow/runtime.hpp"
+#include "src/dist/node_core.hpp"
+#include "src/dist/start_node.hpp"
+#include "src/runtime/runtime_core.hpp"
+#include "src/runtime/strings.hpp"
+#include "src/transport/tcp_transport.hpp"
+
+namespace snow {
+
+namespace detail {
+
+absl::StatusOr<NodeCore*> start_node(Runtime& rt, std::string_view name, NodeOptions options,
+                                     std::unique_ptr<transport::Transport> transport) {
+  RuntimeCore& core = rt.core();
+  absl::StatusOr<dist::NodeAddress> address = dist::parse_node_address(name, kDefaultNodePort);
+  if (!address.ok()) return address.status();
+  if (options.cookie.empty()) return absl::InvalidArgumentError("a node needs a cookie (NodeOptions::cookie)");
+  if (options.heartbeat <= absl::ZeroDuration() || options.heartbeat_misses < 1) {
+    return absl::InvalidArgumentError("NodeOptions: heartbeat must be positive and heartbeat_misses at least 1");
+  }
+  if (options.fragment_bytes < 512 || options.max_frame_bytes < options.fragment_bytes + 64) {
+    return absl::InvalidArgumentError(
+        "NodeOptions: fragment_bytes must be at least 512 and max_frame_bytes at least fragment_bytes + 64");
+  }
+  if (core.node) return absl::AlreadyExistsError("this runtime is a node already");
+  if (core.stopping()) return absl::FailedPreconditionError("the runtime is stopping");
+  auto node = std::make_unique<NodeCore>(core, *std::move(address), std::move(options), std::move(transport));
+  SNOW_RETURN_IF_ERROR(node->start());
+  NodeCore* raw = node.get();
+  core.node = std::move(node);
+  core.router.store(raw, std::memory_order_release);
+  return raw;
+}
+
+NodeCore* node_of(Runtime& rt) {
+  return static_cast<NodeCore*>(rt.core().node.get());
+}
+
+}  // namespace detail
+
+absl::StatusOr<Node> Node::start(Runtime& rt, std::string_view name, NodeOptions options) {
+  if (rt.core().options.deterministic) {
+    return absl::FailedPreconditionError("a deterministic runtime cannot listen on a real network");
+  }
+  detail::RuntimeCore* core = &rt.core();
+  absl::StatusOr<std::unique_ptr<transport::TcpTransport>> tcp = transport::TcpTransport::create(
+      options.tls, [core](std::string_view line) { core->log(LogLevel::warning, line); },
+      transport::TcpTransportOptions{.handshake_timeout = options.handshake_timeout});
+  if (!tcp.ok()) return tcp.status();
+  absl::StatusOr<detail::NodeCore*> node = detail::start_node(rt, name, std::move(options), *std::move(tcp));
+  if (!node.ok()) return node.status();
+  return Node(*node);
+}
+
+absl::StatusOr<Node> Node::of(Runtime& rt) {
+  if (detail::NodeCore* n = detail::node_of(rt)) return Node(n);
+  return absl::FailedPreconditionError("this runtime is not a node (Node::start)");
+}
+
+const std::string& Node::name() const { return core_->name(); }
+
+absl::Status Node::connect(std::string_view peer, absl::Duration timeout) const {
+  absl::StatusOr<dist::NodeAddress> address = dist::parse_node_address(peer, kDefaultNodePort);
+  if (!address.ok()) return address.status();
+  auto waiter = std::make_shared<detail::ConnectWaiter>();
+  core_->connect_async(*address, waiter, /*keep=*/true);
+  std::unique_lock lock(waiter->mu);
+  if (!waiter->cv.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] { return waiter->done; })) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("connecting to ", internal::to_absl(peer), " took longer than ", absl::FormatDuration(timeout)));
+  }
+  if (!waiter->status.ok()) core_->disconnect(address->full());  // a first connect that fails is not kept
+  return waiter->status;
+}
+
+void Node::connect_async(std::string_view peer) const {
+  absl::StatusOr<dist::NodeAddress> address = dist::parse_node_address(peer, kDefaultNodePort);
+  if (!address.ok()) {
+    core_->log(LogLevel::warning, internal::to_std(address.status().message()));
+    return;
+  }
+  core_->connect_async(*address, nullptr, /*keep=*/true);
+}
+
+void Node::disconnect(std::string_view peer) const {
+  absl::StatusOr<dist::NodeAddress> address = dist::parse_node_address(peer, kDefaultNodePort);
+  core_->disconnect(address.ok() ? address->full() : std::string(peer));
+}
+
+std::vector<std::string> Node::list() const { return core_->connected(); }
+
+std::string Node::node_of(Pid pid) const { return core_->node_of(pid); }
+
+void Node::monitor_node(Pid watcher, std::string_view peer) const { core_->monitor_node(watcher, std::string(peer), true); }
+
+void Node::demonitor_node(Pid watcher, std::string_view peer) const {
+  core_->monitor_node(watcher, std::string(peer), false);
+}
+
+}  // namespace snow

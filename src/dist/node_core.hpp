@@ -1,0 +1,193 @@
+// src/dist/node_core.hpp: a runtime's node — connections, handshake, routing.
+//
+// Threads. Everything a NodeCore owns (connections, the relations with remote processes,
+// reconnect state) belongs to the transport's thread. Other threads talk to it through
+// `post()`: a runtime worker routing a message to a remote Pid builds the frame (the
+// encoding work stays on the sender's thread) and posts it; the transport thread takes the
+// posted commands in order, does the bookkeeping and queues the frame. What other threads
+// may read (the node table, who is connected) is published under `table_mu_`.
+//
+// Outbound lanes. Each connection has a control lane (handshake, heartbeats, node names,
+// peer lists), always written first, and one FIFO stream per sending process, served
+// round robin one frame or one fragment at a time. So per sender-receiver order holds,
+// heartbeats never wait behind data, and a 10 MiB message holds a small one from another
+// process back by at most one fragment.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "snow/log.hpp"
+#include "snow/node.hpp"
+#include "src/dist/node_address.hpp"
+#include "src/dist/protocol.hpp"
+#include "src/runtime/remote_router.hpp"
+#include "src/transport/transport.hpp"
+
+namespace snow::detail {
+
+class RuntimeCore;
+
+/// What a blocking connect() waits on; the transport thread fills it in.
+struct ConnectWaiter {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;  // guarded by mu
+  absl::Status status;
+  void finish(absl::Status s) {
+    std::lock_guard lock(mu);
+    if (done) return;
+    done = true;
+    status = std::move(s);
+    cv.notify_all();
+  }
+};
+
+/// Counters of one node, for tests, benchmarks and introspection.
+struct NodeCounters {
+  std::uint64_t frames_in = 0, frames_out = 0, bytes_in = 0, bytes_out = 0;
+  std::uint64_t messages_in = 0, messages_out = 0;
+  std::uint64_t dropped_unreachable = 0;  // messages for nodes that were not connected
+  std::uint64_t dropped_overflow = 0;     // outbound queue over its bound
+  std::uint64_t dropped_at_close = 0;     // queued frames lost when a connection closed
+  std::uint64_t handshakes_refused = 0;
+  std::uint64_t protocol_errors = 0;
+};
+
+class NodeCore final : public RemoteRouter, public transport::TransportHandler {
+ public:
+  NodeCore(RuntimeCore& core, dist::NodeAddress address, NodeOptions options,
+           std::unique_ptr<transport::Transport> transport);
+  ~NodeCore() override;
+
+  /// Listens (a port of 0 becomes the real one, and the name carries it) and starts the
+  /// transport. Once.
+  absl::Status start();
+  const std::string& name() const { return name_; }
+  const NodeOptions& options() const { return options_; }
+
+  // -- RemoteRouter: any thread --
+  Delivery route(Pid from, Pid to, MessageNode* node) noexcept override;
+  Delivery route_named(Pid from, std::string_view name, std::string_view node_name,
+                       std::string encoded) noexcept override;
+  void stop() noexcept override;
+
+  // -- the public API's work: any thread --
+  /// Starts connecting to `peer` (a valid "name@host:port"); `waiter`, if set, learns
+  /// the outcome. `keep`: reconnect whenever the connection drops, until disconnect.
+  void connect_async(dist::NodeAddress peer, std::shared_ptr<ConnectWaiter> waiter, bool keep);
+  void disconnect(std::string peer);
+  std::vector<std::string> connected() const;
+  std::string node_of(Pid pid) const;
+  /// This node's index for `node_name` (0: unknown); how tests and tools name a remote Pid.
+  std::uint16_t node_index(std::string_view node_name) const;
+  void monitor_node(Pid watcher, std::string peer, bool on);
+  NodeCounters counters() const;
+  void log(LogLevel level, std::string_view text) const;
+
+  // -- TransportHandler: the transport's thread --
+  void on_open(transport::ConnId id, bool inbound) override;
+  void on_data(transport::ConnId id, std::string_view bytes) override;
+  void on_closed(transport::ConnId id, const absl::Status& why) override;
+  void on_drained(transport::ConnId id) override;
+  void on_wake() override;
+  void on_tick() override;
+
+ private:
+  struct Connection;
+  struct Command;
+  struct PeerRelations;
+  class ConnectionNodeMap;
+
+  // commands from other threads
+  void post(Command c);
+  void run(Command& c);
+  void run_route(Command& c);
+
+  // connections
+  void start_attempt(const dist::NodeAddress& peer);
+  Connection* find_conn(transport::ConnId id);
+  Connection* up_conn_to(std::uint16_t node_index);
+  void close_conn(Connection& c, absl::Status why);
+  void on_frame(Connection& c, dist::FrameKind kind, std::string_view body);
+  void on_hello(Connection& c, std::string_view body);
+  void on_auth(Connection& c, std::string_view body);
+  void send_auth(Connection& c);
+  void connection_up(Connection& c);
+  void connection_lost(Connection& c, const absl::Status& why);
+  void on_peers(Connection& c, std::string_view body);
+  void on_node_name(Connection& c, std::string_view body);
+  void on_process_frame(Connection& c, dist::FrameKind kind, std::string_view body);
+  void on_fragment(Connection& c, std::string_view body);
+  bool dedupe(Connection& c, std::uint8_t creation);
+  void finish_waiters(const std::string& name, const absl::Status& status);
+  void note_handshake_failure(const Connection& c);
+  bool address_blocked(const std::string& address);
+
+  // outbound
+  void queue_control(Connection& c, std::string frame);
+  void queue_stream(Connection& c, Pid sender, std::string frame);
+  void pump(Connection& c);
+
+  // the node table
+  std::uint16_t intern(const std::string& name);  // 0: table full
+  void announce(Connection& c, std::uint16_t index);
+  bool translate(const Connection& c, std::uint64_t raw, Pid& out) const;
+
+  // delivering to local processes and watchers
+  void notify_node_watchers(const std::string& node, bool up, const std::string& reason);
+
+  RuntimeCore& core_;
+  dist::NodeAddress address_;
+  std::string name_;
+  const NodeOptions options_;
+  std::unique_ptr<transport::Transport> transport_;
+  std::atomic<bool> stopped_{false};
+  bool started_ = false;
+
+  // posted commands
+  std::mutex post_mu_;
+  std::vector<Command> posted_;
+
+  // published state
+  mutable std::mutex table_mu_;
+  struct KnownNode {
+    std::string name;
+    std::uint8_t creation = 0;
+    transport::ConnId conn = 0;  // the up connection, 0 when not connected
+  };
+  std::vector<KnownNode> nodes_;  // index 0 is this node
+  absl::flat_hash_map<std::string, std::uint16_t> node_index_;
+  NodeCounters counters_;
+
+  // transport-thread state
+  absl::flat_hash_map<transport::ConnId, std::unique_ptr<Connection>> conns_;
+  absl::flat_hash_map<std::uint16_t, PeerRelations> relations_;
+  struct KeptPeer {
+    dist::NodeAddress address;
+    absl::Duration backoff;
+    absl::Time next_attempt;
+  };
+  absl::flat_hash_map<std::string, KeptPeer> kept_;  // explicitly connected peers
+  absl::flat_hash_map<std::string, std::vector<std::shared_ptr<ConnectWaiter>>> waiters_;
+  std::vector<std::pair<std::string, Pid>> node_watchers_;  // ("" = every node, watcher)
+  struct Failures {
+    int count = 0;
+    absl::Time window_start;
+    bool logged = false;
+  };
+  absl::flat_hash_map<std::string, Failures> failures_;  // by peer address
+};
+
+}  // namespace snow::detail

@@ -1,0 +1,154 @@
+// src/transport/sim_transport.hpp: the simulated network (DESIGN §7).
+//
+// Several nodes in one process, each a deterministic Runtime, joined by a SimNetwork that
+// owns a virtual clock and one queue of events (byte deliveries, ticks, wake-ups) ordered
+// by (time, sequence). Latency is drawn from a seeded generator, so a seed fixes the whole
+// run: a failing test prints its seed and replays exactly from it.
+//
+// Faults: partition(a, b) makes bytes between two hosts vanish (connections across it go
+// silent and the nodes' heartbeats find out, as on a real network) and refuses new
+// connections across it; heal(a, b) ends that. crash(host) kills a node the way kill -9
+// does: its connections reset (peers see them close) and the node hears nothing more.
+// Every connection is a reliable ordered stream while it lives, as TCP is.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "src/transport/transport.hpp"
+
+namespace snow {
+class Runtime;
+}
+
+namespace snow::transport {
+
+class SimTransport;
+
+class SimNetwork {
+ public:
+  explicit SimNetwork(std::uint64_t seed, absl::Duration min_latency = absl::Microseconds(100),
+                      absl::Duration max_latency = absl::Milliseconds(2));
+  ~SimNetwork();
+  SimNetwork(const SimNetwork&) = delete;
+  SimNetwork& operator=(const SimNetwork&) = delete;
+
+  std::uint64_t seed() const { return seed_; }
+  absl::Time now() const { return now_; }
+
+  /// A transport for a node on `host` (one node per host). `runtime` is that node's
+  /// deterministic runtime: the network runs it and keeps its clock with the network's.
+  std::unique_ptr<Transport> make_transport(const std::string& host, Runtime& runtime);
+
+  /// Runs events, timers and processes until `d` of virtual time has passed.
+  void run_for(absl::Duration d);
+  /// Runs until `done()` is true (checked between events) or `limit` passes; false if
+  /// the limit came first.
+  bool run_until(const std::function<bool()>& done, absl::Duration limit);
+
+  void partition(const std::string& a, const std::string& b);
+  void heal(const std::string& a, const std::string& b);
+  void heal_all();
+  /// Kills the node on `host`: its connections are reset, its transport goes deaf.
+  void crash(const std::string& host);
+  /// Latency range for new deliveries.
+  void set_latency(absl::Duration min, absl::Duration max);
+  /// Each direction of a connection sends this many bytes per second; bytes wait their
+  /// turn (and count in pending_bytes) as on a real link.
+  void set_bandwidth(double bytes_per_second) { bytes_per_second_ = bytes_per_second; }
+
+ private:
+  friend class SimTransport;
+  struct Endpoint;  // one end of a connection
+  struct Event {
+    absl::Time at;
+    std::uint64_t seq;
+    std::function<void()> fn;
+  };
+  struct EventOrder {
+    bool operator()(const Event& a, const Event& b) const { return a.at != b.at ? a.at < b.at : a.seq < b.seq; }
+  };
+
+  void schedule(absl::Time at, std::function<void()> fn);
+  /// The transport registered for `host` if it is still the one with `generation`: events
+  /// outlive transports, so they find theirs by name, never by a pointer kept.
+  SimTransport* live(const std::string& host, std::uint64_t generation) const;
+  absl::Duration latency();
+  bool cut(const std::string& a, const std::string& b) const;
+  void advance_runtimes(absl::Time to);
+  void run_runtimes();
+  /// One step: the earliest of the next event and the next timer. False if neither.
+  bool step(absl::Time limit);
+
+  std::uint64_t seed_;
+  std::mt19937_64 random_;
+  absl::Duration min_latency_, max_latency_;
+  double bytes_per_second_ = 1e9;
+  absl::Time now_ = absl::UnixEpoch();
+  std::uint64_t next_seq_ = 0;
+  std::set<Event, EventOrder> events_;
+  std::map<std::string, SimTransport*> hosts_;
+  std::set<std::pair<std::string, std::string>> partitions_;
+  std::uint64_t next_conn_ = 1;
+  std::uint64_t next_generation_ = 1;
+};
+
+class SimTransport final : public Transport {
+ public:
+  SimTransport(SimNetwork& net, std::string host, Runtime& runtime);
+  ~SimTransport() override;
+
+  absl::StatusOr<std::uint16_t> listen(const std::string& host, std::uint16_t port) override;
+  void start(TransportHandler* handler, absl::Duration tick) override;
+  void stop() override;
+  ConnId connect(const std::string& host, std::uint16_t port) override;
+  void write(ConnId id, std::string bytes) override;
+  std::size_t pending_bytes(ConnId id) const override;
+  void close(ConnId id, const absl::Status& reason) override;
+  std::string channel_binding(ConnId id) const override;
+  std::string peer_address(ConnId id) const override;
+  void wake() override;
+  absl::Time now() const override { return net_.now(); }
+
+ private:
+  friend class SimNetwork;
+  struct Conn {
+    ConnId peer_id = 0;       // the other end's id (0 while connecting)
+    SimTransport* peer = nullptr;
+    std::string peer_host;
+    std::string binding;
+    bool open = false;
+    bool broken = false;      // bytes to it vanish (a partition happened while it lived)
+    absl::Time last_delivery; // keeps each direction in order whatever the latency drawn
+    absl::Time link_free_at;  // when the bytes written so far have all left
+    std::deque<std::pair<absl::Time, std::size_t>> sending;  // (leaves at, bytes)
+    bool drain_scheduled = false;
+  };
+  void finish_connect(ConnId id, const std::string& host, bool across_cut);
+  void deliver_bytes(ConnId id, std::string bytes);
+  void check_drained(ConnId id);
+  void peer_closed(ConnId id, const absl::Status& why);
+  void tick();
+
+  SimNetwork& net_;
+  std::string host_;
+  const std::uint64_t generation_;
+  Runtime& runtime_;
+  TransportHandler* handler_ = nullptr;
+  absl::Duration tick_;
+  bool listening_ = false;
+  bool dead_ = false;
+  bool wake_pending_ = false;
+  absl::flat_hash_map<ConnId, Conn> conns_;
+};
+
+}  // namespace snow::transport

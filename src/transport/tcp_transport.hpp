@@ -1,0 +1,93 @@
+// src/transport/tcp_transport.hpp: the real network: TCP through libuv, TLS 1.3 on top.
+//
+//     auto t = TcpTransport::create(tls_options, [](std::string_view line) { log(line); });
+//     if (!t.ok()) { ... t.status() says why (a bad certificate file, ...) ... }
+//     absl::StatusOr<std::uint16_t> port = (*t)->listen("127.0.0.1", 0);
+//     (*t)->start(&handler, absl::Milliseconds(100));
+//     ...
+//     (*t)->stop();  // or let the destructor do it
+//
+// One I/O thread runs a libuv loop; each connection is a uv_tcp_t (TCP_NODELAY) with a
+// tls::TlsSession over memory buffers. A connection is announced (`on_open`) only once its
+// TLS handshake is done, so `channel_binding()` is always there for the cookie handshake.
+//
+// What comes from the network is hostile: a connection that sends garbage, speaks plain
+// text, sends nothing until the handshake timeout, or resets, is closed with one log line
+// and disturbs nothing else. An accepted connection that fails before `on_open` makes no
+// callback at all (the node never heard of it); a `connect()` that fails gets `on_closed`
+// with the reason: Unavailable ("connection refused", a TLS protocol failure, a timeout)
+// or PermissionDenied (a certificate refused, by us or by the peer).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "snow/node.hpp"
+#include "src/transport/transport.hpp"
+
+namespace snow::transport {
+
+struct TcpTransportOptions {
+  /// A connection whose TLS handshake has not completed this long after it was accepted
+  /// (or after `connect()`, which includes name resolution and the TCP connect) is
+  /// closed: DeadlineExceeded.
+  absl::Duration handshake_timeout = absl::Seconds(5);
+  /// After `close(id)`, how long queued bytes may take to reach the network before the
+  /// connection is cut anyway.
+  absl::Duration close_linger = absl::Seconds(2);
+  /// Ciphertext handed to libuv and not yet written, per connection. Beyond it plaintext
+  /// waits in the connection's queue (so a 100 MiB write is not a 100 MiB extra copy).
+  std::size_t max_in_flight_bytes = std::size_t{256} << 10;
+};
+
+class TcpTransport final : public Transport {
+ public:
+  /// Warnings about single connections (a TLS failure, a handshake timeout), one line
+  /// each. Called on the transport's thread.
+  using LogFn = std::function<void(std::string_view line)>;
+
+  /// Builds the TLS context (so a bad certificate file is reported here) and the loop;
+  /// starts no thread yet. Errors: InvalidArgument (TLS files), Internal.
+  static absl::StatusOr<std::unique_ptr<TcpTransport>> create(const TlsOptions& tls, LogFn log,
+                                                              TcpTransportOptions options = {});
+  /// Stops if still running.
+  ~TcpTransport() override;
+  TcpTransport(const TcpTransport&) = delete;
+  TcpTransport& operator=(const TcpTransport&) = delete;
+
+  /// `host` is a numeric IPv4/IPv6 address or a name ("localhost"); port 0 picks a free
+  /// one. Errors: InvalidArgument (unresolvable host), Unavailable (the OS refused, e.g.
+  /// the port is in use; with libuv's words), FailedPrecondition (stopped, or called
+  /// from another thread after `start()`). May be called more than once.
+  absl::StatusOr<std::uint16_t> listen(const std::string& host, std::uint16_t port) override;
+  void start(TransportHandler* handler, absl::Duration tick) override;
+  void stop() override;
+
+  ConnId connect(const std::string& host, std::uint16_t port) override;
+  void write(ConnId id, std::string bytes) override;
+  std::size_t pending_bytes(ConnId id) const override;
+  void close(ConnId id, const absl::Status& reason) override;
+  std::string channel_binding(ConnId id) const override;
+  std::string peer_address(ConnId id) const override;
+
+  void wake() override;
+  absl::Time now() const override;
+
+  /// Connections not yet fully closed (for tests: no leak after a storm of bad clients).
+  std::size_t connection_count() const;
+
+  class Impl;
+
+ private:
+  explicit TcpTransport(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace snow::transport

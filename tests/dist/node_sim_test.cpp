@@ -1,0 +1,411 @@
+// Distribution over the simulated network: handshake, mesh, routing, failure semantics.
+#include <doctest/doctest.h>
+
+#include "tests/dist/sim_cluster.hpp"
+
+namespace simtest_types {
+struct Ping {
+  snow::Pid from;
+  std::int64_t n = 0;
+};
+SNOW_WIRE(Ping, from, n)
+struct Blob {
+  std::string data;
+};
+SNOW_WIRE(Blob, data)
+struct NotWire {
+  int x = 0;
+};
+}  // namespace simtest_types
+
+using namespace simtest;
+using simtest_types::Blob;
+using simtest_types::Ping;
+using snow::Pid;
+using snow::Self;
+
+namespace {
+
+/// A process that answers every Ping with Ping{self, n + 1}.
+snow::Proc echo(Self self) {
+  for (;;) {
+    co_await self.receive(snow::on<Ping>([&](Ping p) { self.send(p.from, Ping{self.pid(), p.n + 1}); }));
+  }
+}
+
+/// Records whatever it receives (as text) into `out`.
+snow::Proc recorder(Self self, std::vector<std::string>* out) {
+  for (;;) {
+    co_await self.receive(snow::on<snow::NodeUp>([&](snow::NodeUp u) { out->push_back("up " + u.node); }),
+                          snow::on<snow::NodeDown>([&](snow::NodeDown d) { out->push_back("down " + d.node); }),
+                          snow::on<snow::Down>([&](snow::Down d) { out->push_back("Down " + d.reason.to_string()); }),
+                          snow::on<snow::Exit>([&](snow::Exit e) { out->push_back("Exit " + e.reason.to_string()); }),
+                          snow::on<Ping>([&](Ping p) { out->push_back("Ping " + std::to_string(p.n)); }),
+                          snow::on<Blob>([&](Blob b) { out->push_back("Blob " + std::to_string(b.data.size())); }),
+                          snow::any([&](snow::Message m) { out->push_back("other " + m.to_string()); }));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("two nodes connect, see each other and exchange typed messages both ways") {
+  for (std::uint64_t seed : seeds()) {
+    INFO("seed " << seed);
+    SimCluster c(seed);
+    c.add("a");
+    c.add("b");
+    c.connect("a", "b");
+    CHECK(c["a"].node().list() == std::vector<std::string>{c["b"].name});
+    CHECK(c["b"].node().list() == std::vector<std::string>{c["a"].name});
+
+    const Pid server = c.view("a", "b", c["b"].rt->spawn(echo));
+    std::vector<std::int64_t> replies;
+    Pid remote_seen;
+    c["a"].rt->spawn([&, server](Self self) -> snow::Proc {
+      for (std::int64_t i = 0; i < 100; ++i) self.send(server, Ping{self.pid(), i * 10});
+      for (int i = 0; i < 100; ++i) {
+        co_await self.receive(snow::on<Ping>([&](Ping p) {
+          replies.push_back(p.n);
+          remote_seen = p.from;
+        }));
+      }
+    });
+    c.net.run_until([&] { return replies.size() == 100; }, absl::Seconds(5));
+    REQUIRE(replies.size() == 100);
+    for (std::int64_t i = 0; i < 100; ++i) CHECK(replies[i] == i * 10 + 1);  // in order, exactly once
+    CHECK(!remote_seen.is_local());
+    CHECK(c["a"].node().node_of(remote_seen) == c["b"].name);
+  }
+}
+
+TEST_CASE("a Pid that travels to a third node and back is still the same process") {
+  SimCluster c(1);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  // b forwards whatever Pid it gets back to its sender: a's own Pid must come home local.
+  const Pid mirror = c.view("a", "b", c["b"].rt->spawn([](Self self) -> snow::Proc {
+    for (;;) co_await self.receive(snow::on<Ping>([&](Ping p) { self.send(p.from, Ping{p.from, p.n}); }));
+  }));
+  Pid got;
+  Pid me;
+  c["a"].rt->spawn([&, mirror](Self self) -> snow::Proc {
+    me = self.pid();
+    self.send(mirror, Ping{self.pid(), 1});
+    co_await self.receive(snow::on<Ping>([&](Ping p) { got = p.from; }));
+  });
+  c.net.run_for(absl::Seconds(1));
+  CHECK(got.is_local());
+  CHECK(got == me);
+}
+
+TEST_CASE("connecting a to b and c to b forms a full mesh") {
+  for (std::uint64_t seed : seeds()) {
+    INFO("seed " << seed);
+    SimCluster c(seed);
+    c.add("a");
+    c.add("b");
+    c.add("c");
+    c.connect("a", "b");
+    c.connect("c", "b");
+    CHECK(c.net.run_until([&] { return c.sees("a", "c") && c.sees("c", "a"); }, absl::Seconds(5)));
+    CHECK(c["a"].node().list().size() == 2);
+    CHECK(c["b"].node().list().size() == 2);
+    CHECK(c["c"].node().list().size() == 2);
+  }
+}
+
+TEST_CASE("simultaneous connections between one pair leave exactly one, and one NodeUp each") {
+  for (std::uint64_t seed : seeds()) {
+    INFO("seed " << seed);
+    SimCluster c(seed);
+    c.add("a");
+    c.add("b");
+    std::vector<std::string> events_a, events_b;
+    const Pid ra = c["a"].rt->spawn(recorder, &events_a);
+    const Pid rb = c["b"].rt->spawn(recorder, &events_b);
+    c["a"].node().monitor_node(ra, "");
+    c["b"].node().monitor_node(rb, "");
+    c.net.run_for(absl::Milliseconds(1));
+    c["a"].node().connect_async(c["b"].name);
+    c["b"].node().connect_async(c["a"].name);
+    c.net.run_for(absl::Seconds(2));
+    CHECK(c.sees("a", "b"));
+    CHECK(c.sees("b", "a"));
+    CHECK(events_a == std::vector<std::string>{"up " + c["b"].name});
+    CHECK(events_b == std::vector<std::string>{"up " + c["a"].name});
+  }
+}
+
+TEST_CASE("send to {name, node} is resolved on the remote node") {
+  SimCluster c(3);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  std::vector<std::string> got;
+  const Pid r = c["b"].rt->spawn(recorder, &got);
+  REQUIRE(c["b"].rt->register_name("logger", r).ok());
+  const std::string b = c["b"].name;
+  c["a"].rt->spawn([b](Self self) -> snow::Proc {
+    self.send("logger", b, Ping{self.pid(), 7});
+    self.send("nobody", b, Ping{self.pid(), 8});  // a dead letter on b
+    co_return;
+  });
+  c.net.run_for(absl::Seconds(1));
+  CHECK(got == std::vector<std::string>{"Ping 7"});
+  CHECK(c["b"].rt->stats().dead_letters == 1);
+}
+
+TEST_CASE("a wrong cookie is refused on both sides, logged, and the peer learns nothing") {
+  for (std::uint64_t seed : seeds(3)) {
+    INFO("seed " << seed);
+    SimCluster c(seed);
+    c.add("a", default_options("right"));
+    c.add("b", default_options("wrong"));
+    auto waiter = std::make_shared<snow::detail::ConnectWaiter>();
+    c["a"].core->connect_async(*snow::dist::parse_node_address(c["b"].name, 9000), waiter, false);
+    c.net.run_until([&] { return waiter->done; }, absl::Seconds(5));
+    REQUIRE(waiter->done);
+    CHECK(waiter->status.code() == absl::StatusCode::kPermissionDenied);
+    CHECK(c["a"].node().list().empty());
+    CHECK(c["b"].node().list().empty());
+    CHECK(c.logs.count_containing("wrong cookie") >= 1);
+    CHECK(c["b"].core->counters().handshakes_refused == 1);
+    // b (the accepting side) checked a's proof and never sent its own.
+    CHECK(c["a"].core->counters().handshakes_refused == 0);
+  }
+}
+
+TEST_CASE("remote monitors: Down with the reason, noproc for a dead Pid, noconnection when unreachable") {
+  SimCluster c(5);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  const Pid victim = c.view("a", "b", c["b"].rt->spawn([](Self self) -> snow::Proc {
+    co_await self.receive(snow::on<Ping>([&](Ping) { throw std::runtime_error("boom"); }));
+  }));
+  std::vector<std::string> seen;
+  c["a"].rt->spawn([&, victim](Self self) -> snow::Proc {
+    const snow::Ref ref = self.monitor(victim);
+    self.send(victim, Ping{self.pid(), 0});
+    co_await self.receive(snow::on<snow::Down>([&](snow::Down d) {
+      seen.push_back((d.ref == ref ? "ref ok " : "ref bad ") + d.reason.to_string());
+    }));
+    // The process is gone now: a new monitor answers noproc.
+    self.monitor(victim);
+    co_await self.receive(snow::on<snow::Down>([&](snow::Down d) { seen.push_back(d.reason.to_string()); }));
+    // A process on a node that is not connected: noconnection, at once.
+    self.monitor(Pid::make(victim.node() + 5, 1, 3));
+    co_await self.receive(snow::on<snow::Down>([&](snow::Down d) { seen.push_back(d.reason.to_string()); }));
+  });
+  c.net.run_for(absl::Seconds(1));
+  CHECK(seen == std::vector<std::string>{"ref ok error(boom)", "noproc", "noconnection"});
+}
+
+TEST_CASE("remote links propagate exits both ways; a trapping process gets Exit") {
+  SimCluster c(6);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  std::vector<std::string> trace;
+  const Pid remote = c.view("a", "b", c["b"].rt->spawn([](Self self) -> snow::Proc {
+    co_await self.receive(snow::on<Ping>([&](Ping p) {
+      if (p.n == 1) self.exit(snow::ExitReason::error("remote failed"));
+    }));
+  }));
+  const Pid trapper = c["a"].rt->spawn([&, remote](Self self) -> snow::Proc {
+    self.trap_exits(true);
+    self.link(remote);
+    self.send(remote, Ping{self.pid(), 1});
+    co_await self.receive(snow::on<snow::Exit>([&](snow::Exit e) {
+      trace.push_back("trapper got Exit " + e.reason.to_string() + (e.from == remote ? " from remote" : ""));
+    }));
+  });
+  // The other direction: a local crash kills a linked remote process that does not trap.
+  bool remote2_alive = true;
+  const Pid remote2_there = c["b"].rt->spawn([&](Self self) -> snow::Proc {
+    co_await self.receive(snow::after(absl::Seconds(100), [] {}));
+    remote2_alive = true;
+  });
+  const Pid remote2 = c.view("a", "b", remote2_there);
+  c["a"].rt->spawn([remote2](Self self) -> snow::Proc {
+    self.link(remote2);
+    co_await self.sleep(absl::Milliseconds(50));
+    throw std::runtime_error("local failed");
+  });
+  c.net.run_for(absl::Seconds(1));
+  CHECK(trace == std::vector<std::string>{"trapper got Exit error(remote failed) from remote"});
+  CHECK_FALSE(c["b"].rt->is_alive(remote2_there));
+  CHECK_FALSE(c["a"].rt->is_alive(trapper));
+  (void)remote2_alive;
+}
+
+TEST_CASE("a partition fires NodeDown, Down(noconnection) and noconnection exits; healing reconnects") {
+  for (std::uint64_t seed : seeds()) {
+    INFO("seed " << seed);
+    SimCluster c(seed);
+    c.add("a");
+    c.add("b");
+    c.connect("a", "b");
+    std::vector<std::string> events;
+    const Pid rec = c["a"].rt->spawn(recorder, &events);
+    c["a"].node().monitor_node(rec, c["b"].name);
+    const Pid remote = c.view("a", "b", c["b"].rt->spawn(echo));
+    c["a"].rt->spawn([&, remote, rec](Self self) -> snow::Proc {
+      self.trap_exits(true);
+      self.link(remote);
+      self.monitor(remote);
+      for (;;) {
+        co_await self.receive(snow::on<snow::Down>([&](snow::Down d) { self.send(rec, Ping{Pid(), 100}); (void)d; }),
+                              snow::on<snow::Exit>([&](snow::Exit e) {
+                                self.send(rec, Ping{Pid(), e.reason.is(snow::ExitReason::Kind::noconnection) ? 200 : 201});
+                              }));
+      }
+    });
+    c.net.run_for(absl::Milliseconds(100));
+    const absl::Time cut_at = c.net.now();
+    c.net.partition("a", "b");
+    CHECK(c.net.run_until([&] { return events.size() >= 3; }, absl::Seconds(3)));
+    const absl::Duration detection = c.net.now() - cut_at;
+    CHECK(detection <= absl::Milliseconds(100) * 4 + absl::Milliseconds(100));  // misses x heartbeat, + a tick
+    CHECK(std::count(events.begin(), events.end(), "down " + c["b"].name) == 1);
+    CHECK(std::count(events.begin(), events.end(), "Ping 100") == 1);  // Down(noconnection), once
+    CHECK(std::count(events.begin(), events.end(), "Ping 200") == 1);  // Exit(noconnection)
+    CHECK(c["a"].node().list().empty());
+    c.net.heal_all();
+    CHECK(c.net.run_until([&] { return c.sees("a", "b") && c.sees("b", "a"); }, absl::Seconds(5)));
+    c.net.run_for(absl::Milliseconds(10));
+    CHECK(std::count(events.begin(), events.end(), "up " + c["b"].name) == 1);
+  }
+}
+
+TEST_CASE("after a crash and restart with a new creation, Pids from the old life are dead") {
+  for (std::uint64_t seed : seeds(3)) {
+    INFO("seed " << seed);
+    SimCluster c(seed);
+    c.add("a");
+    c.add("b", default_options(), 1);
+    c.connect("a", "b");
+    const Pid old = c.view("a", "b", c["b"].rt->spawn(echo));
+    std::vector<std::string> events;
+    const Pid rec = c["a"].rt->spawn(recorder, &events);
+    c["a"].node().monitor_node(rec, "");
+    c.net.run_for(absl::Milliseconds(10));
+    c.crash("b");
+    CHECK(c.net.run_until([&] { return !events.empty(); }, absl::Seconds(2)));  // reset: seen at once
+    CHECK(events.back() == "down " + c.nodes["b"].name);
+    c.add("b", default_options(), 2);
+    c.connect("a", "b");
+    // The old Pid names a process of b's first life: dead.
+    const auto dead_before = c["a"].rt->stats().dead_letters;
+    std::vector<std::string> seen;
+    c["a"].rt->spawn([&, old](Self self) -> snow::Proc {
+      self.send(old, Ping{self.pid(), 1});
+      self.monitor(old);
+      co_await self.receive(snow::on<snow::Down>([&](snow::Down d) { seen.push_back(d.reason.to_string()); }),
+                            snow::on<Ping>([&](Ping) { seen.push_back("reply from the dead"); }));
+    });
+    c.net.run_for(absl::Seconds(1));
+    CHECK(seen == std::vector<std::string>{"noproc"});
+    CHECK(c["a"].rt->stats().dead_letters == dead_before + 1);
+  }
+}
+
+TEST_CASE("a 10 MiB message does not hold back a small one from another process") {
+  SimCluster c(9);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  std::vector<std::string> got;
+  const Pid r = c.view("a", "b", c["b"].rt->spawn(recorder, &got));
+  c["a"].rt->spawn([r](Self self) -> snow::Proc {
+    self.send(r, Blob{std::string(10 << 20, 'x')});
+    co_return;
+  });
+  c["a"].rt->spawn([r](Self self) -> snow::Proc {
+    self.send(r, Ping{Pid(), 1});
+    co_return;
+  });
+  c.net.run_until([&] { return got.size() == 2; }, absl::Seconds(10));
+  CHECK(got == std::vector<std::string>{"Ping 1", "Blob " + std::to_string(10 << 20)});
+}
+
+TEST_CASE("a non-wire message to a remote Pid is an error at the call site") {
+  SimCluster c(10);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  const Pid remote = c.view("a", "b", c["b"].rt->spawn(echo));
+  std::string error;
+  const Pid sender = c["a"].rt->spawn([remote](Self self) -> snow::Proc {
+    self.send(remote, simtest_types::NotWire{1});
+    co_return;
+  });
+  c.net.run_for(absl::Milliseconds(100));
+  CHECK_FALSE(c["a"].rt->is_alive(sender));
+  CHECK(c.logs.count_containing("not a wire type") == 1);
+  CHECK(c.logs.count_containing("simtest_types::NotWire") == 1);
+  (void)error;
+}
+
+namespace {
+/// A raw client on the simulated network: connects and writes what the test says.
+class RawClient : public snow::transport::TransportHandler {
+ public:
+  void on_open(snow::transport::ConnId id, bool) override { opened = id; }
+  void on_data(snow::transport::ConnId, std::string_view bytes) override { received += bytes.size(); }
+  void on_closed(snow::transport::ConnId, const absl::Status& why) override { closed = why.ToString(); }
+  void on_drained(snow::transport::ConnId) override {}
+  void on_wake() override {}
+  void on_tick() override {}
+  snow::transport::ConnId opened = 0;
+  std::size_t received = 0;
+  std::string closed;
+};
+}  // namespace
+
+TEST_CASE("garbage, an oversized frame or a silent client closes only that connection") {
+  struct Case {
+    const char* what;
+    std::string bytes;
+    const char* logged;
+  };
+  const std::vector<Case> cases = {
+      {"random bytes", std::string("\x13\x00\x00\x00\x7f garbage garbage", 24), "unknown frame kind"},
+      {"a frame over the limit", std::string("\xff\xff\xff\x0f\x01", 5), "over the limit"},
+      {"a process frame before the handshake", std::string("\x11\x00\x00\x00\x10", 5) + std::string(16, '\0'),
+       "during the handshake"},
+      {"a plain-text client", "GET / HTTP/1.0\r\n\r\n", "frame of"},
+      {"a client that sends nothing", "", "no handshake"},
+  };
+  for (const Case& k : cases) {
+    INFO(std::string(k.what));
+    SimCluster c(11);
+    c.add("a");
+    c.add("b");
+    c.connect("a", "b");
+    snow::Runtime raw_rt({.deterministic = true});
+    auto raw = c.net.make_transport("evil", raw_rt);
+    RawClient client;
+    REQUIRE(raw->listen("evil", 1).ok());
+    raw->start(&client, absl::Milliseconds(50));
+    raw->connect("b", 9000);
+    c.net.run_for(absl::Milliseconds(20));
+    REQUIRE(client.opened != 0);
+    if (!k.bytes.empty()) raw->write(client.opened, k.bytes);
+    c.net.run_for(absl::Seconds(6));
+    CHECK(!client.closed.empty());
+    CHECK(c.logs.count_containing(k.logged) >= 1);
+    // The good connection carried on.
+    CHECK(c.sees("a", "b"));
+    const Pid server = c.view("a", "b", c["b"].rt->spawn(echo));
+    std::int64_t reply = 0;
+    c["a"].rt->spawn([&, server](Self self) -> snow::Proc {
+      self.send(server, Ping{self.pid(), 41});
+      co_await self.receive(snow::on<Ping>([&](Ping p) { reply = p.n; }));
+    });
+    c.net.run_for(absl::Milliseconds(100));
+    CHECK(reply == 42);
+    raw->stop();
+  }
+}

@@ -1,0 +1,101 @@
+// tests/dist/sim_cluster.hpp: nodes on the simulated network, for distribution tests.
+//
+// Each node is a deterministic Runtime made a node over a SimTransport; the SimNetwork
+// runs them all on the test's thread. Tests loop over seeds(); INFO(seed) makes a failure
+// name its seed, and SNOW_SEED=<n> replays just that one.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "snow/snow.hpp"
+#include "src/dist/node_core.hpp"
+#include "src/dist/start_node.hpp"
+#include "src/transport/sim_transport.hpp"
+#include "tests/support/runtime_fixture.hpp"
+
+namespace simtest {
+
+inline std::vector<std::uint64_t> seeds(int n = 5) {
+  if (const char* one = std::getenv("SNOW_SEED")) return {std::strtoull(one, nullptr, 10)};
+  std::vector<std::uint64_t> out;
+  for (int i = 1; i <= n; ++i) out.push_back(static_cast<std::uint64_t>(i) * 7919);
+  return out;
+}
+
+inline snow::NodeOptions default_options(std::string cookie = "secret") {
+  snow::NodeOptions o;
+  o.cookie = std::move(cookie);
+  o.heartbeat = absl::Milliseconds(100);
+  o.heartbeat_misses = 4;
+  o.reconnect_min = absl::Milliseconds(100);
+  o.reconnect_max = absl::Milliseconds(800);
+  return o;
+}
+
+struct SimNode {
+  std::string host;
+  std::string name;  // "n@host:9000"
+  std::unique_ptr<snow::Runtime> rt;
+  snow::detail::NodeCore* core = nullptr;
+  snow::Node node() const { return *snow::Node::of(*rt); }
+};
+
+class SimCluster {
+ public:
+  explicit SimCluster(std::uint64_t seed) : net(seed) {}
+  ~SimCluster() {
+    for (auto& [host, n] : nodes) {
+      if (n.rt) n.rt->stop();
+    }
+  }
+
+  SimNode& add(const std::string& host, snow::NodeOptions options = default_options(), std::uint8_t creation = 1) {
+    SimNode& n = nodes[host];
+    n.host = host;
+    n.name = "n@" + host + ":9000";
+    snow::RuntimeOptions ro{.deterministic = true, .log_sink = logs.sink(), .creation = creation};
+    n.rt = std::make_unique<snow::Runtime>(ro);
+    auto core = snow::detail::start_node(*n.rt, n.name, std::move(options), net.make_transport(host, *n.rt));
+    REQUIRE_MESSAGE(core.ok(), core.status().ToString());
+    n.core = *core;
+    return n;
+  }
+  SimNode& operator[](const std::string& host) { return nodes.at(host); }
+
+  /// Connects a to b and runs until both see each other.
+  void connect(const std::string& a, const std::string& b) {
+    nodes.at(a).node().connect_async(nodes.at(b).name);
+    const bool ok = net.run_until([&] { return sees(a, b) && sees(b, a); }, absl::Seconds(5));
+    REQUIRE_MESSAGE(ok, a << " and " << b << " did not connect");
+  }
+  bool sees(const std::string& a, const std::string& b) {
+    for (const std::string& n : nodes.at(a).node().list()) {
+      if (n == nodes.at(b).name) return true;
+    }
+    return false;
+  }
+  /// `pid`, a process of node `owner`, as node `viewer` names it (a Pid's node index is
+  /// local to each node, so a Pid cannot simply be handed from one runtime to another).
+  snow::Pid view(const std::string& viewer, const std::string& owner, snow::Pid pid) {
+    const std::uint16_t index = nodes.at(viewer).core->node_index(nodes.at(owner).name);
+    REQUIRE(index != 0);
+    return snow::Pid::make(index, pid.creation(), pid.serial());
+  }
+  /// Kills host's node (kill -9: connections reset) and destroys its runtime.
+  void crash(const std::string& host) {
+    net.crash(host);
+    nodes.at(host).rt->stop();
+    nodes.at(host).rt.reset();
+  }
+
+  snow::transport::SimNetwork net;
+  snow::testing::LogCapture logs;
+  std::map<std::string, SimNode> nodes;
+};
+
+}  // namespace simtest

@@ -51,6 +51,11 @@ class ScopedActor {
   void send(TypedPid<Msg> to, T&& msg) const { self_.send(to, std::forward<T>(msg)); }
   template <MessageType T>
   void send(std::string_view name, T&& msg) const { self_.send(name, std::forward<T>(msg)); }
+  /// Sends to the process registered as `name` on another node (see Self::send).
+  template <MessageType T>
+  void send(std::string_view name, std::string_view node, T&& msg) const {
+    self_.send(name, node, std::forward<T>(msg));
+  }
 
   void link(Pid other) const { self_.link(other); }
   void unlink(Pid other) const { self_.unlink(other); }

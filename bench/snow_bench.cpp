@@ -21,6 +21,8 @@
 //   restart   [N=10,000]      p50_us, p99_us    (crash -> replacement serving)
 //   stf_int, stf_tuple3, stf_struct5, stf_string1m   ns_per_roundtrip (+ mb_per_s)
 //             STF encode + decode round trips (bench/stf_workloads.cpp)
+//   remote_pingpong, remote_throughput, socket_pingpong
+//             two nodes over TCP + TLS on 127.0.0.1 (bench/remote_workloads.cpp)
 
 #include <algorithm>
 #include <atomic>
@@ -40,7 +42,8 @@
 #include "snow/service.hpp"
 #include "snow/supervisor.hpp"
 
-int run_stf_workload(std::string_view name, long n);  // bench/stf_workloads.cpp
+int run_stf_workload(std::string_view name, long n);     // bench/stf_workloads.cpp
+int run_remote_workload(std::string_view name, long n);  // bench/remote_workloads.cpp
 
 namespace {
 
@@ -476,6 +479,7 @@ int usage(const char* msg) {
     std::fprintf(stderr, "    %-10s %lld\n", std::string(w.name).c_str(), static_cast<long long>(w.default_n));
   }
   std::fprintf(stderr, "    stf_int, stf_tuple3, stf_struct5, stf_string1m (STF round trips)\n");
+  std::fprintf(stderr, "    remote_pingpong, remote_throughput, socket_pingpong (two nodes, TCP + TLS)\n");
   return 2;
 }
 
@@ -488,7 +492,8 @@ int main(int argc, char** argv) {
   for (const Workload& w : kWorkloads) {
     if (w.name == name) workload = &w;
   }
-  if (workload == nullptr && name.substr(0, 4) == "stf_") {
+  if (workload == nullptr && (name.substr(0, 4) == "stf_" || name.substr(0, 7) == "remote_" ||
+                              name == "socket_pingpong")) {
     // The STF encode/decode workloads live in stf_workloads.cpp.
     long n = 0;
     if (argc == 3) {
@@ -496,7 +501,7 @@ int main(int argc, char** argv) {
       const auto [end, ec] = std::from_chars(argv[2], last, n);
       if (ec != std::errc() || end != last || n <= 0) return usage(("bad N '" + std::string(argv[2]) + "'").c_str());
     }
-    const int rc = run_stf_workload(name, n);
+    const int rc = name.substr(0, 4) == "stf_" ? run_stf_workload(name, n) : run_remote_workload(name, n);
     if (rc != 2) return rc;
   }
   if (workload == nullptr) return usage(("unknown workload '" + std::string(name) + "'").c_str());

@@ -1,4 +1,4 @@
-// src/dist/handshake.hpp: the cookie proof of the node handshake (docs/WIRE.md §6.2).
+// src/dist/handshake.hpp: the cookie proof of the node handshake (docs/WIRE.md §5.2).
 //
 // Each side sends a fresh random nonce in its hello. A side proves it knows the cookie
 // with HMAC-SHA256(cookie, label | channel binding | the *other* side's nonce | prover's

@@ -1,4 +1,4 @@
-// src/dist/protocol.hpp: the frames nodes exchange (specified in docs/WIRE.md §6).
+// src/dist/protocol.hpp: the frames nodes exchange (specified in docs/WIRE.md §5).
 //
 // Every frame is a u32 little-endian length, then that many bytes: a kind byte and the
 // body. Bodies are fixed layouts of little-endian integers (Pids and Refs as their 64

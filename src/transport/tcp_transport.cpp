@@ -341,6 +341,7 @@ class TcpTransport::Impl {
     c->owner = this;
     c->id = id;
     c->inbound = inbound;
+    c->peer = "(unknown peer)";  // until the address is known; a reset peer may have none
     uv_tcp_init(&loop_, &c->tcp);
     c->tcp.data = c;
     uv_timer_init(&loop_, &c->timer);
@@ -371,8 +372,6 @@ class TcpTransport::Impl {
     int len = sizeof peer;
     if (uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
       c->peer = format_address(reinterpret_cast<const sockaddr*>(&peer));
-    } else if (c->peer.empty()) {
-      c->peer = "(a peer already gone)";
     }
     absl::StatusOr<std::unique_ptr<tls::TlsSession>> session =
         tls::TlsSession::create(tls_, c->inbound ? tls::TlsSession::Role::server : tls::TlsSession::Role::client);

@@ -15,8 +15,14 @@
 // text, sends nothing until the handshake timeout, or resets, is closed with one log line
 // and disturbs nothing else. An accepted connection that fails before `on_open` makes no
 // callback at all (the node never heard of it); a `connect()` that fails gets `on_closed`
-// with the reason: Unavailable ("connection refused", a TLS protocol failure, a timeout)
-// or PermissionDenied (a certificate refused, by us or by the peer).
+// with the reason: Unavailable ("connection refused", an unresolvable name, a TLS protocol
+// failure), PermissionDenied (a certificate refused, by us or by the peer) or
+// DeadlineExceeded (no TLS within the handshake timeout).
+//
+// In TLS 1.3 a client finishes its handshake before the server has judged the client's
+// certificate, so in mutual mode a refused client may see `on_open` and then `on_closed`
+// (PermissionDenied, from the server's alert) at once. The cookie handshake above never
+// gets that far.
 #pragma once
 
 #include <cstddef>
@@ -83,6 +89,7 @@ class TcpTransport final : public Transport {
   /// Connections not yet fully closed (for tests: no leak after a storm of bad clients).
   std::size_t connection_count() const;
 
+  // The implementation (tcp_transport.cpp); public only so that file's helpers can name it.
   class Impl;
 
  private:

@@ -235,7 +235,10 @@ void SimTransport::write(ConnId id, std::string bytes) {
   if (it == conns_.end() || !it->second.open || dead_) return;
   Conn& c = it->second;
   if (c.broken || net_.cut(host_, c.peer_host)) {
+    // Nothing is acknowledged across a cut: the bytes sit in the send buffer for good, as
+    // they would in a TCP socket, so a writer that watches pending_bytes stops writing.
     c.broken = true;
+    c.sending.emplace_back(absl::InfiniteFuture(), bytes.size());
     return;
   }
   auto p = net_.hosts_.find(c.peer_host);
@@ -276,8 +279,9 @@ void SimTransport::check_drained(ConnId id) {
   c.drain_scheduled = false;
   while (!c.sending.empty() && c.sending.front().first <= net_.now()) c.sending.pop_front();
   if (!c.sending.empty()) {
+    if (c.sending.front().first == absl::InfiniteFuture()) return;  // stuck behind a cut: never drains
     c.drain_scheduled = true;
-    net_.schedule(c.link_free_at, [net = &net_, me = host_, gen = generation_, id] {
+    net_.schedule(c.sending.front().first, [net = &net_, me = host_, gen = generation_, id] {
       if (SimTransport* t = net->live(me, gen)) t->check_drained(id);
     });
     return;
@@ -287,7 +291,7 @@ void SimTransport::check_drained(ConnId id) {
 
 void SimTransport::deliver_bytes(ConnId id, std::string bytes) {
   auto it = conns_.find(id);
-  if (dead_ || it == conns_.end() || !it->second.open) return;
+  if (dead_ || it == conns_.end() || !it->second.open || it->second.broken) return;  // lost in a cut
   handler_->on_data(id, bytes);
 }
 

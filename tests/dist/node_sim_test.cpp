@@ -371,7 +371,7 @@ TEST_CASE("garbage, an oversized frame or a silent client closes only that conne
     const char* logged;
   };
   const std::vector<Case> cases = {
-      {"random bytes", std::string("\x13\x00\x00\x00\x7f garbage garbage", 24), "unknown frame kind"},
+      {"random bytes", std::string("\x13\x00\x00\x00\x7f garbage garbage", 21), "unknown frame kind"},
       {"a frame over the limit", std::string("\xff\xff\xff\x0f\x01", 5), "over the limit"},
       {"a process frame before the handshake", std::string("\x11\x00\x00\x00\x10", 5) + std::string(16, '\0'),
        "during the handshake"},

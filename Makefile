@@ -47,8 +47,8 @@ test-asan: deps
 
 test-tsan: deps
 	@[ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread -Dbenchmarks=false -Dexamples=false
-	@ninja -C build-tsan tests/runtime_tests tests/supervisor_tests
-	@meson test -C build-tsan --no-rebuild --print-errorlogs --suite runtime --suite supervisor; status=$$?; \
+	@ninja -C build-tsan tests/runtime_tests tests/supervisor_tests tests/dist_tests
+	@meson test -C build-tsan --no-rebuild --print-errorlogs --suite runtime --suite supervisor --suite dist; status=$$?; \
 	  python3 scripts/test-summary.py build-tsan/meson-logs/testlog.json || status=1; exit $$status
 
 clean:

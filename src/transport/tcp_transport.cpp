@@ -7,20 +7,17 @@
 #include <atomic>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "src/runtime/strings.hpp"
 #include "src/tls/tls.hpp"
 
 namespace snow::transport {
 namespace {
-
-using internal::to_absl;
 
 // One read at a time on the loop thread, decrypted before the next: one buffer will do.
 constexpr std::size_t kReadBufferBytes = std::size_t{64} << 10;
@@ -31,9 +28,9 @@ constexpr int kListenBacklog = 128;
 
 absl::Status uv_error(int err) { return absl::UnavailableError(uv_strerror(err)); }
 
+// Milliseconds for a libuv timer; 0 (no timer) for a zero, negative or infinite duration.
 std::uint64_t to_millis(absl::Duration d) {
-  if (d <= absl::ZeroDuration()) return 1;
-  if (d == absl::InfiniteDuration()) return 0;
+  if (d <= absl::ZeroDuration() || d == absl::InfiniteDuration()) return 0;
   return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(absl::ToInt64Milliseconds(absl::Ceil(d, absl::Milliseconds(1)))));
 }
 
@@ -89,9 +86,7 @@ addrinfo stream_hints() {
   return hints;
 }
 
-}  // namespace
-
-// ---- per-connection state ----
+// ---- per-connection state (file-local: other files may have their own `Conn`) ----
 
 struct Conn {
   enum class State {
@@ -115,6 +110,9 @@ struct Conn {
   bool shutdown_started = false;
   // The reason is worth a log line even though the handler may hear of it (TLS failed).
   bool log_on_close = false;
+  // Why it closes, for on_closed: the first reason given wins (close()'s over a write
+  // error that follows while lingering).
+  bool has_reason = false;
   absl::Status reason;
 
   uv_tcp_t tcp{};
@@ -150,6 +148,8 @@ struct ResolveReq {
   ConnId id = 0;
   std::uint16_t port = 0;
 };
+
+}  // namespace
 
 class TcpTransport::Impl {
  public:
@@ -238,7 +238,7 @@ class TcpTransport::Impl {
   }
 
   void stop() {
-    absl::MutexLock lock(&stop_mu_);
+    std::lock_guard<std::mutex> lock(stop_mu_);
     if (stopped_ || !loop_ready_) return;
     if (thread_.joinable()) {
       if (std::this_thread::get_id() == loop_thread_.load()) {
@@ -248,7 +248,7 @@ class TcpTransport::Impl {
         return;
       }
       {
-        absl::MutexLock async_lock(&async_mu_);
+        std::lock_guard<std::mutex> async_lock(async_mu_);
         if (async_open_) uv_async_send(&stop_async_);
       }
       thread_.join();
@@ -321,7 +321,7 @@ class TcpTransport::Impl {
   }
 
   void wake() {
-    absl::MutexLock lock(&async_mu_);
+    std::lock_guard<std::mutex> lock(async_mu_);
     if (async_open_) uv_async_send(&wake_async_);
   }
 
@@ -470,6 +470,7 @@ class TcpTransport::Impl {
     }
     c->lingering = true;
     c->reason = reason;
+    c->has_reason = true;
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&c->tcp));
     uv_timer_stop(&c->timer);
     const std::uint64_t ms = to_millis(options_.close_linger);
@@ -510,8 +511,10 @@ class TcpTransport::Impl {
     if (c->state == Conn::State::closing) return;
     const bool was_open = c->state == Conn::State::open;
     c->state = Conn::State::closing;
-    if (!c->lingering || c->reason.ok()) c->reason = reason;
-    if (c->reason.ok()) c->reason = absl::UnavailableError("connection closed");
+    if (!c->has_reason) {
+      c->reason = reason;
+      c->has_reason = true;
+    }
     // One line when the handler never hears of the connection (accepted, never opened),
     // or when the reason says something is wrong beyond this connection (TLS failed).
     if (!stopping_ && (c->log_on_close || (c->inbound && !c->announced))) {
@@ -563,7 +566,7 @@ class TcpTransport::Impl {
 
   void shutdown_handles() {
     {
-      absl::MutexLock lock(&async_mu_);
+      std::lock_guard<std::mutex> lock(async_mu_);
       async_open_ = false;
     }
     stopping_ = true;
@@ -733,9 +736,11 @@ class TcpTransport::Impl {
   bool stopping_ = false;  // shutdown_handles ran: no more callbacks to the handler
   bool stopped_ = false;   // joined and the loop closed
 
-  absl::Mutex stop_mu_;   // serialises stop() calls
-  absl::Mutex async_mu_;  // guards sending to the asyncs against their closing
-  bool async_open_ ABSL_GUARDED_BY(async_mu_) = false;
+  // std::mutex rather than absl::Mutex: TSan sees pthread mutexes even when Abseil is a
+  // prebuilt, uninstrumented library (Debian's), so a TSan build checks this class too.
+  std::mutex stop_mu_;   // serialises stop() calls
+  std::mutex async_mu_;  // guards sending to the asyncs against their closing
+  bool async_open_ = false;  // guarded by async_mu_
 };
 
 // ---- TcpTransport ----

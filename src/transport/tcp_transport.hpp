@@ -43,10 +43,10 @@ namespace snow::transport {
 struct TcpTransportOptions {
   /// A connection whose TLS handshake has not completed this long after it was accepted
   /// (or after `connect()`, which includes name resolution and the TCP connect) is
-  /// closed: DeadlineExceeded.
+  /// closed: DeadlineExceeded. Zero or infinite: no limit (not advisable).
   absl::Duration handshake_timeout = absl::Seconds(5);
   /// After `close(id)`, how long queued bytes may take to reach the network before the
-  /// connection is cut anyway.
+  /// connection is cut anyway. Zero or infinite: no limit.
   absl::Duration close_linger = absl::Seconds(2);
   /// Ciphertext handed to libuv and not yet written, per connection. Beyond it plaintext
   /// waits in the connection's queue (so a 100 MiB write is not a 100 MiB extra copy).
@@ -73,12 +73,22 @@ class TcpTransport final : public Transport {
   /// the port is in use; with libuv's words), FailedPrecondition (stopped, or called
   /// from another thread after `start()`). May be called more than once.
   absl::StatusOr<std::uint16_t> listen(const std::string& host, std::uint16_t port) override;
+  /// Starts the I/O thread. A zero or infinite `tick` means no `on_tick`. Once only.
   void start(TransportHandler* handler, absl::Duration tick) override;
+  /// Closes every connection and listener without callbacks and joins the I/O thread.
+  /// Idempotent; the destructor calls it. Must not run on the I/O thread (the transport
+  /// cannot join itself; there it only closes everything and the join waits for the
+  /// destructor).
   void stop() override;
 
+  /// Names are resolved on libuv's thread pool (IPv4 addresses tried before IPv6, and
+  /// only the first is tried). Bytes written before `on_open` wait for it.
   ConnId connect(const std::string& host, std::uint16_t port) override;
   void write(ConnId id, std::string bytes) override;
+  /// Plaintext bytes not yet written to the socket (queued, or in libuv's hands).
   std::size_t pending_bytes(ConnId id) const override;
+  /// Graceful for an open connection: what was written before still goes out (within
+  /// `close_linger`), then a TLS close_notify; `on_closed(id, reason)` follows.
   void close(ConnId id, const absl::Status& reason) override;
   std::string channel_binding(ConnId id) const override;
   std::string peer_address(ConnId id) const override;

@@ -8,17 +8,17 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "transport/test_certs.hpp"
 
 using snow::TlsOptions;
@@ -42,58 +42,58 @@ bool contains(const absl::Status& status, std::string_view needle) {
 }
 
 // Records every callback, and runs closures on the transport's thread (through wake()),
-// since that is the only thread allowed to call connect/write/close.
+// since that is the only thread allowed to call connect/write/close. std::mutex rather than
+// absl::Mutex so a TSan build sees the synchronisation (Debian's Abseil is not instrumented).
 class Recorder final : public TransportHandler {
  public:
   void on_open(ConnId id, bool inbound) override {
-    absl::MutexLock lock(&mu_);
-    opened[id] = inbound;
+    update([&] { opened[id] = inbound; });
   }
   void on_data(ConnId id, std::string_view bytes) override {
-    absl::MutexLock lock(&mu_);
-    data[id].append(bytes);
+    update([&] { data[id].append(bytes); });
   }
   void on_closed(ConnId id, const absl::Status& why) override {
-    absl::MutexLock lock(&mu_);
-    ++closed_calls[id];
-    closed[id] = why;
+    update([&] {
+      ++closed_calls[id];
+      closed[id] = why;
+    });
   }
   void on_drained(ConnId id) override {
-    absl::MutexLock lock(&mu_);
-    ++drained[id];
+    update([&] { ++drained[id]; });
   }
   void on_wake() override {
     std::deque<std::function<void()>> run;
-    {
-      absl::MutexLock lock(&mu_);
+    update([&] {
       ++wakes;
       run.swap(tasks_);
-    }
+    });
     for (auto& f : run) f();
   }
   void on_tick() override {
-    absl::MutexLock lock(&mu_);
-    ++ticks;
+    update([&] { ++ticks; });
   }
 
   /// Runs `f` on the transport's thread and waits for it.
   template <class F>
   auto on_loop(TcpTransport& t, F f) -> decltype(f()) {
     using R = decltype(f());
-    auto done = std::make_shared<absl::Notification>();
+    auto done = std::make_shared<bool>(false);
     if constexpr (std::is_void_v<R>) {
-      post(t, [f, done]() mutable {
+      post(t, [this, f, done]() mutable {
         f();
-        done->Notify();
+        update([&] { *done = true; });
       });
-      REQUIRE(done->WaitForNotificationWithTimeout(kDeadline));
+      REQUIRE(wait([&] { return *done; }));
     } else {
       auto out = std::make_shared<R>();
-      post(t, [f, done, out]() mutable {
-        *out = f();
-        done->Notify();
+      post(t, [this, f, done, out]() mutable {
+        R r = f();
+        update([&] {
+          *out = std::move(r);
+          *done = true;
+        });
       });
-      REQUIRE(done->WaitForNotificationWithTimeout(kDeadline));
+      REQUIRE(wait([&] { return *done; }));
       return *out;
     }
   }
@@ -101,14 +101,14 @@ class Recorder final : public TransportHandler {
   /// Waits until `pred` (evaluated under the recorder's lock) holds.
   template <class Pred>
   bool wait(Pred pred, absl::Duration timeout = kDeadline) {
-    absl::MutexLock lock(&mu_);
-    auto cond = [&]() { return pred(); };
-    return mu_.AwaitWithTimeout(absl::Condition(&cond), timeout);
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), pred);
   }
 
+  /// Reads recorded state under the lock.
   template <class F>
   auto read(F f) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return f();
   }
 
@@ -122,35 +122,42 @@ class Recorder final : public TransportHandler {
   int ticks = 0;
 
  private:
-  void post(TcpTransport& t, std::function<void()> f) {
+  template <class F>
+  void update(F f) {
     {
-      absl::MutexLock lock(&mu_);
-      tasks_.push_back(std::move(f));
+      std::lock_guard<std::mutex> lock(mu_);
+      f();
     }
+    cv_.notify_all();
+  }
+
+  void post(TcpTransport& t, std::function<void()> f) {
+    update([&] { tasks_.push_back(std::move(f)); });
     t.wake();
   }
 
-  absl::Mutex mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_;
 };
 
 struct LogLines {
-  absl::Mutex mu;
+  std::mutex mu;
   std::vector<std::string> lines;
   TcpTransport::LogFn fn() {
     return [this](std::string_view line) {
-      absl::MutexLock lock(&mu);
+      std::lock_guard<std::mutex> lock(mu);
       lines.emplace_back(line);
     };
   }
   std::size_t count(std::string_view needle) {
-    absl::MutexLock lock(&mu);
+    std::lock_guard<std::mutex> lock(mu);
     std::size_t n = 0;
     for (const auto& l : lines) n += contains(l, needle);
     return n;
   }
   std::string all() {
-    absl::MutexLock lock(&mu);
+    std::lock_guard<std::mutex> lock(mu);
     std::string s;
     for (const auto& l : lines) s += l + "\n";
     return s;

@@ -330,6 +330,16 @@ std::string NodeCore::node_of(Pid pid) const {
   return pid.node() < nodes_.size() ? nodes_[pid.node()].name : "";
 }
 
+std::vector<PeerStats> NodeCore::peers() const {
+  std::vector<PeerStats> out;
+  std::lock_guard lock(table_mu_);
+  for (std::size_t i = 1; i < nodes_.size(); ++i) {
+    if (nodes_[i].conn != 0) out.push_back(nodes_[i].stats);
+  }
+  std::sort(out.begin(), out.end(), [](const PeerStats& a, const PeerStats& b) { return a.name < b.name; });
+  return out;
+}
+
 std::uint16_t NodeCore::node_index(std::string_view node_name) const {
   std::lock_guard lock(table_mu_);
   auto it = node_index_.find(std::string(node_name));
@@ -651,6 +661,7 @@ void NodeCore::on_data(ConnId id, std::string_view bytes) {
   {
     std::lock_guard lock(table_mu_);
     counters_.bytes_in += bytes.size();
+    if (c->state == Connection::State::up) nodes_[c->map.peer_index].stats.bytes_in += bytes.size();
   }
   for (;;) {
     bool got = false;
@@ -693,7 +704,11 @@ void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body) {
     case FrameKind::pong: {
       BodyReader r(body);
       const std::uint64_t sent = r.u64();
-      if (r.ok()) c.rtt = transport_->now() - absl::FromUnixNanos(static_cast<std::int64_t>(sent));
+      if (r.ok()) {
+        c.rtt = transport_->now() - absl::FromUnixNanos(static_cast<std::int64_t>(sent));
+        std::lock_guard lock(table_mu_);
+        nodes_[c.map.peer_index].stats.rtt = c.rtt;
+      }
       return;
     }
     case FrameKind::peers: return on_peers(c, body);
@@ -840,6 +855,7 @@ void NodeCore::connection_up(Connection& c) {
     std::lock_guard lock(table_mu_);
     nodes_[index].creation = c.peer_creation;
     nodes_[index].conn = c.id;
+    nodes_[index].stats = PeerStats{c.peer_name};
     for (std::size_t i = 1; i < nodes_.size(); ++i) {
       if (nodes_[i].conn != 0 && i != index) peers.push_back(nodes_[i].name);
     }
@@ -1134,6 +1150,11 @@ void NodeCore::pump(Connection& c) {
       std::lock_guard lock(table_mu_);
       counters_.frames_out += frames;
       counters_.bytes_out += batch.size();
+      if (c.state == Connection::State::up) {
+        PeerStats& st = nodes_[c.map.peer_index].stats;
+        st.bytes_out += batch.size();
+        st.queued_bytes = c.queued_bytes;
+      }
     }
     transport_->write(c.id, std::move(batch));
   }

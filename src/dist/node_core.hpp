@@ -65,6 +65,14 @@ struct NodeCounters {
   std::uint64_t protocol_errors = 0;
 };
 
+/// One connected peer, as seen from this node.
+struct PeerStats {
+  std::string name;
+  std::uint64_t bytes_in = 0, bytes_out = 0;
+  std::size_t queued_bytes = 0;  // waiting in this node's lanes for the peer
+  absl::Duration rtt = absl::ZeroDuration();  // last ping's round trip
+};
+
 class NodeCore final : public RemoteRouter, public transport::TransportHandler {
  public:
   NodeCore(RuntimeCore& core, dist::NodeAddress address, NodeOptions options,
@@ -94,6 +102,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   std::uint16_t node_index(std::string_view node_name) const;
   void monitor_node(Pid watcher, std::string peer, bool on);
   NodeCounters counters() const;
+  /// The connected peers, sorted by name.
+  std::vector<PeerStats> peers() const;
   void log(LogLevel level, std::string_view text) const;
 
   // -- TransportHandler: the transport's thread --
@@ -166,6 +176,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     std::string name;
     std::uint8_t creation = 0;
     transport::ConnId conn = 0;  // the up connection, 0 when not connected
+    PeerStats stats;             // of the current connection
   };
   std::vector<KnownNode> nodes_;  // index 0 is this node
   absl::flat_hash_map<std::string, std::uint16_t> node_index_;

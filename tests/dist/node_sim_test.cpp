@@ -192,10 +192,10 @@ TEST_CASE("remote monitors: Down with the reason, noproc for a dead Pid, noconne
       seen.push_back((d.ref == ref ? "ref ok " : "ref bad ") + d.reason.to_string());
     }));
     // The process is gone now: a new monitor answers noproc.
-    self.monitor(victim);
+    (void)self.monitor(victim);
     co_await self.receive(snow::on<snow::Down>([&](snow::Down d) { seen.push_back(d.reason.to_string()); }));
     // A process on a node that is not connected: noconnection, at once.
-    self.monitor(Pid::make(victim.node() + 5, 1, 3));
+    (void)self.monitor(Pid::make(victim.node() + 5, 1, 3));
     co_await self.receive(snow::on<snow::Down>([&](snow::Down d) { seen.push_back(d.reason.to_string()); }));
   });
   c.net.run_for(absl::Seconds(1));
@@ -254,7 +254,7 @@ TEST_CASE("a partition fires NodeDown, Down(noconnection) and noconnection exits
     c["a"].rt->spawn([&, remote, rec](Self self) -> snow::Proc {
       self.trap_exits(true);
       self.link(remote);
-      self.monitor(remote);
+      (void)self.monitor(remote);
       for (;;) {
         co_await self.receive(snow::on<snow::Down>([&](snow::Down d) { self.send(rec, Ping{Pid(), 100}); (void)d; }),
                               snow::on<snow::Exit>([&](snow::Exit e) {
@@ -301,7 +301,7 @@ TEST_CASE("after a crash and restart with a new creation, Pids from the old life
     std::vector<std::string> seen;
     c["a"].rt->spawn([&, old](Self self) -> snow::Proc {
       self.send(old, Ping{self.pid(), 1});
-      self.monitor(old);
+      (void)self.monitor(old);
       co_await self.receive(snow::on<snow::Down>([&](snow::Down d) { seen.push_back(d.reason.to_string()); }),
                             snow::on<Ping>([&](Ping) { seen.push_back("reply from the dead"); }));
     });

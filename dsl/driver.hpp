@@ -1,0 +1,34 @@
+// dsl/driver.hpp: from a .snow file to C++ and to a native executable.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace snowc {
+
+/// The result of reading, parsing, checking and emitting one file.
+struct Translation {
+  bool ok = false;
+  std::string cpp;          // the generated C++ (when ok)
+  std::string diagnostics;  // rendered errors and warnings
+};
+
+Translation translate(const std::string& path);
+
+/// Where the headers and libsnow are, and how to compile against them.
+struct Toolchain {
+  std::string cxx;
+  std::vector<std::string> compile_flags;  // includes -I
+  std::vector<std::string> link_flags;     // libsnow and its dependencies
+  std::vector<std::string> header_dirs;    // hashed into the cache key
+  std::string libsnow;
+};
+
+Toolchain find_toolchain();
+
+/// Compiles `cpp` to an executable, reusing the cached one when the C++, the toolchain
+/// and the headers are unchanged. Returns its path, or "" (with the compiler's output
+/// on stderr) on failure.
+std::string build_cached(const std::string& cpp, const Toolchain& tc);
+
+}  // namespace snowc

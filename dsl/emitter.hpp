@@ -1,0 +1,26 @@
+// dsl/emitter.hpp: a checked Program to C++ that uses the snow runtime.
+//
+// Shape of the output (see dsl/README.md for a worked example):
+//   - every Snow value is a snow::lang::Value (see include/snow/lang/value.hpp for why);
+//   - functions are coroutines `sl::Co<sl::Value> f(snow::Self self, sl::Value x, ...)`,
+//     called with co_await, so any of them may receive, sleep or call a service;
+//   - actors are `snow::Proc a(snow::Self self, ...)`; receive is
+//     `co_await sl::receive(self, ..., snow::on<sl::Value>(guard, handler), ..., snow::after(...))`;
+//     services, supervisors and jobs use the runtime's templates (snow/lang/otp.hpp);
+//   - self tail calls are loops; effects are evaluated left to right as separate
+//     statements; every statement carries a #line directive pointing at the .snow file.
+#pragma once
+
+#include <string>
+
+#include "ast.hpp"
+#include "checks.hpp"
+#include "diagnostics.hpp"
+
+namespace snowc {
+
+/// Returns the C++ translation unit for `program`. Problems only the emitter can see
+/// (e.g. an actor self-call that is not a tail call) go to `diags`.
+std::string emit_cpp(const Program& program, const Symbols& symbols, Diagnostics& diags);
+
+}  // namespace snowc

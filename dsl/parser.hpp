@@ -1,0 +1,20 @@
+// dsl/parser.hpp: tokens to a Program (hand-written recursive descent, §11).
+//
+// Error recovery: a syntax error abandons the current top-level item and resumes at the
+// next line that starts an item (`fn`, `actor`, `struct`, ...) in column 1, so one run
+// reports the syntax errors of several items instead of only the first.
+#pragma once
+
+#include <string>
+
+#include "ast.hpp"
+#include "diagnostics.hpp"
+
+namespace snowc {
+
+Program parse(const std::string& source, const std::string& file, Diagnostics& diags);
+
+/// `GetCount` -> `get_count` (§6.12).
+std::string snake_case(const std::string& name);
+
+}  // namespace snowc

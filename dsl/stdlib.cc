@@ -1,0 +1,192 @@
+// dsl/stdlib.cc: the table of dsl/stdlib.hpp. It must agree with include/snow/lang/.
+#include "stdlib.hpp"
+
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+namespace snowc {
+
+namespace {
+
+constexpr unsigned S = kSelf, A = kAsync, E = kEffect;
+
+const Builtin kBuiltins[] = {
+    // prelude
+    {"println", "sl::println", 1, S | E},
+    {"print", "sl::print", 1, S | E},
+    {"compare", "sl::compare", 2, 0},
+    {"map", "sl::List_map", 2, S | A | E},
+    {"filter", "sl::List_filter", 2, S | A | E},
+    {"reduce", "sl::List_reduce", 3, S | A | E},
+    {"head", "sl::List_head", 1, 0},
+    {"tail", "sl::List_tail", 1, 0},
+    // IO, Env, File
+    {"IO.eprintln", "sl::IO_eprintln", 1, S | E},
+    {"IO.read_line", "sl::IO_read_line", 0, S | E},
+    {"Env.get", "sl::Env_get", 1, 0},
+    {"File.read", "sl::File_read", 1, E},
+    {"File.write", "sl::File_write", 2, E},
+    {"File.append", "sl::File_append", 2, E},
+    {"File.exists", "sl::File_exists", 1, E},
+    {"File.delete", "sl::File_delete", 1, E},
+    // String
+    {"String.length", "sl::String_length", 1, 0},
+    {"String.slice", "sl::String_slice", 3, 0},
+    {"String.contains", "sl::String_contains", 2, 0},
+    {"String.starts_with", "sl::String_starts_with", 2, 0},
+    {"String.ends_with", "sl::String_ends_with", 2, 0},
+    {"String.trim", "sl::String_trim", 1, 0},
+    {"String.to_upper", "sl::String_to_upper", 1, 0},
+    {"String.to_lower", "sl::String_to_lower", 1, 0},
+    {"String.replace", "sl::String_replace", 3, 0},
+    {"String.split", "sl::String_split", 2, 0},
+    {"String.join", "sl::String_join", 2, 0},
+    {"String.to_int", "sl::String_to_int", 1, 0},
+    {"String.to_float", "sl::String_to_float", 1, 0},
+    // List
+    {"List.new", "sl::List_new", 0, 0},
+    {"List.length", "sl::List_length", 1, 0},
+    {"List.append", "sl::List_append", 2, 0},
+    {"List.head", "sl::List_head", 1, 0},
+    {"List.tail", "sl::List_tail", 1, 0},
+    {"List.last", "sl::List_last", 1, 0},
+    {"List.get", "sl::List_get", 2, 0},
+    {"List.nth", "sl::List_get", 2, 0},
+    {"List.concat", "sl::List_concat", 2, 0},
+    {"List.reverse", "sl::List_reverse", 1, 0},
+    {"List.contains", "sl::List_contains", 2, 0},
+    {"List.zip", "sl::List_zip", 2, 0},
+    {"List.flatten", "sl::List_flatten", 1, 0},
+    {"List.enumerate", "sl::List_enumerate", 1, 0},
+    {"List.take", "sl::List_take", 2, 0},
+    {"List.drop", "sl::List_drop", 2, 0},
+    {"List.map", "sl::List_map", 2, S | A | E},
+    {"List.filter", "sl::List_filter", 2, S | A | E},
+    {"List.reduce", "sl::List_reduce", 3, S | A | E},
+    {"List.sort", "sl::List_sort", 2, S | A | E},
+    {"List.find", "sl::List_find", 2, S | A | E},
+    {"List.any", "sl::List_any", 2, S | A | E},
+    {"List.all", "sl::List_all", 2, S | A | E},
+    {"List.flat_map", "sl::List_flat_map", 2, S | A | E},
+    // Map
+    {"Map.new", "sl::Map_new", 0, 0},
+    {"Map.put", "sl::Map_put", 3, 0},
+    {"Map.get", "sl::Map_get", 2, 0},
+    {"Map.has_key", "sl::Map_has_key", 2, 0},
+    {"Map.delete", "sl::Map_delete", 2, 0},
+    {"Map.size", "sl::Map_size", 1, 0},
+    {"Map.keys", "sl::Map_keys", 1, 0},
+    {"Map.values", "sl::Map_values", 1, 0},
+    {"Map.merge", "sl::Map_merge", 2, 0},
+    {"Map.to_list", "sl::Map_to_list", 1, 0},
+    {"Map.from_list", "sl::Map_from_list", 1, 0},
+    // Set, Queue, Range, Tuple
+    {"Set.new", "sl::Set_new", 0, 0},
+    {"Set.add", "sl::Set_add", 2, 0},
+    {"Set.remove", "sl::Set_remove", 2, 0},
+    {"Set.contains", "sl::Set_contains", 2, 0},
+    {"Set.size", "sl::Set_size", 1, 0},
+    {"Set.union", "sl::Set_union", 2, 0},
+    {"Set.intersection", "sl::Set_intersection", 2, 0},
+    {"Set.difference", "sl::Set_difference", 2, 0},
+    {"Set.to_list", "sl::Set_to_list", 1, 0},
+    {"Set.from_list", "sl::Set_from_list", 1, 0},
+    {"Queue.new", "sl::Queue_new", 0, 0},
+    {"Queue.push", "sl::Queue_push", 2, 0},
+    {"Queue.pop", "sl::Queue_pop", 1, 0},
+    {"Queue.peek", "sl::Queue_peek", 1, 0},
+    {"Queue.size", "sl::Queue_size", 1, 0},
+    {"Queue.is_empty", "sl::Queue_is_empty", 1, 0},
+    {"Range.new", "sl::Range_new", 2, 0},
+    {"Range.to_list", "sl::Range_to_list", 1, 0},
+    {"Range.length", "sl::Range_length", 1, 0},
+    {"Range.map", "sl::Range_map", 2, S | A | E},
+    {"Range.filter", "sl::Range_filter", 2, S | A | E},
+    {"Tuple.first", "sl::Tuple_first", 1, 0},
+    {"Tuple.second", "sl::Tuple_second", 1, 0},
+    {"Tuple.nth", "sl::Tuple_nth", 2, 0},
+    {"Tuple.size", "sl::Tuple_size", 1, 0},
+    // Math, Int, Float
+    {"Math.abs", "sl::Math_abs", 1, 0},
+    {"Math.min", "sl::Math_min", 2, 0},
+    {"Math.max", "sl::Math_max", 2, 0},
+    {"Math.pow", "sl::Math_pow", 2, 0},
+    {"Math.sqrt", "sl::Math_sqrt", 1, 0},
+    {"Math.floor", "sl::Math_floor", 1, 0},
+    {"Math.ceil", "sl::Math_ceil", 1, 0},
+    {"Math.round", "sl::Math_round", 1, 0},
+    {"Int.to_float", "sl::Int_to_float", 1, 0},
+    {"Float.to_int", "sl::Float_to_int", 1, 0},
+    // processes (§6)
+    {"Timer.sleep", "sl::sleep", 1, S | A | E},
+    {"Timer.send_after", "sl::send_after", 3, S | E},
+    {"Process.monitor", "sl::monitor", 1, S | E},
+    {"Process.demonitor", "sl::demonitor", 1, S | E},
+    {"Process.trap_exit", "sl::trap_exit", 0, S | E},
+    {"Process.exit", "sl::exit", 2, S | E},
+    {"Process.register", "sl::register_name", 2, S | E},
+    {"Process.whereis", "sl::whereis", 1, S | E},
+    {"Process.unregister", "sl::unregister_name", 1, S | E},
+    {"Process.unlink", "sl::unlink", 1, S | E},
+    {"Process.link", "sl::link", 1, S | E},
+    {"Process.self", "sl::self_pid", 0, S},
+    {"Job.async", "sl::Job_async", 1, S | E},
+    {"Job.await", "sl::Job_await", 1, S | A | E},
+    {"Job.await_timeout", "sl::Job_await_timeout", 2, S | A | E},
+    {"Job.map", "sl::Job_map", 2, S | A | E},
+    // distribution (§7): the shim in snow/lang/dist.hpp
+    {"Node.start", "sl::dist::Node_start", 2, S | E},
+    {"Node.connect", "sl::dist::Node_connect", 1, S | E},
+    {"Node.self", "sl::dist::Node_self", 0, S},
+    {"Node.list", "sl::dist::Node_list", 0, S | E},
+    {"Node.monitor", "sl::dist::Node_monitor", 1, S | E},
+    {"Global.register", "sl::dist::Global_register", 2, S | E},
+    {"Global.whereis", "sl::dist::Global_whereis", 1, S | E},
+    {"Global.unregister", "sl::dist::Global_unregister", 1, S | E},
+    // legacy unqualified aliases (§8.1)
+    {"string_length", "sl::String_length", 1, 0},
+    {"string_slice", "sl::String_slice", 3, 0},
+    {"string_contains", "sl::String_contains", 2, 0},
+    {"string_starts_with", "sl::String_starts_with", 2, 0},
+    {"string_ends_with", "sl::String_ends_with", 2, 0},
+    {"string_trim", "sl::String_trim", 1, 0},
+    {"string_to_upper", "sl::String_to_upper", 1, 0},
+    {"string_to_lower", "sl::String_to_lower", 1, 0},
+    {"string_replace", "sl::String_replace", 3, 0},
+    {"string_split", "sl::String_split", 2, 0},
+    {"string_join", "sl::String_join", 2, 0},
+    {"string_to_int", "sl::String_to_int", 1, 0},
+    {"string_to_float", "sl::String_to_float", 1, 0},
+    {"io_read_line", "sl::IO_read_line", 0, S | E},
+    {"io_eprintln", "sl::IO_eprintln", 1, S | E},
+    {"env_get", "sl::Env_get", 1, 0},
+    {"file_read", "sl::File_read", 1, E},
+    {"file_write", "sl::File_write", 2, E},
+    {"file_append", "sl::File_append", 2, E},
+    {"file_exists", "sl::File_exists", 1, E},
+    {"file_delete", "sl::File_delete", 1, E},
+};
+
+}  // namespace
+
+const Builtin* find_builtin(const std::string& name) {
+  static const auto* index = [] {
+    auto* m = new std::unordered_map<std::string, const Builtin*>;
+    for (const Builtin& b : kBuiltins) m->emplace(b.name, &b);
+    return m;
+  }();
+  auto it = index->find(name);
+  return it == index->end() ? nullptr : it->second;
+}
+
+bool is_std_module(const std::string& name) {
+  static const char* const mods[] = {"String", "List", "Map", "Set", "IO", "Env", "File", "Math", "Int",
+                                     "Float", "Timer", "Job", "Process", "Node", "Global", "Range", "Queue", "Tuple"};
+  for (const char* m : mods) {
+    if (name == m) return true;
+  }
+  return false;
+}
+
+}  // namespace snowc

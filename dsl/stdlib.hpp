@@ -1,0 +1,28 @@
+// dsl/stdlib.hpp: the standard library as snowc sees it (§8): for each Snow name, the
+// C++ function in include/snow/lang/ that implements it, its arity, and how to call it.
+#pragma once
+
+#include <string>
+
+namespace snowc {
+
+struct Builtin {
+  const char* name;  // "String.length", or a prelude name such as "println"
+  const char* cpp;   // "sl::String_length"
+  int arity;         // -1: any
+  unsigned flags;
+};
+
+enum BuiltinFlags : unsigned {
+  kSelf = 1,    // takes the Self first
+  kAsync = 2,   // returns Co<Value>: co_await it
+  kEffect = 4,  // has an effect: evaluate it in order, as a statement of its own
+};
+
+/// The builtin called `name`, or null.
+const Builtin* find_builtin(const std::string& name);
+
+/// True for String, List, ... (always available, §4.4).
+bool is_std_module(const std::string& name);
+
+}  // namespace snowc

@@ -1,0 +1,125 @@
+// snow/lang/co.hpp: the coroutine type of every function snowc generates.
+//
+// Any Snow function may wait (receive, Timer.sleep, a service call, Job.await), and C++20
+// coroutines are stackless, so every generated function is a coroutine returning
+// `Co<Value>` and every call is `co_await`ed. Co is snow::Task with one addition:
+// `run_sync()`, which drives a coroutine to completion on the spot. That is what places
+// that cannot suspend use (receive guards, service handlers inside the runtime's
+// synchronous handle_call, supervisor start functions, Display hooks); if the function
+// tries to wait there, the waiting helpers see `in_sync_context()` and raise a Snow
+// runtime error instead of corrupting the process.
+#pragma once
+
+#include <coroutine>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace snow::lang {
+
+/// A Snow runtime error (§5.13): ends the current process with error(text).
+struct RuntimeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Where generated code is: updated at every statement (`SNOW_AT(line)`), read when a
+/// runtime error is raised so its message names the .snow file and line.
+struct SourcePos {
+  const char* file = "?";
+  int line = 0;
+};
+inline thread_local SourcePos current_pos;
+#define SNOW_AT(file_, line_) (::snow::lang::current_pos = ::snow::lang::SourcePos{file_, line_})
+
+/// Raises a runtime error located at the current statement.
+[[noreturn]] inline void fail(const std::string& what) {
+  throw RuntimeError(std::string(current_pos.file) + ":" + std::to_string(current_pos.line) + ": " + what);
+}
+
+inline thread_local int sync_depth = 0;
+inline bool in_sync_context() { return sync_depth > 0; }
+
+/// Called by every helper that may suspend, before it does.
+inline void check_may_wait(const char* what) {
+  if (in_sync_context()) {
+    fail(std::string("cannot wait (") + what +
+         ") here: receive guards, service handlers, supervisor start functions and Display "
+         "implementations must not receive, sleep or call");
+  }
+}
+
+template <class T>
+class [[nodiscard]] Co {
+ public:
+  struct promise_type {
+    std::optional<T> value;
+    std::coroutine_handle<> continuation;
+    std::exception_ptr exception;
+    Co get_return_object() { return Co(std::coroutine_handle<promise_type>::from_promise(*this)); }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    struct FinalAwaiter {
+      bool await_ready() noexcept { return false; }
+      std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
+        auto next = h.promise().continuation;
+        return next ? next : std::noop_coroutine();
+      }
+      void await_resume() noexcept {}
+    };
+    FinalAwaiter final_suspend() noexcept { return {}; }
+    template <class U>
+    void return_value(U&& v) { value.emplace(std::forward<U>(v)); }
+    void unhandled_exception() noexcept { exception = std::current_exception(); }
+  };
+  using Handle = std::coroutine_handle<promise_type>;
+
+  Co(Co&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  Co& operator=(Co&&) = delete;
+  ~Co() {
+    if (handle_) handle_.destroy();
+  }
+
+  bool await_ready() const noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
+    handle_.promise().continuation = awaiter;
+    return handle_;
+  }
+  T await_resume() {
+    if (handle_.promise().exception) std::rethrow_exception(handle_.promise().exception);
+    return std::move(*handle_.promise().value);
+  }
+
+  /// The exception the coroutine ended with, if any (after it completed).
+  std::exception_ptr error() const { return handle_.promise().exception; }
+
+  /// Runs to completion now (see the file comment).
+  T run_sync() {
+    ++sync_depth;
+    handle_.resume();
+    --sync_depth;
+    if (!handle_.done()) fail("a function waited where waiting is not possible");
+    return await_resume();
+  }
+
+ private:
+  explicit Co(Handle h) : handle_(h) {}
+  Handle handle_;
+};
+
+/// `co_await capture(co)`: runs `co` and yields the exception it ended with (or null)
+/// instead of rethrowing it, so no try/catch has to surround a co_await (g++ 12
+/// miscompiles frame destruction there).
+template <class T>
+struct Capture {
+  Co<T> co;
+  bool await_ready() const noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept { return co.await_suspend(h); }
+  std::exception_ptr await_resume() { return co.error(); }
+};
+template <class T>
+Capture<T> capture(Co<T> co) {
+  return Capture<T>{std::move(co)};
+}
+
+}  // namespace snow::lang

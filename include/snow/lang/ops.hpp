@@ -1,0 +1,316 @@
+// snow/lang/ops.hpp: what Snow's operators and display forms mean on Values (§2.8, §3.4,
+// §3.5, §3.8): wrapping Int arithmetic, division by zero as a runtime error, structural
+// equality and ordering, and the display form used by interpolation and to_string.
+#pragma once
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "snow/lang/value.hpp"
+
+namespace snow::lang {
+
+// ---- display (§3.8) ----
+
+/// Shortest digits that read back as the same double, written without an exponent;
+/// integral values print without a fractional part.
+inline std::string format_float(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  if (d == 0) return std::signbit(d) ? "-0" : "0";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string s(buf, res.ptr);
+  std::string sign;
+  if (s[0] == '-') { sign = "-"; s.erase(0, 1); }
+  const auto e = s.find('e');
+  const int exp = std::stoi(s.substr(e + 1));
+  std::string digits = s.substr(0, e);
+  if (digits.size() > 1) digits.erase(1, 1);  // drop the '.'
+  const int point = 1 + exp;                   // digits before the decimal point
+  std::string out;
+  if (point <= 0) {
+    out = "0." + std::string(static_cast<std::size_t>(-point), '0') + digits;
+  } else if (point >= static_cast<int>(digits.size())) {
+    out = digits + std::string(static_cast<std::size_t>(point) - digits.size(), '0');
+  } else {
+    out = digits.substr(0, static_cast<std::size_t>(point)) + "." + digits.substr(static_cast<std::size_t>(point));
+  }
+  return sign + out;
+}
+
+std::string display(Self self, const Value& v);
+std::string debug(Self self, const Value& v);
+
+inline void display_seq(Self self, std::string& out, const std::vector<Value>& items, std::size_t from, bool dbg) {
+  for (std::size_t i = from; i < items.size(); ++i) {
+    if (i > from) out += ", ";
+    out += dbg ? debug(self, items[i]) : display(self, items[i]);
+  }
+}
+
+inline std::string show(Self self, const Value& v, bool dbg) {
+  switch (v.kind()) {
+    case Kind::Unit: return "()";
+    case Kind::Int: return std::to_string(v.raw_int());
+    case Kind::Float: return format_float(v.raw_float());
+    case Kind::Bool: return v.as_bool() ? "true" : "false";
+    case Kind::Str: return dbg ? "\"" + v.as_str() + "\"" : v.as_str();
+    case Kind::List: {
+      std::string out = "[";
+      display_seq(self, out, v.as<ListObj>().items, static_cast<std::size_t>(v.raw_int()), dbg);
+      return out + "]";
+    }
+    case Kind::Tuple: {
+      std::string out = "(";
+      display_seq(self, out, v.as<TupleObj>().items, 0, dbg);
+      return out + ")";
+    }
+    case Kind::Map: {
+      std::string out = "%{";
+      bool first = true;
+      for (const auto& [k, x] : v.as<MapObj>().entries) {
+        if (!first) out += ", ";
+        first = false;
+        out += show(self, k, dbg) + " => " + show(self, x, dbg);
+      }
+      return out + "}";
+    }
+    case Kind::Set:
+    case Kind::Queue: {
+      const auto& items = v.kind() == Kind::Set ? v.as<SetObj>().items : v.as<QueueObj>().items;
+      std::string out = v.kind() == Kind::Set ? "#{" : "Queue(";
+      for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + std::to_string(items[i]);
+      return out + (v.kind() == Kind::Set ? "}" : ")");
+    }
+    case Kind::Range: return std::to_string(v.as<RangeObj>().lo) + ".." + std::to_string(v.as<RangeObj>().hi);
+    case Kind::Variant: {
+      const auto& o = v.as<VariantObj>();
+      if (!dbg && o.type->display_impl) return o.type->display_impl(self, v);
+      if (dbg && o.type->debug_impl) return o.type->debug_impl(self, v);
+      std::string out = o.type->names[static_cast<std::size_t>(o.tag)];
+      if (o.fields.empty()) return out;
+      out += "(";
+      display_seq(self, out, o.fields, 0, dbg);
+      return out + ")";
+    }
+    case Kind::Struct: {
+      const auto& o = v.as<StructObj>();
+      if (!dbg && o.type->display_impl) return o.type->display_impl(self, v);
+      if (o.type->debug_impl && (dbg || !o.type->display)) return o.type->debug_impl(self, v);
+      if (!dbg && o.type->display) {
+        std::string out = o.type->name + "(";
+        display_seq(self, out, o.fields, 0, false);
+        return out + ")";
+      }
+      std::string out = o.type->name + " {";
+      for (std::size_t i = 0; i < o.fields.size(); ++i) {
+        out += (i ? ", " : " ") + o.type->names[i] + ": " + debug(self, o.fields[i]);
+      }
+      return out + (o.fields.empty() ? "}" : " }");
+    }
+    case Kind::Fun: return "<fn " + v.as<FunObj>().name + ">";
+    case Kind::Pid:
+    case Kind::Job: return v.as_pid().to_string();
+  }
+  return "?";
+}
+
+inline std::string display(Self self, const Value& v) {
+  // A sum type or struct without Display shows its debug form (§4.7).
+  return show(self, v, false);
+}
+inline std::string debug(Self self, const Value& v) { return show(self, v, true); }
+
+// ---- equality and ordering (§3.5) ----
+
+inline bool equal(const Value& a, const Value& b);
+inline int compare_values(const Value& a, const Value& b);
+
+inline bool seq_equal(const std::vector<Value>& a, std::size_t ai, const std::vector<Value>& b, std::size_t bi) {
+  if (a.size() - ai != b.size() - bi) return false;
+  for (; ai < a.size(); ++ai, ++bi) {
+    if (!equal(a[ai], b[bi])) return false;
+  }
+  return true;
+}
+
+inline bool equal(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) {
+    // The null pid compares equal to 0, and pids to the raw ids of §6.4.
+    if (a.kind() == Kind::Pid && b.kind() == Kind::Int) return a.raw_bits() == static_cast<std::uint64_t>(b.raw_int());
+    if (a.kind() == Kind::Int && b.kind() == Kind::Pid) return equal(b, a);
+    if ((a.kind() == Kind::Job || a.kind() == Kind::Pid) && (b.kind() == Kind::Job || b.kind() == Kind::Pid)) {
+      return a.as_pid() == b.as_pid();
+    }
+    fail(std::string("type mismatch: cannot compare ") + kind_name(a.kind()) + " with " + kind_name(b.kind()));
+  }
+  switch (a.kind()) {
+    case Kind::Unit: return true;
+    case Kind::Int: return a.raw_int() == b.raw_int();
+    case Kind::Float: return a.raw_float() == b.raw_float();
+    case Kind::Bool: return a.as_bool() == b.as_bool();
+    case Kind::Str: return a.as_str() == b.as_str();
+    case Kind::Pid: return a.raw_bits() == b.raw_bits();
+    case Kind::Job: return a.as_pid() == b.as_pid();
+    case Kind::List:
+      return seq_equal(a.as<ListObj>().items, static_cast<std::size_t>(a.raw_int()), b.as<ListObj>().items,
+                       static_cast<std::size_t>(b.raw_int()));
+    case Kind::Tuple: return seq_equal(a.as<TupleObj>().items, 0, b.as<TupleObj>().items, 0);
+    case Kind::Variant: {
+      const auto& x = a.as<VariantObj>();
+      const auto& y = b.as<VariantObj>();
+      return x.type == y.type && x.tag == y.tag && seq_equal(x.fields, 0, y.fields, 0);
+    }
+    case Kind::Struct: {
+      const auto& x = a.as<StructObj>();
+      const auto& y = b.as<StructObj>();
+      return x.type == y.type && seq_equal(x.fields, 0, y.fields, 0);
+    }
+    case Kind::Map: {
+      const auto& x = a.as<MapObj>().entries;
+      const auto& y = b.as<MapObj>().entries;
+      if (x.size() != y.size()) return false;
+      for (const auto& [k, v] : x) {
+        bool found = false;
+        for (const auto& [k2, v2] : y) {
+          if (equal(k, k2)) { found = equal(v, v2); break; }
+        }
+        if (!found) return false;
+      }
+      return true;
+    }
+    case Kind::Set: {
+      auto x = a.as<SetObj>().items, y = b.as<SetObj>().items;
+      std::sort(x.begin(), x.end());
+      std::sort(y.begin(), y.end());
+      return x == y;
+    }
+    case Kind::Queue: return a.as<QueueObj>().items == b.as<QueueObj>().items;
+    case Kind::Range: return a.as<RangeObj>().lo == b.as<RangeObj>().lo && a.as<RangeObj>().hi == b.as<RangeObj>().hi;
+    case Kind::Fun: fail("functions cannot be compared");
+  }
+  return false;
+}
+
+template <class T>
+int cmp3(const T& a, const T& b) { return a < b ? -1 : (b < a ? 1 : 0); }
+
+inline int seq_compare(const std::vector<Value>& a, std::size_t ai, const std::vector<Value>& b, std::size_t bi) {
+  for (; ai < a.size() && bi < b.size(); ++ai, ++bi) {
+    if (int c = compare_values(a[ai], b[bi])) return c;
+  }
+  return cmp3(a.size() - ai, b.size() - bi);
+}
+
+inline int compare_values(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) {
+    fail(std::string("type mismatch: cannot order ") + kind_name(a.kind()) + " and " + kind_name(b.kind()));
+  }
+  switch (a.kind()) {
+    case Kind::Unit: return 0;
+    case Kind::Int: return cmp3(a.raw_int(), b.raw_int());
+    case Kind::Float: return cmp3(a.raw_float(), b.raw_float());
+    case Kind::Bool: return cmp3(a.as_bool(), b.as_bool());
+    case Kind::Str: {
+      // Byte order of UTF-8 is code point order.
+      int c = a.as_str().compare(b.as_str());
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    case Kind::Pid: return cmp3(a.raw_bits(), b.raw_bits());
+    case Kind::List:
+      return seq_compare(a.as<ListObj>().items, static_cast<std::size_t>(a.raw_int()), b.as<ListObj>().items,
+                         static_cast<std::size_t>(b.raw_int()));
+    case Kind::Tuple: return seq_compare(a.as<TupleObj>().items, 0, b.as<TupleObj>().items, 0);
+    case Kind::Variant: {
+      const auto& x = a.as<VariantObj>();
+      const auto& y = b.as<VariantObj>();
+      if (x.tag != y.tag) return cmp3(x.tag, y.tag);
+      return seq_compare(x.fields, 0, y.fields, 0);
+    }
+    case Kind::Struct: return seq_compare(a.as<StructObj>().fields, 0, b.as<StructObj>().fields, 0);
+    default: fail(std::string("type lacks Ord: ") + kind_name(a.kind()));
+  }
+}
+
+inline Value eq(const Value& a, const Value& b) { return B(equal(a, b)); }
+inline Value ne(const Value& a, const Value& b) { return B(!equal(a, b)); }
+inline Value lt(const Value& a, const Value& b) { return B(compare_values(a, b) < 0); }
+inline Value le(const Value& a, const Value& b) { return B(compare_values(a, b) <= 0); }
+inline Value gt(const Value& a, const Value& b) { return B(compare_values(a, b) > 0); }
+inline Value ge(const Value& a, const Value& b) { return B(compare_values(a, b) >= 0); }
+inline Value compare(const Value& a, const Value& b) {
+  return Value::variant(ordering_type, compare_values(a, b) + 1);
+}
+
+/// A condition: Snow has no truthiness (§3.6).
+inline bool truth(const Value& v) { return v.as_bool(); }
+
+// ---- arithmetic (§3.4) ----
+
+inline void same_numeric(const Value& a, const Value& b, const char* op) {
+  if (a.kind() != b.kind() || (a.kind() != Kind::Int && a.kind() != Kind::Float)) {
+    fail(std::string("type mismatch: `") + op + "` needs two Ints or two Floats, found " + kind_name(a.kind()) +
+         " and " + kind_name(b.kind()));
+  }
+}
+inline std::int64_t wrap(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+
+inline Value add(const Value& a, const Value& b) {
+  same_numeric(a, b, "+");
+  if (a.kind() == Kind::Int) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) + static_cast<std::uint64_t>(b.raw_int())));
+  return F(a.raw_float() + b.raw_float());
+}
+inline Value sub(const Value& a, const Value& b) {
+  same_numeric(a, b, "-");
+  if (a.kind() == Kind::Int) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) - static_cast<std::uint64_t>(b.raw_int())));
+  return F(a.raw_float() - b.raw_float());
+}
+inline Value mul(const Value& a, const Value& b) {
+  same_numeric(a, b, "*");
+  if (a.kind() == Kind::Int) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) * static_cast<std::uint64_t>(b.raw_int())));
+  return F(a.raw_float() * b.raw_float());
+}
+inline Value div(const Value& a, const Value& b) {
+  same_numeric(a, b, "/");
+  if (a.kind() == Kind::Int) {
+    if (b.raw_int() == 0) fail("integer division by zero");
+    if (b.raw_int() == -1) return I(wrap(0 - static_cast<std::uint64_t>(a.raw_int())));
+    return I(a.raw_int() / b.raw_int());
+  }
+  return F(a.raw_float() / b.raw_float());
+}
+inline Value rem(const Value& a, const Value& b) {
+  same_numeric(a, b, "%");
+  if (a.kind() == Kind::Int) {
+    if (b.raw_int() == 0) fail("integer remainder by zero");
+    if (b.raw_int() == -1) return I(0);
+    return I(a.raw_int() % b.raw_int());
+  }
+  return F(std::fmod(a.raw_float(), b.raw_float()));
+}
+inline Value neg(const Value& a) {
+  if (a.kind() == Kind::Float) return F(-a.raw_float());
+  return I(wrap(0 - static_cast<std::uint64_t>(a.as_int())));
+}
+inline Value not_(const Value& a) { return B(!a.as_bool()); }
+
+/// `<>`: string concatenation.
+inline Value concat(const Value& a, const Value& b) { return S(a.as_str() + b.as_str()); }
+/// `++`: list concatenation (also accepted on strings).
+inline Value append(const Value& a, const Value& b) {
+  if (a.kind() == Kind::Str) return concat(a, b);
+  std::vector<Value> out = list_items(a);
+  b.expect(Kind::List);
+  for (std::size_t i = 0; i < list_len(b); ++i) out.push_back(list_at(b, i));
+  return list(std::move(out));
+}
+/// `a..b`: a half-open range.
+inline Value range(const Value& a, const Value& b) {
+  return Value::of_obj(Kind::Range, std::make_shared<RangeObj>(a.as_int(), b.as_int()));
+}
+
+}  // namespace snow::lang

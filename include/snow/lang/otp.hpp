@@ -1,0 +1,128 @@
+// snow/lang/otp.hpp: Snow's jobs, services and supervisors on the runtime's templates
+// (snow::async/Job, snow::Service, snow::SupervisorSpec).
+//
+// The runtime calls service handlers and supervisor start functions synchronously, while
+// Snow code is a coroutine; those run through Co::run_sync (see co.hpp). A Snow handler
+// that would wait there raises a runtime error instead; the runtime API that would lift
+// this is listed in dsl/README.md.
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "snow/job.hpp"
+#include "snow/service.hpp"
+#include "snow/supervisor.hpp"
+#include "snow/lang/process.hpp"
+#include "snow/lang/value.hpp"
+
+namespace snow::lang {
+
+// ---- jobs (§6.11) ----
+
+inline Value job_async(Self self, Value f) {
+  lifetime.live.fetch_add(1);  // a running job keeps the program alive
+  touch();
+  snow::Job<Value> job = snow::async(self, [f](Self s) -> snow::Task<Value> {
+    LiveGuard live;
+    co_return co_await call(s, f, Args());
+  });
+  return Value::of_obj(Kind::Job, std::make_shared<JobObj>(std::move(job)));
+}
+
+inline Value job_result(const absl::StatusOr<Value>& r) {
+  if (r.ok()) return Ok(*r);
+  if (absl::IsDeadlineExceeded(r.status())) return Err(S("timeout"));
+  return Err(S(std::string(r.status().message())));
+}
+
+inline Co<Value> job_await(Self self, Value job, absl::Duration timeout) {
+  check_may_wait("Job.await");
+  job.expect(Kind::Job);
+  absl::StatusOr<Value> r = co_await job.as<JobObj>().job.await(self, timeout);
+  co_return job_result(r);
+}
+inline Co<Value> Job_await(Self self, Value job) { co_return co_await job_await(self, job, absl::InfiniteDuration()); }
+inline Co<Value> Job_await_timeout(Self self, Value job, Value ms) {
+  co_return co_await job_await(self, job, absl::Milliseconds(std::max<std::int64_t>(ms.as_int(), 0)));
+}
+inline Value Job_async(Self self, const Value& f) { return job_async(self, f); }
+inline Co<Value> Job_map(Self self, Value xs, Value f) {
+  std::vector<Value> jobs;
+  for (const Value& x : list_items(xs)) {
+    jobs.push_back(job_async(self, fun("job", 0, [f, x](Self s, Value, Args) -> Co<Value> {
+      co_return co_await call(s, f, args(x));
+    })));
+  }
+  std::vector<Value> out;
+  for (const Value& j : jobs) out.push_back(co_await Job_await(self, j));
+  co_return list(std::move(out));
+}
+
+// ---- services (§6.12) ----
+
+/// One request type per handler, so the runtime's Service<Impl> dispatches on it.
+template <int Handler>
+struct Request {
+  Args args;
+};
+
+/// `Name.handler(pid, args...)` for a call handler.
+template <class Impl, int Handler>
+Co<Value> service_call(Self self, Value pid, Args args) {
+  check_may_wait("a service call");
+  snow::Service<Impl> svc(self.runtime(), pid.as_pid());
+  // Named, not a braced temporary inside co_await: g++ 12 relocates those bitwise.
+  Request<Handler> request{std::move(args)};
+  auto pending = svc.call(self, std::move(request), absl::InfiniteDuration());
+  absl::StatusOr<Value> r = co_await pending;
+  if (!r.ok()) fail("service call failed: " + std::string(r.status().message()));
+  co_return *r;
+}
+/// `Name.handler(pid, args...)` for a cast handler.
+template <class Impl, int Handler>
+Value service_cast(Self self, const Value& pid, Args args) {
+  touch();
+  snow::Service<Impl>(self.runtime(), pid.as_pid()).cast(Request<Handler>{std::move(args)});
+  return unit();
+}
+/// `Name.start(args...)` once init has produced the state.
+template <class Impl>
+Value service_start(Self self, Value state) {
+  touch();
+  return Value::of_pid(snow::spawn_service(self, Impl{std::move(state)}).pid());
+}
+/// A call handler's body yields (new_state, reply).
+inline Value take_call_result(Value& state, const Value& result) {
+  if (!is_tuple(result, 2)) fail("type mismatch: a call handler must return a (new_state, reply) tuple");
+  state = field(result, 0);
+  return field(result, 1);
+}
+
+// ---- supervisors (§6.13) ----
+
+inline snow::StartFn child_start(Value start) {
+  return [start](Self self) -> snow::Pid {
+    Value started = start.kind() == Kind::Fun ? call(self, start, Args()).run_sync() : start;
+    return started.as_pid();
+  };
+}
+
+inline snow::ChildSpec child(std::string id, Value start, snow::Restart restart, snow::Shutdown shutdown) {
+  snow::ChildSpec c;
+  c.id = std::move(id);
+  c.start = child_start(std::move(start));
+  c.restart = restart;
+  c.shutdown = shutdown;
+  return c;
+}
+
+/// `spawn(Sup)`: the supervisor's children start in its own process.
+inline Value spawn_supervisor(Self self, snow::SupervisorSpec spec) {
+  touch();
+  return Value::of_pid(snow::spawn_supervisor(self, std::move(spec)));
+}
+
+}  // namespace snow::lang

@@ -1,0 +1,330 @@
+// snow/lang/process.hpp: Snow's concurrency constructs on top of the snow runtime
+// (§6): spawn, send, receive, links, monitors, trapping, timers, the local registry,
+// exit reasons as Snow values, and the bookkeeping for program lifetime (§6.14).
+//
+// Program lifetime. A Snow program ends when every actor is blocked for ever in a
+// receive without `after`. The runtime has no such notion (Runtime::join waits for every
+// process to end, and services never end), so the processes snowc generates keep count:
+// `live` processes (counted at spawn, uncounted when their frame goes), how many of them
+// are `blocked` in an after-less receive, and an `epoch` bumped by every receive, spawn
+// and send. The host thread declares the program finished when live == blocked, no
+// Timer.send_after is pending, and the epoch stands still over a few samples.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "snow/actor.hpp"
+#include "snow/exit_reason.hpp"
+#include "snow/link.hpp"
+#include "snow/monitor.hpp"
+#include "snow/receive.hpp"
+#include "snow/runtime.hpp"
+#include "snow/lang/ops.hpp"
+#include "snow/lang/value.hpp"
+
+namespace snow::lang {
+
+// ---- lifetime bookkeeping ----
+
+struct Lifetime {
+  std::atomic<std::int64_t> live{0};
+  std::atomic<std::int64_t> blocked{0};
+  std::atomic<std::uint64_t> epoch{0};
+  std::atomic<std::int64_t> timers_until_ms{0};  // last pending send_after deadline
+  std::atomic<bool> stopping{false};             // the program is ending: skip terminate clauses
+};
+inline Lifetime lifetime;
+
+inline void touch() { lifetime.epoch.fetch_add(1, std::memory_order_relaxed); }
+
+/// Lives in every generated process frame: uncounts the process when the frame goes.
+struct LiveGuard {
+  LiveGuard() = default;
+  LiveGuard(const LiveGuard&) = delete;
+  ~LiveGuard() {
+    touch();
+    lifetime.live.fetch_sub(1);
+  }
+};
+
+/// The first parameter of every generated actor: counts the process as live from the
+/// moment it is spawned, and runs the actor's `terminate do ... end` clause exactly once
+/// when the process ends, however it ends. It is a parameter, not a local, because a
+/// process can be killed (through a link) before its body ever ran: its frame is then
+/// destroyed with only the parameters in it. The runtime destroys the frame before it
+/// notifies links and monitors, which is the order §6.2 asks for. When the program itself
+/// is ending (quiescence), terminate clauses do not run (§6.14).
+class ActorToken {
+ public:
+  using Terminate = void (*)(Self);
+  explicit ActorToken(Terminate terminate) : terminate_(terminate) {}
+  // Copying transfers the token (the source is disarmed), like a move: the runtime's
+  // spawn checks that a body is callable with lvalue arguments, although it moves them.
+  ActorToken(const ActorToken& o) noexcept
+      : armed_(std::exchange(o.armed_, false)), terminate_(o.terminate_), process_(o.process_) {}
+  ActorToken& operator=(const ActorToken&) = delete;
+  ~ActorToken() {
+    if (!armed_) return;
+    if (terminate_ && !lifetime.stopping.load()) {
+      try {
+        terminate_(Self(process_));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "snow: terminate clause failed: %s\n", e.what());
+      }
+    }
+    touch();
+    lifetime.live.fetch_sub(1);
+  }
+  /// The body's first statement: the Self its terminate clause will use.
+  void attach(Self self) { process_ = self.process(); }
+
+ private:
+  mutable bool armed_ = true;
+  Terminate terminate_;
+  detail::Process* process_ = nullptr;
+};
+
+// ---- spawn, send ----
+
+/// `spawn(actor, args...)`: `terminate` is the actor's terminate clause (or null).
+template <class F, class... A>
+Value spawn(Self self, F body, ActorToken::Terminate terminate, A... args) {
+  lifetime.live.fetch_add(1);
+  touch();
+  return Value::of_pid(self.spawn(body, ActorToken(terminate), std::move(args)...));
+}
+template <class F, class... A>
+Value spawn_link(Self self, F body, ActorToken::Terminate terminate, A... args) {
+  lifetime.live.fetch_add(1);
+  touch();
+  return Value::of_pid(self.spawn_link(body, ActorToken(terminate), std::move(args)...));
+}
+
+Value named_remote_send(Self self, const Value& target, Value msg);  // dist.hpp
+
+/// `send(target, msg)`: a pid, a raw id, a job, or a (name, node) tuple (§0.4.6).
+inline Value send(Self self, const Value& to, Value msg) {
+  touch();
+  if (to.kind() == Kind::Tuple) return named_remote_send(self, to, std::move(msg));
+  if (msg.kind() == Kind::Fun) {
+    // Local sends share the closure; only remote ones must refuse it (§7.3).
+  }
+  const snow::Pid pid = to.as_pid();
+  if (pid) self.send(pid, std::move(msg));
+  return unit();
+}
+
+// ---- exit reasons and notifications as Snow values (§6.6, §6.8) ----
+
+inline Value reason_value(const ExitReason& r) {
+  using K = ExitReason::Kind;
+  switch (r.kind()) {
+    case K::normal: return Value::variant(exit_reason_type, 0);
+    case K::shutdown: return Value::variant(exit_reason_type, 1);
+    case K::kill:
+    case K::killed: return Value::variant(exit_reason_type, 2);
+    case K::noproc: return Value::variant(exit_reason_type, 3);
+    case K::noconnection: return Value::variant(exit_reason_type, 4);
+    case K::error: return Value::variant(exit_reason_type, 5, {S(r.text())});
+    case K::user:
+      if (const Value* v = r.user_value<Value>()) return *v;
+      if (const std::string* s = r.user_value<std::string>()) return Value::variant(exit_reason_type, 6, {S(*s)});
+      return Value::variant(exit_reason_type, 6, {S(r.to_string())});
+  }
+  return Value::variant(exit_reason_type, 0);
+}
+
+inline ExitReason to_reason(const Value& v) {
+  if (v.kind() != Kind::Variant || v.as<VariantObj>().type != exit_reason_type) {
+    fail("type mismatch: expected ExitReason");
+  }
+  const auto& o = v.as<VariantObj>();
+  switch (o.tag) {
+    case 0: return ExitReason::normal();
+    case 1: return ExitReason::shutdown();
+    case 2: return ExitReason::kill();
+    case 3: return ExitReason::noproc();
+    case 4: return ExitReason::noconnection();
+    case 5: return ExitReason::error(o.fields[0].as_str());
+    case 6: return ExitReason::user(v);
+    default: return to_reason(o.fields[1]);  // Linked(pid, reason): the runtime passes the reason on
+  }
+}
+
+/// The built-in notification patterns Exit, Down, NodeUp, NodeDown (§0.4.4).
+inline const TypeInfo* const notification_type =
+    make_sum("Notification", {"Exit", "Down", "NodeUp", "NodeDown"}, {2, 3, 1, 1}, true);
+
+struct MonitorBook {
+  std::mutex mu;
+  std::unordered_set<std::uint64_t> active;
+};
+inline MonitorBook monitors;
+
+inline Value exit_value(const snow::Exit& e) {
+  return Value::variant(notification_type, 0, {Value::of_pid(e.from), reason_value(e.reason)});
+}
+inline Value down_value(const snow::Down& d) {
+  return Value::variant(notification_type, 1,
+                        {I(static_cast<std::int64_t>(d.ref.raw())), Value::of_pid(d.pid), reason_value(d.reason)});
+}
+/// A Down taken by a receive: its monitor is no longer active (for demonitor's result).
+inline Value take_down(const snow::Down& d) {
+  std::lock_guard lock(monitors.mu);
+  monitors.active.erase(d.ref.raw());
+  return down_value(d);
+}
+
+// ---- links, monitors, trapping, registry (§6.7, §6.9) ----
+
+inline Value link(Self self, const Value& pid) {
+  self.link(pid.as_pid());
+  return unit();
+}
+inline Value unlink(Self self, const Value& pid) {
+  self.unlink(pid.as_pid());
+  return unit();
+}
+inline Value monitor(Self self, const Value& pid) {
+  const snow::Ref r = self.monitor(pid.as_pid());
+  std::lock_guard lock(monitors.mu);
+  monitors.active.insert(r.raw());
+  return I(static_cast<std::int64_t>(r.raw()));
+}
+inline Value demonitor(Self self, const Value& ref) {
+  const auto raw = static_cast<std::uint64_t>(ref.as_int());
+  bool was_active;
+  {
+    std::lock_guard lock(monitors.mu);
+    was_active = monitors.active.erase(raw) == 1;
+  }
+  if (was_active) self.demonitor(snow::Ref::from_raw(raw));
+  return I(was_active ? 0 : 1);
+}
+inline Value trap_exit(Self self) {
+  self.trap_exits(true);
+  return unit();
+}
+inline Value exit(Self self, const Value& pid, const Value& reason) {
+  self.exit(pid.as_pid(), to_reason(reason));
+  return unit();
+}
+inline Value register_name(Self self, const Value& name, const Value& pid) {
+  if (name.as_str().empty()) return I(1);
+  return I(self.runtime().register_name(name.as_str(), pid.as_pid()).ok() ? 0 : 1);
+}
+inline Value whereis(Self self, const Value& name) {
+  auto p = self.runtime().whereis(name.as_str());
+  return Value::of_pid(p ? *p : snow::Pid());
+}
+inline Value unregister_name(Self self, const Value& name) {
+  return I(self.runtime().unregister_name(name.as_str()).ok() ? 0 : 1);
+}
+inline Value self_pid(Self self) { return Value::of_pid(self.pid()); }
+
+// ---- waiting ----
+
+/// Wraps a receive so that an after-less one counts as blocked while it waits.
+template <class Inner>
+struct Tracked {
+  Inner inner;
+  bool blocking;
+  bool counted = false;
+  Tracked(Inner i, bool b) : inner(std::move(i)), blocking(b) {}
+  Tracked(Tracked&& o) noexcept : inner(std::move(o.inner)), blocking(o.blocking) {}
+  // A process killed while it waits (a link, a supervisor) never resumes: its frame,
+  // and this awaiter in it, is destroyed instead.
+  ~Tracked() {
+    if (counted) lifetime.blocked.fetch_sub(1);
+  }
+  bool await_ready() { return inner.await_ready(); }
+  void await_suspend(std::coroutine_handle<> h) {
+    if (blocking) {
+      counted = true;
+      lifetime.blocked.fetch_add(1);
+    }
+    inner.await_suspend(h);
+  }
+  auto await_resume() {
+    if (counted) lifetime.blocked.fetch_sub(1);
+    counted = false;
+    touch();
+    return inner.await_resume();
+  }
+};
+
+/// `receive do ... end`: `blocking` is false when it has an `after` clause.
+template <class... C>
+auto receive(Self self, bool blocking, C&&... clauses) {
+  check_may_wait("receive");
+  using A = decltype(self.receive(std::forward<C>(clauses)...));
+  return Tracked<A>(self.receive(std::forward<C>(clauses)...), blocking);
+}
+
+inline absl::Duration millis(const Value& ms) {
+  const std::int64_t n = ms.as_int();
+  return n <= 0 ? absl::ZeroDuration() : absl::Milliseconds(n);
+}
+
+inline Co<Value> sleep(Self self, Value ms) {
+  check_may_wait("Timer.sleep");
+  if (ms.as_int() > 0) co_await self.sleep(absl::Milliseconds(ms.as_int()));
+  co_return unit();
+}
+
+inline Value send_after(Self self, const Value& pid, const Value& ms, Value msg) {
+  const std::int64_t due = absl::ToUnixMillis(absl::Now()) + std::max<std::int64_t>(ms.as_int(), 0);
+  std::int64_t cur = lifetime.timers_until_ms.load();
+  while (cur < due && !lifetime.timers_until_ms.compare_exchange_weak(cur, due)) {
+  }
+  self.send_after(millis(ms), pid.as_pid(), std::move(msg));
+  return unit();
+}
+
+/// A preemption point for loops and self tail calls; never suspends where waiting is not
+/// possible.
+struct MaybeTick {
+  Self self;
+  snow::detail::TickAwaiter tick;
+  bool await_ready() { return in_sync_context() || tick.await_ready(); }
+  void await_suspend(std::coroutine_handle<> h) { tick.await_suspend(h); }
+  void await_resume() {}
+};
+inline MaybeTick tick(Self self) { return MaybeTick{self, self.tick()}; }
+
+// ---- calling function values ----
+
+inline Co<Value> call(Self self, Value f, Args args) {
+  if (f.kind() != Kind::Fun) fail(std::string("calling something that is not a function: ") + kind_name(f.kind()));
+  const auto& fn = f.as<FunObj>();
+  if (fn.arity >= 0 && static_cast<std::size_t>(fn.arity) != args.size()) {
+    fail("wrong number of arguments to " + fn.name + ": expected " + std::to_string(fn.arity) + ", found " +
+         std::to_string(args.size()));
+  }
+  co_return co_await fn.fn(self, f, std::move(args));
+}
+
+/// Builds an argument vector (a function, not a braced list: g++ 12 miscompiles braced
+/// initializer lists inside co_await expressions).
+template <class... A>
+Args args(A&&... a) {
+  Args v;
+  v.reserve(sizeof...(A));
+  (v.push_back(std::forward<A>(a)), ...);
+  return v;
+}
+
+inline Value fun(std::string name, int arity, FunObj::Fn fn) {
+  return Value::of_obj(Kind::Fun, std::make_shared<FunObj>(std::move(name), arity, std::move(fn)));
+}
+
+}  // namespace snow::lang

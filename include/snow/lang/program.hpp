@@ -1,0 +1,86 @@
+// snow/lang/program.hpp: running a Snow program (§1.3, §6.14).
+//
+// `main` is a process (§0.4.3). The host thread starts the runtime, spawns main, and
+// then watches: a runtime error in main ends the program at once with status 1 and the
+// error (which names the .snow file and line) on stderr; otherwise, once main has
+// returned, the program ends when it is quiescent (see process.hpp), discarding the
+// processes still blocked without running their terminate clauses.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "snow/monitor.hpp"
+#include "snow/runtime.hpp"
+#include "snow/lang/process.hpp"
+
+namespace snow::lang {
+
+using MainFn = Co<Value> (*)(Self);
+
+struct MainOutcome {
+  std::atomic<bool> done{false};
+  std::atomic<bool> failed{false};
+  std::string error;  // written before `done` is set
+};
+inline MainOutcome main_outcome;
+
+/// main's process. It catches main's runtime error itself (rather than the host waiting
+/// for a Down) so the host only polls two atomics.
+inline snow::Proc main_process(Self self, MainFn main_fn) {
+  LiveGuard live;
+  std::exception_ptr error = co_await capture(main_fn(self));
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      main_outcome.error = e.what();
+    } catch (...) {
+      main_outcome.error = "unknown error";
+    }
+    main_outcome.failed.store(true);
+  }
+  main_outcome.done.store(true);
+}
+
+inline bool quiescent() {
+  return lifetime.live.load() == lifetime.blocked.load() &&
+         absl::ToUnixMillis(absl::Now()) > lifetime.timers_until_ms.load();
+}
+
+/// Quiescent now and still, with nothing happening, a little later.
+inline bool settled() {
+  if (!quiescent()) return false;
+  const std::uint64_t epoch = lifetime.epoch.load();
+  for (int i = 0; i < 3; ++i) {
+    absl::SleepFor(absl::Milliseconds(2));
+    if (!quiescent() || lifetime.epoch.load() != epoch) return false;
+  }
+  return true;
+}
+
+inline int run_program(MainFn main_fn) {
+  std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+  int status = 0;
+  {
+    snow::Runtime rt;
+    lifetime.live.fetch_add(1);
+    rt.spawn(&main_process, main_fn);
+    while (!main_outcome.done.load()) absl::SleepFor(absl::Milliseconds(1));
+    if (main_outcome.failed.load()) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "snow: runtime error in main: %s\n", main_outcome.error.c_str());
+      status = 1;
+    } else {
+      while (!settled()) absl::SleepFor(absl::Milliseconds(2));
+    }
+    lifetime.stopping.store(true);
+    rt.stop();
+  }
+  std::fflush(stdout);
+  return status;
+}
+
+}  // namespace snow::lang

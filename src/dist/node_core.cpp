@@ -195,11 +195,15 @@ void NodeCore::post(Command c) {
     if (c.waiter) c.waiter->finish(absl::CancelledError("the node stopped"));
     return;
   }
+  bool first;
   {
     std::lock_guard lock(post_mu_);
+    first = posted_.empty();
     posted_.push_back(std::move(c));
   }
-  transport_->wake();
+  // The transport thread takes the whole queue per wake-up, so only the post that finds
+  // it empty needs to wake it: a burst of sends costs one wake-up, not one each.
+  if (first) transport_->wake();
 }
 
 Delivery NodeCore::route(Pid from, Pid to, MessageNode* node) noexcept {
@@ -256,10 +260,11 @@ Delivery NodeCore::route(Pid from, Pid to, MessageNode* node) noexcept {
     }
     FrameWriter w(FrameKind::send);
     w.pid(from).pid(to);
-    std::string bytes;
-    absl::Status st = type->encode(node, bytes);
-    if (st.ok() && bytes.size() > options_.max_message_bytes) {
-      st = absl::InvalidArgumentError(absl::StrCat("message of ", bytes.size(), " bytes is over max_message_bytes"));
+    const std::size_t header = w.buffer().size();
+    absl::Status st = type->encode(node, w.buffer());  // straight into the frame: no copy
+    if (st.ok() && w.buffer().size() - header > options_.max_message_bytes) {
+      st = absl::InvalidArgumentError(
+          absl::StrCat("message of ", w.buffer().size() - header, " bytes is over max_message_bytes"));
     }
     if (!st.ok()) {
       log(LogLevel::error, absl::StrCat("cannot send to ", to.to_string(), ": ", st.message()));
@@ -267,7 +272,7 @@ Delivery NodeCore::route(Pid from, Pid to, MessageNode* node) noexcept {
       destroy(node);
       return Delivery::dead;
     }
-    c.frame = w.bytes(bytes).finish();
+    c.frame = w.finish();
   }
   destroy(node);
   post(std::move(c));
@@ -347,8 +352,19 @@ std::uint16_t NodeCore::node_index(std::string_view node_name) const {
 }
 
 NodeCounters NodeCore::counters() const {
-  std::lock_guard lock(table_mu_);
-  return counters_;
+  NodeCounters out;
+  out.frames_in = counters_.frames_in.load(std::memory_order_relaxed);
+  out.frames_out = counters_.frames_out.load(std::memory_order_relaxed);
+  out.bytes_in = counters_.bytes_in.load(std::memory_order_relaxed);
+  out.bytes_out = counters_.bytes_out.load(std::memory_order_relaxed);
+  out.messages_in = counters_.messages_in.load(std::memory_order_relaxed);
+  out.messages_out = counters_.messages_out.load(std::memory_order_relaxed);
+  out.dropped_unreachable = counters_.dropped_unreachable.load(std::memory_order_relaxed);
+  out.dropped_overflow = counters_.dropped_overflow.load(std::memory_order_relaxed);
+  out.dropped_at_close = counters_.dropped_at_close.load(std::memory_order_relaxed);
+  out.handshakes_refused = counters_.handshakes_refused.load(std::memory_order_relaxed);
+  out.protocol_errors = counters_.protocol_errors.load(std::memory_order_relaxed);
+  return out;
 }
 
 // -- the transport thread: commands --
@@ -413,19 +429,24 @@ void NodeCore::run_route(Command& c) {
     if (conn == nullptr || conn->state != Connection::State::up) {
       core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
       std::lock_guard lock(table_mu_);
-      ++counters_.dropped_unreachable;
+      counters_.dropped_unreachable.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     queue_stream(*conn, c.from, std::move(c.frame));
     return;
   }
   const Pid to = c.to;
-  Connection* conn = up_conn_to(to.node());
+  ConnId id = 0;
   std::uint8_t creation = 0;
-  if (conn != nullptr) {
+  {
     std::lock_guard lock(table_mu_);
-    creation = nodes_[to.node()].creation;
+    if (to.node() != 0 && to.node() < nodes_.size()) {
+      id = nodes_[to.node()].conn;
+      creation = nodes_[to.node()].creation;
+    }
   }
+  Connection* conn = find_conn(id);
+  if (conn != nullptr && conn->state != Connection::State::up) conn = nullptr;
   // Unreachable, or the Pid is from an earlier life of that node: answer as Erlang does,
   // noconnection for the first and noproc (a dead process) for the second.
   if (conn == nullptr || creation != to.creation()) {
@@ -440,7 +461,7 @@ void NodeCore::run_route(Command& c) {
       case FrameKind::send: {
         core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
         std::lock_guard lock(table_mu_);
-        ++counters_.dropped_unreachable;
+        counters_.dropped_unreachable.fetch_add(1, std::memory_order_relaxed);
         break;
       }
       default: break;  // unlink, exit, demonitor, down to a lost node: nothing to do
@@ -465,17 +486,6 @@ void NodeCore::run_route(Command& c) {
 NodeCore::Connection* NodeCore::find_conn(ConnId id) {
   auto it = conns_.find(id);
   return it == conns_.end() ? nullptr : it->second.get();
-}
-
-NodeCore::Connection* NodeCore::up_conn_to(std::uint16_t node_index) {
-  ConnId id = 0;
-  {
-    std::lock_guard lock(table_mu_);
-    if (node_index == 0 || node_index >= nodes_.size()) return nullptr;
-    id = nodes_[node_index].conn;
-  }
-  Connection* c = find_conn(id);
-  return c != nullptr && c->state == Connection::State::up ? c : nullptr;
 }
 
 void NodeCore::start_attempt(const dist::NodeAddress& peer) {
@@ -542,10 +552,7 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
   if (was_up) connection_lost(*c, reason);
   std::uint64_t lost = 0;
   for (auto& [key, stream] : c->streams) lost += stream.frames.size();
-  if (lost > 0) {
-    std::lock_guard lock(table_mu_);
-    counters_.dropped_at_close += lost;
-  }
+  if (lost > 0) counters_.dropped_at_close.fetch_add(lost, std::memory_order_relaxed);
   if (c->peer_name.empty()) return;
   bool other = false;
   for (auto& [oid, o] : conns_) other = other || o->peer_name == c->peer_name;
@@ -660,7 +667,7 @@ void NodeCore::on_data(ConnId id, std::string_view bytes) {
   c->reader.append(bytes);
   {
     std::lock_guard lock(table_mu_);
-    counters_.bytes_in += bytes.size();
+    counters_.bytes_in.fetch_add(bytes.size(), std::memory_order_relaxed);
     if (c->state == Connection::State::up) nodes_[c->map.peer_index].stats.bytes_in += bytes.size();
   }
   for (;;) {
@@ -670,19 +677,13 @@ void NodeCore::on_data(ConnId id, std::string_view bytes) {
     absl::Status st = c->reader.next(got, kind, body);
     if (!st.ok()) {
       if (c->state != Connection::State::up) note_handshake_failure(*c);
-      {
-        std::lock_guard lock(table_mu_);
-        ++counters_.protocol_errors;
-      }
+      counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
       log(LogLevel::warning, absl::StrCat("closing connection from ", c->address, ": ", st.message()));
       close_conn(*c, st);
       return;
     }
     if (!got) return;
-    {
-      std::lock_guard lock(table_mu_);
-      ++counters_.frames_in;
-    }
+    counters_.frames_in.fetch_add(1, std::memory_order_relaxed);
     on_frame(*c, kind, body);
     if (c->state == Connection::State::closing) return;
   }
@@ -800,10 +801,7 @@ void NodeCore::on_auth(Connection& c, std::string_view body) {
   const std::string expected = dist::auth_digest(options_.cookie, binding, c.my_nonce, c.peer_name, name_);
   if (!dist::digests_equal(body, expected)) {
     note_handshake_failure(c);
-    {
-      std::lock_guard lock(table_mu_);
-      ++counters_.handshakes_refused;
-    }
+    counters_.handshakes_refused.fetch_add(1, std::memory_order_relaxed);
     log(LogLevel::warning, absl::StrCat("refused ", c.peer_name, " from ", c.address,
                                         ": authentication failed (wrong cookie)"));
     return close_conn(c, absl::PermissionDeniedError("authentication failed (wrong cookie)"));
@@ -994,10 +992,7 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
   }
   ok = ok && r.ok();
   auto malformed = [&](std::string_view what) {
-    {
-      std::lock_guard lock(table_mu_);
-      ++counters_.protocol_errors;
-    }
+    counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
     log(LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed ", av(kind_name(kind)),
                                         " frame", what.empty() ? "" : ": ", av(what)));
     close_conn(c, absl::InvalidArgumentError(absl::StrCat("malformed ", av(kind_name(kind)), " frame")));
@@ -1009,10 +1004,7 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
     case FrameKind::send_named: {
       absl::StatusOr<Term> message = decode_term_with(r.rest(), limits, c.map);
       if (!message.ok()) return malformed(internal::to_std(message.status().message()));
-      {
-        std::lock_guard lock(table_mu_);
-        ++counters_.messages_in;
-      }
+      counters_.messages_in.fetch_add(1, std::memory_order_relaxed);
       if (kind == FrameKind::send) {
         deliver(core_, to, box(std::move(*message)), from);
       } else if (auto pid = core_.registry.whereis(std::string(name))) {
@@ -1083,13 +1075,10 @@ void NodeCore::queue_stream(Connection& c, Pid sender, std::string frame) {
   if (c.queued_bytes + frame.size() > options_.max_outbound_bytes) {
     core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(table_mu_);
-    ++counters_.dropped_overflow;
+    counters_.dropped_overflow.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  {
-    std::lock_guard lock(table_mu_);
-    ++counters_.messages_out;
-  }
+  counters_.messages_out.fetch_add(1, std::memory_order_relaxed);
   c.queued_bytes += frame.size();
   Connection::Stream& s = c.streams[sender.raw()];
   if (s.frames.empty()) c.ring.push_back(sender.raw());
@@ -1148,8 +1137,8 @@ void NodeCore::pump(Connection& c) {
     if (batch.empty()) return;
     {
       std::lock_guard lock(table_mu_);
-      counters_.frames_out += frames;
-      counters_.bytes_out += batch.size();
+      counters_.frames_out.fetch_add(frames, std::memory_order_relaxed);
+      counters_.bytes_out.fetch_add(batch.size(), std::memory_order_relaxed);
       if (c.state == Connection::State::up) {
         PeerStats& st = nodes_[c.map.peer_index].stats;
         st.bytes_out += batch.size();

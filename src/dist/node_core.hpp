@@ -14,6 +14,7 @@
 // process back by at most one fragment.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -128,7 +129,6 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   // connections
   void start_attempt(const dist::NodeAddress& peer);
   Connection* find_conn(transport::ConnId id);
-  Connection* up_conn_to(std::uint16_t node_index);
   void close_conn(Connection& c, absl::Status why);
   void on_frame(Connection& c, dist::FrameKind kind, std::string_view body);
   void on_hello(Connection& c, std::string_view body);
@@ -180,7 +180,13 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   };
   std::vector<KnownNode> nodes_;  // index 0 is this node
   absl::flat_hash_map<std::string, std::uint16_t> node_index_;
-  NodeCounters counters_;
+  // Bumped on the transport thread for every frame, read by anyone: relaxed atomics.
+  struct {
+    std::atomic<std::uint64_t> frames_in{0}, frames_out{0}, bytes_in{0}, bytes_out{0};
+    std::atomic<std::uint64_t> messages_in{0}, messages_out{0};
+    std::atomic<std::uint64_t> dropped_unreachable{0}, dropped_overflow{0}, dropped_at_close{0};
+    std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0};
+  } counters_;
 
   // transport-thread state
   absl::flat_hash_map<transport::ConnId, std::unique_ptr<Connection>> conns_;

@@ -76,6 +76,8 @@ class FrameWriter {
     out_.append(s.data(), s.size());
     return *this;
   }
+  /// The frame so far, for encoders that append to it in place.
+  std::string& buffer() { return out_; }
   /// The whole frame, length prefix filled in.
   std::string finish() {
     const auto n = static_cast<std::uint32_t>(out_.size() - kFrameHeaderBytes);

@@ -21,8 +21,12 @@
 //   restart   [N=10,000]      p50_us, p99_us    (crash -> replacement serving)
 //   stf_int, stf_tuple3, stf_struct5, stf_string1m   ns_per_roundtrip (+ mb_per_s)
 //             STF encode + decode round trips (bench/stf_workloads.cpp)
-//   remote_pingpong, remote_throughput, socket_pingpong
-//             two nodes over TCP + TLS on 127.0.0.1 (bench/remote_workloads.cpp)
+//   remote_pingpong   [N=20,000]     rt_per_s, us_per_rt
+//   remote_throughput [N=1,000,000]  msgs_per_s, mb_per_s
+//   socket_pingpong   [N=20,000]     rt_per_s, us_per_rt (plain TCP socket: the floor)
+//             two OS processes over 127.0.0.1, nodes talking TCP + TLS 1.3; snow_bench
+//             starts the second process itself as `snow_bench --serve WORKLOAD N`
+//             (an internal role, not for direct use; bench/remote_workloads.cpp)
 
 #include <algorithm>
 #include <atomic>
@@ -44,6 +48,7 @@
 
 int run_stf_workload(std::string_view name, long n);     // bench/stf_workloads.cpp
 int run_remote_workload(std::string_view name, long n);  // bench/remote_workloads.cpp
+int serve_remote_workload(int argc, char** argv);        // the second process of those
 
 namespace {
 
@@ -479,13 +484,15 @@ int usage(const char* msg) {
     std::fprintf(stderr, "    %-10s %lld\n", std::string(w.name).c_str(), static_cast<long long>(w.default_n));
   }
   std::fprintf(stderr, "    stf_int, stf_tuple3, stf_struct5, stf_string1m (STF round trips)\n");
-  std::fprintf(stderr, "    remote_pingpong, remote_throughput, socket_pingpong (two nodes, TCP + TLS)\n");
+  std::fprintf(stderr, "    remote_pingpong, remote_throughput, socket_pingpong (two processes, TCP + TLS)\n");
   return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The second process of a remote workload, started by the first one.
+  if (argc >= 2 && std::string_view(argv[1]) == "--serve") return serve_remote_workload(argc - 2, argv + 2);
   if (argc < 2 || argc > 3) return usage(nullptr);
   const std::string_view name = argv[1];
   const Workload* workload = nullptr;

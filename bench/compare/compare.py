@@ -10,6 +10,12 @@ fails, times out or prints no RESULT line shows "n/a" for that workload.
     python3 bench/compare/compare.py                      # everything, full size
     python3 bench/compare/compare.py --n-scale 0.1        # quick run
     python3 bench/compare/compare.py --workloads pingpong,ring --repeat 3
+    python3 bench/compare/compare.py --workloads remote_pingpong,remote_throughput,socket_pingpong
+
+The remote workloads run between two OS processes over 127.0.0.1 (each program starts its
+second process itself); CAF and Erlang run them twice, over plain TCP and over TLS, and
+snow (always TLS) is set against both. The script generates the certificates the TLS runs
+need (with the openssl command) and runs a private epmd for the Erlang nodes.
 
 Only the Python standard library is used. See README.md beside this file.
 """
@@ -18,6 +24,8 @@ import argparse
 import json
 import os
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -27,8 +35,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 
-ALL_WORKLOADS = ["spawn", "pingpong", "fanin", "ring", "selective", "call", "call_host", "restart", "compile"]
+ALL_WORKLOADS = ["spawn", "pingpong", "fanin", "ring", "selective", "call", "call_host", "restart", "compile",
+                 "remote_pingpong", "remote_throughput", "socket_pingpong"]
 DEFAULT_WORKLOADS = ALL_WORKLOADS
+
+# Between two OS processes. CAF and Erlang run each once per transport (--transports);
+# snow's nodes always speak TLS 1.3, so its one figure is set against both.
+REMOTE_WORKLOADS = {"remote_pingpong", "remote_throughput"}
+TRANSPORTS = ["tcp", "tls"]
+
+# Workloads only snow_bench has (CAF and Erlang show n/a without being run).
+SNOW_ONLY = {"call_host", "restart", "socket_pingpong"}
 
 # Full-size N of each workload (compile has none).
 DEFAULT_N = {
@@ -40,6 +57,9 @@ DEFAULT_N = {
     "call": 1_000_000,
     "call_host": 1_000_000,  # snow only: calls from a host thread (CAF's blocking requester is not idiomatic)
     "restart": 10_000,       # snow only for now: crash -> replacement serving
+    "remote_pingpong": 20_000,
+    "remote_throughput": 1_000_000,
+    "socket_pingpong": 20_000,  # snow_bench only: plain TCP socket, the floor for remote_pingpong
 }
 
 # The metrics every system is expected to report, in table order; extra metrics a system
@@ -54,11 +74,14 @@ PRIMARY_METRICS = {
     "call_host": ["calls_per_s"],
     "restart": ["p50_us", "p99_us"],
     "compile": ["compile_s", "compile_mb"],
+    "remote_pingpong": ["rt_per_s", "us_per_rt"],
+    "remote_throughput": ["msgs_per_s", "mb_per_s"],
+    "socket_pingpong": ["rt_per_s", "us_per_rt"],
 }
 
 # Metrics where a smaller number is better (the table marks them).
 LOWER_IS_BETTER = {"wall_s", "bytes_per_proc", "vm_bytes_per_proc", "compile_s",
-                   "compile_mb", "p50_us", "p99_us"}
+                   "compile_mb", "p50_us", "p99_us", "us_per_rt"}
 
 SYSTEMS = ["snow", "caf", "erlang"]
 
@@ -85,7 +108,9 @@ def build_caf(build_dir, cxx):
     out = build_dir / "caf_bench"
     if newer(out, src):
         return out
-    cmd = [cxx, "-O2", "-std=c++17", str(src), "-o", str(out), "-lcaf_core", "-pthread"]
+    # caf_io is CAF's network layer, caf_openssl its TLS module (remote workloads).
+    cmd = [cxx, "-O2", "-std=c++17", str(src), "-o", str(out), "-lcaf_openssl", "-lcaf_io",
+           "-lcaf_core", "-lssl", "-lcrypto", "-pthread"]
     log("building CAF bench: " + " ".join(cmd))
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
@@ -114,6 +139,121 @@ def build_erlang(build_dir):
     return out_dir
 
 
+# -- TLS certificates and epmd for the remote workloads ---------------------------------------
+
+
+def make_certs(build_dir):
+    """A CA and one node certificate signed by it (EC P-256), shared by every process of
+    the TLS runs, plus the Erlang TLS distribution option file. Returns the directory, or
+    None when they cannot be made (the TLS runs are then n/a). The certificate names this
+    host (Erlang's TLS distribution checks the peer's host name) and 127.0.0.1."""
+    d = build_dir / "certs"
+    if not all((d / n).exists() for n in ("ca.pem", "cert.pem", "key.pem")):
+        if not _make_cert_files(d):
+            return None
+    # Erlang's TLS distribution: both sides present the certificate and verify the
+    # peer's against the CA, TLS 1.3 only (what snow and CAF negotiate; OTP 25's
+    # distribution would otherwise settle on TLS 1.2). Rewritten every time (it names
+    # the files by absolute path).
+    opts = (f'{{certfile, "{d / "cert.pem"}"}}, {{keyfile, "{d / "key.pem"}"}}, '
+            f'{{cacertfile, "{d / "ca.pem"}"}}, {{verify, verify_peer}}, '
+            "{versions, ['tlsv1.3']}")
+    (d / "erl_dist.conf").write_text(
+        f"[{{server, [{opts}, {{fail_if_no_peer_cert, true}}]}},\n"
+        f" {{client, [{opts}]}}].\n")
+    return d
+
+
+def _make_cert_files(d):
+    if shutil.which("openssl") is None:
+        log("openssl command not found: no certificates, TLS runs of CAF and Erlang are n/a")
+        return False
+    d.mkdir(parents=True, exist_ok=True)
+    host = socket.gethostname()
+    names = sorted({host, host.split(".")[0], "localhost"})
+    san = ",".join([f"DNS:{n}" for n in names] + ["IP:127.0.0.1"])
+    (d / "ext.cnf").write_text(
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
+        f"extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName={san}\n")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    cmds = [
+        ["openssl", "req", "-x509"] + ec + ["-keyout", "ca_key.pem", "-out", "ca.pem",
+                                           "-days", "3650", "-subj", "/CN=snow-bench CA"],
+        ["openssl", "req"] + ec + ["-keyout", "key.pem", "-out", "node.csr",
+                                   "-subj", "/CN=snow-bench node"],
+        ["openssl", "x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey",
+         "ca_key.pem", "-CAcreateserial", "-out", "cert.pem", "-days", "3650",
+         "-extfile", "ext.cnf"],
+    ]
+    for cmd in cmds:
+        r = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
+        if r.returncode != 0:
+            log("making certificates failed (TLS runs of CAF and Erlang are n/a): "
+                + " ".join(cmd) + "\n" + r.stderr[-2000:])
+            return False
+    log(f"made TLS certificates in {d} (delete it to make new ones, e.g. after a "
+        "change of host name)")
+    return True
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateEpmd:
+    """An epmd of our own on a free port, started on first use and stopped by close(), so
+    the Erlang nodes neither need nor leave behind a system-wide `epmd -daemon`."""
+
+    def __init__(self):
+        self.proc = None
+        self.port = None
+        self.failed = False
+
+    def env(self):
+        """The environment for erl (ERL_EPMD_PORT set), or None if epmd cannot run."""
+        if self.proc is None and not self.failed:
+            self._start()
+        if self.proc is None:
+            return None
+        return dict(os.environ, ERL_EPMD_PORT=str(self.port))
+
+    def _start(self):
+        epmd = shutil.which("epmd")
+        if epmd is None:
+            log("epmd not found: Erlang remote workloads are n/a")
+            self.failed = True
+            return
+        for _ in range(3):
+            port = free_port()
+            proc = subprocess.Popen([epmd, "-port", str(port)], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    self.proc, self.port = proc, port
+                    log(f"private epmd on port {port} (pid {proc.pid})")
+                    return
+                except OSError:
+                    time.sleep(0.05)
+            proc.kill()
+            proc.wait()
+        log("could not start epmd: Erlang remote workloads are n/a")
+        self.failed = True
+
+    def close(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+
 # -- running ----------------------------------------------------------------------------
 
 
@@ -136,13 +276,13 @@ def parse_result(stdout, workload):
     return found
 
 
-def run_cmd(name, cmd, workload, timeout, idle_wait=0.0):
+def run_cmd(name, cmd, workload, timeout, idle_wait=0.0, env=None):
     wait_idle(idle_wait)
     log(f"[{name}] {' '.join(cmd)}")
     t0 = time.monotonic()
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                           stdin=subprocess.DEVNULL)
+                           stdin=subprocess.DEVNULL, env=env)
     except subprocess.TimeoutExpired:
         log(f"[{name}] {workload}: timed out after {timeout} s")
         return None
@@ -193,10 +333,24 @@ def wait_idle(max_wait):
         log(f"machine {busy:.0%} busy; waiting for it to go idle")
 
 
-def erlang_cmd(beam_dir, workload, n):
+_erl_names = 0
+
+
+def erlang_cmd(beam_dir, workload, n, transport=None, certs=None):
     # +S 2: two schedulers (two cores); +P: room for the 1M-process spawn workload.
-    return ["erl", "-noshell", "+S", "2", "+P", "2000000", "-pa", str(beam_dir),
-            "-eval", f'snow_peer_bench:main(["{workload}","{n}"])', "-s", "init", "stop"]
+    cmd = ["erl", "-noshell", "+S", "2", "+P", "2000000", "-pa", str(beam_dir)]
+    if transport is not None:
+        # A distributed node (unique short name, fixed cookie, the private epmd); the
+        # program starts its peer node with the same flags.
+        global _erl_names
+        _erl_names += 1
+        cmd += ["-sname", f"snow_bench_{os.getpid()}_{_erl_names}", "-setcookie",
+                "snow_bench", "-start_epmd", "false"]
+        if transport == "tls":
+            cmd += ["-proto_dist", "inet_tls", "-ssl_dist_optfile",
+                    str(certs / "erl_dist.conf")]
+    return cmd + ["-eval", f'snow_peer_bench:main(["{workload}","{n}"])', "-s", "init",
+                  "stop"]
 
 
 def combine_runs(runs, stat="median"):
@@ -346,24 +500,42 @@ def ratio(a, b):
     return f"{a / b:.2f}"
 
 
-def table(results, workloads, ns):
+def table_rows(w, per, transports):
+    """(metric label, metric, {system: value}) for each row of workload w. A remote
+    workload has one row per metric and peer transport: snow's (TLS) figure in each, the
+    peers' over that transport."""
+    if w in REMOTE_WORKLOADS:
+        out = []
+        for t in transports:
+            peers = {s: (per.get(f"{s}@{t}") or {}) for s in SYSTEMS if s != "snow"}
+            metrics = list(PRIMARY_METRICS[w])
+            for m in [per.get("snow") or {}] + list(peers.values()):
+                metrics += [k for k in m if k not in metrics]
+            label = "snow TLS, peers TCP" if t == "tcp" else "all TLS"
+            for k in metrics:
+                vals = {"snow": (per.get("snow") or {}).get(k)}
+                vals.update({s: m.get(k) for s, m in peers.items()})
+                out.append((f"{k} [{label}]", k, vals))
+        return out
+    metrics = list(PRIMARY_METRICS[w])
+    for s in SYSTEMS:
+        for k in (per.get(s) or {}):
+            if k not in metrics:
+                metrics.append(k)
+    return [(k, k, {s: (per.get(s) or {}).get(k) for s in SYSTEMS}) for k in metrics]
+
+
+def table(results, workloads, ns, transports=TRANSPORTS):
     header = ["workload", "N", "metric", "snow", "caf", "erlang", "snow/caf",
               "snow/erlang"]
     rows = []
     for w in workloads:
-        per = results.get(w, {})
-        metrics = list(PRIMARY_METRICS[w])
-        for s in SYSTEMS:
-            for k in (per.get(s) or {}):
-                if k not in metrics:
-                    metrics.append(k)
-        for k in metrics:
-            vals = {s: (per.get(s) or {}).get(k) for s in SYSTEMS}
-            name = k + (" (lower=better)" if k in LOWER_IS_BETTER else "")
-            rows.append([w, str(ns.get(w, "-")), name, fmt(vals["snow"]),
-                         fmt(vals["caf"]), fmt(vals["erlang"]),
-                         ratio(vals["snow"], vals["caf"]),
-                         ratio(vals["snow"], vals["erlang"])])
+        for label, k, vals in table_rows(w, results.get(w, {}), transports):
+            name = label + (" (lower=better)" if k in LOWER_IS_BETTER else "")
+            rows.append([w, str(ns.get(w, "-")), name, fmt(vals.get("snow")),
+                         fmt(vals.get("caf")), fmt(vals.get("erlang")),
+                         ratio(vals.get("snow"), vals.get("caf")),
+                         ratio(vals.get("snow"), vals.get("erlang"))])
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
     lines = []
     for i, r in enumerate([header] + rows):
@@ -373,6 +545,37 @@ def table(results, workloads, ns):
         if i == 0:
             lines.append("  ".join("-" * wd for wd in widths))
     return "\n".join(lines)
+
+
+def targets(results):
+    """The distribution issue's targets, from the figures of this run (None if none of
+    them can be judged)."""
+    def get(w, system, k):
+        return ((results.get(w) or {}).get(system) or {}).get(k)
+
+    snow_rt = get("remote_pingpong", "snow", "rt_per_s")
+    erl_tcp_rt = get("remote_pingpong", "erlang@tcp", "rt_per_s")
+    floor_rt = get("socket_pingpong", "snow", "rt_per_s")
+    snow_tp = get("remote_throughput", "snow", "msgs_per_s")
+    erl_tls_tp = get("remote_throughput", "erlang@tls", "msgs_per_s")
+    checks = [
+        ("snow (TLS) round trips/s >= Erlang over plain TCP", snow_rt, erl_tcp_rt,
+         lambda a, b: f"{a:,.0f} vs {b:,.0f}: x{a / b:.2f}", lambda a, b: a >= b),
+        ("snow (TLS) round trips/s within 2x of the plain socket floor", snow_rt,
+         floor_rt, lambda a, b: f"{a:,.0f} vs floor {b:,.0f}: floor/snow = {b / a:.2f}",
+         lambda a, b: b <= 2 * a),
+        ("snow (TLS) msgs/s >= 2x Erlang over TLS", snow_tp, erl_tls_tp,
+         lambda a, b: f"{a:,.0f} vs {b:,.0f}: x{a / b:.2f}", lambda a, b: a >= 2 * b),
+    ]
+    lines = []
+    for what, a, b, show, ok in checks:
+        if a is None or b is None or a == 0 or b == 0:
+            lines.append(f"  {what}: n/a")
+        else:
+            lines.append(f"  {what}: {show(a, b)}  {'met' if ok(a, b) else 'NOT met'}")
+    if all(line.endswith("n/a") for line in lines):
+        return None
+    return "targets (the distribution issue):\n" + "\n".join(lines)
 
 
 # -- main ----------------------------------------------------------------------------------------
@@ -391,6 +594,9 @@ def main():
                          "(a relative path is taken from the repository root)")
     ap.add_argument("--systems", default=",".join(SYSTEMS),
                     help="comma-separated subset of: snow caf erlang")
+    ap.add_argument("--transports", default=",".join(TRANSPORTS),
+                    help="remote workloads: the peers' transports, a subset of: tcp tls "
+                         "(snow always runs TLS)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run each benchmark this many times (combined by --stat)")
     ap.add_argument("--stat", choices=["median", "best"], default="median",
@@ -415,6 +621,10 @@ def main():
         ap.error(f"unknown system(s): {', '.join(bad)}")
     if args.n_scale <= 0:
         ap.error("--n-scale must be positive")
+    transports = [t.strip() for t in args.transports.split(",") if t.strip()]
+    bad = [t for t in transports if t not in TRANSPORTS]
+    if bad:
+        ap.error(f"unknown transport(s): {', '.join(bad)}")
 
     build_dir = Path(args.build_dir)
     if not build_dir.is_absolute():
@@ -440,37 +650,73 @@ def main():
     except OSError:
         pass
 
+    remote = [w for w in workloads if w in REMOTE_WORKLOADS]
+    certs = make_certs(build_dir) if remote and "tls" in transports and (
+        "caf" in systems or "erlang" in systems) else None
+    epmd = PrivateEpmd()
+    # A SIGTERM (e.g. from `timeout`) unwinds through the `finally` that stops epmd.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
     ns = {}
     results = {}
     raw = {}
-    for w in workloads:
-        results[w] = {}
-        if w == "compile":
-            results[w] = compile_workload(build_dir, args.cxx, systems, args.timeout,
-                                          REPO / "include", args.repeat, args.wait_idle,
-                                          args.stat)
-            continue
-        n = max(1, round(DEFAULT_N[w] * args.n_scale))
-        ns[w] = n
-        cmds = {}
-        if "snow" in systems and os.access(snow_bin, os.X_OK):
-            cmds["snow"] = [str(snow_bin), w, str(n)]
-        if caf_bin is not None:
-            cmds["caf"] = [str(caf_bin), w, str(n)]
-        if erl_dir is not None:
-            cmds["erlang"] = erlang_cmd(erl_dir, w, n)
-        for s in SYSTEMS:
-            if s not in cmds:
-                results[w][s] = None
+    try:
+        for w in workloads:
+            results[w] = {}
+            if w == "compile":
+                results[w] = compile_workload(build_dir, args.cxx, systems, args.timeout,
+                                              REPO / "include", args.repeat,
+                                              args.wait_idle, args.stat)
                 continue
-            runs = [run_cmd(s, cmds[s], w, args.timeout, args.wait_idle)
-                    for _ in range(args.repeat)]
-            raw.setdefault(w, {})[s] = runs
-            results[w][s] = combine_runs(runs, args.stat)
+            n = max(1, round(DEFAULT_N[w] * args.n_scale))
+            ns[w] = n
+            # (key, system, command, environment); a remote workload runs each peer once
+            # per transport, under the key "system@transport".
+            cmds = []
+            if "snow" in systems and os.access(snow_bin, os.X_OK):
+                cmds.append(("snow", "snow", [str(snow_bin), w, str(n)], None))
+            if w in REMOTE_WORKLOADS:
+                for t in transports:
+                    if t == "tls" and certs is None:
+                        continue
+                    if caf_bin is not None:
+                        cmd = [str(caf_bin), w, str(n), t]
+                        if t == "tls":
+                            cmd.append(str(certs))
+                        cmds.append((f"caf@{t}", "caf", cmd, None))
+                    if erl_dir is not None:
+                        env = epmd.env()
+                        if env is not None:
+                            cmds.append((f"erlang@{t}", "erlang",
+                                         erlang_cmd(erl_dir, w, n, t, certs), env))
+            elif w not in SNOW_ONLY:
+                if caf_bin is not None:
+                    cmds.append(("caf", "caf", [str(caf_bin), w, str(n)], None))
+                if erl_dir is not None:
+                    cmds.append(("erlang", "erlang", erlang_cmd(erl_dir, w, n), None))
+            # Repeats are interleaved (every system once, then again), so that a
+            # stretch of noise from elsewhere on the machine hits all of them alike.
+            runs = {key: [] for key, _, _, _ in cmds}
+            for _ in range(args.repeat):
+                for key, s, cmd, env in cmds:
+                    runs[key].append(run_cmd(key, cmd, w, args.timeout, args.wait_idle,
+                                             env))
+            for key, _, _, _ in cmds:
+                raw.setdefault(w, {})[key] = runs[key]
+                results[w][key] = combine_runs(runs[key], args.stat)
+    finally:
+        epmd.close()
 
-    print(table(results, workloads, ns))
+    print(table(results, workloads, ns, transports))
     print("ratios are snow divided by the peer: above 1 is better for rates, worse for "
           "(lower=better) rows")
+    if remote:
+        print("remote workloads: two OS processes over 127.0.0.1; snow's nodes always "
+              "speak TLS 1.3, so [snow TLS, peers TCP] rows set snow's TLS figure against "
+              "the peers' plain TCP")
+    t = targets(results)
+    if t:
+        print(t)
     if args.json:
         doc = {"n": ns, "stat": args.stat, "results": results, "runs": raw}
         Path(args.json).write_text(json.dumps(doc, indent=2))

@@ -81,6 +81,25 @@ struct NodeDown {
   std::string reason;
 };
 
+/// A node's counters since it started (see Node::stats).
+struct NodeStats {
+  std::uint64_t frames_in = 0, frames_out = 0, bytes_in = 0, bytes_out = 0;
+  std::uint64_t messages_in = 0, messages_out = 0;
+  std::uint64_t dropped_unreachable = 0;  // messages for nodes that were not connected
+  std::uint64_t dropped_overflow = 0;     // a peer's outbound queue was over max_outbound_bytes
+  std::uint64_t dropped_at_close = 0;     // queued frames lost when a connection closed
+  std::uint64_t handshakes_refused = 0;
+  std::uint64_t protocol_errors = 0;      // connections closed for a malformed frame
+};
+
+/// One connected peer, as this node sees it (see Node::peers).
+struct PeerInfo {
+  std::string name;
+  std::uint64_t bytes_in = 0, bytes_out = 0;  // over the current connection
+  std::size_t queued_bytes = 0;               // waiting in this node's outbound lanes for it
+  absl::Duration rtt = absl::ZeroDuration();  // the last heartbeat's round trip; 0: none yet
+};
+
 namespace detail {
 class NodeCore;
 }
@@ -118,6 +137,11 @@ class Node {
   /// `demonitor_node`. Any thread.
   void monitor_node(Pid watcher, std::string_view peer) const;
   void demonitor_node(Pid watcher, std::string_view peer) const;
+
+  /// This node's counters; any thread (snow/observe.hpp exports them).
+  NodeStats stats() const;
+  /// The connected peers, sorted by name; any thread.
+  std::vector<PeerInfo> peers() const;
 
  private:
   explicit Node(detail::NodeCore* core) : core_(core) {}

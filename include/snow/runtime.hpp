@@ -58,6 +58,9 @@ struct RuntimeOptions {
   /// from a node's earlier life are dead to the cluster. 0 picks one at random (1 in
   /// deterministic mode); a node restarted in place should get a different one.
   std::uint8_t creation = 0;
+  /// Record the time-in-mailbox and handling-time histograms (snow/observe.hpp). Off by
+  /// default: they cost clock reads and a small allocation per message.
+  bool histograms = false;
 };
 
 /// Counters the runtime keeps about itself.

@@ -45,6 +45,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "snow/actor.hpp"
+#include "snow/term.hpp"
 #include "snow/detail/call.hpp"
 #include "snow/runtime.hpp"
 #include "snow/scoped_actor.hpp"
@@ -78,8 +79,14 @@ struct ChildSpec {
   Restart restart = Restart::permanent;
   Shutdown shutdown = absl::Seconds(5);
   ChildType type = ChildType::worker;
-  /// Reserved for children on other nodes (cluster issue); must be empty for now.
+  /// A child on another node ("name@host:port"): the supervisor starts `function` (a
+  /// SNOW_SPAWNABLE function) there with `args` (a tuple Term, `snow::to_term(std::tuple{...})`)
+  /// instead of calling `start`, links to it and restarts it per the strategy, also after
+  /// the node is lost (noconnection). While the node cannot be reached, each retry waits
+  /// (100 ms, doubling up to 5 s) and counts towards the restart intensity.
   std::string node;
+  std::string function;
+  Term args = Term::tuple({});
 };
 
 struct SupervisorSpec {

@@ -890,6 +890,41 @@ absl::StatusOr<std::string> encode(const T& value, const EncodeLimits& limits = 
   return out;
 }
 
+namespace detail {
+// -- the layouts nodes compare when they connect (src/wire/type_registry.cpp) --
+std::string demangle(const std::type_info& type);  // src/runtime/format.cpp
+/// Records that the wire type called `name` has `layout` (its fields and their types).
+void register_wire_layout(std::string_view name, const std::type_info& type, std::string layout);
+/// Records a layout that has no C++ type of its own (a spawnable function's parameters).
+void register_layout(std::string name, std::string layout);
+/// The SNOW_WIRE name of a registered C++ type, or "" if it has none.
+std::string wire_name_of(const std::type_info& type);
+/// Every registered name with a stable 64-bit digest of its layout, sorted by name.
+std::vector<std::pair<std::string, std::uint64_t>> wire_fingerprint();
+
+/// `Name{field:type,...}` with the C++ types of the fields, demangled.
+template <class T>
+std::string struct_layout() {
+  constexpr auto desc = struct_of<T>();
+  std::string out(desc.name);
+  out += '{';
+  std::apply(
+      [&](const auto&... f) {
+        ((out += std::string(f.name) + ":" +
+                 demangle(typeid(std::remove_cvref_t<decltype(std::declval<const T&>().*(f.member))>)) + ","),
+         ...);
+      },
+      desc.fields);
+  out += '}';
+  return out;
+}
+template <class T>
+bool register_wire_type() {
+  register_wire_layout(struct_of<T>().name, typeid(T), struct_layout<T>());
+  return true;
+}
+}  // namespace detail
+
 /// Decodes `bytes` (one whole encoding: version byte, one value, nothing after it) into
 /// `out`, reusing its storage. On failure `out` holds a partly decoded value and the
 /// status says what was wrong, at which byte offset, and in which field.

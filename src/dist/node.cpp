@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "snow/runtime.hpp"
+#include "src/dist/cluster.hpp"
 #include "src/dist/node_core.hpp"
 #include "src/dist/start_node.hpp"
 #include "src/runtime/runtime_core.hpp"
@@ -33,11 +34,14 @@ absl::StatusOr<NodeCore*> start_node(Runtime& rt, std::string_view name, NodeOpt
   NodeCore* raw = node.get();
   core.node = std::move(node);
   core.router.store(raw, std::memory_order_release);
+  start_cluster_services(rt, *raw);
   return raw;
 }
 
 NodeCore* node_of(Runtime& rt) {
-  return static_cast<NodeCore*>(rt.core().node.get());
+  // Through the atomic router, not `core.node`: Node::of may run on any thread (the
+  // metrics endpoint's, say) while another starts the node.
+  return static_cast<NodeCore*>(rt.core().router.load(std::memory_order_acquire));
 }
 
 }  // namespace detail
@@ -99,6 +103,30 @@ void Node::monitor_node(Pid watcher, std::string_view peer) const { core_->monit
 
 void Node::demonitor_node(Pid watcher, std::string_view peer) const {
   core_->monitor_node(watcher, std::string(peer), false);
+}
+
+NodeStats Node::stats() const {
+  const detail::NodeCounters c = core_->counters();
+  return NodeStats{.frames_in = c.frames_in,
+                   .frames_out = c.frames_out,
+                   .bytes_in = c.bytes_in,
+                   .bytes_out = c.bytes_out,
+                   .messages_in = c.messages_in,
+                   .messages_out = c.messages_out,
+                   .dropped_unreachable = c.dropped_unreachable,
+                   .dropped_overflow = c.dropped_overflow,
+                   .dropped_at_close = c.dropped_at_close,
+                   .handshakes_refused = c.handshakes_refused,
+                   .protocol_errors = c.protocol_errors};
+}
+
+std::vector<PeerInfo> Node::peers() const {
+  std::vector<PeerInfo> out;
+  for (const detail::PeerStats& p : core_->peers()) {
+    out.push_back(PeerInfo{.name = p.name, .bytes_in = p.bytes_in, .bytes_out = p.bytes_out,
+                           .queued_bytes = p.queued_bytes, .rtt = p.rtt});
+  }
+  return out;
 }
 
 }  // namespace snow

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "snow/wire.hpp"
+#include "src/dist/cluster.hpp"
 #include "src/dist/handshake.hpp"
 #include "src/runtime/process.hpp"
 #include "src/runtime/runtime_core.hpp"
@@ -67,15 +68,6 @@ bool read_reason(BodyReader& r, const DecodeLimits& limits, const NodeIndexMap& 
   return false;
 }
 
-std::string hex_short(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size() && i < 8; ++i) {
-    out.push_back(kHex[static_cast<unsigned char>(bytes[i]) >> 4]);
-    out.push_back(kHex[static_cast<unsigned char>(bytes[i]) & 15]);
-  }
-  return out;
-}
 }  // namespace
 
 // -- per-connection state --
@@ -258,6 +250,16 @@ Delivery NodeCore::route(Pid from, Pid to, MessageNode* node) noexcept {
       destroy(node);
       return Delivery::dead;
     }
+    if (has_mismatches_.load(std::memory_order_relaxed)) [[unlikely]] {
+      const std::string name = wire_name_of(*type->std_type);
+      if (!name.empty() && mismatched(to.node(), name)) {
+        log(LogLevel::error, absl::StrCat("cannot send ", name, " to ", to.to_string(), " on ", node_of(to),
+                                          ": the type is declared differently there (protocol fingerprint); dropped"));
+        core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+        destroy(node);
+        return Delivery::dead;
+      }
+    }
     FrameWriter w(FrameKind::send);
     w.pid(from).pid(to);
     const std::size_t header = w.buffer().size();
@@ -333,6 +335,37 @@ std::string NodeCore::node_of(Pid pid) const {
   if (pid.is_null()) return "";
   std::lock_guard lock(table_mu_);
   return pid.node() < nodes_.size() ? nodes_[pid.node()].name : "";
+}
+
+void NodeCore::set_mismatches(const std::string& node, std::vector<std::string> names) {
+  std::lock_guard lock(fingerprint_mu_);
+  if (names.empty()) {
+    mismatches_.erase(node);
+  } else {
+    mismatches_[node] = absl::flat_hash_set<std::string>(names.begin(), names.end());
+  }
+  has_mismatches_.store(!mismatches_.empty(), std::memory_order_relaxed);
+}
+
+bool NodeCore::mismatched(std::uint16_t node_index, std::string_view name) const {
+  const std::string node = node_of(Pid::make(node_index, 0, 0));
+  std::lock_guard lock(fingerprint_mu_);
+  auto it = mismatches_.find(node);
+  return it != mismatches_.end() && it->second.contains(std::string(name));
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> NodeCore::fingerprint() const {
+  std::vector<std::pair<std::string, std::uint64_t>> out = wire_fingerprint();
+  std::lock_guard lock(fingerprint_mu_);
+  for (auto& [name, digest] : out) {
+    if (auto it = fingerprint_overrides_.find(name); it != fingerprint_overrides_.end()) digest = it->second;
+  }
+  return out;
+}
+
+void NodeCore::override_fingerprint_for_testing(std::string name, std::uint64_t digest) {
+  std::lock_guard lock(fingerprint_mu_);
+  fingerprint_overrides_[std::move(name)] = digest;
 }
 
 std::vector<PeerStats> NodeCore::peers() const {

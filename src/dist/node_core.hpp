@@ -27,6 +27,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "snow/log.hpp"
@@ -74,6 +75,8 @@ struct PeerStats {
   absl::Duration rtt = absl::ZeroDuration();  // last ping's round trip
 };
 
+struct ClusterState;  // src/dist/cluster.hpp
+
 class NodeCore final : public RemoteRouter, public transport::TransportHandler {
  public:
   NodeCore(RuntimeCore& core, dist::NodeAddress address, NodeOptions options,
@@ -106,6 +109,18 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   /// The connected peers, sorted by name.
   std::vector<PeerStats> peers() const;
   void log(LogLevel level, std::string_view text) const;
+
+  // -- the protocol fingerprint (src/dist/cluster.cpp compares them at connect) --
+  /// This node's wire types and spawnable functions, with a digest of each layout.
+  std::vector<std::pair<std::string, std::uint64_t>> fingerprint() const;
+  /// The names whose layouts differ on `node`; sends of those types to it are refused.
+  void set_mismatches(const std::string& node, std::vector<std::string> names);
+  bool mismatched(std::uint16_t node_index, std::string_view name) const;
+  /// Tests make one node of a simulated cluster disagree about a layout.
+  void override_fingerprint_for_testing(std::string name, std::uint64_t digest);
+
+  /// Global names, groups and remote spawn (src/dist/cluster.cpp); set by start_node.
+  std::unique_ptr<ClusterState> cluster;
 
   // -- TransportHandler: the transport's thread --
   void on_open(transport::ConnId id, bool inbound) override;
@@ -165,6 +180,11 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   std::unique_ptr<transport::Transport> transport_;
   std::atomic<bool> stopped_{false};
   bool started_ = false;
+
+  mutable std::mutex fingerprint_mu_;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> mismatches_;  // by node
+  absl::flat_hash_map<std::string, std::uint64_t> fingerprint_overrides_;
+  std::atomic<bool> has_mismatches_{false};  // the common case costs one relaxed load
 
   // posted commands
   std::mutex post_mu_;

@@ -15,7 +15,7 @@ Process* make_host_process(RuntimeCore& core) {
   p->trap_exit = true;
   p->state.store(RunState::running, std::memory_order_relaxed);
   p->add_ref();  // the ScopedActor's own reference, dropped in end_host_process
-  core.on_process_started(true);
+  core.on_process_started(RuntimeCore::ProcessKind::host);
   core.table.insert(p);
   return p;
 }

@@ -12,6 +12,8 @@
 // `MessageNode**` slots (the `next` field of the node before, or `&head_`): a slot stays
 // valid while nodes are appended or removed elsewhere, and the two long-lived positions
 // (the tail and the receive marker) are moved back by remove() when their node goes.
+// The queue keeps its length in an atomic that only the owner writes (a plain load and
+// store, no read-modify-write), so other threads can read it for introspection.
 #pragma once
 
 #include <atomic>
@@ -82,6 +84,7 @@ class MessageQueue {
     node->next = nullptr;
     *tail_ = node;
     tail_ = &node->next;
+    length_.store(length_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
 
   /// Unlinks and returns the node at `*slot`.
@@ -91,6 +94,7 @@ class MessageQueue {
     if (tail_ == &node->next) tail_ = slot;
     if (marker_slot_ == &node->next) marker_slot_ = slot;
     node->next = nullptr;
+    length_.store(length_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     return node;
   }
 
@@ -104,11 +108,9 @@ class MessageQueue {
     return (ref != 0 && ref == marker_ref_) ? marker_slot_ : &head_;
   }
 
-  std::size_t size() const noexcept {
-    std::size_t n = 0;
-    for (MessageNode* m = head_; m; m = m->next) ++n;
-    return n;
-  }
+  /// The number of queued messages; any thread (a thread other than the owner sees the
+  /// length as of some recent moment).
+  std::size_t size() const noexcept { return length_.load(std::memory_order_relaxed); }
 
   /// Frees every node. The queue is empty afterwards.
   void clear() noexcept {
@@ -120,6 +122,7 @@ class MessageQueue {
     tail_ = &head_;
     marker_slot_ = &head_;
     marker_ref_ = 0;
+    length_.store(0, std::memory_order_relaxed);
   }
   ~MessageQueue() { clear(); }
 
@@ -128,6 +131,7 @@ class MessageQueue {
   MessageNode** tail_ = &head_;
   MessageNode** marker_slot_ = &head_;
   std::uint64_t marker_ref_ = 0;
+  std::atomic<std::size_t> length_{0};
 };
 
 }  // namespace snow::internal

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "snow/actor.hpp"
 #include "snow/detail/call.hpp"
+#include "src/observe/process_info.hpp"
 #include "src/runtime/runtime_core.hpp"
 
 namespace snow::detail {
@@ -21,8 +22,10 @@ void answer_for_dead(RuntimeCore& core, Pid target, MessageNode* node) noexcept 
   } else if (is_signal<MonitorSignal>(node)) {
     auto& m = unbox<MonitorSignal>(node);
     deliver(core, m.from, box_signal(DownSignal{m.ref, target, ExitReason::noproc()}), target);
+  } else if (is_signal<InfoSignal>(node)) {
+    answer_info_gone(core, unbox<InfoSignal>(node), target);
   } else if (!node->type->is_signal) {
-    core.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    core.obs.dead_no_process.fetch_add(1, std::memory_order_relaxed);
   }
   destroy(node);
 }
@@ -71,6 +74,8 @@ void handle_signal(Process* p, MessageNode* node) {
       p->waiter->timed_out = true;
       p->waiter->timer = 0;  // fired: nothing left to cancel
     }
+  } else if (is_signal<InfoSignal>(node)) {
+    answer_info(p, unbox<InfoSignal>(node));
   }
   destroy(node);
 }
@@ -104,18 +109,88 @@ bool is_abandoned_reply(Process* p, MessageNode* n) {
   auto& abandoned = p->relations().abandoned_replies;
   return !abandoned.empty() && abandoned.erase(unbox<CallReply>(n).ref.raw()) == 1;
 }
+
+// -- histograms (snow/observe.hpp): only called while RuntimeOptions::histograms is on --
+
+/// Wraps a message about to enter an intake with its arrival time.
+MessageNode* stamp_arrival(RuntimeCore& core, MessageNode* node) noexcept {
+  if (node->type->is_signal) return node;
+  try {
+    return box_signal(ArrivalStamp(node, internal::observe_now_nanos(core)));
+  } catch (...) {  // out of memory: the message goes unstamped (and unmeasured)
+    return node;
+  }
+}
+/// The message inside an ArrivalStamp (the wrapper is freed), or `node` itself; any time.
+MessageNode* unstamp(MessageNode* node, std::int64_t* arrived = nullptr) noexcept {
+  if (!is_signal<ArrivalStamp>(node)) return node;
+  auto& stamp = unbox<ArrivalStamp>(node);
+  MessageNode* message = std::exchange(stamp.message, nullptr);
+  if (arrived) *arrived = stamp.arrived_nanos;
+  destroy(node);
+  return message;
+}
+void remember_arrival(Process* p, const MessageNode* node, std::int64_t nanos) noexcept {
+  try {
+    if (!p->arrivals) p->arrivals = std::make_unique<absl::flat_hash_map<const MessageNode*, std::int64_t>>();
+    (*p->arrivals)[node] = nanos;
+  } catch (...) {  // out of memory: this one goes unmeasured
+  }
+}
+/// Forgets the arrival of a message leaving the queue other than through a receive.
+void forget_arrival(Process* p, const MessageNode* node) noexcept {
+  if (p->arrivals) p->arrivals->erase(node);
+}
+/// `node` was just taken by a receive. Its time in the mailbox ends, and
+/// the process's handling of it begins (ScopedActors excepted: what a host thread does
+/// between receives is not handling).
+void note_taken(Process* p, MessageNode* node) noexcept {
+  const std::int64_t now = internal::observe_now_nanos(p->core);
+  if (p->arrivals) {
+    if (auto it = p->arrivals->find(node); it != p->arrivals->end()) {
+      p->core.obs.time_in_mailbox.record(now - it->second);
+      p->arrivals->erase(it);
+    }
+  }
+  if (!p->is_host()) p->handling_since = now;
+}
+/// The message in hand is handled (the process asks for the next one, or ends).
+void end_handling(Process* p) noexcept {
+  p->core.obs.handling_time.record(internal::observe_now_nanos(p->core) - p->handling_since);
+  p->handling_since = 0;
+}
 }  // namespace
+
+void note_local_arrival(Process* p, MessageNode* node) noexcept {
+  if (p->core.options.histograms) [[unlikely]]
+    remember_arrival(p, node, internal::observe_now_nanos(p->core));
+}
+
+void Process::count_turn() noexcept {
+  const std::int64_t spent = core.options.budget - budget;  // a turn may overspend its budget
+  if (spent > 0) reductions.store(reductions.load(std::memory_order_relaxed) + spent, std::memory_order_relaxed);
+}
 
 void drain(Process* p) {
   for (MessageNode* n = p->intake.take_all(); n;) {
     MessageNode* next = n->next;
+    std::int64_t arrived = 0;
     if (n->type->is_signal) {
-      handle_signal(p, n);
-    } else if (is_abandoned_reply(p, n)) {
+      if (!is_signal<ArrivalStamp>(n)) {
+        handle_signal(p, n);
+        n = next;
+        continue;
+      }
+      n = unstamp(n, &arrived);  // histograms on: a message with its arrival time
+    }
+    if (is_abandoned_reply(p, n)) {
       p->count_out();
+      p->core.obs.late_replies.fetch_add(1, std::memory_order_relaxed);
       destroy(n);
     } else {
       p->queue.append(n);
+      if (arrived != 0) [[unlikely]]
+        remember_arrival(p, n, arrived);
     }
     n = next;
   }
@@ -126,8 +201,10 @@ void abandon_reply(Process* p, Ref ref) noexcept {
   drain(p);
   for (MessageNode** slot = p->queue.head_slot(); *slot; slot = &(*slot)->next) {
     if ((*slot)->type == type_of<CallReply>() && unbox<CallReply>(*slot).ref == ref) {
+      forget_arrival(p, *slot);
       destroy(p->queue.remove(slot));
       p->count_out();
+      p->core.obs.late_replies.fetch_add(1, std::memory_order_relaxed);
       return;
     }
   }
@@ -160,9 +237,11 @@ bool admit(RuntimeCore& core, Process* p, MessageNode* node) noexcept {
 
 Delivery push_to(RuntimeCore& core, Process* p, Pid to, MessageNode* node) noexcept {
   if (!admit(core, p, node)) return Delivery::full;
+  if (core.options.histograms) [[unlikely]]
+    node = stamp_arrival(core, node);
   if (!p->intake.push(node)) {
     p->count_out();
-    answer_for_dead(core, to, node);
+    answer_for_dead(core, to, unstamp(node));
     return Delivery::dead;
   }
   wake(p);
@@ -179,9 +258,11 @@ absl::Status send_until(RuntimeCore& core, Pid to, MessageNode* node, absl::Time
       return absl::NotFoundError(absl::StrCat("no process ", to.to_string()));
     }
     if (p->capacity == 0 || p->queued.fetch_add(1, std::memory_order_relaxed) < p->capacity) {
+      if (core.options.histograms) [[unlikely]]
+        node = stamp_arrival(core, node);
       if (!p->intake.push(node)) {
         p->count_out();
-        answer_for_dead(core, to, node);
+        answer_for_dead(core, to, unstamp(node));
         return absl::NotFoundError(absl::StrCat("no process ", to.to_string()));
       }
       wake(p.get());
@@ -215,7 +296,7 @@ Delivery deliver_remote(RuntimeCore& core, Pid from, Pid to, MessageNode* node) 
     auto& m = unbox<MonitorSignal>(node);
     deliver(core, m.from, box_signal(DownSignal{m.ref, to, ExitReason::noconnection()}), to);
   } else if (!node->type->is_signal) {
-    core.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    core.obs.dead_not_a_node.fetch_add(1, std::memory_order_relaxed);
   }
   destroy(node);
   return Delivery::dead;
@@ -263,6 +344,7 @@ Delivery deliver_from(Process* from, Pid to, MessageNode* node) noexcept {
 void terminate(Process* p, ExitReason reason) noexcept {
   RuntimeCore& core = p->core;
   p->state.store(RunState::exited, std::memory_order_release);
+  std::uint64_t unmatched = 0;  // messages no receive took, for the observe counters
   // Signals that arrived but were never taken still deserve an answer.
   for (MessageNode* n = p->intake.close(); n;) {
     MessageNode* next = n->next;
@@ -275,6 +357,10 @@ void terminate(Process* p, ExitReason reason) noexcept {
       if (p->has_relations()) p->relations().links.erase(unbox<UnlinkSignal>(n).from);
     } else if (is_signal<DemonitorSignal>(n)) {
       if (p->has_relations()) p->relations().watchers.erase(unbox<DemonitorSignal>(n).ref.raw());
+    } else if (is_signal<InfoSignal>(n)) {
+      answer_info_gone(core, unbox<InfoSignal>(n), p->pid);
+    } else if (!n->type->is_signal || is_signal<ArrivalStamp>(n)) {
+      ++unmatched;  // a message (destroying a stamp destroys the message in it)
     }
     destroy(n);
     n = next;
@@ -283,7 +369,11 @@ void terminate(Process* p, ExitReason reason) noexcept {
   p->waiter = nullptr;
   if (p->root) std::exchange(p->root, {}).destroy();
   p->body.reset();
+  unmatched += p->queue.size();
+  if (unmatched != 0) core.obs.unmatched_at_exit.fetch_add(unmatched, std::memory_order_relaxed);
+  if (p->handling_since != 0) end_handling(p);
   p->queue.clear();
+  p->arrivals.reset();
   p->drop_send_cache();
 
   if (p->name_state.exchange(NameState::dead) == NameState::named) core.registry.release(p->pid);
@@ -301,9 +391,9 @@ void terminate(Process* p, ExitReason reason) noexcept {
   if (reason.is(ExitReason::Kind::error)) {
     core.log(LogLevel::error, absl::StrCat("process ", p->pid.to_string(), " exited: ", reason.to_string()));
   }
-  const bool host = p->is_host();
+  const RuntimeCore::ProcessKind kind = RuntimeCore::kind_of(*p);
   core.table.remove(p);  // may free p
-  core.on_process_ended(host);
+  core.on_process_ended(kind);
 }
 
 SliceOutcome run_slice(Process* p) noexcept {
@@ -315,6 +405,7 @@ SliceOutcome run_slice(Process* p) noexcept {
     // Still nothing for the parked receive (or its turn ended before it scanned).
   } else if (!p->pending_exit) {
     p->resume_point.resume();
+    p->count_turn();
     if (p->root.done()) {
       std::exception_ptr e = p->root.promise().exception;
       terminate(p, e ? reason_from(e) : ExitReason::normal());
@@ -344,6 +435,8 @@ SliceOutcome run_slice(Process* p) noexcept {
 bool receive_try(Process* p, ReceiveState& s) noexcept {
   if (p->pending_exit) return false;
   if (!s.started) {
+    if (p->handling_since != 0) [[unlikely]]
+      end_handling(p);  // asking for the next message ends the handling of the last one
     if (p->budget <= 0 && !p->is_host()) {
       p->yield_requested = true;  // the turn is over; scan when we run again
       return false;
@@ -361,6 +454,9 @@ bool receive_try(Process* p, ReceiveState& s) noexcept {
       if (clause >= 0) {
         s.matched = p->queue.remove(s.cursor);
         p->count_out();
+        p->received.store(p->received.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        if (p->core.options.histograms) [[unlikely]]
+          note_taken(p, s.matched);
         s.clause = clause;
         --p->budget;
         finish_receive(p, s);
@@ -439,6 +535,7 @@ void Self::demonitor(Ref ref) const {
   detail::drain(process_);
   for (detail::MessageNode** slot = process_->queue.head_slot(); *slot; slot = &(*slot)->next) {
     if ((*slot)->type == detail::type_of<Down>() && detail::unbox<Down>(*slot).ref == ref) {
+      if (process_->arrivals) process_->arrivals->erase(*slot);
       detail::destroy(process_->queue.remove(slot));
       process_->count_out();
       break;

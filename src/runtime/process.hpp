@@ -5,7 +5,10 @@
 // while it pushes. Everything except `state`, `intake`, `refs` and `name_state` belongs
 // to the process itself: it is touched only by the thread currently running the process
 // (a worker, or the host thread of a ScopedActor), and the scheduler's state machine
-// guarantees at most one such thread at a time.
+// guarantees at most one such thread at a time. The introspection counters (`reductions`,
+// `received`, the queue's length) are atomics the owner alone writes, so any thread may
+// read them; everything else another thread wants to know (links, monitors) it asks the
+// process for with an InfoSignal (src/observe/process_info.cpp).
 //
 // Signals. Links, unlinks, exit signals, monitors, Down and receive timeouts travel
 // through the same intake as messages, so everything one sender sends arrives in the
@@ -19,9 +22,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
 #include <condition_variable>
 #include <mutex>
 #include "snow/detail/runtime_api.hpp"
@@ -45,6 +50,22 @@ struct MonitorSignal { Pid from; Ref ref; };
 struct DemonitorSignal { Ref ref; };
 struct DownSignal { Ref ref; Pid pid; ExitReason reason; };
 struct TimeoutSignal { std::uint64_t timer; };
+// process_info (snow/observe.hpp): the process answers `reply_to` with a CallReply
+// tagged `ref` holding its ProcessInfo, when it next takes its intake.
+struct InfoSignal { Pid reply_to; Ref ref; };
+// Histograms on (snow/observe.hpp): a message on its way through the intake with the
+// time it arrived; drain() unwraps it. Wrapping only then keeps every message node at
+// two pointers: a stamp field in every node cost up to a fifth of the fan-in benchmark
+// (small messages move up a malloc size class).
+struct ArrivalStamp {
+  ArrivalStamp(MessageNode* message, std::int64_t nanos) : message(message), arrived_nanos(nanos) {}
+  ArrivalStamp(ArrivalStamp&& o) noexcept : message(std::exchange(o.message, nullptr)), arrived_nanos(o.arrived_nanos) {}
+  ~ArrivalStamp() {
+    if (message) destroy(message);
+  }
+  MessageNode* message;  // owned until unwrapped
+  std::int64_t arrived_nanos;
+};
 
 template <class T>
 inline constexpr TypeInfo kSignalInfo{&typeid(T), &destroy_boxed<T>, &print_boxed<T>, true};
@@ -93,6 +114,10 @@ struct HostWaiter {
 
 enum class NameState : std::uint8_t { none, named, dead };
 
+/// Histograms on: notes when `node`, a message the runtime queues itself (Exit, Down),
+/// arrived (snow/observe.hpp).
+void note_local_arrival(Process* p, MessageNode* node) noexcept;
+
 class Process {
  public:
   Process(RuntimeCore& core, Pid pid) : core(core), pid(pid) {}
@@ -118,6 +143,9 @@ class Process {
   std::atomic<NameState> name_state{NameState::none};
   bool trap_exit = false;
   bool yield_requested = false;
+  // The runtime's own service processes (a node's cluster process): counted with host
+  // processes, so rt.join() does not wait for them.
+  bool system = false;
   // Overload control: 0 means unbounded (the default, as in Erlang). For a bounded
   // process `queued` counts the messages in its intake and queue (senders add, the owner
   // subtracts), and a message that would exceed the capacity is refused and counted.
@@ -130,8 +158,18 @@ class Process {
   void append_local(MessageNode* node) noexcept {  // a runtime-made message (Exit, Down)
     if (capacity != 0) queued.fetch_add(1, std::memory_order_relaxed);
     queue.append(node);
+    note_local_arrival(this, node);
   }
   std::int32_t budget = 0;
+
+  // Introspection (snow/observe.hpp). Written only by the thread running the process,
+  // as a relaxed load and store (no locked instruction), and readable by any thread.
+  std::atomic<std::uint64_t> reductions{0};  // published at the end of each turn
+  std::atomic<std::uint64_t> received{0};    // messages taken by a receive
+  std::int64_t handling_since = 0;  // histograms on: when the message in hand was taken
+  // Histograms on: when each queued message arrived, made on first use.
+  std::unique_ptr<absl::flat_hash_map<const MessageNode*, std::int64_t>> arrivals;
+  void count_turn() noexcept;
 
   internal::Intake intake;
   internal::MessageQueue queue;

@@ -61,4 +61,15 @@ std::vector<std::string> Registry::names() const {
   return out;
 }
 
+std::string Registry::name_of(Pid pid) const {
+  std::lock_guard lock(mu_);
+  auto it = by_pid_.find(pid);
+  return it == by_pid_.end() ? std::string() : it->second;
+}
+
+std::vector<std::pair<Pid, std::string>> Registry::entries() const {
+  std::lock_guard lock(mu_);
+  return {by_pid_.begin(), by_pid_.end()};
+}
+
 }  // namespace snow::internal

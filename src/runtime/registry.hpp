@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -32,6 +33,10 @@ class Registry {
   /// Drops the name of an ended process.
   void release(Pid pid);
   std::vector<std::string> names() const;
+  /// The name `pid` is registered under, "" if none.
+  std::string name_of(Pid pid) const;
+  /// Every (pid, name) pair, for introspection.
+  std::vector<std::pair<Pid, std::string>> entries() const;
 
  private:
   mutable std::mutex mu_;

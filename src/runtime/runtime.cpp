@@ -61,12 +61,15 @@ void RuntimeCore::stop() {
   }
   for (ProcessRef& p : all) {
     if (p->is_host()) continue;
+    const ProcessKind kind = kind_of(*p.get());
     table.remove(p.get());
-    on_process_ended(false);
+    on_process_ended(kind);
   }
 }
 
 void RuntimeCore::log(LogLevel level, std::string_view text) const {
+  const auto index = static_cast<std::size_t>(level);
+  if (index < obs.log_messages.size()) obs.log_messages[index].fetch_add(1, std::memory_order_relaxed);
   if (options.log_sink) {
     options.log_sink(level, text);
   } else {
@@ -74,14 +77,28 @@ void RuntimeCore::log(LogLevel level, std::string_view text) const {
   }
 }
 
-void RuntimeCore::on_process_started(bool host) {
-  spawned.fetch_add(host ? 0 : 1, std::memory_order_relaxed);
-  (host ? live_hosts : live_processes).fetch_add(1, std::memory_order_relaxed);
+RuntimeCore::ProcessKind RuntimeCore::kind_of(const Process& p) {
+  return p.is_host() ? ProcessKind::host : p.system ? ProcessKind::system : ProcessKind::normal;
 }
 
-void RuntimeCore::on_process_ended(bool host) {
-  if (host) {
+void RuntimeCore::on_process_started(ProcessKind kind) {
+  switch (kind) {
+    case ProcessKind::normal:
+      spawned.fetch_add(1, std::memory_order_relaxed);
+      live_processes.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case ProcessKind::host: live_hosts.fetch_add(1, std::memory_order_relaxed); break;
+    case ProcessKind::system: live_system.fetch_add(1, std::memory_order_relaxed); break;
+  }
+}
+
+void RuntimeCore::on_process_ended(ProcessKind kind) {
+  if (kind == ProcessKind::host) {
     live_hosts.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  if (kind == ProcessKind::system) {
+    live_system.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
   if (live_processes.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -113,7 +130,7 @@ void send_named(RuntimeCore& core, std::string_view name, MessageNode* node) noe
   if (auto pid = core.registry.whereis(name)) {
     deliver(core, *pid, node);
   } else {
-    core.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    core.obs.dead_no_name.fetch_add(1, std::memory_order_relaxed);
     destroy(node);
   }
 }
@@ -122,7 +139,7 @@ void send_named_remote(RuntimeCore& core, Pid from, std::string_view name, std::
                        std::string encoded) noexcept {
   RemoteRouter* router = core.router.load(std::memory_order_acquire);
   if (router == nullptr || core.stopping()) {
-    core.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    if (router == nullptr) core.obs.dead_not_a_node.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   router->route_named(from, name, node_name, std::move(encoded));
@@ -143,12 +160,13 @@ std::uint64_t send_after(RuntimeCore& core, absl::Duration delay, Pid to, Messag
 }
 
 Spawned spawn(RuntimeCore& core, Process* parent, SpawnRelation relation, std::unique_ptr<Body> body,
-              const SpawnOptions& options) {
+              const SpawnOptions& options, bool system) {
   SNOW_CHECK(parent != nullptr || relation == SpawnRelation::none,
              "spawn_link and spawn_monitor need a parent process");
   if (core.stopping()) return {};
   auto* p = new Process(core, core.local_pid(core.table.next_serial()));
   p->capacity = options.mailbox_capacity;
+  p->system = system;
   p->body = std::move(body);
   p->root = p->body->start(Self(p)).release();
   p->resume_point = p->root;
@@ -168,7 +186,7 @@ Spawned spawn(RuntimeCore& core, Process* parent, SpawnRelation relation, std::u
       p->relations().watchers.emplace(result.monitor.raw(), parent->pid);
       break;
   }
-  core.on_process_started(false);
+  core.on_process_started(system ? RuntimeCore::ProcessKind::system : RuntimeCore::ProcessKind::normal);
   core.table.insert(p);
   p->state.store(RunState::runnable, std::memory_order_relaxed);
   core.scheduler.schedule(p);
@@ -222,8 +240,11 @@ std::optional<MailboxStats> Runtime::mailbox_stats(Pid pid) const {
 bool Runtime::is_alive(Pid pid) const { return static_cast<bool>(core_->find(pid)); }
 
 RuntimeStats Runtime::stats() const {
-  return {core_->spawned.load(), static_cast<std::uint64_t>(core_->live_processes.load() + core_->live_hosts.load()),
-          core_->dead_letters.load(), core_->dropped.load()};
+  return {core_->spawned.load(), static_cast<std::uint64_t>(core_->live_processes.load() + core_->live_hosts.load() +
+                                                       core_->live_system.load()),
+          core_->dead_letters.load() + core_->obs.dead_no_process.load() + core_->obs.dead_no_name.load() +
+              core_->obs.dead_not_a_node.load(),
+          core_->dropped.load()};
 }
 
 absl::Time Runtime::now() const { return core_->timers.now(); }

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <mutex>
 #include "snow/runtime.hpp"
+#include "src/observe/observations.hpp"
 #include "src/runtime/process_table.hpp"
 #include "src/runtime/registry.hpp"
 #include "src/runtime/remote_router.hpp"
@@ -40,9 +41,12 @@ class RuntimeCore {
 
   void log(LogLevel level, std::string_view text) const;
 
-  /// Called when a process ends (host processes excluded from `live_processes`).
-  void on_process_ended(bool host);
-  void on_process_started(bool host);
+  /// Which count a process is in: rt.join() waits for `normal` ones only; ScopedActors
+  /// (`host`) must be gone before the Runtime; `system` ones are the runtime's own.
+  enum class ProcessKind { normal, host, system };
+  static ProcessKind kind_of(const Process& p);
+  void on_process_started(ProcessKind kind);
+  void on_process_ended(ProcessKind kind);
 
   Runtime& owner;
   const RuntimeOptions options;
@@ -52,10 +56,14 @@ class RuntimeCore {
   internal::Scheduler scheduler;
 
   std::atomic<std::uint64_t> spawned{0};
+  // Dead letters counted by the node layer (src/dist/); the runtime's own are counted
+  // by reason in `obs`. RuntimeStats::dead_letters is the sum.
   std::atomic<std::uint64_t> dead_letters{0};
   std::atomic<std::uint64_t> dropped{0};  // refused by full mailboxes
+  internal::RuntimeObservations obs;      // counters with reasons, histograms (snow/observe.hpp)
   std::atomic<std::int64_t> live_processes{0};  // not counting ScopedActors
   std::atomic<std::int64_t> live_hosts{0};
+  std::atomic<std::int64_t> live_system{0};
 
   // Set while this runtime is a node (src/dist/); remote Pids go there. The node object
   // outlives every process (it is destroyed after the scheduler has stopped).

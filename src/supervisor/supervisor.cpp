@@ -6,15 +6,19 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "snow/remote_spawn.hpp"
 
 namespace snow {
 namespace detail {
 
 namespace {
 
+constexpr absl::Duration kFirstRemoteRetry = absl::Milliseconds(100);
+
 struct Child {
   ChildSpec spec;
   Pid pid;
+  absl::Duration backoff = kFirstRemoteRetry;  // before the next retry of a remote start
 };
 
 /// Sent by the supervisor to itself to retry a start that failed during a restart.
@@ -45,7 +49,7 @@ class Supervisor {
   /// Starts every child in order; on a failure stops the started ones in reverse.
   Task<absl::Status> start_all() {
     for (std::size_t i = 0; i < children_.size(); ++i) {
-      absl::Status s = start(children_[i]);
+      absl::Status s = co_await start(children_[i]);
       if (!s.ok()) {
         co_await stop_range(0, i);
         co_return s;
@@ -91,17 +95,31 @@ class Supervisor {
   }
   std::size_t index_of(const Child& c) const { return static_cast<std::size_t>(&c - children_.data()); }
 
-  absl::Status start(Child& c) {
+  Task<absl::Status> start(Child& c) {
     Pid pid;
-    try {
-      pid = c.spec.start ? c.spec.start(self_) : Pid();
-    } catch (const std::exception& e) {
-      return absl::InternalError(absl::StrCat("child '", c.spec.id, "' failed to start: ", e.what()));
+    if (!c.spec.node.empty()) {
+      // A child on another node: started there by name (snow/remote_spawn.hpp). While
+      // the node cannot be reached this fails (Unavailable, DeadlineExceeded) and the
+      // restart logic retries with backoff.
+      absl::StatusOr<Pid> remote =
+          co_await spawn_on_term(self_, c.spec.node, c.spec.function, c.spec.args, kRemoteSpawnTimeout, false);
+      if (!remote.ok()) {
+        co_return absl::Status(remote.status().code(), absl::StrCat("child '", c.spec.id, "' failed to start on ",
+                                                                    c.spec.node, ": ", remote.status().message()));
+      }
+      pid = *remote;
+      c.backoff = kFirstRemoteRetry;
+    } else {
+      try {
+        pid = c.spec.start ? c.spec.start(self_) : Pid();
+      } catch (const std::exception& e) {
+        co_return absl::InternalError(absl::StrCat("child '", c.spec.id, "' failed to start: ", e.what()));
+      }
     }
-    if (!pid) return absl::InternalError(absl::StrCat("child '", c.spec.id, "' failed to start"));
+    if (!pid) co_return absl::InternalError(absl::StrCat("child '", c.spec.id, "' failed to start"));
     self_.link(pid);  // a child that died already gives us Exit(noproc): a crash like any other
     c.pid = pid;
-    return absl::OkStatus();
+    co_return absl::OkStatus();
   }
 
   /// Stops one child: monitor, unlink, then kill or shutdown-and-wait.
@@ -184,11 +202,21 @@ class Supervisor {
     }
     for (std::size_t i = first; i < last; ++i) {
       if (children_[i].pid) continue;
-      absl::Status s = start(children_[i]);
+      absl::Status s = co_await start(children_[i]);
       if (!s.ok()) {
+        // A local start that failed is retried at once; a child on another node waits a
+        // little (doubling, up to 5 s), so an unreachable node does not use up the
+        // restart intensity in microseconds. Each retry counts towards the intensity.
+        Child& failed = children_[i];
+        const absl::Duration wait = failed.spec.node.empty() ? absl::ZeroDuration() : failed.backoff;
+        if (!failed.spec.node.empty()) failed.backoff = std::min(failed.backoff * 2, absl::Seconds(5));
         self_.runtime().log(LogLevel::warning, absl::StrCat("supervisor ", self_.pid().to_string(), ": ", s.message(),
-                                                            "; retrying"));
-        self_.send(self_.pid(), RetryRestart{children_[i].spec.id});
+                                                            "; retrying in ", absl::FormatDuration(wait)));
+        if (wait == absl::ZeroDuration()) {
+          self_.send(self_.pid(), RetryRestart{failed.spec.id});
+        } else {
+          self_.send_after(wait, self_.pid(), RetryRestart{failed.spec.id});
+        }
       }
     }
     co_return std::nullopt;
@@ -216,7 +244,7 @@ class Supervisor {
             break;
           }
           children_.push_back({std::move(spec), Pid()});
-          reply.status = start(children_.back());
+          reply.status = co_await start(children_.back());
           if (reply.status.ok()) {
             reply.payload = Message::of(children_.back().pid);
           } else {
@@ -233,7 +261,7 @@ class Supervisor {
         case Kind::restart_child:
           if (c->pid) {
             reply.status = absl::FailedPreconditionError(absl::StrCat("child '", r.id, "' is running"));
-          } else if ((reply.status = start(*c)).ok()) {
+          } else if ((reply.status = co_await start(*c)).ok()) {
             reply.payload = Message::of(c->pid);
           }
           break;
@@ -285,8 +313,12 @@ absl::Status validate(const SupervisorSpec& spec) {
   for (std::size_t i = 0; i < spec.children.size(); ++i) {
     const ChildSpec& c = spec.children[i];
     if (c.id.empty()) return absl::InvalidArgumentError(absl::StrCat("child ", i, " has no id"));
-    if (!c.start) return absl::InvalidArgumentError(absl::StrCat("child '", c.id, "' has no start function"));
-    if (!c.node.empty()) return absl::InvalidArgumentError(absl::StrCat("child '", c.id, "': remote children are not supported yet"));
+    if (c.node.empty() && !c.start) {
+      return absl::InvalidArgumentError(absl::StrCat("child '", c.id, "' has no start function"));
+    }
+    if (!c.node.empty() && c.function.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("child '", c.id, "' on ", c.node, " names no function to spawn"));
+    }
     for (std::size_t j = 0; j < i; ++j) {
       if (spec.children[j].id == c.id) return absl::InvalidArgumentError(absl::StrCat("duplicate child id '", c.id, "'"));
     }

@@ -83,6 +83,14 @@ try:
     check(c.ask("ping " + a.name) == "pong %s %s" % (a.name, a.name), "c -> a by name and back")
     check(b.ask("ping " + a.name) == "pong %s %s" % (a.name, a.name), "b -> a by name and back")
 
+    # A global name registered on c is seen on a and b, and refused elsewhere.
+    check(c.ask("gregister cglobal") == "gregister ok", "c registers the global name cglobal")
+    deadline = time.time() + 5
+    while time.time() < deadline and a.ask("gwhereis cglobal") != "gwhereis cglobal " + c.name:
+        time.sleep(0.05)
+    check(a.ask("gwhereis cglobal") == "gwhereis cglobal " + c.name, "a sees cglobal on c")
+    check(b.ask("gregister cglobal").startswith("gregister error ALREADY_EXISTS"), "b cannot take cglobal")
+
     # A wrong cookie is refused, and the others are not disturbed.
     intruder = Peer("x@127.0.0.1:0", cookie="wrong")
     peers.append(intruder)
@@ -117,6 +125,7 @@ try:
     check(all(int(l.split()[-1]) <= HEARTBEAT_BUDGET_MS for l in lines),
           "both within the heartbeat budget of %d ms: %s" % (HEARTBEAT_BUDGET_MS, lines))
     check(a.ask("list") == "list " + b.name, "a now lists only b")
+    check(a.ask("gwhereis cglobal") == "gwhereis cglobal none", "c's global name went with it")
 finally:
     for p in peers:
         p.stop()

@@ -10,6 +10,8 @@
 //     ping PEER       -> "pong PEER <echo's pid>" (through {echo, PEER} and back), or "ping timeout"
 //     watch PEER      -> "watching PEER"; later "nodedown PEER <ms since watch>" and
 //                        "down <reason> <ms since watch>" when the peer's echo is lost
+//     gregister NAME  -> "gregister ok" | "gregister error <status>": echo as a global name
+//     gwhereis NAME   -> "gwhereis NAME <node of the owner>" | "gwhereis NAME none"
 //     quit
 #include <iostream>
 #include <mutex>
@@ -102,6 +104,12 @@ int main(int argc, char** argv) {
       say(ok ? "pong " + arg + " " + node->node_of(from) : "ping timeout");
     } else if (cmd == "watch") {
       rt.spawn(watcher, arg, *node);
+    } else if (cmd == "gregister") {
+      absl::Status st = snow::global::register_name(rt, arg, *rt.whereis("echo"));
+      say(st.ok() ? "gregister ok" : "gregister error " + st.ToString());
+    } else if (cmd == "gwhereis") {
+      std::optional<snow::Pid> pid = snow::global::whereis(rt, arg);
+      say("gwhereis " + arg + " " + (pid ? node->node_of(*pid) : std::string("none")));
     } else if (cmd == "quit") {
       break;
     }

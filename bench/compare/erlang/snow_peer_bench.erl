@@ -12,12 +12,25 @@
 %%
 %% main/1 takes [Workload] or [Workload, N] as strings and prints exactly one line
 %%   RESULT <workload> <metric>=<value> ...
-%% on standard output. Workloads: spawn pingpong fanin ring selective call.
+%% on standard output. Workloads: spawn pingpong fanin ring selective call, and
+%% remote_pingpong remote_throughput.
+%%
+%% The remote workloads run between two OS processes: this node must be distributed
+%% (-sname), and it starts the second node itself with peer:start_link/1 (OTP 25), giving
+%% it the same distribution flags (-proto_dist, -ssl_dist_optfile, -start_epmd, the
+%% cookie) and code path, and stops it at the end. Distribution is plain TCP by default,
+%% TLS with `-proto_dist inet_tls -ssl_dist_optfile FILE` (compare.py writes FILE):
+%%
+%%   erl -noshell +S 2 -sname bench -setcookie snow_bench -pa DIR \
+%%       [-proto_dist inet_tls -ssl_dist_optfile dist.conf] \
+%%       -eval 'snow_peer_bench:main(["remote_pingpong","20000"])' -s init stop
 -module(snow_peer_bench).
 
 -behaviour(gen_server).
 
 -export([main/1]).
+%% Run on the peer node by the remote workloads.
+-export([remote_pong/0, remote_sink/1]).
 %% gen_server callbacks (the echo service used by `call` and `selective`).
 -export([init/1, handle_call/3, handle_cast/2]).
 
@@ -38,6 +51,8 @@ default_n("fanin") -> 500000;
 default_n("ring") -> 10000000;
 default_n("selective") -> 100000;
 default_n("call") -> 1000000;
+default_n("remote_pingpong") -> 20000;
+default_n("remote_throughput") -> 1000000;
 default_n(W) -> unknown(W).
 
 parse_n(S) ->
@@ -60,6 +75,8 @@ run(W, N) ->
                "ring" -> ring(N);
                "selective" -> selective(N);
                "call" -> call(N);
+               "remote_pingpong" -> remote_pingpong(N);
+               "remote_throughput" -> remote_throughput(N);
                _ -> unknown(W)
            end,
     io:format("RESULT ~s~n", [Line]).
@@ -244,3 +261,102 @@ selective(N) ->
     gen_server:stop(S),
     io_lib:format("selective calls_per_s_queued=~p calls_per_s_empty=~p ratio=~.3f",
                   [Queued, Empty, Queued / Empty]).
+
+%% -- remote workloads: two nodes, two OS processes ---------------------------------------
+
+%% Starts the second node (a child OS process of this emulator) with this node's
+%% distribution flags and code path, and a watchdog that halts this node if the
+%% connection to it is lost (the receives below wait without a timeout).
+start_peer() ->
+    case is_alive() of
+        true -> ok;
+        false ->
+            io:format(standard_error, "remote workloads need a distributed node "
+                      "(erl -sname NAME -setcookie COOKIE ...)~n", []),
+            erlang:halt(2)
+    end,
+    Flags = lists:append([["-" ++ atom_to_list(K), V]
+                          || K <- [proto_dist, ssl_dist_optfile, start_epmd],
+                             {ok, [[V | _] | _]} <- [init:get_argument(K)]]),
+    Args = ["+S", "2", "-setcookie", atom_to_list(erlang:get_cookie()),
+            "-pa", filename:dirname(code:which(?MODULE))] ++ Flags,
+    {ok, Peer, Node} = peer:start_link(#{name => peer:random_name(snow_bench_peer),
+                                         args => Args}),
+    Self = self(),
+    Watchdog = spawn_link(fun() ->
+                                  monitor_node(Node, true),
+                                  receive
+                                      {nodedown, Node} ->
+                                          io:format(standard_error,
+                                                    "FAILED: node ~p down~n", [Node]),
+                                          erlang:halt(1);
+                                      {stop, Self} -> ok
+                                  end
+                          end),
+    Proto = case init:get_argument(proto_dist) of
+                {ok, [[P | _] | _]} -> P;
+                _ -> "inet_tcp"
+            end,
+    io:format(standard_error, "snow_peer_bench: ~p -> peer ~p over ~s~n",
+              [node(), Node, Proto]),
+    {Peer, Node, Watchdog}.
+
+stop_peer({Peer, _Node, Watchdog}) ->
+    unlink(Watchdog),
+    Watchdog ! {stop, self()},
+    peer:stop(Peer).
+
+%% N/10 untimed round trips, then N timed ones, with a process on the peer node.
+remote_pingpong(N) ->
+    P = {_, Node, _} = start_peer(),
+    Pong = spawn(Node, ?MODULE, remote_pong, []),
+    ping(Pong, N div 10),
+    T0 = now_ns(),
+    ping(Pong, N),
+    S = seconds_since(T0),
+    exit(Pong, kill),
+    stop_peer(P),
+    io_lib:format("remote_pingpong rt_per_s=~p us_per_rt=~.1f",
+                  [round(N / S), S * 1.0e6 / N]).
+
+remote_pong() ->
+    receive {ping, From, X} -> From ! {pong, X}, remote_pong() end.
+
+%% One round trip with the sink on the peer node, then N messages {data, I, Payload} with
+%% a 56-byte binary payload (64 bytes of content, as on the C++ sides); the clock stops
+%% when the sink's {done, N} arrives.
+remote_throughput(N) ->
+    P = {_, Node, _} = start_peer(),
+    Sink = spawn(Node, ?MODULE, remote_sink, [N]),
+    Sink ! {ping, self(), 0},
+    receive {pong, 0} -> ok end,
+    Payload = binary:copy(<<"p">>, 56),
+    T0 = now_ns(),
+    stream(Sink, 0, N, Payload),
+    receive {done, Count} -> Count = N end,
+    S = seconds_since(T0),
+    stop_peer(P),
+    io_lib:format("remote_throughput msgs_per_s=~p mb_per_s=~.1f",
+                  [round(N / S), N * 64 / S / 1.0e6]).
+
+stream(_Sink, N, N, _Payload) -> ok;
+stream(Sink, I, N, Payload) ->
+    Sink ! {data, I, Payload},
+    stream(Sink, I + 1, N, Payload).
+
+remote_sink(N) ->
+    receive
+        {ping, From, X} ->
+            From ! {pong, X},
+            sink_loop(From, 0, N)
+    end.
+
+sink_loop(From, N, N) -> From ! {done, N};
+sink_loop(From, I, N) ->
+    receive
+        {data, I, _} -> sink_loop(From, I + 1, N);
+        Other ->
+            io:format(standard_error, "FAILED: remote_throughput: got ~p, expected ~p~n",
+                      [Other, I]),
+            erlang:halt(1)
+    end.

@@ -88,8 +88,9 @@ struct Spawned {
   Ref monitor;  // set for SpawnRelation::monitor
 };
 /// `parent` may be null (a host thread spawning) only with SpawnRelation::none.
+/// `system`: one of the runtime's own service processes, which rt.join() does not wait for.
 Spawned spawn(RuntimeCore& core, Process* parent, SpawnRelation relation, std::unique_ptr<Body> body,
-              const SpawnOptions& options = {});
+              const SpawnOptions& options = {}, bool system = false);
 
 // -- receiving --
 /// One receive in progress. It lives in the awaiting coroutine's frame, so the runtime

@@ -21,12 +21,18 @@
 
 #define SNOW_WIRE_FIELD_(Type, f) ::snow::detail::field_desc(#f, &Type::f)
 
+#define SNOW_CAT2_(a, b) a##b
+#define SNOW_CAT_(a, b) SNOW_CAT2_(a, b)
+
 /// Makes struct `Type` a wire type with the listed fields, in this order (the order on
-/// the wire and in the Term). Every field must itself be a wire type.
+/// the wire and in the Term). Every field must itself be a wire type. It also records the
+/// type's layout at start-up, for the fingerprint nodes compare when they connect.
 #define SNOW_WIRE(Type, ...)                                                                       \
   [[maybe_unused]] constexpr auto snow_wire_struct(::snow::detail::TypeTag<Type>) {               \
     return ::snow::detail::struct_desc(#Type __VA_OPT__(, SNOW_FOR_EACH_(SNOW_WIRE_FIELD_, Type, __VA_ARGS__))); \
-  }
+  }                                                                                                \
+  [[maybe_unused]] static const bool SNOW_CAT_(snow_wire_registered_, __COUNTER__) =              \
+      ::snow::detail::register_wire_type<Type>();
 
 /// Makes `Type`, a struct deriving from std::variant<A, B, ...> whose alternatives are
 /// SNOW_WIRE structs, a sum type: each alternative is a variant named after its struct.

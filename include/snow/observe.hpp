@@ -1,0 +1,212 @@
+// snow/observe.hpp: looking inside a running runtime.
+//
+// Three levels, from cheap to thorough:
+//
+//     std::vector<snow::ProcessSummary> all = snow::processes(rt);       // every process, now
+//     absl::StatusOr<snow::ProcessInfo> one = snow::process_info(rt, pid); // asks the process
+//     snow::RuntimeMetrics m = snow::metrics(rt);                        // counters, histograms
+//
+// and three ways to show them: `prometheus_text(rt)` (the Prometheus text format, for a
+// scraper or a file), a `MetricsEndpoint` serving it over HTTP (GET /metrics), and
+// `top_text(rt)`, a top-like table for people.
+//
+// Why two ways to ask about a process. A process's links, monitors and mailbox belong to
+// the thread running it, so no other thread may read them. `process_info` therefore asks
+// the process, Erlang's way: a signal goes through its mailbox's intake (behind every
+// message sent to it before), the process answers when it next takes its intake (a
+// parked process is woken for it, answers and parks again), and the caller waits for
+// the answer, at most `timeout`. A process stuck in a long computation answers at its
+// next receive or yield; a ScopedActor only while its thread is in receive. The summary
+// rows of `processes(rt)` need no answer: they are counters each process publishes for
+// any thread to read (its mailbox length as of its last receive or intake, its
+// reductions as of its last turn), so listing a million processes never waits on one.
+//
+// Counters with reasons. Dead letters (messages to nobody) by reason, messages dropped
+// by full mailboxes, messages left unmatched in the mailbox of a process that ended, and
+// late replies discarded. They are counted where the runtime already knows something
+// went wrong, never on the fast path of a delivered message.
+//
+// Histograms (time a message spent in a mailbox, time a process spent handling one)
+// cost clock reads and a small allocation per message, so they are off unless
+// `RuntimeOptions::histograms` is set; when off, the send path pays one predictable
+// branch. Under a deterministic runtime they measure its virtual clock.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "snow/node.hpp"
+#include "snow/pid.hpp"
+#include "snow/proc.hpp"
+
+namespace snow {
+
+class Runtime;
+class ScopedActor;
+class Self;
+
+/// How long process_info waits for the process to answer, by default.
+inline constexpr absl::Duration kDefaultInfoTimeout = absl::Seconds(5);
+
+enum class ProcessStatus : std::uint8_t {
+  waiting,   // parked in a receive
+  runnable,  // in a run queue
+  running,   // on a thread now (in ProcessInfo: between two receives; for a ScopedActor:
+             // its thread is not in receive)
+};
+std::string_view to_string(ProcessStatus status);
+
+/// What any thread can learn about a process without asking it.
+struct ProcessSummary {
+  Pid pid;
+  std::string name;  // its registered name, "" if none
+  ProcessStatus status = ProcessStatus::runnable;
+  bool scoped_actor = false;  // a host thread's ScopedActor, not a scheduled process
+  bool system = false;        // one of the runtime's own processes (a node's, ...)
+  /// Messages in its mailbox that no receive has taken yet, as of the last time the
+  /// process took its intake (exact in ProcessInfo; see the header comment).
+  std::size_t mailbox_length = 0;
+  std::uint32_t mailbox_capacity = 0;  // 0: unbounded
+  std::uint64_t dropped = 0;           // messages its full mailbox refused
+  /// Reductions spent (messages received and sent, ticks), as of its last turn. Zero for
+  /// ScopedActors, which are not scheduled.
+  std::uint64_t reductions = 0;
+  std::uint64_t messages_received = 0;  // messages taken by a receive
+};
+
+/// Everything about one process, as the process itself saw it when it answered.
+struct ProcessInfo : ProcessSummary {
+  bool traps_exits = false;
+  std::vector<Pid> links;         // sorted
+  std::vector<Pid> monitors;      // the processes it monitors, in the order it began to
+  std::vector<Pid> monitored_by;  // the processes monitoring it, in the order they began to
+};
+
+/// A row for every live local process (ScopedActors included), by Pid. Never waits on a
+/// process; any thread.
+std::vector<ProcessSummary> processes(Runtime& rt);
+
+/// Asks the local process `pid` for its ProcessInfo, from a host thread (a temporary
+/// ScopedActor receives the answer; in a deterministic runtime, waiting runs the runtime
+/// as ScopedActor::receive does). NotFound for a dead, unknown or null Pid;
+/// InvalidArgument for a Pid on another node; DeadlineExceeded if the process did not
+/// answer within `timeout` (busy in a long turn, or a ScopedActor not in receive);
+/// FailedPrecondition once the runtime is stopping.
+absl::StatusOr<ProcessInfo> process_info(Runtime& rt, Pid pid, absl::Duration timeout = kDefaultInfoTimeout);
+/// The same through an existing ScopedActor (`me` itself is described directly).
+absl::StatusOr<ProcessInfo> process_info(const ScopedActor& me, Pid pid,
+                                         absl::Duration timeout = kDefaultInfoTimeout);
+/// The same from a process: `co_await snow::process_info(self, pid)` (self: at once).
+Task<absl::StatusOr<ProcessInfo>> process_info(Self self, Pid pid, absl::Duration timeout = kDefaultInfoTimeout);
+
+/// A latency histogram: counts per bucket (not cumulative), bucket i holding the values
+/// above upper_bound(i - 1) and at most upper_bound(i), the last one unbounded. Bounds go
+/// from 1 us up by factors of 4 (1 us, 4 us, 16 us, ..., about 16.8 s).
+struct LatencyHistogram {
+  static constexpr int kBuckets = 14;
+  /// absl::InfiniteDuration() for the last bucket.
+  static absl::Duration upper_bound(int bucket);
+  std::array<std::uint64_t, kBuckets> counts{};
+  std::uint64_t count = 0;
+  absl::Duration sum = absl::ZeroDuration();
+};
+
+/// Messages that reached nobody, by why.
+struct DeadLetterCounts {
+  std::uint64_t no_process = 0;  // a local Pid whose process has ended (or never was)
+  std::uint64_t no_name = 0;     // a send by name to a name nobody holds here
+  std::uint64_t not_a_node = 0;  // a remote Pid or node while this runtime is not a node
+  /// Dropped by the node layer: the peer was not connected (NodeStats::dropped_unreachable),
+  /// its outbound queue was over its bound (dropped_overflow), the value could not be
+  /// encoded, or a name sent to from another node is not registered here.
+  std::uint64_t node = 0;
+  std::uint64_t total() const { return no_process + no_name + not_a_node + node; }
+};
+
+/// A snapshot of a runtime's counters; any thread.
+struct RuntimeMetrics {
+  int workers = 0;
+  std::uint64_t spawned = 0;            // processes ever spawned (ScopedActors excluded)
+  std::uint64_t processes = 0;          // live processes now (ScopedActors included)
+  std::uint64_t scoped_actors = 0;
+  std::array<std::uint64_t, 3> by_status{};  // live processes by ProcessStatus
+  std::uint64_t mailbox_messages = 0;   // messages waiting in all mailboxes (see ProcessSummary)
+  std::uint64_t mailbox_max = 0;        // the longest mailbox
+  DeadLetterCounts dead_letters;
+  std::uint64_t dropped_mailbox_full = 0;  // refused by full bounded mailboxes
+  std::uint64_t unmatched_at_exit = 0;     // left in the mailbox of a process that ended
+  std::uint64_t late_replies = 0;          // replies to calls that had timed out, discarded
+  std::array<std::uint64_t, 4> log_messages{};  // lines given to the log sink, by LogLevel
+  bool histograms = false;                 // RuntimeOptions::histograms
+  LatencyHistogram time_in_mailbox;        // from arrival in the mailbox to a receive taking it
+  LatencyHistogram handling_time;          // from a receive taking a message to the next receive
+  /// Set when the runtime is a node.
+  std::optional<NodeStats> node;
+  std::vector<PeerInfo> peers;
+};
+RuntimeMetrics metrics(Runtime& rt);
+
+/// The metrics in the Prometheus text exposition format (version 0.0.4): `snow_*`
+/// names, each with HELP and TYPE lines. Any thread.
+std::string prometheus_text(Runtime& rt);
+
+/// A top-like table: a header with the runtime's (and node's) totals, then one line per
+/// process, the `limit` first in `order` (0: all).
+struct TopOptions {
+  enum class Order { mailbox, reductions };
+  Order order = Order::mailbox;
+  std::size_t limit = 20;
+};
+std::string top_text(Runtime& rt, TopOptions options = {});
+
+struct MetricsEndpointOptions {
+  /// A numeric IPv4 or IPv6 address, or "localhost". The endpoint is reachable by anyone
+  /// who can reach this address: bind to 127.0.0.1 unless the network is trusted.
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9464;  // 0 picks a free port (see port())
+  /// A client connection is closed this long after it was accepted, answered or not.
+  absl::Duration client_timeout = absl::Seconds(5);
+  /// Connections beyond this many at once are closed as soon as they are accepted.
+  int max_clients = 32;
+};
+
+/// A tiny HTTP server, on its own thread (a libuv loop), answering `GET /metrics` with
+/// prometheus_text(rt) and anything else with 404 (400 for what is not HTTP). One request
+/// per connection. What comes from the network never crashes it: requests are bounded
+/// (8 KiB), slow clients are cut at `client_timeout`, and a client that resets costs
+/// nothing. Stop it (or destroy it) before its Runtime.
+class MetricsEndpoint {
+ public:
+  explicit MetricsEndpoint(Runtime& rt);
+  ~MetricsEndpoint();  // stops
+  MetricsEndpoint(const MetricsEndpoint&) = delete;
+  MetricsEndpoint& operator=(const MetricsEndpoint&) = delete;
+
+  /// Listens and starts serving. InvalidArgument (a host that is not an address),
+  /// Unavailable (the port is in use, or the OS refused), FailedPrecondition (running).
+  absl::Status start(MetricsEndpointOptions options = {});
+  /// Closes the listener and every connection and joins the thread. FailedPrecondition
+  /// if it is not running.
+  absl::Status stop();
+  bool running() const;
+  /// The port listened on (the one picked, for port 0); 0 when not running.
+  std::uint16_t port() const;
+
+ private:
+  struct Impl;
+  Runtime& rt_;
+  mutable std::mutex mu_;  // start, stop and the accessors may come from different threads
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace snow

@@ -1,0 +1,476 @@
+// src/dist/cluster.cpp: global names, process groups and remote spawn.
+#include "src/dist/cluster.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "snow/global.hpp"
+#include "snow/group.hpp"
+#include "snow/remote_spawn.hpp"
+#include "snow/snow.hpp"
+#include "src/dist/node_core.hpp"
+#include "src/dist/start_node.hpp"
+#include "src/runtime/runtime_core.hpp"
+#include "src/runtime/strings.hpp"
+
+namespace snow::detail {
+namespace {
+
+// -- what cluster processes tell each other (wire types) --
+struct GlobalAdd {
+  std::string name;
+  Pid pid;
+  std::string owner;
+};
+SNOW_WIRE(GlobalAdd, name, pid, owner)
+struct GlobalRemove {
+  std::string name;
+  Pid pid;
+};
+SNOW_WIRE(GlobalRemove, name, pid)
+struct GlobalSync {
+  std::vector<GlobalAdd> entries;  // the sender's own registrations
+};
+SNOW_WIRE(GlobalSync, entries)
+struct GroupJoin {
+  std::string group;
+  Pid pid;
+};
+SNOW_WIRE(GroupJoin, group, pid)
+struct GroupLeave {
+  std::string group;
+  Pid pid;
+};
+SNOW_WIRE(GroupLeave, group, pid)
+struct GroupSync {
+  std::vector<GroupJoin> members;  // the sender's own members
+};
+SNOW_WIRE(GroupSync, members)
+struct FingerprintEntry {
+  std::string name;
+  std::int64_t digest = 0;  // the layout's 64-bit digest, as a signed Int
+};
+SNOW_WIRE(FingerprintEntry, name, digest)
+struct Fingerprint {
+  std::string node;
+  std::vector<FingerprintEntry> entries;
+};
+SNOW_WIRE(Fingerprint, node, entries)
+struct SpawnRequest {
+  Pid from;
+  Ref ref;
+  std::string function;
+  Term args;
+};
+SNOW_WIRE(SpawnRequest, from, ref, function, args)
+
+// -- what API calls tell their own node's cluster process (local only) --
+struct LocalRegistered {
+  std::string name;
+  Pid pid;
+};
+struct LocalUnregistered {
+  std::string name;
+  Pid pid;
+};
+struct LocalJoined {
+  std::string group;
+  Pid pid;
+};
+struct LocalLeft {
+  std::string group;
+  Pid pid;
+};
+
+/// The rule every node applies when two registrations of one name meet: the one whose
+/// node sorts first wins; on one node (a restart), the later life.
+bool wins(const ClusterState::GlobalEntry& a, const ClusterState::GlobalEntry& b) {
+  if (a.owner != b.owner) return a.owner < b.owner;
+  return std::make_pair(a.pid.creation(), a.pid.serial()) > std::make_pair(b.pid.creation(), b.pid.serial());
+}
+
+class ClusterProcess {
+ public:
+  ClusterProcess(Self self, ClusterState& state, NodeCore& node) : self_(self), state_(state), node_(node) {}
+
+  Task<> run() {
+    node_.monitor_node(self_.pid(), "", true);
+    for (;;) {
+      co_await self_.receive(
+          on<NodeUp>([&](NodeUp u) { sync_to(u.node); }),
+          on<NodeDown>([&](NodeDown d) { forget_node(d.node); }),
+          on<Down>([&](Down d) { forget_process(d.pid); }),
+          on<LocalRegistered>([&](LocalRegistered r) {
+            watch(r.pid);
+            broadcast(GlobalAdd{r.name, r.pid, node_.name()});
+          }),
+          on<LocalUnregistered>([&](LocalUnregistered r) { broadcast(GlobalRemove{r.name, r.pid}); }),
+          on<LocalJoined>([&](LocalJoined j) {
+            watch(j.pid);
+            broadcast(GroupJoin{j.group, j.pid});
+          }),
+          on<LocalLeft>([&](LocalLeft l) { broadcast(GroupLeave{l.group, l.pid}); }),
+          on<GlobalAdd>([&](GlobalAdd a) { merge(a); }),
+          on<GlobalRemove>([&](GlobalRemove r) {
+            std::lock_guard lock(state_.mu);
+            if (auto it = state_.names.find(r.name); it != state_.names.end() && it->second.pid == r.pid) {
+              state_.names.erase(it);
+            }
+          }),
+          on<GlobalSync>([&](GlobalSync s) {
+            for (GlobalAdd& a : s.entries) merge(a);
+          }),
+          on<GroupJoin>([&](GroupJoin j) {
+            std::lock_guard lock(state_.mu);
+            state_.groups[j.group].insert(j.pid);
+          }),
+          on<GroupLeave>([&](GroupLeave l) { remove_member(l.group, l.pid); }),
+          on<GroupSync>([&](GroupSync s) {
+            std::lock_guard lock(state_.mu);
+            for (GroupJoin& j : s.members) state_.groups[j.group].insert(j.pid);
+          }),
+          on<SpawnRequest>([&](SpawnRequest r) { spawn_for(r); }),
+          on<Fingerprint>([&](Fingerprint f) { compare(f); }),
+          any([&](Message m) {
+            node_.log(LogLevel::warning, absl::StrCat("cluster process: unexpected message ", m.to_string()));
+          }));
+    }
+  }
+
+ private:
+  template <class T>
+  void broadcast(const T& msg) {
+    for (const std::string& peer : node_.connected()) self_.send(kClusterProcessName, peer, msg);
+  }
+
+  void watch(Pid pid) {
+    if (watched_.insert(pid).second) (void)self_.monitor(pid);
+  }
+
+  /// A node came up: it gets this node's own registrations and members.
+  void sync_to(const std::string& peer) {
+    GlobalSync names;
+    GroupSync groups;
+    {
+      std::lock_guard lock(state_.mu);
+      for (auto& [name, e] : state_.names) {
+        if (e.pid.is_local()) names.entries.push_back(GlobalAdd{name, e.pid, node_.name()});
+      }
+      for (auto& [group, pids] : state_.groups) {
+        for (Pid p : pids) {
+          if (p.is_local()) groups.members.push_back(GroupJoin{group, p});
+        }
+      }
+    }
+    Fingerprint mine{node_.name(), {}};
+    for (auto& [name, digest] : node_.fingerprint()) {
+      mine.entries.push_back(FingerprintEntry{name, static_cast<std::int64_t>(digest)});
+    }
+    self_.send(kClusterProcessName, peer, mine);
+    self_.send(kClusterProcessName, peer, names);
+    self_.send(kClusterProcessName, peer, groups);
+  }
+
+  /// A peer's wire types and spawnable functions: the names both know with different
+  /// layouts are refused from now on, with a clear error instead of a silent mismatch.
+  void compare(const Fingerprint& theirs) {
+    absl::flat_hash_map<std::string, std::uint64_t> mine;
+    for (auto& [name, digest] : node_.fingerprint()) mine.emplace(name, digest);
+    std::vector<std::string> differ;
+    for (const FingerprintEntry& e : theirs.entries) {
+      auto it = mine.find(e.name);
+      if (it != mine.end() && it->second != static_cast<std::uint64_t>(e.digest)) differ.push_back(e.name);
+    }
+    if (!differ.empty()) {
+      node_.log(LogLevel::warning, absl::StrCat("protocol mismatch with ", theirs.node, ": ",
+                                                absl::StrJoin(differ, ", "),
+                                                " declared differently there; those are refused between the two"));
+    }
+    node_.set_mismatches(theirs.node, std::move(differ));
+  }
+
+  void merge(const GlobalAdd& a) {
+    Pid loser;
+    ClusterState::GlobalEntry incoming{a.pid, a.owner};
+    {
+      std::lock_guard lock(state_.mu);
+      auto [it, fresh] = state_.names.try_emplace(a.name, incoming);
+      if (fresh || it->second.pid == a.pid) return;
+      if (!wins(incoming, it->second)) return;  // the sender's node resolves it the same way
+      loser = it->second.pid;
+      it->second = incoming;
+    }
+    // Only the loser's own node tells it, so it hears exactly once.
+    if (loser.is_local()) self_.send(loser, GlobalNameLost{a.name, a.pid});
+  }
+
+  void forget_process(Pid pid) {
+    watched_.erase(pid);
+    std::vector<std::string> names, groups;
+    {
+      std::lock_guard lock(state_.mu);
+      for (auto it = state_.names.begin(); it != state_.names.end();) {
+        if (it->second.pid == pid) {
+          names.push_back(it->first);
+          it = state_.names.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      for (auto it = state_.groups.begin(); it != state_.groups.end();) {
+        if (it->second.erase(pid) == 1) groups.push_back(it->first);
+        it = it->second.empty() ? state_.groups.erase(it) : std::next(it);
+      }
+    }
+    for (const std::string& n : names) broadcast(GlobalRemove{n, pid});
+    for (const std::string& g : groups) broadcast(GroupLeave{g, pid});
+  }
+
+  void forget_node(const std::string& node) {
+    const std::uint16_t index = node_.node_index(node);
+    std::lock_guard lock(state_.mu);
+    for (auto it = state_.names.begin(); it != state_.names.end();) {
+      it = it->second.owner == node ? state_.names.erase(it) : std::next(it);
+    }
+    for (auto it = state_.groups.begin(); it != state_.groups.end();) {
+      for (auto m = it->second.begin(); m != it->second.end();) {
+        m = index != 0 && m->node() == index ? it->second.erase(m) : std::next(m);
+      }
+      it = it->second.empty() ? state_.groups.erase(it) : std::next(it);
+    }
+  }
+
+  void remove_member(const std::string& group, Pid pid) {
+    std::lock_guard lock(state_.mu);
+    auto it = state_.groups.find(group);
+    if (it == state_.groups.end()) return;
+    it->second.erase(pid);
+    if (it->second.empty()) state_.groups.erase(it);
+  }
+
+  void spawn_for(const SpawnRequest& r) {
+    SpawnReply reply{r.ref, Pid(), "", 0};
+    absl::StatusOr<Pid> pid = absl::NotFoundError(
+        absl::StrCat("no function \"", r.function, "\" is registered for remote spawn on ", node_.name()));
+    if (const SpawnableFn* fn = find_spawnable(r.function)) pid = (*fn)(self_, r.args);
+    if (pid.ok()) {
+      reply.pid = *pid;
+    } else {
+      reply.error = std::string(pid.status().message());
+      reply.code = static_cast<std::int64_t>(pid.status().code());
+    }
+    self_.send(r.from, reply);
+  }
+
+  Self self_;
+  ClusterState& state_;
+  NodeCore& node_;
+  absl::btree_set<Pid> watched_;
+};
+
+Proc cluster_process(Self self, ClusterState* state, NodeCore* node) {
+  ClusterProcess p(self, *state, *node);
+  co_await p.run();
+}
+
+/// The cluster state of `rt`'s node, or FailedPrecondition.
+absl::StatusOr<ClusterState*> state_of(Runtime& rt) {
+  NodeCore* node = node_of(rt);
+  if (node == nullptr || node->cluster == nullptr) {
+    return absl::FailedPreconditionError("this runtime is not a node (Node::start)");
+  }
+  return node->cluster.get();
+}
+
+struct SpawnableRegistry {
+  std::mutex mu;
+  absl::flat_hash_map<std::string, SpawnableFn> fns;
+};
+SpawnableRegistry& spawnables() {
+  static SpawnableRegistry* r = new SpawnableRegistry;  // never destroyed: used at exit
+  return *r;
+}
+
+}  // namespace
+
+void start_cluster_services(Runtime& rt, NodeCore& node) {
+  node.cluster = std::make_unique<ClusterState>();
+  RuntimeCore& core = rt.core();
+  const Spawned s = spawn(core, nullptr, SpawnRelation::none, make_body(cluster_process, node.cluster.get(), &node),
+                          SpawnOptions{}, /*system=*/true);
+  node.cluster->process = s.pid;
+  (void)rt.register_name(kClusterProcessName, s.pid);
+}
+
+bool register_spawnable_fn(std::string name, SpawnableFn fn) {
+  SpawnableRegistry& r = spawnables();
+  std::lock_guard lock(r.mu);
+  return r.fns.insert_or_assign(std::move(name), std::move(fn)).second;
+}
+
+const SpawnableFn* find_spawnable(std::string_view name) {
+  SpawnableRegistry& r = spawnables();
+  std::lock_guard lock(r.mu);
+  auto it = r.fns.find(std::string(name));
+  return it == r.fns.end() ? nullptr : &it->second;  // entries are never removed
+}
+
+Task<absl::StatusOr<Pid>> spawn_on_term(Self self, std::string_view node_view, std::string_view name_view, Term args,
+                                        absl::Duration timeout, bool link) {
+  const std::string node(node_view);
+  const std::string name(name_view);
+  absl::StatusOr<Node> local = Node::of(self.runtime());
+  if (!local.ok()) co_return local.status();
+  const std::vector<std::string> peers = local->list();
+  if (std::find(peers.begin(), peers.end(), node) == peers.end()) {
+    co_return absl::UnavailableError(absl::StrCat("cannot spawn ", name, " on ", node, ": not connected"));
+  }
+  if (NodeCore* core = node_of(self.runtime());
+      core->mismatched(core->node_index(node), std::string(kSpawnLayoutPrefix) + name)) {
+    co_return absl::FailedPreconditionError(absl::StrCat(
+        "cannot spawn ", name, " on ", node, ": its parameters are declared differently there (protocol fingerprint)"));
+  }
+  const Ref ref = self.make_ref();  // marks the mailbox: the answer is looked for from here
+  self.send(kClusterProcessName, node, SpawnRequest{self.pid(), ref, name, std::move(args)});
+  absl::StatusOr<Pid> result = absl::DeadlineExceededError(
+      absl::StrCat("no answer from ", node, " to spawn ", name, " within ", absl::FormatDuration(timeout)));
+  co_await self
+      .receive(on<SpawnReply>([ref](const SpawnReply& r) { return r.ref == ref; },
+                              [&](SpawnReply r) {
+                                if (r.error.empty()) {
+                                  result = r.pid;
+                                } else {
+                                  result = absl::Status(static_cast<absl::StatusCode>(r.code), r.error);
+                                }
+                              }),
+               after(timeout, [] {}))
+      .since(ref);
+  if (result.ok() && link) self.link(*result);
+  co_return result;
+}
+
+}  // namespace snow::detail
+
+// -- the public API --
+namespace snow {
+
+namespace global {
+
+absl::Status register_name(Runtime& rt, std::string_view name, Pid pid) {
+  absl::StatusOr<detail::ClusterState*> state = detail::state_of(rt);
+  if (!state.ok()) return state.status();
+  if (name.empty()) return absl::InvalidArgumentError("a global name cannot be empty");
+  if (!pid.is_local() || pid.is_null()) {
+    return absl::InvalidArgumentError("only a process of this node can be registered here");
+  }
+  if (!rt.is_alive(pid)) return absl::InvalidArgumentError(absl::StrCat("no process ", pid.to_string()));
+  {
+    std::lock_guard lock((*state)->mu);
+    auto [it, fresh] = (*state)->names.try_emplace(std::string(name), detail::ClusterState::GlobalEntry{pid, ""});
+    if (!fresh) {
+      return absl::AlreadyExistsError(absl::StrCat("the global name \"", internal::to_absl(name), "\" is taken by ", it->second.pid.to_string(),
+                                                   " on ", it->second.owner.empty() ? "this node" : it->second.owner));
+    }
+    it->second.owner = detail::node_of(rt)->name();
+  }
+  rt.send((*state)->process, detail::LocalRegistered{std::string(name), pid});
+  return absl::OkStatus();
+}
+
+absl::Status unregister_name(Runtime& rt, std::string_view name) {
+  absl::StatusOr<detail::ClusterState*> state = detail::state_of(rt);
+  if (!state.ok()) return state.status();
+  Pid pid;
+  {
+    std::lock_guard lock((*state)->mu);
+    auto it = (*state)->names.find(std::string(name));
+    if (it == (*state)->names.end() || !it->second.pid.is_local()) {
+      return absl::NotFoundError(absl::StrCat("no global name \"", internal::to_absl(name), "\" is registered on this node"));
+    }
+    pid = it->second.pid;
+    (*state)->names.erase(it);
+  }
+  rt.send((*state)->process, detail::LocalUnregistered{std::string(name), pid});
+  return absl::OkStatus();
+}
+
+std::optional<Pid> whereis(Runtime& rt, std::string_view name) {
+  absl::StatusOr<detail::ClusterState*> state = detail::state_of(rt);
+  if (!state.ok()) return std::nullopt;
+  std::lock_guard lock((*state)->mu);
+  auto it = (*state)->names.find(std::string(name));
+  if (it == (*state)->names.end()) return std::nullopt;
+  return it->second.pid;
+}
+
+std::vector<std::string> registered_names(Runtime& rt) {
+  std::vector<std::string> out;
+  absl::StatusOr<detail::ClusterState*> state = detail::state_of(rt);
+  if (!state.ok()) return out;
+  std::lock_guard lock((*state)->mu);
+  for (auto& [name, e] : (*state)->names) out.push_back(name);
+  return out;
+}
+
+}  // namespace global
+
+namespace group {
+
+absl::Status join(Runtime& rt, std::string_view group, Pid pid) {
+  absl::StatusOr<detail::ClusterState*> state = detail::state_of(rt);
+  if (!state.ok()) return state.status();
+  if (group.empty()) return absl::InvalidArgumentError("a group name cannot be empty");
+  if (!pid.is_local() || pid.is_null()) return absl::InvalidArgumentError("only a process of this node can join here");
+  if (!rt.is_alive(pid)) return absl::InvalidArgumentError(absl::StrCat("no process ", pid.to_string()));
+  {
+    std::lock_guard lock((*state)->mu);
+    if (!(*state)->groups[std::string(group)].insert(pid).second) return absl::OkStatus();
+  }
+  rt.send((*state)->process, detail::LocalJoined{std::string(group), pid});
+  return absl::OkStatus();
+}
+
+absl::Status leave(Runtime& rt, std::string_view group, Pid pid) {
+  absl::StatusOr<detail::ClusterState*> state = detail::state_of(rt);
+  if (!state.ok()) return state.status();
+  {
+    std::lock_guard lock((*state)->mu);
+    auto it = (*state)->groups.find(std::string(group));
+    if (it == (*state)->groups.end() || !pid.is_local() || it->second.erase(pid) == 0) {
+      return absl::NotFoundError(absl::StrCat(pid.to_string(), " is not a member of \"", internal::to_absl(group), "\""));
+    }
+    if (it->second.empty()) (*state)->groups.erase(it);
+  }
+  rt.send((*state)->process, detail::LocalLeft{std::string(group), pid});
+  return absl::OkStatus();
+}
+
+std::vector<Pid> members(Runtime& rt, std::string_view group) {
+  absl::StatusOr<detail::ClusterState*> state = detail::state_of(rt);
+  if (!state.ok()) return {};
+  std::lock_guard lock((*state)->mu);
+  auto it = (*state)->groups.find(std::string(group));
+  if (it == (*state)->groups.end()) return {};
+  return std::vector<Pid>(it->second.begin(), it->second.end());
+}
+
+std::vector<Pid> local_members(Runtime& rt, std::string_view group) {
+  std::vector<Pid> all = members(rt, group);
+  std::erase_if(all, [](Pid p) { return !p.is_local(); });
+  return all;
+}
+
+std::vector<std::string> groups(Runtime& rt) {
+  std::vector<std::string> out;
+  absl::StatusOr<detail::ClusterState*> state = detail::state_of(rt);
+  if (!state.ok()) return out;
+  std::lock_guard lock((*state)->mu);
+  for (auto& [g, pids] : (*state)->groups) out.push_back(g);
+  return out;
+}
+
+}  // namespace group
+}  // namespace snow

@@ -1,0 +1,338 @@
+// src/observe/metrics_endpoint.cpp: GET /metrics over HTTP/1.x, on its own libuv loop.
+//
+// The endpoint may be reachable from the network, so everything a client sends is
+// hostile: a request is read into a buffer of at most kMaxRequestBytes, only its request
+// line is parsed (method, target, HTTP version), one response is written per connection
+// (Connection: close), and every connection is closed `client_timeout` after it was
+// accepted whatever it is doing, so a client that sends slowly, never reads, or resets
+// costs at most a timer and a buffer. At most `max_clients` connections are open at
+// once; the others are closed as soon as they are accepted. SIGPIPE is blocked on the
+// loop's thread, so a peer that resets makes a write fail instead of killing the process.
+//
+// Threads. start() sets up the loop and the listener on the caller's thread (so a port in
+// use is reported there), then hands the loop to a thread of its own; after that only
+// that thread touches libuv, and stop() reaches it through a uv_async_t.
+#include <signal.h>
+#include <uv.h>
+
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "snow/observe.hpp"
+#include "snow/runtime.hpp"
+#include "snow/status.hpp"
+
+namespace snow {
+
+namespace {
+
+constexpr std::size_t kMaxRequestBytes = 8192;
+constexpr int kListenBacklog = 64;
+
+/// Parses a numeric IPv4 or IPv6 address (brackets allowed) or "localhost".
+bool parse_address(const std::string& host, std::uint16_t port, sockaddr_storage* out) {
+  std::memset(out, 0, sizeof *out);
+  const std::string h = host == "localhost" ? "127.0.0.1" : host;
+  if (uv_ip4_addr(h.c_str(), port, reinterpret_cast<sockaddr_in*>(out)) == 0) return true;
+  std::string v6 = h;
+  if (v6.size() >= 2 && v6.front() == '[' && v6.back() == ']') v6 = v6.substr(1, v6.size() - 2);
+  return uv_ip6_addr(v6.c_str(), port, reinterpret_cast<sockaddr_in6*>(out)) == 0;
+}
+
+struct Request {
+  bool valid = false;  // an HTTP request line: METHOD SP TARGET SP HTTP/1.x
+  std::string method;
+  std::string path;  // the target without its query string
+};
+
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+/// Reads the request line of `head` (the bytes up to the blank line).
+Request parse_request(std::string_view head) {
+  Request r;
+  const std::size_t eol = head.find_first_of("\r\n");
+  const std::string_view line = head.substr(0, eol);
+  const std::size_t sp1 = line.find(' ');
+  if (sp1 == std::string_view::npos) return r;
+  const std::size_t sp2 = line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) return r;
+  const std::string_view method = line.substr(0, sp1);
+  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  const std::string_view version = line.substr(sp2 + 1);
+  if (!is_token(method) || target.empty() || version.substr(0, 7) != "HTTP/1.") return r;
+  r.valid = true;
+  r.method = std::string(method);
+  r.path = std::string(target.substr(0, target.find('?')));
+  return r;
+}
+
+/// Where the request's head ends (the blank line), or npos while it has not arrived.
+/// `from`: how much of `buffer` was searched before (so a slow client costs linear time).
+std::size_t head_end(const std::string& buffer, std::size_t from) {
+  const std::size_t start = from > 3 ? from - 3 : 0;
+  const std::size_t crlf = buffer.find("\r\n\r\n", start);
+  if (crlf != std::string::npos) return crlf;
+  return buffer.find("\n\n", start);  // tolerate bare newlines (hand-typed requests)
+}
+
+}  // namespace
+
+struct MetricsEndpoint::Impl {
+  struct Client {
+    Impl* owner = nullptr;
+    uv_tcp_t tcp{};
+    uv_timer_t timer{};
+    uv_write_t write_req{};
+    uv_shutdown_t shutdown_req{};
+    int open_handles = 0;
+    bool closing = false;
+    bool answered = false;
+    std::string request;
+    std::string response;  // kept alive until its write completes
+    char read_buffer[4096];
+  };
+
+  Impl(Runtime& rt, MetricsEndpointOptions options) : rt(rt), options(std::move(options)) {}
+
+  Runtime& rt;
+  const MetricsEndpointOptions options;
+  uv_loop_t loop{};
+  uv_tcp_t server{};
+  uv_async_t stop_async{};
+  std::thread thread;
+  std::uint16_t port = 0;
+  absl::flat_hash_set<Client*> clients;  // the loop's thread only
+
+  /// Sets up the loop and the listener on the calling thread.
+  absl::Status open() {
+    sockaddr_storage addr;
+    if (!parse_address(options.host, options.port, &addr)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("metrics endpoint: \"", options.host, "\" is not an IP address (nor localhost)"));
+    }
+    if (const int r = uv_loop_init(&loop); r != 0) {
+      return absl::InternalError(absl::StrCat("metrics endpoint: uv_loop_init: ", uv_strerror(r)));
+    }
+    uv_tcp_init(&loop, &server);
+    server.data = this;
+    int r = uv_tcp_bind(&server, reinterpret_cast<const sockaddr*>(&addr), 0);
+    if (r == 0) r = uv_listen(reinterpret_cast<uv_stream_t*>(&server), kListenBacklog, &Impl::on_connection);
+    sockaddr_storage bound;
+    int len = sizeof bound;
+    if (r == 0) r = uv_tcp_getsockname(&server, reinterpret_cast<sockaddr*>(&bound), &len);
+    if (r != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&server), nullptr);
+      uv_run(&loop, UV_RUN_DEFAULT);
+      uv_loop_close(&loop);
+      return absl::UnavailableError(
+          absl::StrCat("metrics endpoint: cannot listen on ", options.host, ":", options.port, ": ", uv_strerror(r)));
+    }
+    const sockaddr* sa = reinterpret_cast<const sockaddr*>(&bound);
+    port = sa->sa_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6*>(sa)->sin6_port)
+                                     : ntohs(reinterpret_cast<const sockaddr_in*>(sa)->sin_port);
+    uv_async_init(&loop, &stop_async, &Impl::on_stop);
+    stop_async.data = this;
+    return absl::OkStatus();
+  }
+
+  void run() {
+    thread = std::thread([this] {
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      uv_run(&loop, UV_RUN_DEFAULT);
+    });
+  }
+
+  /// From the owner's thread: closes everything on the loop's thread and joins it.
+  void stop() {
+    uv_async_send(&stop_async);
+    thread.join();
+    uv_loop_close(&loop);
+  }
+
+  static void on_stop(uv_async_t* async) {
+    Impl* self = static_cast<Impl*>(async->data);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->server), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async), nullptr);
+    std::vector<Client*> open(self->clients.begin(), self->clients.end());
+    for (Client* c : open) self->close_client(c);
+  }
+
+  static void on_connection(uv_stream_t* server, int status) {
+    Impl* self = static_cast<Impl*>(server->data);
+    if (status < 0) return;  // a failed accept (EMFILE, ...): nothing to clean up
+    auto* c = new (std::nothrow) Client;
+    if (c == nullptr) return;  // out of memory: the connection waits in the backlog
+    c->owner = self;
+    uv_tcp_init(&self->loop, &c->tcp);
+    uv_timer_init(&self->loop, &c->timer);
+    c->tcp.data = c;
+    c->timer.data = c;
+    c->open_handles = 2;
+    bool tracked = true;
+    try {
+      self->clients.insert(c);
+    } catch (...) {
+      tracked = false;
+    }
+    // Accept first in any case: a connection left unaccepted would stall the listener.
+    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0 || !tracked ||
+        self->clients.size() > static_cast<std::size_t>(self->options.max_clients)) {
+      return self->close_client(c);
+    }
+    const std::int64_t ms = absl::ToInt64Milliseconds(self->options.client_timeout);
+    uv_timer_start(&c->timer, &Impl::on_timeout, static_cast<std::uint64_t>(ms > 0 ? ms : 1), 0);
+    if (uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), &Impl::on_alloc, &Impl::on_read) != 0) {
+      self->close_client(c);
+    }
+  }
+
+  static void on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
+    Client* c = static_cast<Client*>(handle->data);
+    *buf = uv_buf_init(c->read_buffer, sizeof c->read_buffer);
+  }
+
+  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+    Client* c = static_cast<Client*>(stream->data);
+    if (nread < 0) return c->owner->close_client(c);  // EOF (answered or not), or an error
+    if (nread == 0 || c->answered) return;            // after the answer: drained and dropped
+    // Nothing may unwind through libuv: out of memory costs this client, not the server.
+    try {
+      c->owner->serve(c, std::string_view(buf->base, static_cast<std::size_t>(nread)));
+    } catch (...) {
+      c->owner->close_client(c);
+    }
+  }
+
+  /// Takes `bytes` of the request; answers once its head is complete.
+  void serve(Client* c, std::string_view bytes) {
+    const std::size_t searched = c->request.size();
+    c->request.append(bytes.data(), bytes.size());
+    const std::size_t end = head_end(c->request, searched);
+    if (end == std::string::npos) {
+      if (c->request.size() > kMaxRequestBytes) respond(c, "400 Bad Request", "request too large\n");
+      return;
+    }
+    const Request r = parse_request(std::string_view(c->request).substr(0, end));
+    if (!r.valid) return respond(c, "400 Bad Request", "not an HTTP request\n");
+    if (r.method != "GET" || r.path != "/metrics") return respond(c, "404 Not Found", "try GET /metrics\n");
+    std::string body;
+    try {
+      body = prometheus_text(rt);
+    } catch (...) {  // out of memory, say: the client gets an error, the server lives on
+      return respond(c, "500 Internal Server Error", "metrics unavailable\n");
+    }
+    respond(c, "200 OK", std::move(body), "text/plain; version=0.0.4; charset=utf-8");
+  }
+
+  void respond(Client* c, std::string_view status, std::string body,
+               std::string_view content_type = "text/plain; charset=utf-8") {
+    c->answered = true;
+    c->request.clear();
+    c->request.shrink_to_fit();
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&c->tcp));
+    c->response = std::string("HTTP/1.1 ");
+    c->response.append(status);
+    c->response.append("\r\nContent-Type: ");
+    c->response.append(content_type);
+    c->response.append(absl::StrCat("\r\nContent-Length: ", body.size(), "\r\nConnection: close\r\n\r\n"));
+    c->response.append(body);
+    uv_buf_t buf = uv_buf_init(c->response.data(), static_cast<unsigned>(c->response.size()));
+    c->write_req.data = c;
+    if (uv_write(&c->write_req, reinterpret_cast<uv_stream_t*>(&c->tcp), &buf, 1, &Impl::on_written) != 0) {
+      close_client(c);
+    }
+  }
+
+  static void on_written(uv_write_t* req, int status) {
+    Client* c = static_cast<Client*>(req->data);
+    if (c->closing) return;  // cancelled by a close; the close frees the client
+    if (status < 0) return c->owner->close_client(c);
+    // Half-close: the client sees the end of the response, and then closes its side.
+    c->shutdown_req.data = c;
+    if (uv_shutdown(&c->shutdown_req, reinterpret_cast<uv_stream_t*>(&c->tcp), &Impl::on_shutdown) != 0) {
+      c->owner->close_client(c);
+    }
+  }
+
+  static void on_shutdown(uv_shutdown_t* req, int status) {
+    Client* c = static_cast<Client*>(req->data);
+    if (c->closing) return;
+    // Read (and drop) whatever the client still sends until it closes: closing with
+    // unread bytes would reset the connection, and a reset can destroy the response
+    // before the client has read it. The timer bounds the wait.
+    if (status < 0 || uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), &Impl::on_alloc, &Impl::on_read) != 0) {
+      c->owner->close_client(c);
+    }
+  }
+
+  static void on_timeout(uv_timer_t* timer) {
+    Client* c = static_cast<Client*>(timer->data);
+    c->owner->close_client(c);
+  }
+
+  void close_client(Client* c) {
+    if (c->closing) return;
+    c->closing = true;
+    clients.erase(c);
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), &Impl::on_client_handle_closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->timer), &Impl::on_client_handle_closed);
+  }
+
+  static void on_client_handle_closed(uv_handle_t* handle) {
+    Client* c = static_cast<Client*>(handle->data);
+    if (--c->open_handles == 0) delete c;  // after every request's callback (libuv's order)
+  }
+};
+
+MetricsEndpoint::MetricsEndpoint(Runtime& rt) : rt_(rt) {}
+
+MetricsEndpoint::~MetricsEndpoint() { (void)stop(); }
+
+absl::Status MetricsEndpoint::start(MetricsEndpointOptions options) {
+  std::lock_guard lock(mu_);
+  if (impl_) return absl::FailedPreconditionError("the metrics endpoint is running already");
+  if (options.max_clients < 1) return absl::InvalidArgumentError("MetricsEndpointOptions::max_clients must be >= 1");
+  if (options.client_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("MetricsEndpointOptions::client_timeout must be positive");
+  }
+  auto impl = std::make_unique<Impl>(rt_, std::move(options));
+  SNOW_RETURN_IF_ERROR(impl->open());
+  impl->run();
+  impl_ = std::move(impl);
+  return absl::OkStatus();
+}
+
+absl::Status MetricsEndpoint::stop() {
+  std::lock_guard lock(mu_);
+  if (!impl_) return absl::FailedPreconditionError("the metrics endpoint is not running");
+  impl_->stop();
+  impl_.reset();
+  return absl::OkStatus();
+}
+
+bool MetricsEndpoint::running() const {
+  std::lock_guard lock(mu_);
+  return impl_ != nullptr;
+}
+
+std::uint16_t MetricsEndpoint::port() const {
+  std::lock_guard lock(mu_);
+  return impl_ ? impl_->port : 0;
+}
+
+}  // namespace snow

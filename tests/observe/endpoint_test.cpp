@@ -1,0 +1,206 @@
+// The HTTP endpoint, over real sockets on 127.0.0.1: it serves /metrics, refuses the
+// rest, and survives garbage, floods, slow and vanishing clients.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "snow/actor.hpp"
+#include "snow/observe.hpp"
+#include "snow/runtime.hpp"
+#include "support/runtime_fixture.hpp"
+
+using namespace snow;
+using snow::testing::LogCapture;
+
+namespace {
+
+/// A connected socket with a receive timeout, or -1.
+int connect_to(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  timeval tv{};
+  tv.tv_sec = 5;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void send_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n <= 0) return;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+/// Reads until the server closes (or the 5 s receive timeout).
+std::string read_all(int fd) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+/// One request on a fresh connection; the whole response.
+std::string http_exchange(std::uint16_t port, std::string_view request) {
+  const int fd = connect_to(port);
+  if (fd < 0) return "<no connection>";
+  send_all(fd, request);
+  if (request.empty()) ::shutdown(fd, SHUT_WR);  // a client that says nothing and leaves
+  std::string response = read_all(fd);
+  ::close(fd);
+  return response;
+}
+
+bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+/// True once a GET /metrics is answered with 200, trying for about two seconds.
+bool served_within_2s(std::uint16_t port) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (starts_with(http_exchange(port, "GET /metrics HTTP/1.1\r\n\r\n"), "HTTP/1.1 200 OK")) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_SUITE("metrics endpoint") {
+TEST_CASE("GET /metrics serves the Prometheus text; anything else is 404 or 400") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log));
+  const Pid gone = rt.spawn([](Self) -> Proc { co_return; });
+  REQUIRE(rt.join(absl::Seconds(5)).ok());
+  rt.send(gone, 1);  // one dead letter to see over HTTP
+
+  MetricsEndpoint endpoint(rt);
+  REQUIRE(endpoint.start({.host = "127.0.0.1", .port = 0}).ok());
+  REQUIRE(endpoint.running());
+  const std::uint16_t port = endpoint.port();
+  REQUIRE(port != 0);
+
+  const std::string ok = http_exchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n");
+  CHECK(starts_with(ok, "HTTP/1.1 200 OK\r\n"));
+  CHECK(ok.find("Content-Type: text/plain; version=0.0.4") != std::string::npos);
+  CHECK(ok.find("\r\n\r\n# HELP snow_workers ") != std::string::npos);
+  CHECK(ok.find("snow_dead_letters_total{reason=\"no_process\"} 1\n") != std::string::npos);
+  const std::size_t body_at = ok.find("\r\n\r\n") + 4;
+  CHECK(ok.find("Content-Length: " + std::to_string(ok.size() - body_at) + "\r\n") != std::string::npos);
+
+  CHECK(starts_with(http_exchange(port, "GET /metrics?x=1 HTTP/1.0\r\n\r\n"), "HTTP/1.1 200 OK"));
+  CHECK(starts_with(http_exchange(port, "GET /metrics HTTP/1.1\n\n"), "HTTP/1.1 200 OK"));  // bare newlines
+  CHECK(starts_with(http_exchange(port, "GET / HTTP/1.1\r\n\r\n"), "HTTP/1.1 404 Not Found"));
+  CHECK(starts_with(http_exchange(port, "GET /metricsX HTTP/1.1\r\n\r\n"), "HTTP/1.1 404"));
+  CHECK(starts_with(http_exchange(port, "POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"), "HTTP/1.1 404"));
+  CHECK(starts_with(http_exchange(port, "hello\r\n\r\n"), "HTTP/1.1 400 Bad Request"));
+  CHECK(starts_with(http_exchange(port, "GET /metrics SPDY/3\r\n\r\n"), "HTTP/1.1 400"));
+  CHECK(starts_with(http_exchange(port, std::string("\x00\x01\x02\xff\r\n\r\n", 8)), "HTTP/1.1 400"));
+  CHECK(starts_with(http_exchange(port, std::string(20'000, 'A')), "HTTP/1.1 400"));  // no end of head in 8 KiB
+  CHECK(http_exchange(port, "").empty());  // says nothing and half-closes: closed, no answer
+
+  REQUIRE(endpoint.stop().ok());
+  CHECK_FALSE(endpoint.running());
+  CHECK(endpoint.stop().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(connect_to(port) < 0);  // nobody listens any more
+}
+
+TEST_CASE("slow, silent, vanishing and too many clients do not stop it") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log));
+  MetricsEndpoint endpoint(rt);
+  REQUIRE(endpoint.start({.host = "127.0.0.1", .port = 0, .client_timeout = absl::Milliseconds(300),
+                          .max_clients = 4})
+              .ok());
+  const std::uint16_t port = endpoint.port();
+
+  // A silent client is cut at the client timeout.
+  {
+    const int fd = connect_to(port);
+    REQUIRE(fd >= 0);
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(read_all(fd).empty());
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+    ::close(fd);
+  }
+  // A slow client (one byte at a time) gets its answer if it finishes in time...
+  {
+    const int fd = connect_to(port);
+    REQUIRE(fd >= 0);
+    for (char c : std::string("GET /metrics HTTP/1.1\r\n\r\n")) {
+      send_all(fd, std::string_view(&c, 1));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    CHECK(starts_with(read_all(fd), "HTTP/1.1 200 OK"));
+    ::close(fd);
+  }
+  // ...and clients that reset at once, mid-request or without reading the answer cost nothing.
+  for (int i = 0; i < 50; ++i) {
+    const int fd = connect_to(port);
+    REQUIRE(fd >= 0);
+    if (i % 3 == 1) send_all(fd, "GET /met");
+    if (i % 3 == 2) send_all(fd, "GET /metrics HTTP/1.1\r\n\r\n");
+    linger hard{1, 0};  // close with a reset
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    ::close(fd);
+  }
+  // After all that it still answers (the resets may still fill its max_clients slots
+  // until its loop has read them, so a first try may be turned away).
+  CHECK(served_within_2s(port));
+  CHECK(endpoint.stop().ok());
+
+  // More clients than max_clients at once: the extra ones are closed on arrival, and
+  // once some leave, new ones are served again.
+  MetricsEndpoint crowded(rt);
+  REQUIRE(crowded.start({.host = "127.0.0.1", .port = 0, .client_timeout = absl::Seconds(30), .max_clients = 4}).ok());
+  std::vector<int> idle;
+  for (int i = 0; i < 4; ++i) idle.push_back(connect_to(crowded.port()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let the server accept them
+  CHECK(http_exchange(crowded.port(), "GET /metrics HTTP/1.1\r\n\r\n").empty());
+  for (int fd : idle) ::close(fd);
+  CHECK(served_within_2s(crowded.port()));  // once the server has seen them go
+}
+
+TEST_CASE("start errors: a bad host, a port in use, twice; stop with clients connected") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log));
+  MetricsEndpoint a(rt), b(rt);
+  CHECK(a.start({.host = "not an address", .port = 0}).code() == absl::StatusCode::kInvalidArgument);
+  CHECK(a.start({.host = "127.0.0.1", .port = 0, .max_clients = 0}).code() == absl::StatusCode::kInvalidArgument);
+  REQUIRE(a.start({.host = "localhost", .port = 0}).ok());
+  CHECK(a.start({.host = "127.0.0.1", .port = 0}).code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(b.start({.host = "127.0.0.1", .port = a.port()}).code() == absl::StatusCode::kUnavailable);
+  CHECK_FALSE(b.running());
+  CHECK(b.port() == 0);
+  const int fd = connect_to(a.port());  // left open across stop
+  REQUIRE(fd >= 0);
+  send_all(fd, "GET /met");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(a.stop().ok());
+  CHECK(read_all(fd).empty());  // closed by the stop
+  ::close(fd);
+  // Restartable, and the destructor stops a running endpoint.
+  const bool restarted = a.start({.host = "::1", .port = 0}).ok() || a.start({.host = "127.0.0.1", .port = 0}).ok();
+  REQUIRE(restarted);
+  CHECK(a.running());
+}
+}  // TEST_SUITE

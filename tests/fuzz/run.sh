@@ -16,7 +16,7 @@ cxx=${CXX_FUZZ:-clang++-14}
 command -v "$cxx" >/dev/null 2>&1 || cxx=clang++
 mkdir -p "$out/corpus"
 bin="$out/stf_fuzz"
-srcs="$root/tests/fuzz/stf_fuzz.cpp $root/src/wire/codec.cpp $root/src/wire/term.cpp $root/src/wire/utf8.cpp $root/src/runtime/format.cpp"
+srcs="$root/tests/fuzz/stf_fuzz.cpp $root/src/wire/codec.cpp $root/src/wire/term.cpp $root/src/wire/utf8.cpp $root/src/wire/type_registry.cpp $root/src/runtime/format.cpp"
 # Rebuild when a source or header is newer than the binary.
 deps="$root/src/wire $root/src/runtime/format.cpp $root/tests/fuzz/stf_fuzz.cpp $root/include/snow/detail/wire_codec.hpp
   $root/include/snow/detail/wire_macros.hpp $root/include/snow/detail/message_node.hpp $root/include/snow/wire.hpp
@@ -26,13 +26,18 @@ deps="$root/src/wire $root/src/runtime/format.cpp $root/tests/fuzz/stf_fuzz.cpp 
 if [ ! -x "$bin" ] || [ -n "$(find $deps -newer "$bin" -print -quit)" ]; then
   absl=$(pkg-config --cflags --libs absl_status absl_statusor absl_strings absl_str_format absl_hash \
          absl_raw_hash_set absl_flat_hash_map absl_synchronization absl_time)
-  # shellcheck disable=SC2086
-  if ! "$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-      -I"$root/include" -I"$root" $srcs $absl -o "$bin.tmp"; then
-    # As a Meson test, a machine without a working clang fuzzer toolchain skips (77).
+  # As a Meson test, a machine without a working clang fuzzer toolchain skips (77); a
+  # toolchain that works but cannot build the target is a failure, never a skip.
+  probe="$out/probe.cpp"
+  printf '#include <cstddef>\n#include <cstdint>\nextern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }\n' > "$probe"
+  if ! "$cxx" -std=c++20 -fsanitize=fuzzer,address,undefined "$probe" -o "$out/probe" 2>/dev/null; then
     [ -n "${SNOW_FUZZ_SKIP_UNAVAILABLE:-}" ] && { echo "clang cannot build a libFuzzer target here: skipped"; exit 77; }
+    echo "$cxx cannot build a libFuzzer target (install clang-14 and libclang-rt-14-dev)"
     exit 1
   fi
+  # shellcheck disable=SC2086
+  "$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+      -I"$root/include" -I"$root" $srcs $absl -o "$bin.tmp"
   mv "$bin.tmp" "$bin"
 fi
 cd "$out"

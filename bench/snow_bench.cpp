@@ -24,6 +24,8 @@
 //   remote_pingpong   [N=20,000]     rt_per_s, us_per_rt
 //   remote_throughput [N=1,000,000]  msgs_per_s, mb_per_s
 //   socket_pingpong   [N=20,000]     rt_per_s, us_per_rt (plain TCP socket: the floor)
+//   global            [N=1,000]      register_us, whereis_us, visible_elsewhere_us (three nodes)
+//   group_broadcast   [N=100]        msgs_per_s (a 1,000-member group over three nodes)
 //             two OS processes over 127.0.0.1, nodes talking TCP + TLS 1.3; snow_bench
 //             starts the second process itself as `snow_bench --serve WORKLOAD N`
 //             (an internal role, not for direct use; bench/remote_workloads.cpp)
@@ -49,6 +51,7 @@
 int run_stf_workload(std::string_view name, long n);     // bench/stf_workloads.cpp
 int run_remote_workload(std::string_view name, long n);  // bench/remote_workloads.cpp
 int serve_remote_workload(int argc, char** argv);        // the second process of those
+int run_cluster_workload(std::string_view name, long n); // bench/cluster_workloads.cpp
 
 namespace {
 
@@ -485,6 +488,7 @@ int usage(const char* msg) {
   }
   std::fprintf(stderr, "    stf_int, stf_tuple3, stf_struct5, stf_string1m (STF round trips)\n");
   std::fprintf(stderr, "    remote_pingpong, remote_throughput, socket_pingpong (two processes, TCP + TLS)\n");
+  std::fprintf(stderr, "    global, group_broadcast (three nodes in this process, TLS)\n");
   return 2;
 }
 
@@ -500,7 +504,7 @@ int main(int argc, char** argv) {
     if (w.name == name) workload = &w;
   }
   if (workload == nullptr && (name.substr(0, 4) == "stf_" || name.substr(0, 7) == "remote_" ||
-                              name == "socket_pingpong")) {
+                              name == "socket_pingpong" || name == "global" || name == "group_broadcast")) {
     // The STF encode/decode workloads live in stf_workloads.cpp.
     long n = 0;
     if (argc == 3) {
@@ -508,7 +512,9 @@ int main(int argc, char** argv) {
       const auto [end, ec] = std::from_chars(argv[2], last, n);
       if (ec != std::errc() || end != last || n <= 0) return usage(("bad N '" + std::string(argv[2]) + "'").c_str());
     }
-    const int rc = name.substr(0, 4) == "stf_" ? run_stf_workload(name, n) : run_remote_workload(name, n);
+    const int rc = name.substr(0, 4) == "stf_"                      ? run_stf_workload(name, n)
+                   : (name == "global" || name == "group_broadcast") ? run_cluster_workload(name, n)
+                                                                     : run_remote_workload(name, n);
     if (rc != 2) return rc;
   }
   if (workload == nullptr) return usage(("unknown workload '" + std::string(name) + "'").c_str());

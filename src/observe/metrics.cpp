@@ -136,7 +136,8 @@ std::string prometheus_text(Runtime& rt) {
   w.single("snow_processes_spawned_total", "counter", "Processes spawned since the runtime started.", m.spawned);
   w.family("snow_processes", "gauge", "Live processes (ScopedActors included) by status.");
   for (ProcessStatus s : {ProcessStatus::waiting, ProcessStatus::runnable, ProcessStatus::running}) {
-    w.sample("snow_processes", {{"status", std::string(to_absl(to_string(s)))}}, m.by_status[static_cast<std::size_t>(s)]);
+    w.sample("snow_processes", {{"status", std::string(to_absl(to_string(s)))}},
+             m.by_status[static_cast<std::size_t>(s)]);
   }
   w.single("snow_scoped_actors", "gauge", "Live ScopedActors (host threads' mailboxes).", m.scoped_actors);
   w.single("snow_mailbox_messages", "gauge", "Messages waiting in all mailboxes.", m.mailbox_messages);

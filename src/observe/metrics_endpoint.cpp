@@ -168,8 +168,8 @@ struct MetricsEndpoint::Impl {
     Impl* self = static_cast<Impl*>(async->data);
     uv_close(reinterpret_cast<uv_handle_t*>(&self->server), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async), nullptr);
-    std::vector<Client*> open(self->clients.begin(), self->clients.end());
-    for (Client* c : open) self->close_client(c);
+    const std::vector<Client*> all(self->clients.begin(), self->clients.end());  // closing erases
+    for (Client* c : all) self->close_client(c);
   }
 
   static void on_connection(uv_stream_t* server, int status) {

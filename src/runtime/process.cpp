@@ -130,27 +130,43 @@ MessageNode* unstamp(MessageNode* node, std::int64_t* arrived = nullptr) noexcep
   destroy(node);
   return message;
 }
+/// Notes the arrival of a message just appended to the queue.
 void remember_arrival(Process* p, const MessageNode* node, std::int64_t nanos) noexcept {
   try {
-    if (!p->arrivals) p->arrivals = std::make_unique<absl::flat_hash_map<const MessageNode*, std::int64_t>>();
-    (*p->arrivals)[node] = nanos;
+    if (!p->arrivals) p->arrivals = std::make_unique<std::deque<Process::Arrival>>();
+    p->arrivals->push_back({node, nanos});
   } catch (...) {  // out of memory: this one goes unmeasured
   }
 }
-/// Forgets the arrival of a message leaving the queue other than through a receive.
-void forget_arrival(Process* p, const MessageNode* node) noexcept {
-  if (p->arrivals) p->arrivals->erase(node);
+/// Takes the arrival of a message leaving the queue (0 if unknown). A FIFO receive takes
+/// the first, a receive from the marker usually the last; otherwise the search costs
+/// about what the receive's own scan did.
+std::int64_t take_arrival(Process* p, const MessageNode* node) noexcept {
+  if (!p->arrivals || p->arrivals->empty()) return 0;
+  std::deque<Process::Arrival>& a = *p->arrivals;
+  std::int64_t nanos = 0;
+  if (a.front().message == node) {
+    nanos = a.front().nanos;
+    a.pop_front();
+  } else if (a.back().message == node) {
+    nanos = a.back().nanos;
+    a.pop_back();
+  } else if (auto it = std::find_if(a.begin(), a.end(), [node](const auto& x) { return x.message == node; });
+             it != a.end()) {
+    nanos = it->nanos;
+    a.erase(it);
+  }
+  return nanos;
 }
+/// Forgets the arrival of a message leaving the queue other than through a receive.
+void forget_arrival(Process* p, const MessageNode* node) noexcept { take_arrival(p, node); }
 /// `node` was just taken by a receive. Its time in the mailbox ends, and
 /// the process's handling of it begins (ScopedActors excepted: what a host thread does
 /// between receives is not handling).
 void note_taken(Process* p, MessageNode* node) noexcept {
   const std::int64_t now = internal::observe_now_nanos(p->core);
-  if (p->arrivals) {
-    if (auto it = p->arrivals->find(node); it != p->arrivals->end()) {
-      p->core.obs.time_in_mailbox.record(now - it->second);
-      p->arrivals->erase(it);
-    }
+  if (const std::int64_t arrived = take_arrival(p, node); arrived != 0) {
+    p->core.obs.time_in_mailbox.record(now - arrived);
   }
   if (!p->is_host()) p->handling_since = now;
 }
@@ -535,7 +551,7 @@ void Self::demonitor(Ref ref) const {
   detail::drain(process_);
   for (detail::MessageNode** slot = process_->queue.head_slot(); *slot; slot = &(*slot)->next) {
     if ((*slot)->type == detail::type_of<Down>() && detail::unbox<Down>(*slot).ref == ref) {
-      if (process_->arrivals) process_->arrivals->erase(*slot);
+      detail::forget_arrival(process_, *slot);
       detail::destroy(process_->queue.remove(slot));
       process_->count_out();
       break;

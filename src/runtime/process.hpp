@@ -20,13 +20,13 @@
 #include <atomic>
 #include <coroutine>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <utility>
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
-#include "absl/container/flat_hash_map.h"
 #include <condition_variable>
 #include <mutex>
 #include "snow/detail/runtime_api.hpp"
@@ -59,7 +59,8 @@ struct InfoSignal { Pid reply_to; Ref ref; };
 // (small messages move up a malloc size class).
 struct ArrivalStamp {
   ArrivalStamp(MessageNode* message, std::int64_t nanos) : message(message), arrived_nanos(nanos) {}
-  ArrivalStamp(ArrivalStamp&& o) noexcept : message(std::exchange(o.message, nullptr)), arrived_nanos(o.arrived_nanos) {}
+  ArrivalStamp(ArrivalStamp&& o) noexcept
+      : message(std::exchange(o.message, nullptr)), arrived_nanos(o.arrived_nanos) {}
   ~ArrivalStamp() {
     if (message) destroy(message);
   }
@@ -167,8 +168,13 @@ class Process {
   std::atomic<std::uint64_t> reductions{0};  // published at the end of each turn
   std::atomic<std::uint64_t> received{0};    // messages taken by a receive
   std::int64_t handling_since = 0;  // histograms on: when the message in hand was taken
-  // Histograms on: when each queued message arrived, made on first use.
-  std::unique_ptr<absl::flat_hash_map<const MessageNode*, std::int64_t>> arrivals;
+  // Histograms on: when each queued message arrived, in queue order (so the message a
+  // receive takes is usually first or last), made on first use.
+  struct Arrival {
+    const MessageNode* message;
+    std::int64_t nanos;
+  };
+  std::unique_ptr<std::deque<Arrival>> arrivals;
   void count_turn() noexcept;
 
   internal::Intake intake;

@@ -229,7 +229,8 @@ TEST_CASE("a process that does not take its intake in time: DeadlineExceeded, an
   CHECK(info.status().code() == absl::StatusCode::kDeadlineExceeded);
   CHECK(rt.now() - before == absl::Milliseconds(300));  // on the virtual clock
   busy.receive(after(absl::ZeroDuration(), [] {}));     // now it takes its intake and answers
-  const bool got_anything = me.receive(any([](Message) { return true; }), after(absl::ZeroDuration(), [] { return false; }));
+  const bool got_anything =
+      me.receive(any([](Message) { return true; }), after(absl::ZeroDuration(), [] { return false; }));
   CHECK_FALSE(got_anything);  // the late answer never reaches the mailbox
   CHECK(metrics(rt).late_replies == 1);
 

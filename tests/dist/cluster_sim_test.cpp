@@ -47,12 +47,7 @@ TEST_CASE("a global name is seen on every node, refused twice, and goes with its
   for (std::uint64_t seed : seeds()) {
     INFO("seed " << seed);
     SimCluster c(seed);
-    c.add("a");
-    c.add("b");
-    c.add("c");
-    c.connect("a", "b");
-    c.connect("c", "b");
-    c.net.run_until([&] { return c.sees("a", "c"); }, absl::Seconds(2));
+    c.mesh3();
     const Pid p = c["a"].rt->spawn(idle);
     REQUIRE(global::register_name(*c["a"].rt, "db", p).ok());
     CHECK(global::whereis(*c["a"].rt, "db") == p);  // at once on its own node
@@ -106,12 +101,7 @@ TEST_CASE("after a partition heals, every node agrees on one owner of a doubly r
   for (std::uint64_t seed : seeds(20)) {
     INFO("seed " << seed);
     SimCluster c(seed);
-    c.add("a");
-    c.add("b");
-    c.add("c");
-    c.connect("a", "b");
-    c.connect("c", "b");
-    c.net.run_until([&] { return c.sees("a", "c"); }, absl::Seconds(2));
+    c.mesh3();
     // Cut a from b and c; register "leader" on both sides.
     c.net.partition("a", "b");
     c.net.partition("a", "c");
@@ -140,12 +130,7 @@ TEST_CASE("groups: members on every node, broadcast reaches them all, death and 
   for (std::uint64_t seed : seeds(3)) {
     INFO("seed " << seed);
     SimCluster c(seed);
-    c.add("a");
-    c.add("b");
-    c.add("c");
-    c.connect("a", "b");
-    c.connect("c", "b");
-    c.net.run_until([&] { return c.sees("a", "c"); }, absl::Seconds(2));
+    c.mesh3();
     std::vector<std::string> ga, gb1, gb2;
     const Pid ma = c["a"].rt->spawn(listener, &ga);
     const Pid mb1 = c["b"].rt->spawn(listener, &gb1);

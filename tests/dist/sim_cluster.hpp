@@ -73,6 +73,16 @@ class SimCluster {
     const bool ok = net.run_until([&] { return sees(a, b) && sees(b, a); }, absl::Seconds(5));
     REQUIRE_MESSAGE(ok, a << " and " << b << " did not connect");
   }
+  /// Nodes a, b and c in a full mesh (a and c each connect to b; the mesh does the rest).
+  void mesh3() {
+    add("a");
+    add("b");
+    add("c");
+    connect("a", "b");
+    connect("c", "b");
+    REQUIRE_MESSAGE(net.run_until([&] { return sees("a", "c") && sees("c", "a"); }, absl::Seconds(5)),
+                    "a and c did not meet through b");
+  }
   bool sees(const std::string& a, const std::string& b) {
     for (const std::string& n : nodes.at(a).node().list()) {
       if (n == nodes.at(b).name) return true;

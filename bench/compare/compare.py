@@ -276,8 +276,12 @@ def parse_result(stdout, workload):
     return found
 
 
-def run_cmd(name, cmd, workload, timeout, idle_wait=0.0, env=None):
-    wait_idle(idle_wait)
+def run_cmd(name, cmd, workload, timeout, idle_wait=0.0, env=None, busy_log=None):
+    """Runs one benchmark; its metrics, or None. With --wait-idle, the machine's busy
+    fraction just before the run is appended to busy_log (if given)."""
+    busy = wait_idle(idle_wait)
+    if busy_log is not None:
+        busy_log.append(None if busy is None else round(busy, 3))
     log(f"[{name}] {' '.join(cmd)}")
     t0 = time.monotonic()
     try:
@@ -319,17 +323,18 @@ def cpu_busy(interval=1.0):
 
 
 def wait_idle(max_wait):
-    """Waits up to max_wait seconds for the machine to be idle (below 10% busy)."""
+    """Waits up to max_wait seconds for the machine to be idle (below 10% busy). Returns
+    the last busy fraction measured (None if it did not measure)."""
     if max_wait <= 0:
-        return
+        return None
     deadline = time.monotonic() + max_wait
     while True:
         busy = cpu_busy()
         if busy is None or busy < 0.10:
-            return
+            return busy
         if time.monotonic() >= deadline:
             log(f"machine still {busy:.0%} busy after {max_wait:.0f} s; running anyway")
-            return
+            return busy
         log(f"machine {busy:.0%} busy; waiting for it to go idle")
 
 
@@ -660,6 +665,7 @@ def main():
     ns = {}
     results = {}
     raw = {}
+    busy_before = {}  # with --wait-idle: the machine's busy fraction before each run
     try:
         for w in workloads:
             results[w] = {}
@@ -697,12 +703,14 @@ def main():
             # Repeats are interleaved (every system once, then again), so that a
             # stretch of noise from elsewhere on the machine hits all of them alike.
             runs = {key: [] for key, _, _, _ in cmds}
+            busy = {key: [] for key, _, _, _ in cmds}
             for _ in range(args.repeat):
-                for key, s, cmd, env in cmds:
+                for key, _, cmd, env in cmds:
                     runs[key].append(run_cmd(key, cmd, w, args.timeout, args.wait_idle,
-                                             env))
+                                             env, busy[key]))
             for key, _, _, _ in cmds:
                 raw.setdefault(w, {})[key] = runs[key]
+                busy_before.setdefault(w, {})[key] = busy[key]
                 results[w][key] = combine_runs(runs[key], args.stat)
     finally:
         epmd.close()
@@ -718,7 +726,8 @@ def main():
     if t:
         print(t)
     if args.json:
-        doc = {"n": ns, "stat": args.stat, "results": results, "runs": raw}
+        doc = {"n": ns, "stat": args.stat, "results": results, "runs": raw,
+               "busy_before": busy_before}
         Path(args.json).write_text(json.dumps(doc, indent=2))
     return 0
 

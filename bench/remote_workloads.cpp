@@ -10,7 +10,7 @@
 // The second side is a separate process that snow_bench starts itself: it re-executes its
 // own binary (/proc/self/exe) as
 //
-//   snow_bench --serve WORKLOAD [N]
+//   snow_bench --serve WORKLOAD N
 //
 // which starts a node named b@127.0.0.1:<free port> with the serving process registered
 // ("pong" or "sink"), or for socket_pingpong a plain listening socket, prints one line on
@@ -46,7 +46,6 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <vector>
 
 #include "snow/snow.hpp"
 

@@ -109,13 +109,17 @@ def build_caf(build_dir, cxx):
     if newer(out, src):
         return out
     # caf_io is CAF's network layer, caf_openssl its TLS module (remote workloads).
-    cmd = [cxx, "-O2", "-std=c++17", str(src), "-o", str(out), "-lcaf_openssl", "-lcaf_io",
+    # Built under a temporary name and renamed, so an interrupted build leaves no
+    # half-written binary that looks up to date.
+    tmp = build_dir / "caf_bench.tmp"
+    cmd = [cxx, "-O2", "-std=c++17", str(src), "-o", str(tmp), "-lcaf_openssl", "-lcaf_io",
            "-lcaf_core", "-lssl", "-lcrypto", "-pthread"]
     log("building CAF bench: " + " ".join(cmd))
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         log("CAF bench failed to build (CAF results will be n/a):\n" + r.stderr[-4000:])
         return None
+    os.replace(tmp, out)
     return out
 
 
@@ -655,6 +659,11 @@ def main():
     except OSError:
         pass
 
+    def erl_env(env):
+        # A crashing emulator writes erl_crash.dump into the build directory, not into
+        # the current one.
+        return dict(env or os.environ, ERL_CRASH_DUMP=str(build_dir / "erl_crash.dump"))
+
     remote = [w for w in workloads if w in REMOTE_WORKLOADS]
     certs = make_certs(build_dir) if remote and "tls" in transports and (
         "caf" in systems or "erlang" in systems) else None
@@ -694,12 +703,14 @@ def main():
                         env = epmd.env()
                         if env is not None:
                             cmds.append((f"erlang@{t}", "erlang",
-                                         erlang_cmd(erl_dir, w, n, t, certs), env))
+                                         erlang_cmd(erl_dir, w, n, t, certs),
+                                         erl_env(env)))
             elif w not in SNOW_ONLY:
                 if caf_bin is not None:
                     cmds.append(("caf", "caf", [str(caf_bin), w, str(n)], None))
                 if erl_dir is not None:
-                    cmds.append(("erlang", "erlang", erlang_cmd(erl_dir, w, n), None))
+                    cmds.append(("erlang", "erlang", erlang_cmd(erl_dir, w, n),
+                                 erl_env(None)))
             # Repeats are interleaved (every system once, then again), so that a
             # stretch of noise from elsewhere on the machine hits all of them alike.
             runs = {key: [] for key, _, _, _ in cmds}

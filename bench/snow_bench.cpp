@@ -24,11 +24,12 @@
 //   remote_pingpong   [N=20,000]     rt_per_s, us_per_rt
 //   remote_throughput [N=1,000,000]  msgs_per_s, mb_per_s
 //   socket_pingpong   [N=20,000]     rt_per_s, us_per_rt (plain TCP socket: the floor)
-//   global            [N=1,000]      register_us, whereis_us, visible_elsewhere_us (three nodes)
-//   group_broadcast   [N=100]        msgs_per_s (a 1,000-member group over three nodes)
 //             two OS processes over 127.0.0.1, nodes talking TCP + TLS 1.3; snow_bench
 //             starts the second process itself as `snow_bench --serve WORKLOAD N`
 //             (an internal role, not for direct use; bench/remote_workloads.cpp)
+//   global            [N=1,000]      register_us, whereis_us, visible_elsewhere_us (three nodes)
+//   group_broadcast   [N=100]        msgs_per_s (a 1,000-member group over three nodes)
+//             three nodes in this process (bench/cluster_workloads.cpp)
 
 #include <algorithm>
 #include <atomic>

@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "src/tls/tls.hpp"
+#include "src/transport/doorbell.hpp"
 
 namespace snow::transport {
 namespace {
@@ -163,8 +164,7 @@ class TcpTransport::Impl {
     loop_.data = this;
     uv_timer_init(&loop_, &tick_timer_);
     tick_timer_.data = this;
-    uv_async_init(&loop_, &wake_async_, &Impl::on_wake_async);
-    wake_async_.data = this;
+    if (absl::Status s = doorbell_.open(&loop_, [this] { on_doorbell(); }); !s.ok()) return s;
     uv_async_init(&loop_, &stop_async_, &Impl::on_stop_async);
     stop_async_.data = this;
     async_open_ = true;
@@ -320,10 +320,7 @@ class TcpTransport::Impl {
     return c == nullptr ? std::string() : c->peer;
   }
 
-  void wake() {
-    std::lock_guard<std::mutex> lock(async_mu_);
-    if (async_open_) uv_async_send(&wake_async_);
-  }
+  void wake() { doorbell_.ring(); }
 
   std::size_t connection_count() const { return live_.load(); }
 
@@ -577,7 +574,7 @@ class TcpTransport::Impl {
     for (uv_tcp_t* l : listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l), &Impl::delete_tcp);
     listeners_.clear();
     uv_close(reinterpret_cast<uv_handle_t*>(&tick_timer_), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&wake_async_), nullptr);
+    doorbell_.close();
     uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
   }
 
@@ -703,9 +700,8 @@ class TcpTransport::Impl {
     if (self->handler_ != nullptr && !self->stopping_) self->handler_->on_tick();
   }
 
-  static void on_wake_async(uv_async_t* a) noexcept {
-    Impl* self = static_cast<Impl*>(a->data);
-    if (self->handler_ != nullptr && !self->stopping_) self->handler_->on_wake();
+  void on_doorbell() noexcept {
+    if (handler_ != nullptr && !stopping_) handler_->on_wake();
   }
 
   static void on_stop_async(uv_async_t* a) noexcept {
@@ -720,7 +716,7 @@ class TcpTransport::Impl {
 
   uv_loop_t loop_{};
   uv_timer_t tick_timer_{};
-  uv_async_t wake_async_{};
+  Doorbell doorbell_;  // other threads' wake(): see doorbell.hpp for why not uv_async_t
   uv_async_t stop_async_{};
   std::vector<uv_tcp_t*> listeners_;
 
@@ -739,7 +735,7 @@ class TcpTransport::Impl {
   // std::mutex rather than absl::Mutex: TSan sees pthread mutexes even when Abseil is a
   // prebuilt, uninstrumented library (Debian's), so a TSan build checks this class too.
   std::mutex stop_mu_;   // serialises stop() calls
-  std::mutex async_mu_;  // guards sending to the asyncs against their closing
+  std::mutex async_mu_;  // guards sending to stop_async_ against its closing
   bool async_open_ = false;  // guarded by async_mu_
 };
 

@@ -370,6 +370,14 @@ absl::Status register_name(Runtime& rt, std::string_view name, Pid pid) {
   {
     std::lock_guard lock((*state)->mu);
     auto [it, fresh] = (*state)->names.try_emplace(std::string(name), detail::ClusterState::GlobalEntry{pid, ""});
+    // A local owner that has ended but whose Down the cluster process has not handled yet
+    // no longer holds the name: a supervisor's restarted child must be able to take it
+    // back at once. (Its Down then finds nothing to remove; peers replace the entry
+    // because the newer Pid of the same node wins a merge.)
+    if (!fresh && it->second.pid.is_local() && !rt.is_alive(it->second.pid)) {
+      it->second.pid = pid;
+      fresh = true;
+    }
     if (!fresh) {
       return absl::AlreadyExistsError(absl::StrCat("the global name \"", internal::to_absl(name), "\" is taken by ", it->second.pid.to_string(),
                                                    " on ", it->second.owner.empty() ? "this node" : it->second.owner));

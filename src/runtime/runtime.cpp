@@ -237,7 +237,13 @@ std::optional<MailboxStats> Runtime::mailbox_stats(Pid pid) const {
   return MailboxStats{p->capacity, p->queued.load(std::memory_order_relaxed), p->dropped.load(std::memory_order_relaxed)};
 }
 
-bool Runtime::is_alive(Pid pid) const { return static_cast<bool>(core_->find(pid)); }
+// A process that has begun exiting stays in the table until its exit signals are out;
+// those signals may already have woken a supervisor, whose restarted child must not find
+// its predecessor "alive" (e.g. still holding a global name).
+bool Runtime::is_alive(Pid pid) const {
+  const auto p = core_->find(pid);
+  return p && p->state.load(std::memory_order_acquire) != detail::RunState::exited;
+}
 
 RuntimeStats Runtime::stats() const {
   return {core_->spawned.load(), static_cast<std::uint64_t>(core_->live_processes.load() + core_->live_hosts.load() +

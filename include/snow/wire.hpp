@@ -899,7 +899,8 @@ void register_wire_layout(std::string_view name, const std::type_info& type, std
 void register_layout(std::string name, std::string layout);
 /// The SNOW_WIRE name of a registered C++ type, or "" if it has none.
 std::string wire_name_of(const std::type_info& type);
-/// Every registered name with a stable 64-bit digest of its layout, sorted by name.
+/// Every registered name with a stable 64-bit digest of its layout and of the layouts of
+/// the wire types it uses (nested, in containers, transitively), sorted by name.
 std::vector<std::pair<std::string, std::uint64_t>> wire_fingerprint();
 
 /// `Name{field:type,...}` with the C++ types of the fields, demangled.

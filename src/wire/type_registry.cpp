@@ -2,6 +2,7 @@
 // nodes compare when they connect (src/dist/cluster.cpp).
 #include <map>
 #include <mutex>
+#include <set>
 #include <typeindex>
 
 #include "snow/wire.hpp"
@@ -13,6 +14,7 @@ struct Registry {
   std::mutex mu;
   std::map<std::string, std::string> layouts;          // name -> layout
   std::map<std::type_index, std::string> names;        // C++ type -> name
+  std::map<std::string, std::string> cpp_names;        // demangled C++ name -> name
 };
 Registry& registry() {
   static Registry* r = new Registry;  // filled during static initialisation, never freed
@@ -28,6 +30,50 @@ std::uint64_t stable_digest(std::string_view s) {
   }
   return h;
 }
+
+bool is_identifier_char(char c) {
+  return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/// Whether `layout` mentions the C++ type `cpp_name` as a whole name (so "ns::Inner"
+/// matches in "std::vector<ns::Inner>" but not in "ns::Inner2" or "x::ns::Inner").
+bool mentions(std::string_view layout, std::string_view cpp_name) {
+  for (std::size_t at = layout.find(cpp_name); at != std::string_view::npos; at = layout.find(cpp_name, at + 1)) {
+    const std::size_t end = at + cpp_name.size();
+    // Not part of a longer name: no identifier character or "::" on either side (a single
+    // ':' before it is the layout's own field separator).
+    const bool starts = at == 0 || (!is_identifier_char(layout[at - 1]) && !layout.substr(0, at).ends_with("::"));
+    const bool ends = end == layout.size() || (!is_identifier_char(layout[end]) && layout[end] != ':');
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+/// `name`'s layout followed by the layouts of every registered wire type it uses, directly
+/// or through other wire types (each once, in name order), so that a nested type declared
+/// differently on two nodes changes the digest of every type that contains it.
+std::string closed_layout(const Registry& r, const std::string& name) {
+  std::set<std::string> seen{name};
+  std::vector<std::string> todo{name};
+  while (!todo.empty()) {
+    const std::string current = std::move(todo.back());
+    todo.pop_back();
+    const auto layout = r.layouts.find(current);
+    if (layout == r.layouts.end()) continue;
+    for (const auto& [cpp_name, used] : r.cpp_names) {
+      if (!seen.contains(used) && mentions(layout->second, cpp_name)) {
+        seen.insert(used);
+        todo.push_back(used);
+      }
+    }
+  }
+  std::string out;
+  out += r.layouts.at(name);
+  for (const std::string& used : seen) {
+    if (used != name && r.layouts.contains(used)) out += ";" + r.layouts.at(used);
+  }
+  return out;
+}
 }  // namespace
 
 void register_wire_layout(std::string_view name, const std::type_info& type, std::string layout) {
@@ -35,6 +81,7 @@ void register_wire_layout(std::string_view name, const std::type_info& type, std
   std::lock_guard lock(r.mu);
   r.layouts[std::string(name)] = std::move(layout);
   r.names[std::type_index(type)] = std::string(name);
+  r.cpp_names[demangle(type)] = std::string(name);
 }
 
 void register_layout(std::string name, std::string layout) {
@@ -54,7 +101,7 @@ std::vector<std::pair<std::string, std::uint64_t>> wire_fingerprint() {
   Registry& r = registry();
   std::lock_guard lock(r.mu);
   std::vector<std::pair<std::string, std::uint64_t>> out;
-  for (auto& [name, layout] : r.layouts) out.emplace_back(name, stable_digest(layout));
+  for (auto& [name, layout] : r.layouts) out.emplace_back(name, stable_digest(closed_layout(r, name)));
   return out;
 }
 

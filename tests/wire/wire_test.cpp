@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
 
 #include "wire/wire_types.hpp"
 
@@ -236,4 +237,44 @@ TEST_CASE("decode_into reuses the target and encode_append appends") {
   REQUIRE(snow::decode_into(std::string_view(buf).substr(one), p).ok());
   CHECK(p == Point{3, 4});
 }
+}
+
+namespace fingerprint_test {
+struct Leaf {
+  std::int64_t a = 0;
+};
+SNOW_WIRE(Leaf, a)
+struct Branch {
+  std::vector<Leaf> leaves;
+};
+SNOW_WIRE(Branch, leaves)
+struct Root {
+  Branch branch;
+};
+SNOW_WIRE(Root, branch)
+struct Unrelated {
+  std::int64_t leaf_count = 0;  // mentions "leaf" but not the type
+};
+SNOW_WIRE(Unrelated, leaf_count)
+}  // namespace fingerprint_test
+
+TEST_CASE("a nested wire type declared differently changes the fingerprint of every type that uses it") {
+  using namespace fingerprint_test;
+  auto digests = [] {
+    std::map<std::string, std::uint64_t> out;
+    for (auto& [name, digest] : snow::detail::wire_fingerprint()) out[name] = digest;
+    return out;
+  };
+  const auto before = digests();
+  REQUIRE(before.contains("Leaf"));
+  REQUIRE(before.contains("Root"));
+  // What another build would record if Leaf had a different field there.
+  snow::detail::register_wire_layout("Leaf", typeid(Leaf), "Leaf{a:double,}");
+  const auto after = digests();
+  snow::detail::register_wire_layout("Leaf", typeid(Leaf), snow::detail::struct_layout<Leaf>());  // as it was
+  CHECK(after.at("Leaf") != before.at("Leaf"));
+  CHECK(after.at("Branch") != before.at("Branch"));  // in a vector
+  CHECK(after.at("Root") != before.at("Root"));      // two levels down
+  CHECK(after.at("Unrelated") == before.at("Unrelated"));
+  CHECK(digests() == before);
 }

@@ -294,9 +294,18 @@ class Emitter {
     begin_item();
     switch (it.kind) {
       case Item::fn: emit_fn(*it.fn_group, fn_name(it.fn_group->name)); break;
-      case Item::actor: emit_actor(*it.actor_def); break;
+      case Item::actor:
+        emit_actor(*it.actor_def);
+        // Every actor and supervisor can be started from another node by name (§7.5).
+        hooks_.line("snow::lang::dist::register_actor(" + cpp_string(it.actor_def->name) + ", &prog::" +
+                    cpp_ident(it.actor_def->name) + ", " + terminate_of(it.actor_def->name) + ");");
+        break;
       case Item::service: emit_service(*it.service_def); break;
-      case Item::supervisor: emit_supervisor(*it.supervisor_def); break;
+      case Item::supervisor:
+        emit_supervisor(*it.supervisor_def);
+        hooks_.line("snow::lang::dist::register_supervisor(" + cpp_string(it.supervisor_def->name) + ", &prog::" +
+                    cpp_ident(it.supervisor_def->name) + "_spawn);");
+        break;
       case Item::interface:
         for (const auto& m : it.interface_def->methods) {
           if (!m.default_body) continue;
@@ -703,16 +712,21 @@ class Emitter {
   }
 
   void emit_self_tail_call(const Expr& e) {
-    // Every argument is evaluated before any parameter is rebound (§5.14).
+    // Every argument is evaluated before any parameter is rebound (§5.14). A parameter
+    // passed on unchanged (`loop(state, n + 1)` keeps `state`) is left alone: no copy.
     std::vector<std::string> vals;
     for (std::size_t i = 1; i < e.kids.size(); ++i) {
       const std::string v = ex(*e.kids[i]);
+      if (i - 1 < fn_.params.size() && v == fn_.params[i - 1]) {
+        vals.push_back("");
+        continue;
+      }
       const std::string t = fresh("arg");
       out_->line("sl::Value " + t + " = " + v + ";");
       vals.push_back(t);
     }
     for (std::size_t i = 0; i < vals.size() && i < fn_.params.size(); ++i) {
-      out_->line(fn_.params[i] + " = std::move(" + vals[i] + ");");
+      if (!vals[i].empty()) out_->line(fn_.params[i] + " = std::move(" + vals[i] + ");");
     }
     out_->line("co_await sl::tick(self);");
     out_->line("continue;  // self tail call: loop");
@@ -835,8 +849,8 @@ class Emitter {
         case MsgKind::value: types = {{"sl::Value", "m"}}; break;
         case MsgKind::exit: types = {{"snow::Exit", "sl::exit_value(m)"}}; break;
         case MsgKind::down: types = {{"snow::Down", "sl::take_down(m)"}}; break;
-        case MsgKind::node_up: types = {{"sl::dist::NodeUp", "sl::dist::node_up_value(m)"}}; break;
-        case MsgKind::node_down: types = {{"sl::dist::NodeDown", "sl::dist::node_down_value(m)"}}; break;
+        case MsgKind::node_up: types = {{"snow::NodeUp", "sl::dist::node_up_value(m)"}}; break;
+        case MsgKind::node_down: types = {{"snow::NodeDown", "sl::dist::node_down_value(m)"}}; break;
         case MsgKind::any:
           types = {{"sl::Value", "m"}, {"snow::Exit", "sl::exit_value(m)"}, {"snow::Down", "sl::take_down(m)"}};
           break;
@@ -1093,7 +1107,7 @@ class Emitter {
         if (it != s_.structs.end()) {
           for (const auto& f : it->second->fields) ordered.push_back(vals.count(f) ? vals[f] : "sl::unit()");
         }
-        return "sl::Value::strukt(" + type_var(e.name) + ", sl::args(" + args_list(ordered) + "))";
+        return construct("strukt", type_var(e.name), ordered);
       }
       case EK::if_:
       case EK::case_:
@@ -1290,8 +1304,7 @@ class Emitter {
       if (auto vit = s_.variants.find(n); vit != s_.variants.end()) {
         effect = false;
         const auto a = eval_args(e.kids, 1);
-        return "sl::Value::variant(" + type_var(vit->second.type) + ", " + std::to_string(vit->second.tag) + ", sl::args(" +
-               args_list(a) + "))";
+        return construct("variant", type_var(vit->second.type) + ", " + std::to_string(vit->second.tag), a);
       }
       if (s_.methods.count(n) && e.kids.size() > 1) {
         const auto a = eval_args(e.kids, 1);
@@ -1318,14 +1331,13 @@ class Emitter {
         if (auto vit = s_.variants.find(member); vit != s_.variants.end() && (s_.sums.count(mod) || vit->second.type == mod)) {
           effect = false;
           const auto a = eval_args(e.kids, 1);
-          return "sl::Value::variant(" + type_var(vit->second.type) + ", " + std::to_string(vit->second.tag) + ", sl::args(" +
-                 args_list(a) + "))";
+          return construct("variant", type_var(vit->second.type) + ", " + std::to_string(vit->second.tag), a);
         }
         if (mod == "Node" && (member == "spawn" || member == "spawn_link")) {
           const std::string node = ex(*e.kids[1]);
           const auto a = eval_args(e.kids, 3);
-          return "sl::dist::Node_" + member + "(self, " + node + ", " + cpp_string(e.kids[2]->name) + ", sl::args(" +
-                 args_list(a) + "))";
+          return aw("sl::dist::Node_" + member + "(self, " + node + ", " + cpp_string(e.kids[2]->name) + ", sl::args(" +
+                    args_list(a) + "))");
         }
         if (is_std_module(mod)) {
           if (const Builtin* b = find_builtin(mod + "." + member)) return builtin_call(*b, e, 1, effect);
@@ -1343,6 +1355,14 @@ class Emitter {
     const std::string f = ex(callee);
     const auto a = eval_args(e.kids, 1);
     return aw("sl::call(self, " + f + ", sl::args(" + args_list(a) + "))");
+  }
+
+  /// A struct (`what` = "strukt") or variant value. Up to sl::Fields::kInline fields are
+  /// passed one by one, which costs one allocation; more go in a vector.
+  std::string construct(const std::string& what, const std::string& head, const std::vector<std::string>& fields) {
+    constexpr std::size_t kInlineFields = 3;  // sl::Fields::kInline
+    if (fields.size() <= kInlineFields) return "sl::Value::" + what + "_of(" + head + (fields.empty() ? "" : ", " + args_list(fields)) + ")";
+    return "sl::Value::" + what + "(" + head + ", sl::args(" + args_list(fields) + "))";
   }
 
   std::string builtin_call(const Builtin& b, const Expr& e, std::size_t from, bool& effect) {

@@ -16,8 +16,10 @@ bool is_upper(const std::string& s) { return !s.empty() && std::isupper(static_c
 
 class Parser {
  public:
-  Parser(std::vector<Token> toks, const std::string& source, Diagnostics& d)
-      : t_(std::move(toks)), src_(source), d_(d) {}
+  /// `depth`: the nesting of the expression this parser's tokens sit in (an
+  /// interpolation's parser continues its enclosing parser's count).
+  Parser(std::vector<Token> toks, const std::string& source, Diagnostics& d, int depth = 0)
+      : t_(std::move(toks)), src_(source), d_(d), depth_(depth) {}
 
   Program program(const std::string& file) {
     Program p;
@@ -47,6 +49,28 @@ class Parser {
   }
 
  private:
+  // ---- nesting ----
+  // The parser recurses once per level of nesting, so a deep enough source (generated,
+  // or hostile: "[[[[..." ) would exhaust the stack. Each recursive construct (an
+  // expression, a pattern, a type) holds a Nesting while it parses; past the limit the
+  // construct is refused with a diagnostic.
+  static constexpr int kMaxNesting = 200;
+  class Nesting {
+   public:
+    explicit Nesting(Parser& p) : p_(p) {
+      if (p_.depth_ >= kMaxNesting) {
+        p_.fail_here("nested too deeply (more than " + std::to_string(kMaxNesting) + " levels)");
+      }
+      ++p_.depth_;
+    }
+    ~Nesting() { --p_.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    Parser& p_;
+  };
+
   // ---- token access ----
   const Token& cur() const { return t_[i_]; }
   const Token& ahead(std::size_t k = 1) const { return t_[std::min(i_ + k, t_.size() - 1)]; }
@@ -197,6 +221,7 @@ class Parser {
     return r;
   }
   void type_inner() {
+    const Nesting nesting(*this);
     if (accept(Tok::lparen)) {
       if (!at(Tok::rparen)) {
         do {
@@ -770,6 +795,7 @@ class Parser {
   }
 
   ExprP unary() {
+    const Nesting nesting(*this);
     if (at(Tok::minus) || at(Tok::kw_not) || at(Tok::bang)) {
       const Token op = take();
       auto u = node(EK::unary, op.span);
@@ -989,7 +1015,7 @@ class Parser {
       p.is_expr = part.is_expr;
       if (part.is_expr) {
         auto toks = lex(part.text, d_, part.span);
-        Parser sub(std::move(toks), src_, d_);
+        Parser sub(std::move(toks), src_, d_, depth_);
         try {
           p.expr = sub.lone_expression();
         } catch (const ParseError&) {
@@ -1196,6 +1222,7 @@ class Parser {
     return a;
   }
   PatP prim_pattern() {
+    const Nesting nesting(*this);
     const Span sp = cur().span;
     switch (cur().kind) {
       case Tok::int_lit: {
@@ -1296,6 +1323,7 @@ class Parser {
   std::size_t i_ = 0;
   const std::string& src_;
   Diagnostics& d_;
+  int depth_ = 0;  // Nesting levels open now
 };
 
 }  // namespace

@@ -135,7 +135,7 @@ const Builtin kBuiltins[] = {
     {"Job.await", "sl::Job_await", 1, S | A | E},
     {"Job.await_timeout", "sl::Job_await_timeout", 2, S | A | E},
     {"Job.map", "sl::Job_map", 2, S | A | E},
-    // distribution (§7): the shim in snow/lang/dist.hpp
+    // distribution (§7): snow/lang/dist.hpp
     {"Node.start", "sl::dist::Node_start", 2, S | E},
     {"Node.connect", "sl::dist::Node_connect", 1, S | E},
     {"Node.self", "sl::dist::Node_self", 0, S},

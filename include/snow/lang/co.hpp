@@ -17,6 +17,8 @@
 #include <string>
 #include <utility>
 
+#include "snow/lang/pool.hpp"
+
 namespace snow::lang {
 
 /// A Snow runtime error (§5.13): ends the current process with error(text).
@@ -54,6 +56,9 @@ template <class T>
 class [[nodiscard]] Co {
  public:
   struct promise_type {
+    // Every Snow call allocates a frame: from the per-thread pool, not malloc.
+    static void* operator new(std::size_t n) { return SmallPool::allocate(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { SmallPool::release(p, n); }
     std::optional<T> value;
     std::coroutine_handle<> continuation;
     std::exception_ptr exception;

@@ -1,61 +1,282 @@
-// snow/lang/dist.hpp: the distribution shim (§7, Node.*, Global.*, named remote send).
+// snow/lang/dist.hpp: distribution for Snow programs (§7): Node.*, Global.*, remote
+// spawn by actor name, named remote send, and the NodeUp/NodeDown notifications.
 //
-// The runtime's distribution layer is being built; until snowc can target it, every
-// distributed operation in a Snow program lands here and fails with one clear runtime
-// error. What is specified for a program that never started a node is answered locally:
-// Node.self() is "nonode@nohost" and Node.list() is empty. The runtime API these need is
-// listed in dsl/README.md ("Distribution").
+// One Snow program is one node at most: `Node.start` makes the program's runtime a node
+// (snow/node.hpp) and every other call here works on that node. Sends to remote Pids go
+// through snow::lang::send (process.hpp), which converts the message to a Term first
+// (value_wire.hpp), so a closure is refused in the sender.
+//
+// Where the runtime and the reference differ, the reference wins (§0.4):
+//   * No automatic reconnection (§7.4): the runtime keeps reconnecting to a peer that was
+//     connected with connect(); a Snow node forgets it when it goes down (a small watcher
+//     process disconnects it), and the program calls Node.connect again if it wants.
+//   * Global.register works before Node.start (§7.6): such names live in this program
+//     only and join the cluster's registry when the node starts.
+//   * Errors are return codes and null Pids, as §7.2 and §7.5 specify; a failed remote
+//     spawn also says why on standard error, since a null Pid cannot.
 #pragma once
 
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "snow/actor.hpp"
+#include "snow/global.hpp"
+#include "snow/node.hpp"
+#include "snow/remote_spawn.hpp"
+#include "snow/lang/co.hpp"
 #include "snow/lang/process.hpp"
 #include "snow/lang/value.hpp"
 
 namespace snow::lang::dist {
 
-[[noreturn]] inline void unavailable(const char* what) {
-  fail(std::string("distribution not available yet (") + what + ")");
+/// This program's node, if Node.start made it one.
+inline std::optional<snow::Node> this_node(Self self) {
+  absl::StatusOr<snow::Node> node = snow::Node::of(self.runtime());
+  if (!node.ok()) return std::nullopt;
+  return *node;
 }
 
-inline Value Node_start(Self, const Value&, const Value&) { unavailable("Node.start"); }
-inline Value Node_connect(Self, const Value&) { unavailable("Node.connect"); }
-inline Value Node_self(Self) { return S("nonode@nohost"); }
-inline Value Node_list(Self) { return list({}); }
-inline Value Node_monitor(Self, const Value&) { unavailable("Node.monitor"); }
-inline Value Node_spawn(Self, const Value&, const char* /*actor*/, Args) { unavailable("Node.spawn"); }
-inline Value Node_spawn_link(Self, const Value&, const char* /*actor*/, Args) { unavailable("Node.spawn_link"); }
-inline Value Global_register(Self, const Value&, const Value&) { unavailable("Global.register"); }
-inline Value Global_whereis(Self, const Value&) { unavailable("Global.whereis"); }
-inline Value Global_unregister(Self, const Value&) { unavailable("Global.unregister"); }
+// ---- global names registered before Node.start (§7.6) ----
+
+struct PendingGlobals {
+  std::mutex mu;
+  std::map<std::string, snow::Pid> names;
+};
+inline PendingGlobals pending_globals;
+
+/// Moves the names registered before the node started into the cluster's registry.
+inline void publish_pending_globals(Self self) {
+  std::map<std::string, snow::Pid> names;
+  {
+    std::lock_guard lock(pending_globals.mu);
+    names.swap(pending_globals.names);
+  }
+  for (const auto& [name, pid] : names) {
+    if (self.runtime().is_alive(pid)) (void)snow::global::register_name(self.runtime(), name, pid);
+  }
+}
+
+// ---- Node ----
+
+/// Forgets every peer that goes down, so the runtime does not reconnect on its own (§7.4).
+/// A system-like process: it does not count for program lifetime (process.hpp).
+inline snow::Proc forget_lost_peers(Self self, snow::Node node) {
+  node.monitor_node(self.pid(), "");
+  for (;;) {
+    co_await self.receive(snow::on<snow::NodeDown>([node](snow::NodeDown down) { node.disconnect(down.node); }),
+                          snow::on<snow::NodeUp>([] {}));
+  }
+}
+
+/// `Node.start(name, cookie)`: 0 ok, -1 already started, -2 cannot listen, -3 malformed name.
+inline Value Node_start(Self self, const Value& name, const Value& cookie) {
+  touch();
+  snow::NodeOptions options;
+  options.cookie = cookie.as_str();
+  absl::StatusOr<snow::Node> node = snow::Node::start(self.runtime(), name.as_str(), options);
+  if (!node.ok()) {
+    switch (node.status().code()) {
+      case absl::StatusCode::kAlreadyExists: return I(-1);
+      case absl::StatusCode::kInvalidArgument: return I(-3);  // a malformed name (or an empty cookie)
+      default: return I(-2);
+    }
+  }
+  self.spawn(&forget_lost_peers, *node);
+  publish_pending_globals(self);
+  return I(0);
+}
+
+/// `Node.connect(target)`: 0 connected, -1 not started, -2 TCP failed, -3 handshake
+/// failed (wrong cookie, bad name). Blocks the calling process's worker until done (at
+/// most the runtime's connect timeout): a connection takes a few milliseconds on a LAN,
+/// and the other workers keep running every other process.
+inline Value Node_connect(Self self, const Value& target) {
+  touch();
+  std::optional<snow::Node> node = this_node(self);
+  if (!node) return I(-1);
+  const absl::Status st = node->connect(target.as_str());
+  touch();
+  if (st.ok()) return I(0);
+  switch (st.code()) {
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kInvalidArgument: return I(-3);
+    default: return I(-2);  // Unavailable, DeadlineExceeded: nobody answered
+  }
+}
+
+/// `Node.self()`: the node's name ("nonode@nohost" before Node.start, §7.2).
+inline Value Node_self(Self self) {
+  std::optional<snow::Node> node = this_node(self);
+  return S(node ? node->name() : std::string("nonode@nohost"));
+}
+
+/// `Node.list()`: the connected nodes, sorted.
+inline Value Node_list(Self self) {
+  std::vector<Value> names;
+  if (std::optional<snow::Node> node = this_node(self)) {
+    for (std::string& n : node->list()) names.push_back(S(std::move(n)));
+  }
+  return list(std::move(names));
+}
+
+/// `Node.monitor(node)`: 0 subscribed, 1 not started or empty name. The caller receives
+/// NodeUp(node) / NodeDown(node) at every later connection and disconnection.
+inline Value Node_monitor(Self self, const Value& peer) {
+  std::optional<snow::Node> node = this_node(self);
+  if (!node || peer.as_str().empty()) return I(1);
+  node->monitor_node(self.pid(), peer.as_str());
+  return I(0);
+}
+
+/// What receive arms for NodeUp / NodeDown match (the runtime's notifications).
+inline Value node_up_value(const snow::NodeUp& n) { return Value::variant(notification_type, 2, {S(n.node)}); }
+inline Value node_down_value(const snow::NodeDown& n) { return Value::variant(notification_type, 3, {S(n.node)}); }
+
+// ---- remote spawn (§7.5) ----
+
+/// Spawnable bodies are registered under "spawn NAME" with this layout, so two programs
+/// that both define NAME with different arities refuse each other's spawns (the
+/// runtime's protocol fingerprint) instead of failing on the arguments.
+inline void register_spawn_layout(const std::string& name, std::size_t arity) {
+  std::string layout = name + "(";
+  for (std::size_t i = 0; i < arity; ++i) layout += i ? ",Value" : "Value";
+  snow::detail::register_layout(std::string(snow::detail::kSpawnLayoutPrefix) + name, layout + ")");
+}
+
+/// The arguments of a spawn request as Values (a tuple Term of `arity` elements).
+inline absl::StatusOr<std::vector<Value>> spawn_arguments(const std::string& name, std::size_t arity, const Term& args) {
+  if (!args.is_tuple() || args.size() != arity) {
+    return absl::InvalidArgumentError("actor " + name + " takes " + std::to_string(arity) + " arguments, the request has " +
+                                      std::to_string(args.is_tuple() ? args.size() : 1));
+  }
+  std::vector<Value> values;
+  for (const Term& a : args.elements()) {
+    absl::StatusOr<Value> v = from_term(a);
+    if (!v.ok()) return v.status();
+    values.push_back(std::move(*v));
+  }
+  return values;
+}
+
+/// Lets other nodes start the actor `name` here with Node.spawn (snowc registers every
+/// actor at start-up).
+template <class... P>
+bool register_actor(std::string name, snow::Proc (*body)(Self, ActorToken, P...), ActorToken::Terminate terminate) {
+  static_assert((std::is_same_v<P, Value> && ...), "Snow actors take Values");
+  register_spawn_layout(name, sizeof...(P));
+  return snow::detail::register_spawnable_fn(
+      name, [name, body, terminate](const Self& parent, const Term& args) -> absl::StatusOr<snow::Pid> {
+        absl::StatusOr<std::vector<Value>> values = spawn_arguments(name, sizeof...(P), args);
+        if (!values.ok()) return values.status();
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+          return spawn(parent, body, terminate, std::move((*values)[I])...).as_pid();
+        }(std::index_sequence_for<P...>{});
+      });
+}
+
+/// Lets other nodes start the supervisor `name` here with Node.spawn.
+inline bool register_supervisor(std::string name, Co<Value> (*start)(Self)) {
+  register_spawn_layout(name, 0);
+  return snow::detail::register_spawnable_fn(
+      name, [name, start](const Self& parent, const Term& args) -> absl::StatusOr<snow::Pid> {
+        absl::StatusOr<std::vector<Value>> none = spawn_arguments(name, 0, args);
+        if (!none.ok()) return none.status();
+        return start(parent).run_sync().as_pid();  // a supervisor's start never waits
+      });
+}
+
+/// `Node.spawn(node, actor, args...)` and `Node.spawn_link`: the new remote Pid, or the
+/// null Pid (§7.5) when the node is not connected, has no such actor, or does not
+/// answer; the reason goes to standard error.
+inline Co<Value> node_spawn(Self self, Value node, const char* actor, Args args, bool link) {
+  check_may_wait(link ? "Node.spawn_link" : "Node.spawn");
+  touch();
+  std::vector<Term> terms;
+  for (const Value& a : args) terms.push_back(to_term(a));  // a closure argument fails here
+  const std::string node_name = node.as_str();
+  absl::StatusOr<snow::Pid> pid = co_await snow::detail::spawn_on_term(
+      self, node_name, actor, Term::tuple(std::move(terms)), snow::kRemoteSpawnTimeout, link);
+  touch();
+  if (!pid.ok()) {
+    std::fprintf(stderr, "snow: Node.%s(%s, %s) failed: %s\n", link ? "spawn_link" : "spawn", node_name.c_str(), actor,
+                 std::string(pid.status().message()).c_str());
+    co_return Value::of_pid(snow::Pid());
+  }
+  co_return Value::of_pid(*pid);
+}
+inline Co<Value> Node_spawn(Self self, Value node, const char* actor, Args args) {
+  return node_spawn(self, std::move(node), actor, std::move(args), false);
+}
+inline Co<Value> Node_spawn_link(Self self, Value node, const char* actor, Args args) {
+  return node_spawn(self, std::move(node), actor, std::move(args), true);
+}
+
+// ---- Global (§7.6) ----
+
+/// `Global.register(name, pid)`: 0 ok; 1 taken, empty, or not a live process of this node.
+inline Value Global_register(Self self, const Value& name, const Value& pid) {
+  touch();
+  const std::string& n = name.as_str();
+  const snow::Pid p = pid.as_pid();
+  if (n.empty()) return I(1);
+  if (this_node(self)) return I(snow::global::register_name(self.runtime(), n, p).ok() ? 0 : 1);
+  if (!p.is_local() || !self.runtime().is_alive(p)) return I(1);
+  std::lock_guard lock(pending_globals.mu);
+  auto [it, fresh] = pending_globals.names.try_emplace(n, p);
+  if (!fresh && self.runtime().is_alive(it->second)) return I(1);
+  it->second = p;
+  return I(0);
+}
+
+/// `Global.whereis(name)`: the Pid, or the null Pid (equal to 0).
+inline Value Global_whereis(Self self, const Value& name) {
+  if (this_node(self)) {
+    const std::optional<snow::Pid> p = snow::global::whereis(self.runtime(), name.as_str());
+    return Value::of_pid(p ? *p : snow::Pid());
+  }
+  std::lock_guard lock(pending_globals.mu);
+  auto it = pending_globals.names.find(name.as_str());
+  if (it == pending_globals.names.end() || !self.runtime().is_alive(it->second)) return Value::of_pid(snow::Pid());
+  return Value::of_pid(it->second);
+}
+
+/// `Global.unregister(name)`: 0 removed, 1 not registered (on this node).
+inline Value Global_unregister(Self self, const Value& name) {
+  touch();
+  if (this_node(self)) return I(snow::global::unregister_name(self.runtime(), name.as_str()).ok() ? 0 : 1);
+  std::lock_guard lock(pending_globals.mu);
+  auto it = pending_globals.names.find(name.as_str());
+  if (it == pending_globals.names.end()) return I(1);
+  const bool alive = self.runtime().is_alive(it->second);
+  pending_globals.names.erase(it);
+  return I(alive ? 0 : 1);
+}
 
 }  // namespace snow::lang::dist
 
 namespace snow::lang {
 
-/// `send((name, node), msg)`: this node's own name means the local registry (§7.7).
+/// `send((name, node), msg)` (§7.7): to the process registered locally as `name` on
+/// `node`, silently dropped if there is none; this node's own name means here.
 inline Value named_remote_send(Self self, const Value& target, Value msg) {
   if (!is_tuple(target, 2)) fail("type mismatch: send target must be a Pid or a (name, node) tuple");
   const std::string& name = field(target, 0).as_str();
   const std::string& node = field(target, 1).as_str();
-  if (node != dist::Node_self(self).as_str()) dist::unavailable("send to a name on another node");
-  if (auto pid = self.runtime().whereis(name)) self.send(*pid, std::move(msg));
+  if (node == dist::Node_self(self).as_str()) {
+    if (auto pid = self.runtime().whereis(name)) self.send(*pid, std::move(msg));
+    return unit();
+  }
+  if (!dist::this_node(self)) return unit();  // no node, so no other node to reach (§6.4: never fails)
+  self.send(name, node, to_term(msg));         // a closure fails here, in the sender (§7.3)
   return unit();
 }
 
 }  // namespace snow::lang
-
-namespace snow::lang::dist {
-
-/// What the runtime would deliver for Node.monitor subscriptions (§6.8); receive arms
-/// for NodeUp/NodeDown match these types.
-struct NodeUp {
-  std::string node;
-};
-struct NodeDown {
-  std::string node;
-};
-inline Value node_up_value(const NodeUp& n) { return Value::variant(notification_type, 2, {S(n.node)}); }
-inline Value node_down_value(const NodeDown& n) { return Value::variant(notification_type, 3, {S(n.node)}); }
-
-}  // namespace snow::lang::dist

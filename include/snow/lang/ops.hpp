@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "snow/lang/value.hpp"
@@ -45,7 +46,7 @@ inline std::string format_float(double d) {
 std::string display(Self self, const Value& v);
 std::string debug(Self self, const Value& v);
 
-inline void display_seq(Self self, std::string& out, const std::vector<Value>& items, std::size_t from, bool dbg) {
+inline void display_seq(Self self, std::string& out, std::span<const Value> items, std::size_t from, bool dbg) {
   for (std::size_t i = from; i < items.size(); ++i) {
     if (i > from) out += ", ";
     out += dbg ? debug(self, items[i]) : display(self, items[i]);
@@ -130,7 +131,7 @@ inline std::string debug(Self self, const Value& v) { return show(self, v, true)
 inline bool equal(const Value& a, const Value& b);
 inline int compare_values(const Value& a, const Value& b);
 
-inline bool seq_equal(const std::vector<Value>& a, std::size_t ai, const std::vector<Value>& b, std::size_t bi) {
+inline bool seq_equal(std::span<const Value> a, std::size_t ai, std::span<const Value> b, std::size_t bi) {
   if (a.size() - ai != b.size() - bi) return false;
   for (; ai < a.size(); ++ai, ++bi) {
     if (!equal(a[ai], b[bi])) return false;
@@ -199,7 +200,7 @@ inline bool equal(const Value& a, const Value& b) {
 template <class T>
 int cmp3(const T& a, const T& b) { return a < b ? -1 : (b < a ? 1 : 0); }
 
-inline int seq_compare(const std::vector<Value>& a, std::size_t ai, const std::vector<Value>& b, std::size_t bi) {
+inline int seq_compare(std::span<const Value> a, std::size_t ai, std::span<const Value> b, std::size_t bi) {
   for (; ai < a.size() && bi < b.size(); ++ai, ++bi) {
     if (int c = compare_values(a[ai], b[bi])) return c;
   }
@@ -236,12 +237,15 @@ inline int compare_values(const Value& a, const Value& b) {
   }
 }
 
-inline Value eq(const Value& a, const Value& b) { return B(equal(a, b)); }
-inline Value ne(const Value& a, const Value& b) { return B(!equal(a, b)); }
-inline Value lt(const Value& a, const Value& b) { return B(compare_values(a, b) < 0); }
-inline Value le(const Value& a, const Value& b) { return B(compare_values(a, b) <= 0); }
-inline Value gt(const Value& a, const Value& b) { return B(compare_values(a, b) > 0); }
-inline Value ge(const Value& a, const Value& b) { return B(compare_values(a, b) >= 0); }
+// Comparisons of two Ints, the common case in loops and guards, skip the general
+// functions (which are not inlined).
+inline bool both_int(const Value& a, const Value& b) { return a.kind() == Kind::Int && b.kind() == Kind::Int; }
+inline Value eq(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() == b.raw_int() : equal(a, b)); }
+inline Value ne(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() != b.raw_int() : !equal(a, b)); }
+inline Value lt(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() < b.raw_int() : compare_values(a, b) < 0); }
+inline Value le(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() <= b.raw_int() : compare_values(a, b) <= 0); }
+inline Value gt(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() > b.raw_int() : compare_values(a, b) > 0); }
+inline Value ge(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() >= b.raw_int() : compare_values(a, b) >= 0); }
 inline Value compare(const Value& a, const Value& b) {
   return Value::variant(ordering_type, compare_values(a, b) + 1);
 }

@@ -19,6 +19,7 @@
 #include <string>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -37,14 +38,63 @@ namespace snow::lang {
 
 struct Lifetime {
   std::atomic<std::int64_t> live{0};
-  std::atomic<std::int64_t> blocked{0};
-  std::atomic<std::uint64_t> epoch{0};
   std::atomic<std::int64_t> timers_until_ms{0};  // last pending send_after deadline
   std::atomic<bool> stopping{false};             // the program is ending: skip terminate clauses
 };
 inline Lifetime lifetime;
 
-inline void touch() { lifetime.epoch.fetch_add(1, std::memory_order_relaxed); }
+/// `blocked` and `epoch` change at every send and receive, so each thread keeps its own
+/// (on a cache line of its own) and the host sums them. One shared pair of atomics,
+/// written by every worker at every message, cost pingpong a third of its time in cache
+/// line transfers. Only the owning thread writes a slot (a plain load and store, no
+/// locked instruction); a process that blocks on one thread and wakes on another leaves
+/// +1 in one slot and -1 in the other, which sum to 0.
+struct alignas(64) ThreadActivity {
+  std::atomic<std::int64_t> blocked{0};
+  std::atomic<std::uint64_t> epoch{0};
+};
+
+class Activity {
+ public:
+  ThreadActivity& mine() {
+    thread_local ThreadActivity* slot = nullptr;  // constant-initialised: no guard on the fast path
+    if (slot == nullptr) [[unlikely]]
+      slot = add();
+    return *slot;
+  }
+  std::int64_t blocked() const {
+    std::int64_t sum = 0;
+    for_each([&](const ThreadActivity& t) { sum += t.blocked.load(std::memory_order_relaxed); });
+    return sum;
+  }
+  std::uint64_t epoch() const {
+    std::uint64_t sum = 0;
+    for_each([&](const ThreadActivity& t) { sum += t.epoch.load(std::memory_order_relaxed); });
+    return sum;
+  }
+
+ private:
+  ThreadActivity* add() {
+    std::lock_guard lock(mu_);
+    slots_.push_back(new ThreadActivity);  // never freed: one per thread that ever ran Snow code
+    return slots_.back();
+  }
+  template <class F>
+  void for_each(F f) const {
+    std::lock_guard lock(mu_);
+    for (const ThreadActivity* t : slots_) f(*t);
+  }
+  mutable std::mutex mu_;
+  std::vector<ThreadActivity*> slots_;
+};
+inline Activity activity;
+
+template <class T>
+inline void add_own(std::atomic<T>& counter, T delta) {  // single writer: no locked instruction
+  counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+inline void touch() { add_own<std::uint64_t>(activity.mine().epoch, 1); }
+inline void count_blocked(std::int64_t delta) { add_own<std::int64_t>(activity.mine().blocked, delta); }
 
 /// Lives in every generated process frame: uncounts the process when the frame goes.
 struct LiveGuard {
@@ -115,11 +165,15 @@ Value named_remote_send(Self self, const Value& target, Value msg);  // dist.hpp
 inline Value send(Self self, const Value& to, Value msg) {
   touch();
   if (to.kind() == Kind::Tuple) return named_remote_send(self, to, std::move(msg));
-  if (msg.kind() == Kind::Fun) {
-    // Local sends share the closure; only remote ones must refuse it (§7.3).
-  }
   const snow::Pid pid = to.as_pid();
-  if (pid) self.send(pid, std::move(msg));
+  if (!pid) return unit();
+  if (pid.is_local()) {
+    self.send(pid, std::move(msg));  // shared, closures included: nothing is copied
+  } else {
+    // Converted here, not by the runtime on its way out, so that a value that cannot
+    // cross (a closure) is a runtime error in the sender (§7.3) rather than a logged drop.
+    self.send(pid, to_term(msg));
+  }
   return unit();
 }
 
@@ -137,6 +191,9 @@ inline Value reason_value(const ExitReason& r) {
     case K::error: return Value::variant(exit_reason_type, 5, {S(r.text())});
     case K::user:
       if (const Value* v = r.user_value<Value>()) return *v;
+      if (const Term* t = r.user_value<Term>()) {  // a Snow reason that came from another node
+        if (auto v = from_term(*t); v.ok()) return *v;
+      }
       if (const std::string* s = r.user_value<std::string>()) return Value::variant(exit_reason_type, 6, {S(*s)});
       return Value::variant(exit_reason_type, 6, {S(r.to_string())});
   }
@@ -239,23 +296,26 @@ struct Tracked {
   Inner inner;
   bool blocking;
   bool counted = false;
-  Tracked(Inner i, bool b) : inner(std::move(i)), blocking(b) {}
+  // Built in place from `make()` (the runtime's receive awaiter): moving that awaiter,
+  // twice per receive, showed in the ring benchmark's profile.
+  template <class Make>
+  Tracked(Make make, bool b) : inner(make()), blocking(b) {}
   Tracked(Tracked&& o) noexcept : inner(std::move(o.inner)), blocking(o.blocking) {}
   // A process killed while it waits (a link, a supervisor) never resumes: its frame,
   // and this awaiter in it, is destroyed instead.
   ~Tracked() {
-    if (counted) lifetime.blocked.fetch_sub(1);
+    if (counted) count_blocked(-1);
   }
   bool await_ready() { return inner.await_ready(); }
   void await_suspend(std::coroutine_handle<> h) {
     if (blocking) {
       counted = true;
-      lifetime.blocked.fetch_add(1);
+      count_blocked(1);
     }
     inner.await_suspend(h);
   }
   auto await_resume() {
-    if (counted) lifetime.blocked.fetch_sub(1);
+    if (counted) count_blocked(-1);
     counted = false;
     touch();
     return inner.await_resume();
@@ -267,7 +327,7 @@ template <class... C>
 auto receive(Self self, bool blocking, C&&... clauses) {
   check_may_wait("receive");
   using A = decltype(self.receive(std::forward<C>(clauses)...));
-  return Tracked<A>(self.receive(std::forward<C>(clauses)...), blocking);
+  return Tracked<A>([&] { return self.receive(std::forward<C>(clauses)...); }, blocking);
 }
 
 inline absl::Duration millis(const Value& ms) {

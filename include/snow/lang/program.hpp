@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "absl/time/clock.h"
@@ -46,23 +47,27 @@ inline snow::Proc main_process(Self self, MainFn main_fn) {
 }
 
 inline bool quiescent() {
-  return lifetime.live.load() == lifetime.blocked.load() &&
+  return lifetime.live.load() == activity.blocked() &&
          absl::ToUnixMillis(absl::Now()) > lifetime.timers_until_ms.load();
 }
 
 /// Quiescent now and still, with nothing happening, a little later.
 inline bool settled() {
   if (!quiescent()) return false;
-  const std::uint64_t epoch = lifetime.epoch.load();
+  const std::uint64_t epoch = activity.epoch();
   for (int i = 0; i < 3; ++i) {
     absl::SleepFor(absl::Milliseconds(2));
-    if (!quiescent() || lifetime.epoch.load() != epoch) return false;
+    if (!quiescent() || activity.epoch() != epoch) return false;
   }
   return true;
 }
 
 inline int run_program(MainFn main_fn) {
-  std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+  // Output is block-buffered for speed; SNOW_LINE_BUFFERED=1 makes every line appear at
+  // once, for a program whose output is watched as it runs (scripts/cluster-demo.py).
+  const char* line_buffered = std::getenv("SNOW_LINE_BUFFERED");
+  const bool by_line = line_buffered != nullptr && std::string(line_buffered) == "1";
+  std::setvbuf(stdout, nullptr, by_line ? _IOLBF : _IOFBF, 1 << 16);
   int status = 0;
   {
     snow::Runtime rt;

@@ -12,14 +12,19 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <span>
+#include <type_traits>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "snow/actor.hpp"
 #include "snow/job.hpp"
 #include "snow/lang/co.hpp"
+#include "snow/lang/pool.hpp"
 #include "snow/pid.hpp"
 
 namespace snow::lang {
@@ -63,6 +68,11 @@ class Value {
   static Value of_tuple(std::vector<Value> items);
   static Value variant(const TypeInfo* type, int tag, std::vector<Value> fields = {});
   static Value strukt(const TypeInfo* type, std::vector<Value> fields);
+  /// variant / strukt for up to Fields::kInline fields given one by one: no vector.
+  template <class... V>
+  static Value variant_of(const TypeInfo* type, int tag, V&&... fields);
+  template <class... V>
+  static Value strukt_of(const TypeInfo* type, V&&... fields);
   static Value of_obj(Kind k, std::shared_ptr<const Obj> obj, std::int64_t extra = 0) {
     Value r(k); r.obj_ = std::move(obj); r.i_ = extra; return r;
   }
@@ -127,16 +137,59 @@ struct RangeObj final : Obj {
   RangeObj(std::int64_t a, std::int64_t b) : lo(a), hi(b) {}
   std::int64_t lo, hi;
 };
+/// The fields of a variant or struct. Most have one to three, kept inline so that
+/// making such a value is one allocation (a separate vector was a second one on every
+/// message of the pingpong and ring benchmarks); more go to a vector.
+class Fields {
+ public:
+  static constexpr std::size_t kInline = 3;
+  Fields() = default;
+  explicit Fields(std::vector<Value> v) : n_(v.size()) {
+    if (n_ <= kInline) {
+      for (std::size_t i = 0; i < n_; ++i) inline_[i] = std::move(v[i]);
+    } else {
+      heap_ = std::make_unique<std::vector<Value>>(std::move(v));
+    }
+  }
+  Fields(Fields&&) noexcept = default;
+  Fields& operator=(Fields&&) noexcept = default;
+  /// The fields given one by one, built in place (no temporary to move from).
+  template <class... V>
+    requires(sizeof...(V) <= kInline && (std::is_same_v<std::remove_cvref_t<V>, Value> && ...))
+  explicit Fields(std::in_place_t, V&&... v) : n_(sizeof...(V)), inline_{std::forward<V>(v)...} {}
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const Value* data() const { return n_ <= kInline ? inline_ : heap_->data(); }
+  const Value* begin() const { return data(); }
+  const Value* end() const { return data() + n_; }
+  const Value& operator[](std::size_t i) const { return data()[i]; }
+  const Value& at(std::size_t i) const {
+    if (i >= n_) fail("field " + std::to_string(i) + " of a value with " + std::to_string(n_));
+    return data()[i];
+  }
+  operator std::span<const Value>() const { return {data(), n_}; }  // NOLINT: a view, as a vector gives
+
+ private:
+  std::size_t n_ = 0;
+  Value inline_[kInline];
+  std::unique_ptr<std::vector<Value>> heap_;  // a pointer, not a vector: smaller, and free to destroy when null
+};
+
 struct VariantObj final : Obj {
-  VariantObj(const TypeInfo* t, int g, std::vector<Value> f) : type(t), tag(g), fields(std::move(f)) {}
+  VariantObj(const TypeInfo* t, int g, Fields f) : type(t), tag(g), fields(std::move(f)) {}
+  template <class... V>
+  VariantObj(std::in_place_t, const TypeInfo* t, int g, V&&... v)
+      : type(t), tag(g), fields(std::in_place, std::forward<V>(v)...) {}
   const TypeInfo* type;
   int tag;
-  std::vector<Value> fields;
+  Fields fields;
 };
 struct StructObj final : Obj {
-  StructObj(const TypeInfo* t, std::vector<Value> f) : type(t), fields(std::move(f)) {}
+  StructObj(const TypeInfo* t, Fields f) : type(t), fields(std::move(f)) {}
+  template <class... V>
+  StructObj(std::in_place_t, const TypeInfo* t, V&&... v) : type(t), fields(std::in_place, std::forward<V>(v)...) {}
   const TypeInfo* type;
-  std::vector<Value> fields;
+  Fields fields;
 };
 /// A function value. `me` is the function itself, so a local named function can recurse.
 struct FunObj final : Obj {
@@ -167,14 +220,18 @@ inline Value Value::of_tuple(std::vector<Value> items) {
   return r;
 }
 inline Value Value::variant(const TypeInfo* type, int tag, std::vector<Value> fields) {
-  Value r(Kind::Variant);
-  r.obj_ = std::make_shared<VariantObj>(type, tag, std::move(fields));
-  return r;
+  return of_obj(Kind::Variant, make_pooled<VariantObj>(type, tag, Fields(std::move(fields))));
 }
 inline Value Value::strukt(const TypeInfo* type, std::vector<Value> fields) {
-  Value r(Kind::Struct);
-  r.obj_ = std::make_shared<StructObj>(type, std::move(fields));
-  return r;
+  return of_obj(Kind::Struct, make_pooled<StructObj>(type, Fields(std::move(fields))));
+}
+template <class... V>
+Value Value::variant_of(const TypeInfo* type, int tag, V&&... fields) {
+  return of_obj(Kind::Variant, make_pooled<VariantObj>(std::in_place, type, tag, std::forward<V>(fields)...));
+}
+template <class... V>
+Value Value::strukt_of(const TypeInfo* type, V&&... fields) {
+  return of_obj(Kind::Struct, make_pooled<StructObj>(std::in_place, type, std::forward<V>(fields)...));
 }
 inline const std::string& Value::as_str() const {
   expect(Kind::Str);
@@ -213,6 +270,41 @@ inline std::vector<Value> list_items(const Value& v) {
   return std::vector<Value>(items.begin() + v.raw_int(), items.end());
 }
 
+// ---- every struct and sum type by name ----
+
+/// The program's struct and sum types by name, so a value that arrives from another node
+/// (a Term naming its type, snow/lang/value_wire.hpp) finds its TypeInfo. Filled at
+/// start-up by make_sum/make_struct, and when a value of a type this program does not
+/// declare arrives (see value_wire.hpp); read from any worker thread, hence the lock.
+class TypeRegistry {
+ public:
+  void add(const TypeInfo* t) {
+    std::lock_guard lock(mu_);
+    by_name_[t->name] = t;
+  }
+  const TypeInfo* find(const std::string& name) const {
+    std::lock_guard lock(mu_);
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : it->second;
+  }
+  /// The type called `name`, made by `make()` (under the lock) if there is none yet.
+  template <class Make>
+  const TypeInfo* find_or_add(const std::string& name, Make make) {
+    std::lock_guard lock(mu_);
+    const TypeInfo*& slot = by_name_[name];
+    if (slot == nullptr) slot = make();
+    return slot;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, const TypeInfo*> by_name_;
+};
+inline TypeRegistry& types() {
+  static TypeRegistry* registry = new TypeRegistry;  // never destroyed: types live as long as the program
+  return *registry;
+}
+
 // ---- built-in sum types ----
 inline TypeInfo* make_sum(std::string name, std::vector<std::string> names, std::vector<int> arity, bool display) {
   auto* t = new TypeInfo;
@@ -221,6 +313,7 @@ inline TypeInfo* make_sum(std::string name, std::vector<std::string> names, std:
   t->names = std::move(names);
   t->arity = std::move(arity);
   t->display = display;
+  types().add(t);
   return t;
 }
 inline const TypeInfo* const option_type = make_sum("Option", {"Some", "None"}, {1, 0}, true);
@@ -255,6 +348,7 @@ inline TypeInfo* make_struct(std::string name, std::vector<std::string> fields, 
   t->names = std::move(fields);
   t->display = display;
   t->debug = debug;
+  types().add(t);
   return t;
 }
 inline TypeInfo* make_sum_type(std::string name, std::vector<std::string> names, std::vector<int> arity, bool display,
@@ -305,3 +399,7 @@ inline bool is_failure(const Value& v) {
 inline Value unwrap(const Value& v) { return v.as<VariantObj>().fields.at(0); }
 
 }  // namespace snow::lang
+
+// Values cross nodes as Terms (the Wire<Value> trait); it must be seen wherever a Value is
+// boxed as a message, so it comes with the Value itself.
+#include "snow/lang/value_wire.hpp"

@@ -474,6 +474,9 @@ bool receive_try(Process* p, ReceiveState& s) noexcept {
         if (p->core.options.histograms) [[unlikely]]
           note_taken(p, s.matched);
         s.clause = clause;
+        // The timer may have fired in the same drain that brought this message: a match
+        // wins (the message would otherwise be taken out of the queue and never handled).
+        s.timed_out = false;
         --p->budget;
         finish_receive(p, s);
         return true;

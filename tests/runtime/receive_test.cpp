@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "snow/actor.hpp"
 #include "snow/runtime.hpp"
 #include "support/runtime_fixture.hpp"
@@ -184,6 +188,52 @@ TEST_CASE("after fires when nothing matches in time, and not when something does
   CHECK(trace == Trace{"timeout", "int 7"});
   CHECK_FALSE(rt.next_timer().has_value());  // the second receive's timer was cancelled
   REQUIRE(rt.join(absl::Seconds(1)).ok());
+}
+
+TEST_CASE("a message that arrives together with the timeout is taken, never lost") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  Trace trace;
+  const Pid p = rt.spawn([&](Self self) -> Proc {
+    for (int round = 0; round < 2; ++round) {
+      trace.push_back(co_await self.receive(on<int>([](int v) { return "int " + std::to_string(v); }),
+                                            after(absl::Milliseconds(10), [] { return std::string("timeout"); })));
+    }
+  });
+  // A timer with the same deadline as the receive's: both fire in one batch, so the
+  // process finds the message and its timeout signal together when it next runs. The
+  // receive takes the message (the timeout is moot); it must not drop it behind the
+  // timeout.
+  rt.spawn([&](Self self) -> Proc {
+    self.send_after(absl::Milliseconds(10), p, 7);
+    co_return;
+  });
+  rt.run_until_idle();
+  rt.advance(absl::Milliseconds(10));
+  CHECK(trace == Trace{"int 7"});
+  rt.advance(absl::Milliseconds(10));
+  CHECK(trace == Trace{"int 7", "timeout"});
+  REQUIRE(rt.join(absl::Seconds(1)).ok());
+}
+
+TEST_CASE("every message reaches a process that keeps receiving with a short timeout") {
+  Runtime rt({.workers = 2});
+  std::atomic<int> got{0};
+  constexpr int kMessages = 20'000;
+  const Pid p = rt.spawn([&](Self self) -> Proc {
+    while (got.load() < kMessages) {
+      co_await self.receive(on<int>([&](int) { got.fetch_add(1); }), after(absl::Milliseconds(1), [] {}));
+    }
+  });
+  std::thread sender([&] {
+    for (int i = 0; i < kMessages; ++i) {
+      rt.send(p, i);
+      if (i % 64 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));  // let timeouts fire
+    }
+  });
+  sender.join();
+  CHECK(rt.join(absl::Seconds(30)).ok());
+  CHECK(got.load() == kMessages);
 }
 
 TEST_CASE("after(0) polls: it takes a queued match, else runs the timeout at once") {

@@ -21,7 +21,7 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 run: build
-	$(BUILD)/examples/demo
+	@python3 scripts/cluster-demo.py $(BUILD)/examples
 
 test: build
 	@meson test -C $(BUILD) --print-errorlogs; status=$$?; \
@@ -54,9 +54,20 @@ test-tsan: deps
 clean:
 	rm -rf $(BUILD) build-asan build-tsan
 
-# Fuzzes the STF decoder with libFuzzer for FUZZ_SECONDS (built with clang 14 outside the
-# Meson build; new inputs and any crash-* files land in build-fuzz/). See tests/fuzz/run.sh.
+# Fuzzes with libFuzzer, FUZZ_SECONDS for each target in turn (built with clang 14 outside
+# the Meson build; new inputs, crash-* files, logs and summary.txt land in build-fuzz/):
+# the STF decoder, the frame layer and the handshake of a real node, and snowc's front end.
+# Fails if any target finds a crash. See tests/fuzz/run.sh.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= stf frame handshake snowc
 .PHONY: fuzz
 fuzz: deps
-	sh tests/fuzz/run.sh $(FUZZ_SECONDS) build-fuzz
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) build-fuzz $(FUZZ_TARGETS)
+
+# Three nodes, mixed traffic, one killed (SIGKILL) and restarted every 10 s, for
+# SOAK_SECONDS; checks ordering, delivery, global names and memory (tests/hardening/).
+SOAK_SECONDS ?= 60
+.PHONY: soak
+soak: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) tests/hardening/hardening_peer
+	python3 tests/hardening/soak_test.py $(BUILD)/tests/hardening/hardening_peer --seconds $(SOAK_SECONDS)

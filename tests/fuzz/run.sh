@@ -1,44 +1,133 @@
 #!/bin/sh
-# Builds the STF decoder's libFuzzer target with clang (outside the Meson build, which
-# uses g++) and fuzzes it for a number of seconds.
+# Builds libFuzzer targets with clang (outside the Meson build, which uses g++) and fuzzes
+# each for a number of seconds.
 #
-#   tests/fuzz/run.sh [SECONDS=60] [OUT_DIR=build-fuzz]
+#   tests/fuzz/run.sh [SECONDS=60] [OUT_DIR=build-fuzz] [TARGET...]
 #
-# The seed corpus (tests/fuzz/corpus) is read, never written: new inputs go to
-# OUT_DIR/corpus, and a crash leaves OUT_DIR/crash-* (replay: OUT_DIR/stf_fuzz FILE).
+# Targets (default: stf alone, which is what the Meson test `stf_fuzz_short` runs):
+#   stf        the STF decoder (stf_fuzz.cpp)
+#   frame      FrameReader/BodyReader and a real node's frame handlers (frame_fuzz.cpp)
+#   handshake  a real node's handshake against a hostile peer (handshake_fuzz.cpp)
+#   snowc      snowc's lexer, parser and checks on any text (snowc_fuzz.cpp)
+# SECONDS is per target: `run.sh 60 build-fuzz stf frame handshake snowc` takes about
+# four minutes plus the first build. frame and handshake link libsnow built by clang with
+# the sanitizers and coverage in OUT_DIR/lib (a Meson build; ~3 min the first time,
+# incremental afterwards).
+#
+# The seed corpora (tests/fuzz/corpus/TARGET) are read, never written: new inputs go to
+# OUT_DIR/corpus/TARGET, and a crash leaves OUT_DIR/crash-* (replay: OUT_DIR/TARGET_fuzz
+# FILE). Each target's output is in OUT_DIR/TARGET.log and a one-line summary (runs,
+# seconds, runs per second, corpus size) is printed and appended to OUT_DIR/summary.txt.
 # Needs clang++-14 (or CXX_FUZZ) with libclang-rt-14-dev, and Abseil's pkg-config files.
-# Exits non-zero when the fuzzer finds a crash, a leak, a sanitizer report or a timeout.
+# Exits non-zero when any fuzzer finds a crash, a leak, a sanitizer report or a timeout.
 set -eu
 secs=${1:-60}
 out=${2:-build-fuzz}
+[ $# -ge 2 ] && shift 2 || shift $#
+targets=${*:-stf}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cxx=${CXX_FUZZ:-clang++-14}
 command -v "$cxx" >/dev/null 2>&1 || cxx=clang++
-mkdir -p "$out/corpus"
-bin="$out/stf_fuzz"
-srcs="$root/tests/fuzz/stf_fuzz.cpp $root/src/wire/codec.cpp $root/src/wire/term.cpp $root/src/wire/utf8.cpp $root/src/wire/type_registry.cpp $root/src/runtime/format.cpp"
-# Rebuild when a source or header is newer than the binary.
-deps="$root/src/wire $root/src/runtime/format.cpp $root/tests/fuzz/stf_fuzz.cpp $root/include/snow/detail/wire_codec.hpp
-  $root/include/snow/detail/wire_macros.hpp $root/include/snow/detail/message_node.hpp $root/include/snow/wire.hpp
-  $root/include/snow/term.hpp $root/include/snow/pid.hpp $root/include/snow/status.hpp $root/include/snow/log.hpp
-  $root/include/snow/exit_reason.hpp"
-# shellcheck disable=SC2086
-if [ ! -x "$bin" ] || [ -n "$(find $deps -newer "$bin" -print -quit)" ]; then
-  absl=$(pkg-config --cflags --libs absl_status absl_statusor absl_strings absl_str_format absl_hash \
-         absl_raw_hash_set absl_flat_hash_map absl_synchronization absl_time)
-  # As a Meson test, a machine without a working clang fuzzer toolchain skips (77); a
-  # toolchain that works but cannot build the target is a failure, never a skip.
-  probe="$out/probe.cpp"
-  printf '#include <cstddef>\n#include <cstdint>\nextern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }\n' > "$probe"
-  if ! "$cxx" -std=c++20 -fsanitize=fuzzer,address,undefined "$probe" -o "$out/probe" 2>/dev/null; then
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+absl_modules="absl_base absl_status absl_statusor absl_strings absl_str_format absl_hash absl_raw_hash_set
+  absl_flat_hash_map absl_flat_hash_set absl_btree absl_synchronization absl_time"
+# UBSan's `function` check cannot build snow's coroutines with clang 14 ("Cannot represent
+# a difference across sections"), so it is off everywhere; the other checks stay.
+sanitize="-fsanitize=address,undefined -fno-sanitize=function -fno-sanitize-recover=undefined"
+
+# As a Meson test, a machine without a working clang fuzzer toolchain skips (77); a
+# toolchain that works but cannot build a target is a failure, never a skip.
+probe() {
+  printf '#include <cstddef>\n#include <cstdint>\nextern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }\n' \
+    > "$out/probe.cpp"
+  if ! "$cxx" -std=c++20 -fsanitize=fuzzer,address,undefined "$out/probe.cpp" -o "$out/probe" 2>/dev/null; then
     [ -n "${SNOW_FUZZ_SKIP_UNAVAILABLE:-}" ] && { echo "clang cannot build a libFuzzer target here: skipped"; exit 77; }
     echo "$cxx cannot build a libFuzzer target (install clang-14 and libclang-rt-14-dev)"
     exit 1
   fi
+}
+
+# newer BIN PATH...: true when BIN is missing or older than any file under PATH...
+stale() {
+  bin=$1
+  shift
+  # shellcheck disable=SC2068
+  [ ! -x "$bin" ] || [ -n "$(find $@ -newer "$bin" -print -quit)" ]
+}
+
+# libsnow with clang, ASan, UBSan and coverage, for the targets that run a real node.
+libsnow() {
+  lib="$out/lib"
+  if [ ! -f "$lib/build.ninja" ]; then
+    CXX="$cxx" meson setup "$lib" "$root" -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dtests=false -Dbenchmarks=false -Dexamples=false \
+      -Dcpp_args="-fsanitize=fuzzer-no-link -fno-sanitize=function -fno-sanitize-recover=undefined" >"$out/lib-setup.log"
+  fi
+  ninja -C "$lib" src/libsnow.a >"$out/lib-build.log" || { tail -n 30 "$out/lib-build.log"; exit 1; }
+}
+
+build() {
+  target=$1
+  bin="$out/${target}_fuzz"
+  fz="$root/tests/fuzz"
+  case $target in
+    stf)
+      srcs="$fz/stf_fuzz.cpp $root/src/wire/codec.cpp $root/src/wire/term.cpp $root/src/wire/utf8.cpp
+        $root/src/wire/type_registry.cpp $root/src/runtime/format.cpp"
+      deps="$root/src/wire $root/src/runtime/format.cpp $fz/stf_fuzz.cpp $root/include/snow"
+      libs=$(pkg-config --libs $absl_modules)
+      ;;
+    frame | handshake)
+      libsnow
+      srcs="$fz/${target}_fuzz.cpp $out/lib/src/libsnow.a"
+      deps="$fz/${target}_fuzz.cpp $fz/node_harness.hpp $out/lib/src/libsnow.a"
+      bssl="/usr/lib/$("$cxx" -print-multiarch)/android"  # where meson.build finds BoringSSL by default
+      libs="$(pkg-config --libs $absl_modules libuv) -L$bssl -Wl,-rpath,$bssl -lssl -lcrypto -pthread"
+      ;;
+    snowc)
+      srcs="$fz/snowc_fuzz.cpp $root/dsl/lexer.cc $root/dsl/parser.cc $root/dsl/checks.cc $root/dsl/diagnostics.cc
+        $root/dsl/stdlib.cc"
+      deps="$srcs $root/dsl"
+      libs=""
+      ;;
+    *)
+      echo "unknown fuzz target: $target (stf, frame, handshake, snowc)"
+      exit 2
+      ;;
+  esac
   # shellcheck disable=SC2086
-  "$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-      -I"$root/include" -I"$root" $srcs $absl -o "$bin.tmp"
-  mv "$bin.tmp" "$bin"
-fi
-cd "$out"
-exec ./stf_fuzz -max_total_time="$secs" -max_len=4096 -timeout=10 -print_final_stats=1 corpus "$root/tests/fuzz/corpus"
+  if stale "$bin" $deps; then
+    # shellcheck disable=SC2086
+    "$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer $sanitize -I"$root/include" -I"$root" -I"$fz" -isystem /usr/include/android \
+      $(pkg-config --cflags absl_base) $srcs $libs -o "$bin.tmp"
+    mv "$bin.tmp" "$bin"
+  fi
+}
+
+probe
+for t in $targets; do build "$t"; done
+status=0
+for t in $targets; do
+  mkdir -p "$out/corpus/$t"
+  seeds="$root/tests/fuzz/corpus/$t"
+  [ -d "$seeds" ] || seeds=""
+  start=$(date +%s)
+  # shellcheck disable=SC2086
+  if (cd "$out" && "./${t}_fuzz" -max_total_time="$secs" -max_len=4096 -timeout=10 -print_final_stats=1 \
+        "corpus/$t" $seeds) >"$out/$t.log" 2>&1; then
+    result=ok
+  else
+    result=FAILED
+    status=1
+    grep -E "ERROR|property violated|SUMMARY|Test unit written|^#0 |^    #[0-4] " "$out/$t.log" | head -n 20
+  fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$out/$t.log")
+  units=$(find "$out/corpus/$t" -type f | wc -l)
+  line="fuzz $t: $result, ${runs:-?} runs in $(( $(date +%s) - start )) s (${rate:-?}/s), corpus $units inputs"
+  echo "$line"
+  echo "$(date -u +%FT%TZ) $line" >>"$out/summary.txt"
+done
+exit $status

@@ -1,0 +1,163 @@
+// libFuzzer target for the frame layer: the input is the byte stream an authenticated
+// peer sends after the handshake.
+//
+// 1. FrameReader cuts the same frames, and fails at the same point, whether the bytes
+//    arrive at once or in any chunking; a failure sticks; no frame is over the limit.
+// 2. BodyReader agrees with a plain model of its reads (little-endian fields, bounds,
+//    a failed read sticks), for reads chosen by the input.
+// 3. A real node (node_harness.hpp) takes the stream in chunks through every frame
+//    handler (process frames, fragments, peers, node_name, ping, exit reasons, STF
+//    messages to its cluster process); it must not crash, and once the peer falls
+//    silent the heartbeat timeout must close the connection and forget the peer.
+//
+// Built outside the Meson build with clang (tests/fuzz/run.sh, `make fuzz`).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "node_harness.hpp"
+
+namespace {
+
+using snow::dist::BodyReader;
+using snow::dist::FrameKind;
+using snow::dist::FrameReader;
+
+struct Cut {
+  std::vector<std::pair<FrameKind, std::string>> frames;
+  bool failed = false;
+  std::size_t buffered = 0;
+};
+
+/// Drains `r` into `out`; true while the stream is still good.
+bool drain(FrameReader& r, std::size_t limit, Cut& out) {
+  for (;;) {
+    bool got = false;
+    FrameKind kind{};
+    std::string_view body;
+    if (!r.next(got, kind, body).ok()) {
+      out.failed = true;
+      bool again = false;
+      if (r.next(again, kind, body).ok() || again) fuzz::fail("a FrameReader failure did not stick");
+      return false;
+    }
+    if (!got) return true;
+    if (!snow::dist::is_known_kind(static_cast<std::uint8_t>(kind))) fuzz::fail("FrameReader returned an unknown kind");
+    if (body.size() + 1 > limit) fuzz::fail("FrameReader returned a frame over its limit");
+    out.frames.emplace_back(kind, std::string(body));
+  }
+}
+
+void check_chunking(std::string_view in, std::size_t limit) {
+  Cut whole;
+  {
+    FrameReader r(limit);
+    r.append(in);
+    drain(r, limit, whole);
+    whole.buffered = r.buffered();
+  }
+  Cut pieces;
+  {
+    FrameReader r(limit);
+    fuzz::Chunker chunks(fuzz::hash_bytes(in));
+    std::string_view rest = in;
+    bool good = true;
+    while (good && !rest.empty()) {
+      const std::size_t n = std::min(rest.size(), chunks.next(rest.size()));
+      r.append(rest.substr(0, n));
+      rest.remove_prefix(n);
+      good = drain(r, limit, pieces);
+    }
+    // A bad header is found as soon as its bytes are there, so a chunked reader may
+    // fail before the rest arrives; the whole stream must fail the same way.
+    if (good) pieces.buffered = r.buffered();
+  }
+  if (whole.frames != pieces.frames || whole.failed != pieces.failed) {
+    fuzz::fail("FrameReader depends on how the bytes are chunked");
+  }
+  if (!whole.failed && whole.buffered != pieces.buffered) fuzz::fail("FrameReader buffered different byte counts");
+}
+
+/// BodyReader against a model: position and stickiness tracked by hand.
+void check_body_reader(std::string_view body) {
+  BodyReader r(body);
+  std::size_t pos = 0;
+  bool ok = true;
+  // The model: `n` bytes at `pos`, or a failure that sticks.
+  auto model_take = [&](std::size_t n) -> std::string_view {
+    if (!ok || body.size() - pos < n) {
+      ok = false;
+      return {};
+    }
+    pos += n;
+    return body.substr(pos - n, n);
+  };
+  auto model_le = [&](std::size_t n) {
+    std::uint64_t v = 0;
+    const std::string_view b = model_take(n);
+    for (std::size_t i = 0; i < b.size(); ++i) v |= std::uint64_t{static_cast<std::uint8_t>(b[i])} << (8 * i);
+    return v;
+  };
+  // The body's own bytes pick the reads, so the fuzzer explores read sequences too.
+  for (std::size_t step = 0; step < body.size() && step < 64; ++step) {
+    const auto op = static_cast<std::uint8_t>(body[step]);
+    switch (op % 5) {
+      case 0: if (r.u8() != model_le(1)) fuzz::fail("BodyReader::u8"); break;
+      case 1: if (r.u16() != model_le(2)) fuzz::fail("BodyReader::u16"); break;
+      case 2: if (r.u64() != model_le(8)) fuzz::fail("BodyReader::u64"); break;
+      case 3: {
+        const std::string_view got = r.name();
+        if (got != model_take(model_le(1))) fuzz::fail("BodyReader::name");
+        break;
+      }
+      default:
+        if (r.take(op / 5) != model_take(op / 5)) fuzz::fail("BodyReader::take");
+    }
+    if (r.ok() != ok) fuzz::fail("BodyReader::ok disagrees with the model");
+    if (ok && r.at_end() != (pos == body.size())) fuzz::fail("BodyReader::at_end");
+  }
+}
+
+void drive_node(std::string_view in) {
+  fuzz::FuzzNode n;
+  const fuzz::ConnId id = n.accept_authenticated();
+  fuzz::Chunker chunks(fuzz::hash_bytes(in) ^ 0x9e3779b97f4a7c15ULL);
+  std::string_view rest = in;
+  while (!rest.empty() && n.open(id)) {
+    const std::size_t k = std::min(rest.size(), chunks.next(rest.size()));
+    n.feed(id, rest.substr(0, k));
+    rest.remove_prefix(k);
+  }
+  // The peer now falls silent: heartbeats must find out, close the connection and drop
+  // the peer from the node's list (whatever state the frames left the node in).
+  const snow::NodeOptions& o = n.options();
+  for (int i = 0; i <= o.heartbeat_misses + 1 && n.open(id); ++i) n.advance(o.heartbeat);
+  n.advance(o.heartbeat);
+  if (n.open(id)) fuzz::fail("a silent peer's connection was not closed by the heartbeat timeout");
+  if (n.up()) fuzz::fail("the node still lists a peer whose connection closed");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view in(reinterpret_cast<const char*>(data), size);
+  check_chunking(in, snow::dist::kHandshakeFrameLimit);
+  check_chunking(in, 64);
+  // Bodies as FrameReader cuts them, or the raw input when it cuts none.
+  FrameReader r(1 << 16);
+  r.append(in);
+  bool any = false;
+  for (;;) {
+    bool got = false;
+    FrameKind kind{};
+    std::string_view body;
+    if (!r.next(got, kind, body).ok() || !got) break;
+    any = true;
+    check_body_reader(body);
+  }
+  if (!any) check_body_reader(in);
+  drive_node(in);
+  return 0;
+}

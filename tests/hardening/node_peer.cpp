@@ -1,0 +1,348 @@
+// tests/hardening/node_peer.cpp: one node of the hardening tests (bad_input_test.py,
+// netns_test.py, soak_test.py), driven over stdin/stdout.
+//
+//     hardening_peer NAME COOKIE [--heartbeat MS] [--misses N] [--handshake-timeout MS]
+//                                [--traffic MS] [--churn MS]
+//
+// Starts a node over TCP + TLS with the given timings, registers "echo" (answers Ping)
+// and "sink" (checks Seq streams), prints "node <full name>", then answers one command
+// per stdin line with one line. Lines that start with "event " come unasked, whenever
+// something a `watch` set up happens.
+//
+//     connect PEER      -> "connect ok" | "connect error <status>"
+//     list              -> "list <names, comma separated>"
+//     ping PEER         -> "pong PEER <node of the answering echo>" | "ping timeout"
+//     watch PEER        -> "watching PEER" | "watch failed PEER"; afterwards
+//                          "event nodeup PEER", "event nodedown PEER",
+//                          "event down PEER <reason>" (a monitor of PEER's echo),
+//                          "event exit PEER <reason>" (a link to it, exits trapped)
+//     gregister NAME    -> "gregister ok" | "gregister error <status>" (echo as NAME)
+//     gwhereis NAME     -> "gwhereis NAME <node of the owner>" | "gwhereis NAME none"
+//     gnames            -> "gnames <global names this node knows, comma separated>"
+//     members           -> "members <count of group soak's members>"
+//     traffic on|off    -> "traffic on|off": start or stop the Seq senders (--traffic)
+//     churn on|off      -> "churn on|off": start or stop global name churn and the
+//                          group broadcast (--churn)
+//     sent              -> "sent <incarnation> PEER:EPOCH:COUNT ..." (the current epoch
+//                          of each peer, and how many Seq it got)
+//     recv              -> "recv <total> <errors> NODE:INCARNATION:EPOCH:FIRST:LAST ..."
+//     errors            -> "errors <count> <first error, if any>"
+//     nodestats         -> "nodestats refused=N protocol_errors=N messages_in=N messages_out=N
+//                          dropped_unreachable=N dropped_at_close=N"
+//     quit              (or the end of stdin) stops the node
+//
+// Traffic: every --traffic MS a process sends a burst of Seq{node, incarnation, epoch, n} to
+// {"sink", peer} for every connected peer. Each NodeUp for a peer starts a new epoch
+// with n = 0, so a stream is (sender incarnation, epoch), and within one the sink must
+// see n go up by exactly one: anything else is an error (a loss, a duplicate or a
+// reordering while the connection was up).
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "snow/snow.hpp"
+
+namespace {
+
+struct Ping {
+  snow::Pid from;
+  std::int64_t n = 0;
+};
+SNOW_WIRE(Ping, from, n)
+
+struct Seq {
+  std::string node;               // the sender's node
+  std::int64_t incarnation = 0;  // random per process start: a restarted node is a new sender
+  std::int64_t epoch = 0;
+  std::int64_t n = 0;
+};
+SNOW_WIRE(Seq, node, incarnation, epoch, n)
+
+struct Tick {
+  std::int64_t n = 0;
+};
+SNOW_WIRE(Tick, n)
+
+std::mutex out_mu;
+void say(const std::string& line) {
+  std::lock_guard lock(out_mu);
+  std::cout << line << std::endl;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+/// What the sink has seen, per stream; read by the command loop.
+struct SinkState {
+  struct Stream {
+    std::int64_t first = 0, last = 0;
+  };
+  std::mutex mu;
+  std::map<std::tuple<std::string, std::int64_t, std::int64_t>, Stream> streams;  // (node, incarnation, epoch)
+  std::uint64_t total = 0, errors = 0;
+  std::string first_error;
+};
+
+/// What the traffic process has sent, per peer; read by the command loop.
+struct SentState {
+  std::mutex mu;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> peers;  // peer -> (epoch, next n)
+};
+
+struct Shared {
+  std::int64_t incarnation = 0;
+  SinkState sink;
+  SentState sent;
+  std::atomic<bool> traffic{false}, churn{false};
+};
+
+/// Traps exits: other nodes' watchers link to it, and a partition that breaks such a link
+/// must not take the echo (and the global names registered to it) down with it.
+snow::Proc echo(snow::Self self) {
+  self.trap_exits(true);
+  for (;;) {
+    co_await self.receive(snow::on<Ping>([&](Ping p) { self.send(p.from, Ping{self.pid(), p.n + 1}); }),
+                          snow::on<snow::Exit>([](snow::Exit) {}));
+  }
+}
+
+snow::Proc sink(snow::Self self, Shared* shared) {
+  for (;;) {
+    co_await self.receive(snow::on<Seq>([&](Seq s) {
+      SinkState& st = shared->sink;
+      const std::string& from = s.node;
+      std::lock_guard lock(st.mu);
+      ++st.total;
+      auto [it, fresh] = st.streams.try_emplace({from, s.incarnation, s.epoch}, SinkState::Stream{s.n, s.n});
+      if (fresh) return;
+      if (s.n != it->second.last + 1) {
+        ++st.errors;
+        if (st.first_error.empty()) {
+          st.first_error = "from " + from + " epoch " + std::to_string(s.epoch) + ": after " +
+                           std::to_string(it->second.last) + " came " + std::to_string(s.n);
+        }
+      }
+      it->second.last = std::max(it->second.last, s.n);
+    }),
+                          snow::on<Tick>([](Tick) {}));
+  }
+}
+
+/// Starts a new epoch for a peer at each NodeUp. main() makes it watch every node before
+/// the node connects anywhere, so that it sees the NodeUp of every connection. It is not
+/// part of `traffic` because that one waits with an `after` clause, and a receive with a
+/// timeout can lose a message that arrives as the timeout fires (a runtime bug found by
+/// the soak, reported with issue 9).
+snow::Proc epochs(snow::Self self, Shared* shared) {
+  for (;;) {
+    co_await self.receive(snow::on<snow::NodeUp>([&](snow::NodeUp up) {
+                            std::lock_guard lock(shared->sent.mu);
+                            auto& [epoch, next] = shared->sent.peers[up.node];
+                            ++epoch;
+                            next = 0;
+                          }),
+                          snow::on<snow::NodeDown>([](snow::NodeDown) {}));
+  }
+}
+
+/// Every `every`, a burst of Seq to every connected peer's sink, in the peer's epoch.
+snow::Proc traffic(snow::Self self, snow::Node node, absl::Duration every, Shared* shared) {
+  constexpr int kBurst = 4;
+  for (;;) {
+    co_await self.receive(snow::after(every, [] {}));
+    if (!shared->traffic.load()) continue;
+    for (const std::string& peer : node.list()) {
+      std::lock_guard lock(shared->sent.mu);
+      auto& [epoch, next] = shared->sent.peers[peer];
+      for (int i = 0; i < kBurst; ++i) self.send("sink", peer, Seq{node.name(), shared->incarnation, epoch, next++});
+    }
+  }
+}
+
+/// Global names come and go (the last four stay), and a Tick goes to group "soak", whose
+/// members are the sinks (a Tick wakes nothing that would broadcast again).
+snow::Proc churn(snow::Self self, snow::Node node, absl::Duration every, Shared* shared) {
+  const std::string me = node.name().substr(0, node.name().find('@'));
+  for (std::int64_t k = 0;; ++k) {
+    co_await self.receive(snow::after(every, [] {}));
+    if (!shared->churn.load()) continue;
+    (void)snow::global::register_name(self.runtime(), me + "." + std::to_string(k), self.pid());
+    if (k >= 4) (void)snow::global::unregister_name(self.runtime(), me + "." + std::to_string(k - 4));
+    snow::group::broadcast(self, "soak", Tick{k});
+  }
+}
+
+/// Watches one peer: its node, a monitor and a link to its echo; reports each event.
+snow::Proc watcher(snow::Self self, std::string peer, snow::Node node) {
+  self.trap_exits(true);
+  self.send("echo", peer, Ping{self.pid(), 0});
+  snow::Pid remote;
+  co_await self.receive(snow::on<Ping>([&](Ping p) { remote = p.from; }), snow::after(absl::Seconds(5), [] {}));
+  if (!remote) {
+    say("watch failed " + peer);
+    co_return;
+  }
+  (void)self.monitor(remote);
+  self.link(remote);
+  node.monitor_node(self.pid(), peer);
+  say("watching " + peer);
+  for (;;) {
+    co_await self.receive(
+        snow::on<snow::Down>([&](snow::Down d) { say("event down " + peer + " " + d.reason.to_string()); }),
+        snow::on<snow::Exit>([&](snow::Exit e) { say("event exit " + peer + " " + e.reason.to_string()); }),
+        snow::on<snow::NodeDown>([&](snow::NodeDown d) { say("event nodedown " + d.node); }),
+        snow::on<snow::NodeUp>([&](snow::NodeUp u) { say("event nodeup " + u.node); }));
+  }
+}
+
+long flag(int argc, char** argv, const std::string& name, long fallback) {
+  for (int i = 3; i + 1 < argc; ++i) {
+    if (argv[i] == name) {
+      long v = fallback;
+      std::from_chars(argv[i + 1], argv[i + 1] + std::char_traits<char>::length(argv[i + 1]), v);
+      return v;
+    }
+  }
+  return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: hardening_peer NAME COOKIE [--heartbeat MS] [--misses N] [--handshake-timeout MS]"
+                 " [--traffic MS] [--churn MS]\n";
+    return 2;
+  }
+  snow::Runtime rt({.workers = 2});
+  snow::NodeOptions options;
+  options.cookie = argv[2];
+  options.heartbeat = absl::Milliseconds(flag(argc, argv, "--heartbeat", 200));
+  options.heartbeat_misses = static_cast<int>(flag(argc, argv, "--misses", 5));
+  options.handshake_timeout = absl::Milliseconds(flag(argc, argv, "--handshake-timeout", 5000));
+  options.reconnect_max = absl::Seconds(1);
+  absl::StatusOr<snow::Node> node = snow::Node::start(rt, argv[1], options);
+  if (!node.ok()) {
+    std::cerr << "cannot start: " << node.status() << "\n";
+    return 1;
+  }
+  auto shared = std::make_unique<Shared>();
+  shared->incarnation = static_cast<std::int64_t>(std::random_device{}()) << 20 | getpid();
+  if (!rt.register_name("echo", rt.spawn(echo)).ok()) return 1;
+  const snow::Pid sink_pid = rt.spawn(sink, shared.get());
+  if (!rt.register_name("sink", sink_pid).ok() || !snow::group::join(rt, "soak", sink_pid).ok()) return 1;
+  if (const long ms = flag(argc, argv, "--traffic", 0); ms > 0) {
+    shared->traffic = true;
+    node->monitor_node(rt.spawn(epochs, shared.get()), "");
+    rt.spawn(traffic, *node, absl::Milliseconds(ms), shared.get());
+  }
+  if (const long ms = flag(argc, argv, "--churn", 0); ms > 0) {
+    shared->churn = true;
+    rt.spawn(churn, *node, absl::Milliseconds(ms), shared.get());
+  }
+  say("node " + node->name());
+
+  // Each command answers with one line.
+  using Command = std::function<std::string(const std::string& arg)>;
+  auto status_line = [](const std::string& what, const absl::Status& st) {
+    return what + (st.ok() ? " ok" : " error " + st.ToString());
+  };
+  const std::map<std::string, Command> commands = {
+      {"connect", [&](const std::string& peer) { return status_line("connect", node->connect(peer)); }},
+      {"list", [&](const std::string&) { return "list " + join(node->list()); }},
+      {"ping",
+       [&](const std::string& peer) {
+         snow::ScopedActor me(rt);
+         me.send("echo", peer, Ping{me.pid(), 1});
+         std::string answer = "ping timeout";
+         me.receive(snow::on<Ping>([&](Ping p) {
+                      if (p.n == 2) answer = "pong " + peer + " " + node->node_of(p.from);
+                    }),
+                    snow::after(absl::Seconds(5), [] {}));
+         return answer;
+       }},
+      {"watch",
+       [&](const std::string& peer) {
+         rt.spawn(watcher, peer, *node);
+         return std::string();  // the watcher answers
+       }},
+      {"gregister",
+       [&](const std::string& name) {
+         return status_line("gregister", snow::global::register_name(rt, name, *rt.whereis("echo")));
+       }},
+      {"gwhereis",
+       [&](const std::string& name) {
+         const std::optional<snow::Pid> pid = snow::global::whereis(rt, name);
+         return "gwhereis " + name + " " + (pid ? node->node_of(*pid) : std::string("none"));
+       }},
+      {"gnames", [&](const std::string&) { return "gnames " + join(snow::global::registered_names(rt)); }},
+      {"members",
+       [&](const std::string&) { return "members " + std::to_string(snow::group::members(rt, "soak").size()); }},
+      {"traffic",
+       [&](const std::string& on) {
+         shared->traffic = on == "on";
+         return "traffic " + on;
+       }},
+      {"churn",
+       [&](const std::string& on) {
+         shared->churn = on == "on";
+         return "churn " + on;
+       }},
+      {"sent",
+       [&](const std::string&) {
+         std::lock_guard lock(shared->sent.mu);
+         std::string out = "sent " + std::to_string(shared->incarnation);
+         for (auto& [peer, state] : shared->sent.peers) {
+           out += " " + peer + ":" + std::to_string(state.first) + ":" + std::to_string(state.second);
+         }
+         return out;
+       }},
+      {"recv",
+       [&](const std::string&) {
+         std::lock_guard lock(shared->sink.mu);
+         std::string out = "recv " + std::to_string(shared->sink.total) + " " + std::to_string(shared->sink.errors);
+         for (auto& [key, s] : shared->sink.streams) {
+           out += " " + std::get<0>(key) + ":" + std::to_string(std::get<1>(key)) + ":" +
+                  std::to_string(std::get<2>(key)) + ":" + std::to_string(s.first) + ":" + std::to_string(s.last);
+         }
+         return out;
+       }},
+      {"errors",
+       [&](const std::string&) {
+         std::lock_guard lock(shared->sink.mu);
+         return "errors " + std::to_string(shared->sink.errors) + " " + shared->sink.first_error;
+       }},
+      {"nodestats",
+       [&](const std::string&) {
+         const snow::NodeStats st = node->stats();
+         return "nodestats refused=" + std::to_string(st.handshakes_refused) +
+                " protocol_errors=" + std::to_string(st.protocol_errors) +
+                " messages_in=" + std::to_string(st.messages_in) + " messages_out=" + std::to_string(st.messages_out) +
+                " dropped_unreachable=" + std::to_string(st.dropped_unreachable) +
+                " dropped_at_close=" + std::to_string(st.dropped_at_close);
+       }},
+  };
+  for (std::string line; std::getline(std::cin, line) && line != "quit";) {
+    const std::size_t space = line.find(' ');
+    const std::string cmd = line.substr(0, space);
+    const std::string arg = space == std::string::npos ? "" : line.substr(space + 1);
+    auto it = commands.find(cmd);
+    const std::string answer = it == commands.end() ? "unknown command " + cmd : it->second(arg);
+    if (!answer.empty()) say(answer);
+  }
+  rt.stop();
+  return 0;
+}

@@ -199,10 +199,19 @@ Process* Scheduler::idle(int index) {
   // Spin a little first: a reply is often a microsecond away, and sleeping costs two
   // system calls (ours and the waker's). While spinning, a process stuck in the next slot
   // of a worker that is busy with one long turn is fair game.
+  //
+  // While a worker spins, wakers leave the new work for it to find. On a machine where
+  // other programs keep the cores busy, a yield can hand the core away for a whole
+  // scheduler tick, and every message would wait that long; a sleeping worker is woken
+  // promptly instead. So a worker whose yield was slow stops spinning, and skips the spin
+  // for a while after.
+  using Clock = std::chrono::steady_clock;
+  thread_local Clock::time_point machine_busy_until{};
   thread_local std::vector<std::uint64_t> seen;
   seen.assign(workers_.size(), ~std::uint64_t{0});
   spinning_.fetch_add(1, std::memory_order_seq_cst);
-  for (int spin = 0; spin < kIdleSpins; ++spin) {
+  const int spins = Clock::now() < machine_busy_until ? 0 : kIdleSpins;
+  for (int spin = 0; spin < spins; ++spin) {
     if (any_work() || stopping_.load(std::memory_order_relaxed)) {
       spinning_.fetch_sub(1, std::memory_order_seq_cst);
       return nullptr;
@@ -213,7 +222,12 @@ Process* Scheduler::idle(int index) {
         return p;
       }
     }
+    const Clock::time_point before = Clock::now();
     std::this_thread::yield();
+    if (const Clock::time_point after = Clock::now(); after - before > kSlowYield) {
+      machine_busy_until = after + kBusyMachineHold;
+      break;
+    }
   }
   spinning_.fetch_sub(1, std::memory_order_seq_cst);
   sleepers_.fetch_add(1, std::memory_order_seq_cst);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -77,6 +78,10 @@ class Scheduler {
   static constexpr int kMaxNextStreak = 32;
   static constexpr std::uint32_t kInjectedCheckInterval = 31;
   static constexpr int kIdleSpins = 100;  // roughly 20-50 us of looking before sleeping
+  // A yield that took longer than this means another program had the core: the machine
+  // is oversubscribed, and idle workers sleep at once (no spinning) for kBusyMachineHold.
+  static constexpr std::chrono::microseconds kSlowYield{200};
+  static constexpr std::chrono::milliseconds kBusyMachineHold{100};
 
   void work(int index);
   Process* take(Worker& w, int index);

@@ -9,9 +9,11 @@
 // A node can start only functions registered with SNOW_SPAWNABLE (or
 // `register_spawnable`), with wire-typed arguments; snowc registers every actor. The
 // arguments travel as a tuple and are converted to the function's parameter types on the
-// remote node. Errors come back to the caller: Unavailable (the node is not connected),
-// NotFound (no function of that name there), InvalidArgument (the arguments do not fit,
-// with the path that failed), DeadlineExceeded (no answer in time).
+// remote node. Errors come back to the caller: Unavailable (the node is not connected, or
+// was lost while the request was in flight), NotFound (no function of that name there),
+// InvalidArgument (the arguments do not fit, with the path that failed),
+// DeadlineExceeded (no answer in time). A process started for a caller that has given up
+// or died is killed, so nothing runs for nobody.
 #pragma once
 
 #include <functional>

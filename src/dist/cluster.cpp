@@ -84,6 +84,19 @@ struct LocalLeft {
   std::string group;
   Pid pid;
 };
+/// A remote spawn, handed to this node's cluster process, which sends the request, waits
+/// for the answer and makes sure the caller gets exactly one (see ClusterProcess::spawn).
+struct LocalSpawn {
+  Pid caller;
+  Ref ref;
+  std::string node;
+  std::string function;
+  Term args;
+  absl::Duration timeout;
+};
+struct SpawnTimedOut {
+  Ref ref;
+};
 
 /// The rule every node applies when two registrations of one name meet: the one whose
 /// node sorts first wins; on one node (a restart), the later life.
@@ -101,8 +114,14 @@ class ClusterProcess {
     for (;;) {
       co_await self_.receive(
           on<NodeUp>([&](NodeUp u) { sync_to(u.node); }),
-          on<NodeDown>([&](NodeDown d) { forget_node(d.node); }),
-          on<Down>([&](Down d) { forget_process(d.pid); }),
+          on<NodeDown>([&](NodeDown d) {
+            forget_node(d.node);
+            fail_spawns_on(d.node);
+          }),
+          on<Down>([&](Down d) {
+            forget_spawns_of(d.ref);
+            forget_process(d.pid);
+          }),
           on<LocalRegistered>([&](LocalRegistered r) {
             watch(r.pid);
             broadcast(GlobalAdd{r.name, r.pid, node_.name()});
@@ -133,6 +152,12 @@ class ClusterProcess {
             for (GroupJoin& j : s.members) state_.groups[j.group].insert(j.pid);
           }),
           on<SpawnRequest>([&](SpawnRequest r) { spawn_for(r); }),
+          on<LocalSpawn>([&](LocalSpawn s) { spawn(std::move(s)); }),
+          on<SpawnReply>([&](SpawnReply r) { answer_spawn(std::move(r)); }),
+          on<SpawnTimedOut>([&](SpawnTimedOut t) {
+            answer_spawn(SpawnReply{t.ref, Pid(), "no answer in time",
+                                    static_cast<std::int64_t>(absl::StatusCode::kDeadlineExceeded)});
+          }),
           on<Fingerprint>([&](Fingerprint f) { compare(f); }),
           any([&](Message m) {
             node_.log(LogLevel::warning, absl::StrCat("cluster process: unexpected message ", m.to_string()));
@@ -265,10 +290,65 @@ class ClusterProcess {
     self_.send(r.from, reply);
   }
 
+  // -- remote spawn, the caller's side --
+  //
+  // The cluster process stands between a caller and the remote node so that the caller
+  // gets exactly one answer, and no process is left running for nobody: the answer from
+  // the node, Unavailable when the node is lost first, or DeadlineExceeded when the
+  // timeout passes first. An answer that comes for nobody (the caller gave up or died)
+  // means a process nobody knows: it is killed.
+  struct PendingSpawn {
+    Pid caller;
+    std::string node;
+    Ref watch;  // monitors the caller
+  };
+
+  void spawn(LocalSpawn s) {
+    const std::vector<std::string> peers = node_.connected();
+    if (std::find(peers.begin(), peers.end(), s.node) == peers.end()) {  // lost since the caller looked
+      self_.send(s.caller,
+                 SpawnReply{s.ref, Pid(), absl::StrCat("cannot spawn ", s.function, " on ", s.node, ": not connected"),
+                            static_cast<std::int64_t>(absl::StatusCode::kUnavailable)});
+      return;
+    }
+    const Ref watch = self_.monitor(s.caller);
+    pending_.emplace(s.ref.raw(), PendingSpawn{s.caller, s.node, watch});
+    self_.send_after(s.timeout, self_.pid(), SpawnTimedOut{s.ref});
+    self_.send(kClusterProcessName, s.node, SpawnRequest{self_.pid(), s.ref, std::move(s.function), std::move(s.args)});
+  }
+
+  void answer_spawn(SpawnReply r) {
+    auto it = pending_.find(r.ref.raw());
+    if (it == pending_.end()) {
+      if (!r.pid.is_null()) self_.exit(r.pid, ExitReason::kill());  // spawned for nobody
+      return;
+    }
+    const Pid caller = it->second.caller;
+    self_.demonitor(it->second.watch);
+    pending_.erase(it);
+    self_.send(caller, std::move(r));
+  }
+
+  void fail_spawns_on(const std::string& node) {
+    std::vector<Ref> lost;
+    for (auto& [ref, p] : pending_) {
+      if (p.node == node) lost.push_back(Ref::from_raw(ref));
+    }
+    for (Ref ref : lost) {
+      answer_spawn(SpawnReply{ref, Pid(), absl::StrCat("lost the connection to ", node),
+                              static_cast<std::int64_t>(absl::StatusCode::kUnavailable)});
+    }
+  }
+
+  void forget_spawns_of(Ref watch) {
+    absl::erase_if(pending_, [&](const auto& entry) { return entry.second.watch == watch; });
+  }
+
   Self self_;
   ClusterState& state_;
   NodeCore& node_;
   absl::btree_set<Pid> watched_;
+  absl::btree_map<std::uint64_t, PendingSpawn> pending_;  // by the caller's ref
 };
 
 Proc cluster_process(Self self, ClusterState* state, NodeCore* node) {
@@ -334,7 +414,10 @@ Task<absl::StatusOr<Pid>> spawn_on_term(Self self, std::string_view node_view, s
         "cannot spawn ", name, " on ", node, ": its parameters are declared differently there (protocol fingerprint)"));
   }
   const Ref ref = self.make_ref();  // marks the mailbox: the answer is looked for from here
-  self.send(kClusterProcessName, node, SpawnRequest{self.pid(), ref, name, std::move(args)});
+  // The node's cluster process sends the request and answers exactly once (the node's
+  // answer, or the node lost, or the timeout): no late answer is ever left here.
+  self.send(node_of(self.runtime())->cluster->process,
+            LocalSpawn{self.pid(), ref, node, name, std::move(args), timeout});
   absl::StatusOr<Pid> result = absl::DeadlineExceededError(
       absl::StrCat("no answer from ", node, " to spawn ", name, " within ", absl::FormatDuration(timeout)));
   co_await self
@@ -342,11 +425,14 @@ Task<absl::StatusOr<Pid>> spawn_on_term(Self self, std::string_view node_view, s
                               [&](SpawnReply r) {
                                 if (r.error.empty()) {
                                   result = r.pid;
+                                } else if (r.code == static_cast<std::int64_t>(absl::StatusCode::kDeadlineExceeded)) {
+                                  return;  // keeps the message above, which names the node
                                 } else {
                                   result = absl::Status(static_cast<absl::StatusCode>(r.code), r.error);
                                 }
                               }),
-               after(timeout, [] {}))
+               // Only if the cluster process is gone (the node stopping): it always answers.
+               after(timeout + absl::Seconds(1), [] {}))
       .since(ref);
   if (result.ok() && link) self.link(*result);
   co_return result;

@@ -695,7 +695,14 @@ void NodeCore::on_tick() {
 
 void NodeCore::on_data(ConnId id, std::string_view bytes) {
   Connection* c = find_conn(id);
-  if (c == nullptr || c->state == Connection::State::closing) return;
+  if (c == nullptr || c->state == Connection::State::closing) {
+    // No counter covers these (the sender counted them as sent): log them, so that
+    // messages lost around a connection's end can be traced.
+    log(LogLevel::debug, absl::StrCat("discarded ", bytes.size(), " bytes from ",
+                                      c == nullptr ? transport_->peer_address(id) : c->peer_name,
+                                      ": the connection is ", c == nullptr ? "unknown" : "closing"));
+    return;
+  }
   c->last_received = transport_->now();
   c->reader.append(bytes);
   {

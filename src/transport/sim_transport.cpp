@@ -27,14 +27,50 @@ SimTransport* SimNetwork::live(const std::string& host, std::uint64_t generation
   return it != hosts_.end() && it->second->generation_ == generation ? it->second : nullptr;
 }
 
-void SimNetwork::schedule(absl::Time at, std::function<void()> fn) {
-  events_.insert(Event{std::max(at, now_), next_seq_++, std::move(fn)});
+void SimNetwork::schedule(absl::Time at, std::string host, std::function<void()> fn) {
+  events_.insert(Event{std::max(at, now_), next_seq_++, std::move(host), std::move(fn)});
 }
 
-absl::Duration SimNetwork::latency() {
-  const std::int64_t lo = absl::ToInt64Nanoseconds(min_latency_);
-  const std::int64_t hi = std::max(lo, absl::ToInt64Nanoseconds(max_latency_));
-  return absl::Nanoseconds(lo + static_cast<std::int64_t>(random_() % static_cast<std::uint64_t>(hi - lo + 1)));
+absl::Duration SimNetwork::latency(const std::string& a, const std::string& b) {
+  auto draw = [&](absl::Duration min, absl::Duration max) {
+    const std::int64_t lo = absl::ToInt64Nanoseconds(min);
+    const std::int64_t hi = std::max(lo, absl::ToInt64Nanoseconds(max));
+    return absl::Nanoseconds(lo + static_cast<std::int64_t>(random_() % static_cast<std::uint64_t>(hi - lo + 1)));
+  };
+  absl::Duration d = draw(min_latency_, max_latency_);
+  if (const LinkFaults* f = link(a, b)) d += f->delay + draw(absl::ZeroDuration(), f->jitter);
+  return d;
+}
+
+const SimNetwork::LinkFaults* SimNetwork::link(const std::string& a, const std::string& b) const {
+  auto it = links_.find({std::min(a, b), std::max(a, b)});
+  return it == links_.end() ? nullptr : &it->second;
+}
+
+void SimNetwork::set_link(const std::string& a, const std::string& b, LinkFaults faults) {
+  links_[{std::min(a, b), std::max(a, b)}] = faults;
+}
+
+void SimNetwork::pause(const std::string& host, absl::Duration d) {
+  if (!hosts_.contains(host) || paused(host)) return;
+  const std::uint64_t id = next_pause_++;
+  paused_[host] = Pause{id, {}};  // from now on the host's events wait here
+  schedule(now_ + d, "", [this, host, id] { resume(host, id); });
+}
+
+void SimNetwork::resume(const std::string& host, std::uint64_t pause_id) {
+  auto it = paused_.find(host);
+  if (it == paused_.end() || it->second.id != pause_id) return;
+  std::vector<Event> waiting = std::move(it->second.waiting);
+  paused_.erase(it);
+  // The node wakes: its clock jumps (overdue timers fire), then it handles what arrived
+  // meanwhile, in the order it arrived.
+  advance_runtimes(now_);
+  run_runtimes();
+  for (Event& e : waiting) {
+    e.fn();
+    run_runtimes();
+  }
 }
 
 void SimNetwork::set_latency(absl::Duration min, absl::Duration max) {
@@ -60,18 +96,20 @@ void SimNetwork::partition(const std::string& a, const std::string& b) {
 void SimNetwork::heal(const std::string& a, const std::string& b) { partitions_.erase({std::min(a, b), std::max(a, b)}); }
 void SimNetwork::heal_all() { partitions_.clear(); }
 
-void SimNetwork::crash(const std::string& host) {
+void SimNetwork::crash(const std::string& host, bool reset) {
   auto it = hosts_.find(host);
   if (it == hosts_.end()) return;
   SimTransport* t = it->second;
   t->dead_ = true;
   hosts_.erase(it);
+  paused_.erase(host);
   // The OS of a killed process resets its sockets: peers see their connections close.
+  // After a power cut nobody is left to: the peers' connections go silent.
   for (auto& [id, c] : t->conns_) {
-    if (c.peer == nullptr || c.broken || cut(host, c.peer_host)) continue;
+    if (!reset || c.peer == nullptr || c.broken || cut(host, c.peer_host)) continue;
     const std::string peer_host = c.peer_host;
     const ConnId peer_id = c.peer_id;
-    schedule(now_ + latency(), [this, peer_host, peer_id] {
+    schedule(now_ + latency(host, peer_host), peer_host, [this, peer_host, peer_id] {
       if (auto p = hosts_.find(peer_host); p != hosts_.end()) {
         p->second->peer_closed(peer_id, absl::UnavailableError("connection reset by peer"));
       }
@@ -85,14 +123,14 @@ void SimNetwork::run_runtimes() {
   while (ran) {
     ran = false;
     for (auto& [host, t] : hosts_) {
-      if (!t->dead_ && t->runtime_.run_until_idle() > 0) ran = true;
+      if (!t->dead_ && !paused(host) && t->runtime_.run_until_idle() > 0) ran = true;
     }
   }
 }
 
 void SimNetwork::advance_runtimes(absl::Time to) {
   for (auto& [host, t] : hosts_) {
-    if (!t->dead_ && t->runtime_.now() < to) t->runtime_.advance(to - t->runtime_.now());
+    if (!t->dead_ && !paused(host) && t->runtime_.now() < to) t->runtime_.advance(to - t->runtime_.now());
   }
 }
 
@@ -100,7 +138,7 @@ bool SimNetwork::step(absl::Time limit) {
   run_runtimes();
   absl::Time next = events_.empty() ? absl::InfiniteFuture() : events_.begin()->at;
   for (auto& [host, t] : hosts_) {
-    if (t->dead_) continue;
+    if (t->dead_ || paused(host)) continue;
     if (auto timer = t->runtime_.next_timer()) next = std::min(next, *timer);
   }
   if (next > limit) {
@@ -112,6 +150,10 @@ bool SimNetwork::step(absl::Time limit) {
   advance_runtimes(now_);
   while (!events_.empty() && events_.begin()->at <= now_) {
     auto node = events_.extract(events_.begin());
+    if (auto p = paused_.find(node.value().host); p != paused_.end()) {
+      p->second.waiting.push_back(std::move(node.value()));  // handled, in order, when it resumes
+      continue;
+    }
     node.value().fn();
     run_runtimes();
   }
@@ -150,7 +192,7 @@ absl::StatusOr<std::uint16_t> SimTransport::listen(const std::string& host, std:
 void SimTransport::start(TransportHandler* handler, absl::Duration tick_every) {
   handler_ = handler;
   tick_ = tick_every;
-  net_.schedule(net_.now() + tick_, [net = &net_, host = host_, gen = generation_] {
+  net_.schedule(net_.now() + tick_, host_, [net = &net_, host = host_, gen = generation_] {
     if (SimTransport* t = net->live(host, gen)) t->tick();
   });
 }
@@ -158,7 +200,7 @@ void SimTransport::start(TransportHandler* handler, absl::Duration tick_every) {
 void SimTransport::tick() {
   if (dead_ || handler_ == nullptr) return;
   handler_->on_tick();
-  net_.schedule(net_.now() + tick_, [net = &net_, host = host_, gen = generation_] {
+  net_.schedule(net_.now() + tick_, host_, [net = &net_, host = host_, gen = generation_] {
     if (SimTransport* t = net->live(host, gen)) t->tick();
   });
 }
@@ -171,7 +213,8 @@ void SimTransport::stop() {
     if (c.peer == nullptr || c.broken || net_.cut(host_, c.peer_host)) continue;
     const std::string peer_host = c.peer_host;
     const ConnId peer_id = c.peer_id;
-    net_.schedule(std::max(net_.now() + net_.latency(), c.last_delivery), [net = &net_, peer_host, peer_id] {
+    net_.schedule(std::max(net_.now() + net_.latency(host_, peer_host), c.last_delivery), peer_host,
+                  [net = &net_, peer_host, peer_id] {
       if (auto p = net->hosts_.find(peer_host); p != net->hosts_.end()) {
         p->second->peer_closed(peer_id, absl::UnavailableError("connection closed by peer"));
       }
@@ -187,8 +230,8 @@ ConnId SimTransport::connect(const std::string& host, std::uint16_t) {
   Conn& c = conns_[id];
   c.peer_host = host;
   const bool across_cut = net_.cut(host_, host);
-  const absl::Time at = net_.now() + (across_cut ? kConnectTimeout : net_.latency());
-  net_.schedule(at, [net = &net_, me = host_, gen = generation_, id, host, across_cut] {
+  const absl::Time at = net_.now() + (across_cut ? kConnectTimeout : net_.latency(host_, host));
+  net_.schedule(at, host_, [net = &net_, me = host_, gen = generation_, id, host, across_cut] {
     if (SimTransport* t = net->live(me, gen)) t->finish_connect(id, host, across_cut);
   });
   return id;
@@ -221,8 +264,8 @@ void SimTransport::finish_connect(ConnId id, const std::string& host, bool acros
     theirs.open = true;
     // The connecting side learns of the connection one latency later; bytes the
     // accepting side writes at once arrive after that (deliveries keep their order).
-    mine.last_delivery = net_.now() + net_.latency();
-    net_.schedule(mine.last_delivery, [net = &net_, me = host_, gen = generation_, id] {
+    mine.last_delivery = net_.now() + net_.latency(host_, host);
+    net_.schedule(mine.last_delivery, host_, [net = &net_, me = host_, gen = generation_, id] {
       SimTransport* t = net->live(me, gen);
       if (t != nullptr && t->conns_.contains(id)) t->handler_->on_open(id, false);
     });
@@ -245,19 +288,25 @@ void SimTransport::write(ConnId id, std::string bytes) {
   if (p == net_.hosts_.end()) return;
   auto pc = p->second->conns_.find(c.peer_id);
   if (pc == p->second->conns_.end()) return;
+  if (const SimNetwork::LinkFaults* f = net_.link(host_, c.peer_host);
+      f != nullptr && f->drop > 0 && std::uniform_real_distribution<double>(0, 1)(net_.random_) < f->drop) {
+    return reset(id);
+  }
   // The bytes leave once the link has sent what was written before them.
   const absl::Time start = std::max(net_.now(), c.link_free_at);
   c.link_free_at = start + absl::Seconds(static_cast<double>(bytes.size()) / net_.bytes_per_second_);
   c.sending.emplace_back(c.link_free_at, bytes.size());
   if (!c.drain_scheduled) {
     c.drain_scheduled = true;
-    net_.schedule(c.link_free_at, [net = &net_, me = host_, gen = generation_, id] {
+    net_.schedule(c.link_free_at, host_, [net = &net_, me = host_, gen = generation_, id] {
       if (SimTransport* t = net->live(me, gen)) t->check_drained(id);
     });
   }
-  const absl::Time at = std::max(c.link_free_at + net_.latency(), pc->second.last_delivery);
+  // Never before the bytes written earlier: jitter does not reorder a stream.
+  const absl::Time at = std::max(c.link_free_at + net_.latency(host_, c.peer_host), pc->second.last_delivery);
   pc->second.last_delivery = at;
-  net_.schedule(at, [net = &net_, host = c.peer_host, peer_id = c.peer_id, bytes = std::move(bytes)]() mutable {
+  net_.schedule(at, c.peer_host,
+                [net = &net_, host = c.peer_host, peer_id = c.peer_id, bytes = std::move(bytes)]() mutable {
     if (auto t = net->hosts_.find(host); t != net->hosts_.end()) t->second->deliver_bytes(peer_id, std::move(bytes));
   });
 }
@@ -281,7 +330,7 @@ void SimTransport::check_drained(ConnId id) {
   if (!c.sending.empty()) {
     if (c.sending.front().first == absl::InfiniteFuture()) return;  // stuck behind a cut: never drains
     c.drain_scheduled = true;
-    net_.schedule(c.sending.front().first, [net = &net_, me = host_, gen = generation_, id] {
+    net_.schedule(c.sending.front().first, host_, [net = &net_, me = host_, gen = generation_, id] {
       if (SimTransport* t = net->live(me, gen)) t->check_drained(id);
     });
     return;
@@ -293,6 +342,28 @@ void SimTransport::deliver_bytes(ConnId id, std::string bytes) {
   auto it = conns_.find(id);
   if (dead_ || it == conns_.end() || !it->second.open || it->second.broken) return;  // lost in a cut
   handler_->on_data(id, bytes);
+}
+
+void SimTransport::reset(ConnId id) {
+  Conn& c = conns_.at(id);
+  ++net_.drops_;
+  // This write and everything after it vanish; what was written before still arrives,
+  // then the peer sees the reset, and so does this end once the RST comes back.
+  c.broken = true;
+  const absl::Time back = net_.now() + 2 * net_.latency(host_, c.peer_host);
+  net_.schedule(back, host_, [net = &net_, me = host_, gen = generation_, id] {
+    if (SimTransport* t = net->live(me, gen)) t->peer_closed(id, absl::UnavailableError("connection reset"));
+  });
+  auto p = net_.hosts_.find(c.peer_host);
+  if (p == net_.hosts_.end()) return;
+  auto pc = p->second->conns_.find(c.peer_id);
+  if (pc == p->second->conns_.end()) return;
+  const absl::Time at = std::max(net_.now() + net_.latency(host_, c.peer_host), pc->second.last_delivery);
+  net_.schedule(at, c.peer_host, [net = &net_, host = c.peer_host, peer_id = c.peer_id] {
+    if (auto t = net->hosts_.find(host); t != net->hosts_.end()) {
+      t->second->peer_closed(peer_id, absl::UnavailableError("connection reset by peer"));
+    }
+  });
 }
 
 void SimTransport::peer_closed(ConnId id, const absl::Status& why) {
@@ -307,7 +378,7 @@ void SimTransport::close(ConnId id, const absl::Status& reason) {
   if (it == conns_.end()) return;
   Conn c = it->second;
   conns_.erase(it);
-  net_.schedule(net_.now(), [net = &net_, me = host_, gen = generation_, id, reason] {
+  net_.schedule(net_.now(), host_, [net = &net_, me = host_, gen = generation_, id, reason] {
     SimTransport* t = net->live(me, gen);
     if (t != nullptr && t->handler_ != nullptr) t->handler_->on_closed(id, reason);
   });
@@ -315,9 +386,9 @@ void SimTransport::close(ConnId id, const absl::Status& reason) {
   auto p = net_.hosts_.find(c.peer_host);
   if (p == net_.hosts_.end()) return;
   auto pc = p->second->conns_.find(c.peer_id);
-  const absl::Time at = std::max(net_.now() + net_.latency(),
+  const absl::Time at = std::max(net_.now() + net_.latency(host_, c.peer_host),
                                  pc == p->second->conns_.end() ? net_.now() : pc->second.last_delivery);
-  net_.schedule(at, [net = &net_, host = c.peer_host, peer_id = c.peer_id] {
+  net_.schedule(at, c.peer_host, [net = &net_, host = c.peer_host, peer_id = c.peer_id] {
     if (auto t = net->hosts_.find(host); t != net->hosts_.end()) {
       t->second->peer_closed(peer_id, absl::UnavailableError("connection closed by peer"));
     }
@@ -337,7 +408,7 @@ std::string SimTransport::peer_address(ConnId id) const {
 void SimTransport::wake() {
   if (wake_pending_ || dead_) return;
   wake_pending_ = true;
-  net_.schedule(net_.now(), [net = &net_, me = host_, gen = generation_] {
+  net_.schedule(net_.now(), host_, [net = &net_, me = host_, gen = generation_] {
     SimTransport* t = net->live(me, gen);
     if (t == nullptr) return;
     t->wake_pending_ = false;

@@ -8,8 +8,16 @@
 // Faults: partition(a, b) makes bytes between two hosts vanish (connections across it go
 // silent and the nodes' heartbeats find out, as on a real network) and refuses new
 // connections across it; heal(a, b) ends that. crash(host) kills a node the way kill -9
-// does: its connections reset (peers see them close) and the node hears nothing more.
-// Every connection is a reliable ordered stream while it lives, as TCP is.
+// does: its connections reset (peers see them close) and the node hears nothing more;
+// crash(host, false) is a power cut: its connections just go silent. set_link(a, b, ...)
+// gives a link extra delay, jitter and a drop probability; pause(host, d) stalls a node
+// (a GC pause, SIGSTOP, an overloaded machine).
+//
+// Every connection is a reliable ordered stream while it lives, as TCP is: jitter never
+// reorders bytes within a connection (only across connections), and a "dropped" write is
+// not a lost segment inside a live stream (TCP would resend it) but the end of the
+// connection at that point: the write and everything after it vanish, and both ends see
+// a reset.
 #pragma once
 
 #include <cstdint>
@@ -58,8 +66,25 @@ class SimNetwork {
   void partition(const std::string& a, const std::string& b);
   void heal(const std::string& a, const std::string& b);
   void heal_all();
-  /// Kills the node on `host`: its connections are reset, its transport goes deaf.
-  void crash(const std::string& host);
+  /// Kills the node on `host`: its transport goes deaf and its connections are reset
+  /// (`reset`, kill -9: peers see them close) or go silent (a power cut: peers find out
+  /// by their heartbeats).
+  void crash(const std::string& host, bool reset = true);
+
+  /// Faults of the link between two hosts, both ways, for every connection on it.
+  struct LinkFaults {
+    absl::Duration delay = absl::ZeroDuration();   // added to every delivery
+    absl::Duration jitter = absl::ZeroDuration();  // plus a uniform draw in [0, jitter]
+    double drop = 0;  // the chance that a write ends its connection (a reset)
+  };
+  void set_link(const std::string& a, const std::string& b, LinkFaults faults);
+  /// Stalls the node on `host` for `d`: its processes, timers and transport run nothing,
+  /// and what arrives for it waits, in order, until the pause ends. Peers hear nothing
+  /// from it meanwhile, so a pause longer than their heartbeat budget looks like a dead
+  /// node, and a shorter one must not.
+  void pause(const std::string& host, absl::Duration d);
+  /// Connections ended by `LinkFaults::drop` so far.
+  std::uint64_t drops() const { return drops_; }
   /// Latency range for new deliveries.
   void set_latency(absl::Duration min, absl::Duration max);
   /// Each direction of a connection sends this many bytes per second; bytes wait their
@@ -72,18 +97,23 @@ class SimNetwork {
   struct Event {
     absl::Time at;
     std::uint64_t seq;
+    std::string host;  // whose event it is (it waits while that host is paused); "" none
     std::function<void()> fn;
   };
   struct EventOrder {
     bool operator()(const Event& a, const Event& b) const { return a.at != b.at ? a.at < b.at : a.seq < b.seq; }
   };
 
-  void schedule(absl::Time at, std::function<void()> fn);
+  void schedule(absl::Time at, std::string host, std::function<void()> fn);
   /// The transport registered for `host` if it is still the one with `generation`: events
   /// outlive transports, so they find theirs by name, never by a pointer kept.
   SimTransport* live(const std::string& host, std::uint64_t generation) const;
-  absl::Duration latency();
+  /// A delivery's delay between two hosts: the drawn latency plus the link's faults.
+  absl::Duration latency(const std::string& a, const std::string& b);
   bool cut(const std::string& a, const std::string& b) const;
+  const LinkFaults* link(const std::string& a, const std::string& b) const;
+  bool paused(const std::string& host) const { return paused_.contains(host); }
+  void resume(const std::string& host, std::uint64_t pause_id);
   void advance_runtimes(absl::Time to);
   void run_runtimes();
   /// One step: the earliest of the next event and the next timer. False if neither.
@@ -98,6 +128,14 @@ class SimNetwork {
   std::set<Event, EventOrder> events_;
   std::map<std::string, SimTransport*> hosts_;
   std::set<std::pair<std::string, std::string>> partitions_;
+  std::map<std::pair<std::string, std::string>, LinkFaults> links_;
+  struct Pause {
+    std::uint64_t id;           // so that a crashed and restarted host's new pause is its own
+    std::vector<Event> waiting;  // the host's events, in order
+  };
+  std::map<std::string, Pause> paused_;
+  std::uint64_t next_pause_ = 1;
+  std::uint64_t drops_ = 0;
   std::uint64_t next_conn_ = 1;
   std::uint64_t next_generation_ = 1;
 };
@@ -135,6 +173,8 @@ class SimTransport final : public Transport {
   };
   void finish_connect(ConnId id, const std::string& host, bool across_cut);
   void deliver_bytes(ConnId id, std::string bytes);
+  /// A drop on the link: the connection ends here, both ends see a reset.
+  void reset(ConnId id);
   void check_drained(ConnId id);
   void peer_closed(ConnId id, const absl::Status& why);
   void tick();

@@ -1,8 +1,9 @@
 // tests/dist/sim_cluster.hpp: nodes on the simulated network, for distribution tests.
 //
 // Each node is a deterministic Runtime made a node over a SimTransport; the SimNetwork
-// runs them all on the test's thread. Tests loop over seeds(); INFO(seed) makes a failure
-// name its seed, and SNOW_SEED=<n> replays just that one.
+// runs them all on the test's thread. Tests loop over seeds(); SIM_SEED(seed) makes a
+// failure name its seed, SNOW_SEED=<n> replays just that one, and SNOW_SEEDS=<count> runs
+// that many seeds instead of each test's own number.
 #pragma once
 
 #include <cstdint>
@@ -22,10 +23,14 @@ namespace simtest {
 
 inline std::vector<std::uint64_t> seeds(int n = 5) {
   if (const char* one = std::getenv("SNOW_SEED")) return {std::strtoull(one, nullptr, 10)};
+  if (const char* many = std::getenv("SNOW_SEEDS")) n = std::max(1, std::atoi(many));
   std::vector<std::uint64_t> out;
   for (int i = 1; i <= n; ++i) out.push_back(static_cast<std::uint64_t>(i) * 7919);
   return out;
 }
+
+/// In the body of a loop over seeds(): a failure there prints the seed and how to replay it.
+#define SIM_SEED(seed) INFO("seed " << (seed) << " (replay: SNOW_SEED=" << (seed) << ")")
 
 inline snow::NodeOptions default_options(std::string cookie = "secret") {
   snow::NodeOptions o;
@@ -73,6 +78,32 @@ class SimCluster {
     const bool ok = net.run_until([&] { return sees(a, b) && sees(b, a); }, absl::Seconds(5));
     REQUIRE_MESSAGE(ok, a << " and " << b << " did not connect");
   }
+  /// Nodes a and b, connected.
+  void pair() {
+    add("a");
+    add("b");
+    connect("a", "b");
+  }
+  /// A node on each host, every pair connected with connect() (kept: they reconnect
+  /// after a partition or a crash, unlike peers met through the mesh).
+  void mesh(const std::vector<std::string>& hosts) {
+    for (const std::string& h : hosts) add(h);
+    for (std::size_t i = 0; i < hosts.size(); ++i) {
+      for (std::size_t j = i + 1; j < hosts.size(); ++j) {
+        nodes.at(hosts[i]).node().connect_async(nodes.at(hosts[j]).name);
+      }
+    }
+    REQUIRE_MESSAGE(net.run_until([&] { return full_mesh(); }, absl::Seconds(5)), "the mesh did not form");
+  }
+  /// Every live node sees every other live node.
+  bool full_mesh() {
+    for (auto& [a, na] : nodes) {
+      for (auto& [b, nb] : nodes) {
+        if (a != b && na.rt && nb.rt && !sees(a, b)) return false;
+      }
+    }
+    return true;
+  }
   /// Nodes a, b and c in a full mesh (a and c each connect to b; the mesh does the rest).
   void mesh3() {
     add("a");
@@ -96,9 +127,12 @@ class SimCluster {
     REQUIRE(index != 0);
     return snow::Pid::make(index, pid.creation(), pid.serial());
   }
-  /// Kills host's node (kill -9: connections reset) and destroys its runtime.
-  void crash(const std::string& host) {
-    net.crash(host);
+  /// Processes alive on host's node (its system processes included).
+  std::uint64_t live(const std::string& host) { return nodes.at(host).rt->stats().live; }
+  /// Kills host's node (kill -9: connections reset; `reset` false: a power cut, its
+  /// connections just go silent) and destroys its runtime.
+  void crash(const std::string& host, bool reset = true) {
+    net.crash(host, reset);
     nodes.at(host).rt->stop();
     nodes.at(host).rt.reset();
   }

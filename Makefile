@@ -51,6 +51,14 @@ test-tsan: deps
 	@meson test -C build-tsan --no-rebuild --print-errorlogs --suite runtime --suite supervisor --suite dist; status=$$?; \
 	  python3 scripts/test-summary.py build-tsan/meson-logs/testlog.json || status=1; exit $$status
 
+# The fault-injection scenarios of the simulated network (tests/dist/fault_sim_test.cpp)
+# over FAULT_SEEDS seeds each instead of the 50 of `make test`. A failure prints its seed;
+# SNOW_SEED=N build/tests/dist_tests --test-suite=fault replays it.
+FAULT_SEEDS ?= 1000
+.PHONY: test-faults
+test-faults: build
+	SNOW_SEEDS=$(FAULT_SEEDS) $(BUILD)/tests/dist_tests --test-suite=fault
+
 clean:
 	rm -rf $(BUILD) build-asan build-tsan
 

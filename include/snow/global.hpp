@@ -39,7 +39,9 @@ namespace global {
 /// AlreadyExists (the name is taken on a node this node knows), InvalidArgument (empty
 /// name or a remote Pid), FailedPrecondition (`rt` is not a node).
 absl::Status register_name(Runtime& rt, std::string_view name, Pid pid);
-/// NotFound if `name` is not registered to a process of this node.
+/// Removes `name` across the cluster, whichever node owns it (as Erlang's global does):
+/// here at once, elsewhere one message hop later. NotFound if this node knows no such
+/// name. The owning process is not told.
 absl::Status unregister_name(Runtime& rt, std::string_view name);
 std::optional<Pid> whereis(Runtime& rt, std::string_view name);
 /// Every global name this node knows, sorted.

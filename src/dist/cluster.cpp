@@ -134,10 +134,18 @@ class ClusterProcess {
           on<LocalLeft>([&](LocalLeft l) { broadcast(GroupLeave{l.group, l.pid}); }),
           on<GlobalAdd>([&](GlobalAdd a) { merge(a); }),
           on<GlobalRemove>([&](GlobalRemove r) {
-            std::lock_guard lock(state_.mu);
-            if (auto it = state_.names.find(r.name); it != state_.names.end() && it->second.pid == r.pid) {
-              state_.names.erase(it);
+            bool removed = false;
+            {
+              std::lock_guard lock(state_.mu);
+              if (auto it = state_.names.find(r.name); it != state_.names.end() && it->second.pid == r.pid) {
+                state_.names.erase(it);
+                removed = true;
+              }
             }
+            // Another node unregistered one of our names. The owner's word is final: say
+            // it again to everyone, after anything we sent before (a sync in flight could
+            // otherwise bring the name back to a node that already removed it).
+            if (removed && r.pid.is_local()) broadcast(r);
           }),
           on<GlobalSync>([&](GlobalSync s) {
             for (GlobalAdd& a : s.entries) merge(a);
@@ -481,8 +489,8 @@ absl::Status unregister_name(Runtime& rt, std::string_view name) {
   {
     std::lock_guard lock((*state)->mu);
     auto it = (*state)->names.find(std::string(name));
-    if (it == (*state)->names.end() || !it->second.pid.is_local()) {
-      return absl::NotFoundError(absl::StrCat("no global name \"", internal::to_absl(name), "\" is registered on this node"));
+    if (it == (*state)->names.end()) {
+      return absl::NotFoundError(absl::StrCat("no global name \"", internal::to_absl(name), "\" is registered"));
     }
     pid = it->second.pid;
     (*state)->names.erase(it);

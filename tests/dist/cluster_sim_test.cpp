@@ -364,3 +364,21 @@ TEST_CASE("a restarted process takes its global name back at once, and every nod
     CHECK(global::whereis(*c["b"].rt, "db") == c.view("b", "a", *successor));
   }
 }
+
+TEST_CASE("any node may unregister a global name, whichever node owns it") {
+  for (std::uint64_t seed : seeds(5)) {
+    SIM_SEED(seed);
+    SimCluster c(seed);
+    c.mesh3();
+    const Pid p = c["a"].rt->spawn(idle);
+    REQUIRE(global::register_name(*c["a"].rt, "db", p).ok());
+    REQUIRE(c.net.run_until([&] { return global::whereis(*c["b"].rt, "db").has_value(); }, absl::Seconds(1)));
+    CHECK(global::unregister_name(*c["b"].rt, "db").ok());
+    CHECK_FALSE(global::whereis(*c["b"].rt, "db"));  // at once where it was asked
+    CHECK(c.net.run_until(
+        [&] { return !global::whereis(*c["a"].rt, "db") && !global::whereis(*c["c"].rt, "db"); }, absl::Seconds(1)));
+    CHECK(c["a"].rt->is_alive(p));  // the owner is not touched
+    CHECK(global::unregister_name(*c["c"].rt, "db").code() == absl::StatusCode::kNotFound);
+    CHECK(global::register_name(*c["a"].rt, "db", p).ok());  // and may register again
+  }
+}

@@ -248,7 +248,7 @@ inline Value Global_whereis(Self self, const Value& name) {
   return Value::of_pid(it->second);
 }
 
-/// `Global.unregister(name)`: 0 removed, 1 not registered (on this node).
+/// `Global.unregister(name)`: 0 removed (whichever node owns it), 1 not registered.
 inline Value Global_unregister(Self self, const Value& name) {
   touch();
   if (this_node(self)) return I(snow::global::unregister_name(self.runtime(), name.as_str()).ok() ? 0 : 1);

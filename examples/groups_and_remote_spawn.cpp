@@ -76,7 +76,7 @@ int main() {
   bool ok = false;
   const snow::Pid c = alpha_rt.spawn(coordinator, beta->name(), &ok);
   snow::ScopedActor me(alpha_rt);
-  me.monitor(c);
+  (void)me.monitor(c);  // its Down says the coordinator is done
   me.receive(snow::on<snow::Down>([] {}), snow::after(absl::Seconds(20), [] {}));
   return ok ? 0 : 1;
 }

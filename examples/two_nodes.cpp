@@ -54,7 +54,7 @@ int main() {
              }),
              snow::after(absl::Seconds(5), [] { std::cout << "no greeting\n"; }));
   if (!greeter_pid) return 1;
-  me.monitor(greeter_pid);
+  (void)me.monitor(greeter_pid);  // the Down says how it ended; its Ref is not needed here
   me.send(greeter_pid, Bye{});
   const bool down = me.receive(snow::on<snow::Down>([](snow::Down d) {
                                  std::cout << "the greeter ended: " << d.reason << "\n";

@@ -47,12 +47,13 @@ void Doorbell::ring() {
   // EAGAIN means the counter is already non-zero: the loop will wake anyway.
 }
 
-void Doorbell::on_readable(uv_poll_t* poll, int status, int /*events*/) noexcept {
+void Doorbell::on_readable(uv_poll_t* poll, int /*status*/, int /*events*/) noexcept {
+  // Answered even on a poll error (not expected for an eventfd): returning with the bell
+  // still marked rung would make every later ring skip its write and the loop deaf.
   Doorbell* self = static_cast<Doorbell*>(poll->data);
   std::uint64_t count;
   while (::read(self->fd_, &count, sizeof count) < 0 && errno == EINTR) {
   }
-  if (status < 0) return;
   // Quiet the bell before answering: a ring from now on writes again, so work queued
   // after the answer has looked at the queue still gets an answer of its own.
   self->rung_.store(false, std::memory_order_seq_cst);

@@ -111,6 +111,8 @@ struct Conn {
   bool shutdown_started = false;
   // The reason is worth a log line even though the handler may hear of it (TLS failed).
   bool log_on_close = false;
+  // Refused at accept (too many connections in their TLS handshake): logged in summary.
+  bool refused = false;
   // Why it closes, for on_closed: the first reason given wins (close()'s over a write
   // error that follows while lingering).
   bool has_reason = false;
@@ -514,7 +516,7 @@ class TcpTransport::Impl {
     }
     // One line when the handler never hears of the connection (accepted, never opened),
     // or when the reason says something is wrong beyond this connection (TLS failed).
-    if (!stopping_ && (c->log_on_close || (c->inbound && !c->announced))) {
+    if (!stopping_ && !c->refused && (c->log_on_close || (c->inbound && !c->announced))) {
       log(absl::StrCat("transport: closed the connection ", c->inbound ? "from " : "to ", c->peer,
                        was_open ? "" : " before TLS was established", ": ", c->reason.message()));
     }
@@ -531,6 +533,7 @@ class TcpTransport::Impl {
     std::unique_ptr<Conn> owned = std::move(it->second);
     conns_.erase(it);
     live_.fetch_sub(1);
+    if (c->inbound && !c->announced) --inbound_in_tls_;
     if (c->announced && handler_ != nullptr && !stopping_) handler_->on_closed(c->id, c->reason);
   }
 
@@ -543,6 +546,7 @@ class TcpTransport::Impl {
     if (!was_open && c->tls->handshake_complete() && st.ok()) {
       c->state = Conn::State::open;
       c->binding = c->tls->exporter();
+      if (c->inbound) --inbound_in_tls_;
       c->announced = true;
       uv_timer_stop(&c->timer);
       if (handler_ != nullptr) handler_->on_open(c->id, c->inbound);
@@ -582,6 +586,17 @@ class TcpTransport::Impl {
     if (log_) log_(line);
   }
 
+  // One line for the first refusal, then at most one every 10 s with the count since.
+  void note_refusal() {
+    ++refusals_unlogged_;
+    const absl::Time now = absl::Now();
+    if (now - last_refusal_log_ < absl::Seconds(10)) return;
+    log(absl::StrCat("transport: refused ", refusals_unlogged_, " connection(s): more than ",
+                     options_.max_inbound_in_tls, " in their TLS handshake"));
+    refusals_unlogged_ = 0;
+    last_refusal_log_ = now;
+  }
+
   // ---- libuv callbacks (C function pointers: nothing may throw through them) ----
 
   static Conn* conn_of(uv_handle_t* h) { return static_cast<Conn*>(h->data); }
@@ -593,9 +608,19 @@ class TcpTransport::Impl {
       return;
     }
     Conn* c = self->new_conn(self->next_id_++, /*inbound=*/true);
+    ++self->inbound_in_tls_;
     const int r = uv_accept(server, reinterpret_cast<uv_stream_t*>(&c->tcp));
     if (r != 0) {
       self->destroy(c, uv_error(r));
+      return;
+    }
+    // Each connection in its TLS handshake holds a socket and a TLS session until it
+    // finishes or times out: past the cap, new ones are closed at once, so a flood of
+    // half-open connections cannot exhaust descriptors or memory.
+    if (self->inbound_in_tls_ > self->options_.max_inbound_in_tls) {
+      c->refused = true;
+      self->destroy(c, absl::ResourceExhaustedError("too many connections in their TLS handshake"));
+      self->note_refusal();
       return;
     }
     self->start_deadline(c);
@@ -724,6 +749,9 @@ class TcpTransport::Impl {
   absl::flat_hash_map<ConnId, std::unique_ptr<Conn>> conns_;
   ConnId next_id_ = 1;
   std::atomic<std::size_t> live_{0};
+  std::size_t inbound_in_tls_ = 0;  // accepted, TLS not finished (loop thread)
+  std::uint64_t refusals_unlogged_ = 0;
+  absl::Time last_refusal_log_ = absl::InfinitePast();
 
   std::thread thread_;
   std::atomic<std::thread::id> loop_thread_{};

@@ -51,6 +51,10 @@ struct TcpTransportOptions {
   /// Ciphertext handed to libuv and not yet written, per connection. Beyond it plaintext
   /// waits in the connection's queue (so a 100 MiB write is not a 100 MiB extra copy).
   std::size_t max_in_flight_bytes = std::size_t{256} << 10;
+  /// Accepted connections still in their TLS handshake, at most; past it a new one is
+  /// closed at once (logged in summary). Bounds what a flood of half-open connections
+  /// can hold until the handshake timeout cuts them.
+  std::size_t max_inbound_in_tls = 256;
 };
 
 class TcpTransport final : public Transport {

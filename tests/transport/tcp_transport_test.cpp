@@ -457,6 +457,28 @@ TEST_CASE("a client that sends nothing is closed after the handshake timeout") {
   check_still_works(p, "after-silence");
 }
 
+TEST_CASE("past the cap on connections in their TLS handshake, new ones are closed at once") {
+  TcpTransportOptions options;
+  options.handshake_timeout = absl::Seconds(2);
+  options.max_inbound_in_tls = 3;
+  Pair p(options);
+  const absl::Time start = absl::Now();
+  std::vector<std::unique_ptr<RawClient>> silent;
+  for (int i = 0; i < 8; ++i) silent.push_back(std::make_unique<RawClient>(p.a.port));
+  // The first three wait for their handshake; the other five are refused at accept.
+  int refused = 0;
+  for (int i = 3; i < 8; ++i) refused += silent[i]->wait_closed(absl::Seconds(1)) ? 1 : 0;
+  CHECK(refused == 5);
+  CHECK(absl::Now() - start < absl::Seconds(2));  // not by the handshake timeout
+  CHECK(p.a.log.count("in their TLS handshake") == 1);  // one summary line, not five
+  check_still_works(p, "during-flood");  // the established connection is untouched
+  // When the three time out, a new peer gets in again.
+  for (int i = 0; i < 3; ++i) CHECK(silent[i]->wait_closed());
+  Peer c(options, {}, /*listen=*/false);
+  const ConnId c_to_a = c.connect(p.a);
+  CHECK(c.opened(c_to_a));
+}
+
 TEST_CASE("wake() from another thread calls on_wake; on_tick runs") {
   Peer a({}, {}, /*listen=*/false);
   const int before = a.rec.read([&] { return a.rec.wakes; });

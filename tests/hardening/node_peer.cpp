@@ -142,10 +142,10 @@ snow::Proc sink(snow::Self self, Shared* shared) {
 }
 
 /// Starts a new epoch for a peer at each NodeUp. main() makes it watch every node before
-/// the node connects anywhere, so that it sees the NodeUp of every connection. It is not
-/// part of `traffic` because that one waits with an `after` clause, and a receive with a
-/// timeout can lose a message that arrives as the timeout fires (a runtime bug found by
-/// the soak, reported with issue 9).
+/// the node connects anywhere, so that it sees the NodeUp of every connection. (It was
+/// split from `traffic` while a receive with a timeout could lose a message that arrived
+/// as the timeout fired, a runtime bug the soak found and that is now fixed; it stays a
+/// process of its own so NodeUps are taken as they arrive.)
 snow::Proc epochs(snow::Self self, Shared* shared) {
   for (;;) {
     co_await self.receive(snow::on<snow::NodeUp>([&](snow::NodeUp up) {

@@ -69,11 +69,15 @@ TEST_CASE("a host thread awaits a job; async_link ties the caller to the job") {
   auto j = async(me, [] { return std::string("from a job"); });
   CHECK(*j.await(me, absl::Seconds(5)) == "from a job");
 
+  // The caller starts its job only when told, after the monitor is in place: otherwise
+  // it may already be gone when monitored, and the Down would say noproc.
   const Pid caller = rt.spawn([](Self self) -> Proc {
+    co_await self.receive(on<int>([](int) {}));
     (void)async_link(self, []() -> int { throw std::runtime_error("linked job failed"); });
     co_await self.sleep(absl::Seconds(5));  // the job's crash ends us first
   });
   const Ref watch = me.monitor(caller);
+  me.send(caller, 1);
   const ExitReason reason = me.receive(on<Down>([watch](const Down& d) { return d.ref == watch; }, [](Down d) { return d.reason; }),
                                        after(absl::Seconds(5), [] { return ExitReason::normal(); }));
   CHECK(reason == ExitReason::error("linked job failed"));

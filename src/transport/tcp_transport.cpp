@@ -113,6 +113,8 @@ struct Conn {
   bool log_on_close = false;
   // Refused at accept (too many connections in their TLS handshake): logged in summary.
   bool refused = false;
+  // Counted in inbound_in_tls_: accepted, TLS not finished, not closing.
+  bool counted_in_tls = false;
   // Why it closes, for on_closed: the first reason given wins (close()'s over a write
   // error that follows while lingering).
   bool has_reason = false;
@@ -468,6 +470,7 @@ class TcpTransport::Impl {
       return;
     }
     c->lingering = true;
+    leave_tls_count(c);
     c->reason = reason;
     c->has_reason = true;
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&c->tcp));
@@ -510,6 +513,7 @@ class TcpTransport::Impl {
     if (c->state == Conn::State::closing) return;
     const bool was_open = c->state == Conn::State::open;
     c->state = Conn::State::closing;
+    leave_tls_count(c);  // now, not when libuv has finished closing: a new peer may come first
     if (!c->has_reason) {
       c->reason = reason;
       c->has_reason = true;
@@ -533,7 +537,6 @@ class TcpTransport::Impl {
     std::unique_ptr<Conn> owned = std::move(it->second);
     conns_.erase(it);
     live_.fetch_sub(1);
-    if (c->inbound && !c->announced) --inbound_in_tls_;
     if (c->announced && handler_ != nullptr && !stopping_) handler_->on_closed(c->id, c->reason);
   }
 
@@ -546,7 +549,7 @@ class TcpTransport::Impl {
     if (!was_open && c->tls->handshake_complete() && st.ok()) {
       c->state = Conn::State::open;
       c->binding = c->tls->exporter();
-      if (c->inbound) --inbound_in_tls_;
+      leave_tls_count(c);
       c->announced = true;
       uv_timer_stop(&c->timer);
       if (handler_ != nullptr) handler_->on_open(c->id, c->inbound);
@@ -586,6 +589,12 @@ class TcpTransport::Impl {
     if (log_) log_(line);
   }
 
+  void leave_tls_count(Conn* c) {
+    if (!c->counted_in_tls) return;
+    c->counted_in_tls = false;
+    --inbound_in_tls_;
+  }
+
   // One line for the first refusal, then at most one every 10 s with the count since.
   void note_refusal() {
     ++refusals_unlogged_;
@@ -608,6 +617,7 @@ class TcpTransport::Impl {
       return;
     }
     Conn* c = self->new_conn(self->next_id_++, /*inbound=*/true);
+    c->counted_in_tls = true;
     ++self->inbound_in_tls_;
     const int r = uv_accept(server, reinterpret_cast<uv_stream_t*>(&c->tcp));
     if (r != 0) {

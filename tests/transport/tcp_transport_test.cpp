@@ -476,7 +476,8 @@ TEST_CASE("past the cap on connections in their TLS handshake, new ones are clos
   for (int i = 0; i < 3; ++i) CHECK(silent[i]->wait_closed());
   Peer c(options, {}, /*listen=*/false);
   const ConnId c_to_a = c.connect(p.a);
-  CHECK(c.opened(c_to_a));
+  CHECK_MESSAGE(c.opened(c_to_a), "a's log:\n" << p.a.log.all() << "c's log:\n" << c.log.all() << "c closed: "
+                                               << c.rec.read([&] { return c.rec.closed[c_to_a].ToString(); }));
 }
 
 TEST_CASE("wake() from another thread calls on_wake; on_tick runs") {

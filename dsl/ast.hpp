@@ -117,6 +117,8 @@ struct FnDef {
   std::string name;
   Span span, name_span;
   bool pub = false;
+  std::vector<std::string> generics;  // fn first<T>(...)
+  std::vector<std::pair<std::string, std::string>> bounds;  // where T: Display
   std::vector<PatP> params;
   std::optional<TypeRef> ret;
   ExprP guard;
@@ -137,12 +139,15 @@ struct Variant {
   Span span;
   int arity = 0;
   std::vector<std::string> field_names;
+  std::vector<TypeRef> field_types;
 };
 
 struct StructDef {
   std::string name;
   Span span;
+  std::vector<std::string> generics;
   std::vector<std::string> fields;
+  std::vector<TypeRef> field_types;
   std::vector<Span> field_spans;
   std::optional<std::vector<std::pair<std::string, Span>>> deriving;
 };
@@ -150,8 +155,17 @@ struct StructDef {
 struct SumDef {
   std::string name;
   Span span;
+  std::vector<std::string> generics;
   std::vector<Variant> variants;
   std::optional<std::vector<std::pair<std::string, Span>>> deriving;
+};
+
+/// `type Name<T> = Type`.
+struct AliasDef {
+  std::string name;
+  Span span;
+  std::vector<std::string> generics;
+  TypeRef target;
 };
 
 struct InterfaceMethod {
@@ -188,6 +202,7 @@ struct Handler {
   std::string name;  // variant name, e.g. GetCount
   Span span;
   std::vector<PatP> params;
+  std::optional<TypeRef> reply;  // call Name(...) :: Reply
   std::string state_name;  // empty: state not bound
   Block body;
 };
@@ -236,6 +251,7 @@ struct Item {
   std::shared_ptr<FnGroup> fn_group;
   std::shared_ptr<StructDef> struct_def;
   std::shared_ptr<SumDef> sum_def;
+  std::shared_ptr<AliasDef> alias_def;
   std::shared_ptr<InterfaceDef> interface_def;
   std::shared_ptr<ImplDef> impl_def;
   std::shared_ptr<ActorDef> actor_def;

@@ -7,8 +7,10 @@
 // rules (E0022-E0024); deriving (E0028/E0029); struct literals (E0009); variants
 // (E0010); or-pattern bindings (E0011); case guards (E0013) and exhaustiveness over sum
 // types and Bool (E0012); supervisors (E0018-E0021); actor names used only as spawn
-// targets or self-calls. Not checked yet: types (snowc has no inference; a type error
-// is a runtime error naming the .snow line).
+// targets or self-calls. Types (E0001, E0002, E0005, E0006, E0009 on field access,
+// E0014, E0025, E0030, E0036, E0037) are checked afterwards by dsl/typecheck.hpp, only
+// when nothing here was reported; what that checker leaves unknown is a runtime error
+// naming the .snow line.
 #pragma once
 
 #include <map>

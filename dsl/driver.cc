@@ -20,6 +20,7 @@
 #include "emitter.hpp"
 #include "parser.hpp"
 #include "snowc_config.hpp"
+#include "typecheck.hpp"
 
 namespace fs = std::filesystem;
 
@@ -108,6 +109,8 @@ Translation translate(const std::string& path) {
   Diagnostics diags(shown, source);
   Program program = parse(source, shown, diags);
   Symbols symbols = check(program, diags);
+  // Types only for a program whose names and shapes are sound: nothing is reported twice.
+  if (!diags.has_errors()) check_types(program, symbols, diags);
   if (!diags.has_errors()) t.cpp = emit_cpp(program, symbols, diags);
   t.ok = !diags.has_errors();
   t.diagnostics = diags.render();

@@ -111,13 +111,15 @@ struct FnCtx {
   bool actor = false;
   bool sync = false;                // a context that cannot suspend (guards, handlers' sync wrappers)
   bool in_lambda = false;           // a closure or guard (return means return from it)
+  bool plain = false;               // a plain (non-coroutine) function, or probing whether one can be
+  bool waits = false;               // probing found something that waits or loops
   std::vector<std::string> params;  // C++ names to rebind on a self tail call
   bool looped = false;              // a self tail call was emitted
 };
 
 class Emitter {
  public:
-  Emitter(const Program& p, const Symbols& s, Diagnostics& d) : p_(p), s_(s), d_(d) {}
+  Emitter(const Program& p, const Symbols& s, Diagnostics& d) : p_(p), s_(s), d_(&d) {}
 
   std::string run() {
     std::ostringstream o;
@@ -131,6 +133,7 @@ class Emitter {
     hooks_.indent = 1;
     emit_types();
     o << types_.text << "\n";
+    find_plain_functions();
     emit_declarations();
     o << decls_.text << "\n";
     for (const Item& it : p_.items) emit_item(it);
@@ -183,7 +186,8 @@ class Emitter {
     out_->line("SNOW_AT(snow_file, " + std::to_string(sp.line) + ");");
   }
 
-  std::string aw(const std::string& call) const {
+  std::string aw(const std::string& call) {
+    if (fn_.plain) fn_.waits = true;
     return fn_.sync ? "(" + call + ").run_sync()" : "co_await " + call;
   }
 
@@ -232,7 +236,7 @@ class Emitter {
     for (const Item& it : p_.items) {
       switch (it.kind) {
         case Item::fn:
-          decls_.line("sl::Co<sl::Value> " + fn_name(it.fn_group->name) + "(" + params_decl(static_cast<std::size_t>(it.fn_group->arity), {}) + ");");
+          decls_.line((plain_.count(it.fn_group->name) ? "sl::Value " : "sl::Co<sl::Value> ") + fn_name(it.fn_group->name) + "(" + params_decl(static_cast<std::size_t>(it.fn_group->arity), {}) + ");");
           break;
         case Item::actor:
           decls_.line("snow::Proc " + cpp_ident(it.actor_def->name) + "(" +
@@ -347,14 +351,37 @@ class Emitter {
     return true;
   }
 
-  /// A top-level function (all its clauses) as one coroutine.
+  /// A top-level function (all its clauses) as one coroutine, or as a plain C++ function
+  /// when find_plain_functions found it never waits.
   void emit_fn(const FnGroup& g, const std::string& cpp_name, bool self_calls = true) {
+    const bool plain = plain_.count(g.name) > 0 && self_calls;
     Out body;
+    const FnCtx ctx = fn_body(g, self_calls, plain, body);
+    defs_.indent = 0;
+    defs_.line("");
+    defs_.line("// fn " + g.name);
+    defs_.line((plain ? "sl::Value " : "sl::Co<sl::Value> ") + cpp_name + "(" + params_decl(ctx.params.size(), ctx.params) + ") {");
+    if (ctx.looped) {
+      defs_.line("  for (;;) {");
+      defs_.text += body.text;
+      defs_.line("  }");
+    } else {
+      defs_.text += dedent(body.text);
+      defs_.line(plain ? "  return sl::unit();" : "  co_return sl::unit();");
+    }
+    defs_.line("}");
+  }
+
+  /// Emits the body of `g` into `body`; gives back the context it was emitted in (its
+  /// parameters, whether it looped, whether a probe found it waiting).
+  FnCtx fn_body(const FnGroup& g, bool self_calls, bool plain, Out& body) {
     body.indent = 2;
     Out* saved = out_;
     out_ = &body;
     FnCtx ctx;
     ctx.snow_name = self_calls ? g.name : "";
+    ctx.plain = plain;
+    ctx.sync = plain;  // returns are `return`, and nothing in it may suspend
     std::swap(fn_, ctx);
     std::vector<std::string> params;
     const bool single = g.clauses.size() == 1 && simple_params(*g.clauses[0]) && !g.clauses[0]->guard;
@@ -372,19 +399,35 @@ class Emitter {
     }
     std::swap(fn_, ctx);
     out_ = saved;
-    defs_.indent = 0;
-    defs_.line("");
-    defs_.line("// fn " + g.name);
-    defs_.line("sl::Co<sl::Value> " + cpp_name + "(" + params_decl(params.size(), params) + ") {");
-    if (ctx.looped) {
-      defs_.line("  for (;;) {");
-      defs_.text += body.text;
-      defs_.line("  }");
-    } else {
-      defs_.text += dedent(body.text);
-      defs_.line("  co_return sl::unit();");
+    return ctx;
+  }
+
+  /// Which top-level functions become plain C++ functions instead of coroutines: those
+  /// that never wait (no receive, no call that may suspend: a coroutine function, a
+  /// function value, a method, a service call, a waiting builtin), have no loop or self
+  /// tail call (those keep their preemption points), and are not main. A coroutine call
+  /// costs a frame and a resumption; helpers like `answer(from, n)` in a message loop are
+  /// the common case. Found by emitting each candidate as plain into a scratch buffer and
+  /// watching for anything that would have to wait, until no more functions qualify: a
+  /// function qualifies only once everything it calls has, so recursive functions (whose
+  /// depth could exhaust a worker's stack) stay coroutines.
+  void find_plain_functions() {
+    Diagnostics* real = d_;
+    Diagnostics scratch(p_.file, "");
+    d_ = &scratch;  // a probe's diagnostics are reported again when the function is emitted
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (const Item& it : p_.items) {
+        if (it.kind != Item::fn || it.fn_group->name == "main" || plain_.count(it.fn_group->name)) continue;
+        begin_item();
+        Out body;
+        if (!fn_body(*it.fn_group, true, true, body).waits) {
+          plain_.insert(it.fn_group->name);
+          changed = true;
+        }
+      }
     }
-    defs_.line("}");
+    d_ = real;
   }
 
   static std::string dedent(const std::string& text) {
@@ -647,6 +690,14 @@ class Emitter {
       out_->line("co_return;");
       return;
     }
+    if (fn_.plain) {
+      if (e) {
+        into(*e, Dest{Dest::ret, "", false});
+      } else {
+        out_->line("return sl::unit();");
+      }
+      return;
+    }
     if (fn_.sync) {
       if (e) into(*e, Dest{});
       out_->line("return;");
@@ -728,6 +779,7 @@ class Emitter {
     for (std::size_t i = 0; i < vals.size() && i < fn_.params.size(); ++i) {
       if (!vals[i].empty()) out_->line(fn_.params[i] + " = std::move(" + vals[i] + ");");
     }
+    if (fn_.plain) fn_.waits = true;
     out_->line("co_await sl::tick(self);");
     out_->line("continue;  // self tail call: loop");
     fn_.looped = true;
@@ -831,8 +883,9 @@ class Emitter {
   }
 
   void emit_receive(const Expr& e, const Dest& d) {
+    if (fn_.plain) fn_.waits = true;
     if (fn_.sync) {
-      d_.error("E0017", e.span, "receive is not possible here (a guard, a terminate clause or a service handler)");
+      d_->error("E0017", e.span, "receive is not possible here (a guard, a terminate clause or a service handler)");
       return;
     }
     std::string timeout;
@@ -863,6 +916,7 @@ class Emitter {
         out_ = &g;
         FnCtx ctx = fn_;
         ctx.sync = true;
+        ctx.plain = false;  // a guard lambda returns bool, whatever the function around it is
         ctx.in_lambda = true;
         std::swap(fn_, ctx);
         push();
@@ -1092,6 +1146,8 @@ class Emitter {
         const std::string v = named(ex(*e.kids[0]), "try");
         if (fn_.actor && !fn_.in_lambda) {
           out_->line("if (sl::is_failure(" + v + ")) sl::fail(\"`?` in an actor: \" + sl::debug(self, " + v + "));");
+        } else if (fn_.plain) {
+          out_->line("if (sl::is_failure(" + v + ")) return " + v + ";");
         } else if (fn_.sync) {
           out_->line("if (sl::is_failure(" + v + ")) sl::fail(\"`?` cannot return here\");");
         } else {
@@ -1149,6 +1205,7 @@ class Emitter {
   }
 
   void tick() {
+    if (fn_.plain) fn_.waits = true;  // a loop: keep its preemption point (find_plain_functions)
     if (!fn_.sync) out_->line("co_await sl::tick(self);");
   }
 
@@ -1194,7 +1251,8 @@ class Emitter {
     std::string call = "prog::" + fn_name(name) + "(self";
     for (int i = 0; i < arity; ++i) call += ", a[" + std::to_string(i) + "]";
     return "sl::fun(" + cpp_string(name) + ", " + std::to_string(arity) +
-           ", [](snow::Self self, sl::Value, sl::Args a) -> sl::Co<sl::Value> { co_return co_await " + call + "); })";
+           ", [](snow::Self self, sl::Value, sl::Args a) -> sl::Co<sl::Value> { co_return " +
+           (plain_.count(name) ? "" : "co_await ") + call + "); })";
   }
   std::string ctor_value(const std::string& name, const VariantInfo& v) {
     return "sl::fun(" + cpp_string(name) + ", " + std::to_string(v.arity) +
@@ -1290,14 +1348,15 @@ class Emitter {
       }
       if (s_.fns.count(n)) {
         if (n == fn_.snow_name && fn_.actor) {
-          d_.error("E0001", callee.span, "the self-call of actor `" + n + "` must be a tail call",
+          d_->error("E0001", callee.span, "the self-call of actor `" + n + "` must be a tail call",
                    "a self-call restarts the actor with new state; put it last");
         }
         const auto a = eval_args(e.kids, 1);
-        return aw("prog::" + fn_name(n) + "(self" + (a.empty() ? "" : ", " + args_list(a)) + ")");
+        const std::string c = "prog::" + fn_name(n) + "(self" + (a.empty() ? "" : ", " + args_list(a)) + ")";
+        return plain_.count(n) ? c : aw(c);
       }
       if (s_.actors.count(n)) {
-        d_.error("E0001", callee.span, "the self-call of actor `" + n + "` must be a tail call",
+        d_->error("E0001", callee.span, "the self-call of actor `" + n + "` must be a tail call",
                  "a self-call restarts the actor with new state; put it last (§6.2)");
         return "sl::unit()";
       }
@@ -1498,7 +1557,8 @@ class Emitter {
 
   const Program& p_;
   const Symbols& s_;
-  Diagnostics& d_;
+  Diagnostics* d_;  // a scratch list while probing (find_plain_functions)
+  std::set<std::string> plain_;  // top-level functions emitted as plain C++ functions
   Out types_, decls_, defs_, hooks_;
   Out* out_ = nullptr;
   FnCtx fn_;

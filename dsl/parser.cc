@@ -203,12 +203,14 @@ class Parser {
     p.items = std::move(out);
   }
 
-  void generics() {
-    if (!accept(Tok::lt)) return;
+  std::vector<std::string> generics() {
+    std::vector<std::string> names;
+    if (!accept(Tok::lt)) return names;
     do {
-      ident("a type parameter");
+      names.push_back(ident("a type parameter"));
     } while (accept(Tok::comma));
     expect(Tok::gt);
+    return names;
   }
 
   TypeRef type() {
@@ -266,7 +268,7 @@ class Parser {
     f->span = take().span;  // fn / def
     f->name_span = cur().span;
     f->name = ident("a function name");
-    generics();
+    f->generics = generics();
     if (accept(Tok::lparen)) {
       f->params = cparams(Tok::rparen);
       expect(Tok::rparen);
@@ -277,10 +279,11 @@ class Parser {
     }
     if (accept(Tok::kw_where)) {
       do {
-        ident("a type parameter");
+        std::string param = ident("a type parameter");
         expect(Tok::colon);
-        ident("an interface");
-        while (accept(Tok::dot)) ident();
+        std::string iface = ident("an interface");
+        while (accept(Tok::dot)) iface += "." + ident();
+        f->bounds.emplace_back(std::move(param), std::move(iface));
       } while (accept(Tok::comma));
     }
     if (accept(Tok::kw_when)) f->guard = expr();
@@ -347,14 +350,14 @@ class Parser {
     take();
     s->span = cur().span;
     s->name = ident("a struct name");
-    generics();
+    s->generics = generics();
     expect(Tok::kw_do);
     skip_seps();
     while (!at(Tok::kw_end)) {
       s->field_spans.push_back(cur().span);
       s->fields.push_back(ident("a field name"));
       expect(Tok::colon_colon, "`::` and the field's type");
-      type();
+      s->field_types.push_back(type());
       skip_seps();
     }
     expect(Tok::kw_end);
@@ -366,9 +369,14 @@ class Parser {
     take();
     const Span sp = cur().span;
     const std::string name = ident("a type name");
-    generics();
+    std::vector<std::string> params = generics();
     if (accept(Tok::assign)) {
-      type();
+      auto a = std::make_shared<AliasDef>();
+      a->name = name;
+      a->span = sp;
+      a->generics = std::move(params);
+      a->target = type();
+      it.alias_def = a;
       it.kind = Item::alias;
       it.span = sp;
       p.items.push_back(it);
@@ -377,6 +385,7 @@ class Parser {
     auto s = std::make_shared<SumDef>();
     s->name = name;
     s->span = sp;
+    s->generics = std::move(params);
     expect(Tok::kw_do, "`do` (a sum type) or `=` (an alias)");
     skip_seps();
     while (!at(Tok::kw_end)) {
@@ -391,7 +400,7 @@ class Parser {
           } else {
             v.field_names.emplace_back();
           }
-          type();
+          v.field_types.push_back(type());
           ++v.arity;
           if (!accept(Tok::comma)) break;
         }
@@ -555,7 +564,7 @@ class Parser {
         h.span = cur().span;
         h.name = ident("a handler name");
         h.params = params();
-        if (accept(Tok::colon_colon)) type();
+        if (accept(Tok::colon_colon)) h.reply = type();
         expect(Tok::kw_do);
         if (at(Tok::bar) && !cur().newline_before) {
           take();

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace snowc {
 
@@ -168,7 +169,129 @@ const Builtin kBuiltins[] = {
     {"file_delete", "sl::File_delete", 1, E},
 };
 
+/// Signatures by C++ function, so an alias (`string_length`, `List.nth`) shares its
+/// original's. Where the runtime is laxer than §8 (Math.pow takes any number, Tuple.first
+/// any tuple), the signature is laxer too: a checked call must never fail at run time
+/// only because the checker was stricter than the runtime.
+const std::pair<const char*, const char*> kSignatures[] = {
+    {"sl::println", "Fun(String) -> ()"},
+    {"sl::print", "Fun(String) -> ()"},
+    {"sl::compare", "Fun(a, a) -> Ordering"},
+    {"sl::IO_eprintln", "Fun(String) -> ()"},
+    {"sl::IO_read_line", "Fun() -> Result<String, String>"},
+    {"sl::Env_get", "Fun(String) -> Option<String>"},
+    {"sl::File_read", "Fun(String) -> Result<String, String>"},
+    {"sl::File_write", "Fun(String, String) -> Result<(), String>"},
+    {"sl::File_append", "Fun(String, String) -> Result<(), String>"},
+    {"sl::File_exists", "Fun(String) -> Bool"},
+    {"sl::File_delete", "Fun(String) -> Result<(), String>"},
+    {"sl::String_length", "Fun(String) -> Int"},
+    {"sl::String_slice", "Fun(String, Int, Int) -> String"},
+    {"sl::String_contains", "Fun(String, String) -> Bool"},
+    {"sl::String_starts_with", "Fun(String, String) -> Bool"},
+    {"sl::String_ends_with", "Fun(String, String) -> Bool"},
+    {"sl::String_trim", "Fun(String) -> String"},
+    {"sl::String_to_upper", "Fun(String) -> String"},
+    {"sl::String_to_lower", "Fun(String) -> String"},
+    {"sl::String_replace", "Fun(String, String, String) -> String"},
+    {"sl::String_split", "Fun(String, String) -> List<String>"},
+    {"sl::String_join", "Fun(List<String>, String) -> String"},
+    {"sl::String_to_int", "Fun(String) -> Option<Int>"},
+    {"sl::String_to_float", "Fun(String) -> Option<Float>"},
+    {"sl::List_new", "Fun() -> List<a>"},
+    {"sl::List_length", "Fun(List<a>) -> Int"},
+    {"sl::List_append", "Fun(List<a>, a) -> List<a>"},
+    {"sl::List_head", "Fun(List<a>) -> a"},
+    {"sl::List_tail", "Fun(List<a>) -> List<a>"},
+    {"sl::List_last", "Fun(List<a>) -> a"},
+    {"sl::List_get", "Fun(List<a>, Int) -> a"},
+    {"sl::List_concat", "Fun(List<a>, List<a>) -> List<a>"},
+    {"sl::List_reverse", "Fun(List<a>) -> List<a>"},
+    {"sl::List_contains", "Fun(List<a>, a) -> Bool"},
+    {"sl::List_zip", "Fun(List<a>, List<b>) -> List<(a, b)>"},
+    {"sl::List_flatten", "Fun(List<List<a>>) -> List<a>"},
+    {"sl::List_enumerate", "Fun(List<a>) -> List<(Int, a)>"},
+    {"sl::List_take", "Fun(List<a>, Int) -> List<a>"},
+    {"sl::List_drop", "Fun(List<a>, Int) -> List<a>"},
+    {"sl::List_map", "Fun(List<a>, Fun(a) -> b) -> List<b>"},
+    {"sl::List_filter", "Fun(List<a>, Fun(a) -> Bool) -> List<a>"},
+    {"sl::List_reduce", "Fun(List<a>, b, Fun(b, a) -> b) -> b"},
+    {"sl::List_sort", "Fun(List<a>, Fun(a, a) -> Int) -> List<a>"},
+    {"sl::List_find", "Fun(List<a>, Fun(a) -> Bool) -> Option<a>"},
+    {"sl::List_any", "Fun(List<a>, Fun(a) -> Bool) -> Bool"},
+    {"sl::List_all", "Fun(List<a>, Fun(a) -> Bool) -> Bool"},
+    {"sl::List_flat_map", "Fun(List<a>, Fun(a) -> List<b>) -> List<b>"},
+    {"sl::Map_new", "Fun() -> Map<k, v>"},
+    {"sl::Map_put", "Fun(Map<k, v>, k, v) -> Map<k, v>"},
+    {"sl::Map_get", "Fun(Map<k, v>, k) -> v"},
+    {"sl::Map_has_key", "Fun(Map<k, v>, k) -> Bool"},
+    {"sl::Map_delete", "Fun(Map<k, v>, k) -> Map<k, v>"},
+    {"sl::Map_size", "Fun(Map<k, v>) -> Int"},
+    {"sl::Map_keys", "Fun(Map<k, v>) -> List<k>"},
+    {"sl::Map_values", "Fun(Map<k, v>) -> List<v>"},
+    {"sl::Map_merge", "Fun(Map<k, v>, Map<k, v>) -> Map<k, v>"},
+    {"sl::Map_to_list", "Fun(Map<k, v>) -> List<(k, v)>"},
+    {"sl::Map_from_list", "Fun(List<(k, v)>) -> Map<k, v>"},
+    {"sl::Set_new", "Fun() -> Set"},
+    {"sl::Set_add", "Fun(Set, Int) -> Set"},
+    {"sl::Set_remove", "Fun(Set, Int) -> Set"},
+    {"sl::Set_contains", "Fun(Set, Int) -> Bool"},
+    {"sl::Set_size", "Fun(Set) -> Int"},
+    {"sl::Set_union", "Fun(Set, Set) -> Set"},
+    {"sl::Set_intersection", "Fun(Set, Set) -> Set"},
+    {"sl::Set_difference", "Fun(Set, Set) -> Set"},
+    {"sl::Set_to_list", "Fun(Set) -> List<Int>"},
+    {"sl::Set_from_list", "Fun(List<Int>) -> Set"},
+    {"sl::Queue_new", "Fun() -> Queue"},
+    {"sl::Queue_push", "Fun(Queue, Int) -> Queue"},
+    {"sl::Queue_pop", "Fun(Queue) -> (Int, Queue)"},
+    {"sl::Queue_peek", "Fun(Queue) -> Int"},
+    {"sl::Queue_size", "Fun(Queue) -> Int"},
+    {"sl::Queue_is_empty", "Fun(Queue) -> Bool"},
+    {"sl::Range_new", "Fun(Int, Int) -> Range"},
+    {"sl::Range_to_list", "Fun(Range) -> List<Int>"},
+    {"sl::Range_length", "Fun(Range) -> Int"},
+    {"sl::Range_map", "Fun(Range, Fun(Int) -> a) -> List<a>"},
+    {"sl::Range_filter", "Fun(Range, Fun(Int) -> Bool) -> List<Int>"},
+    {"sl::Tuple_size", "Fun(_) -> Int"},
+    {"sl::Math_abs", "Fun(a) -> a"},
+    {"sl::Math_min", "Fun(a, a) -> a"},
+    {"sl::Math_max", "Fun(a, a) -> a"},
+    {"sl::Math_pow", "Fun(_, _) -> Float"},
+    {"sl::Math_sqrt", "Fun(_) -> Float"},
+    {"sl::Math_floor", "Fun(_) -> Int"},
+    {"sl::Math_ceil", "Fun(_) -> Int"},
+    {"sl::Math_round", "Fun(_) -> Int"},
+    {"sl::Int_to_float", "Fun(Int) -> Float"},
+    {"sl::Float_to_int", "Fun(Float) -> Int"},
+    {"sl::sleep", "Fun(Int) -> ()"},
+    {"sl::monitor", "Fun(_) -> Int"},
+    {"sl::demonitor", "Fun(Int) -> Int"},
+    {"sl::trap_exit", "Fun() -> ()"},
+    {"sl::register_name", "Fun(String, _) -> Int"},
+    {"sl::whereis", "Fun(String) -> Pid"},
+    {"sl::unregister_name", "Fun(String) -> Int"},
+    {"sl::self_pid", "Fun() -> Pid"},
+    {"sl::Job_async", "Fun(Fun() -> a) -> Pid<a>"},
+    {"sl::Job_await", "Fun(Pid<a>) -> Result<a, String>"},
+    {"sl::Job_await_timeout", "Fun(Pid<a>, Int) -> Result<a, String>"},
+    {"sl::Job_map", "Fun(List<a>, Fun(a) -> b) -> List<Result<b, String>>"},
+    {"sl::dist::Global_register", "Fun(String, _) -> Int"},
+    {"sl::dist::Global_whereis", "Fun(String) -> Pid"},
+    {"sl::dist::Global_unregister", "Fun(String) -> Int"},
+};
+
 }  // namespace
+
+const char* builtin_signature(const Builtin& b) {
+  static const auto* index = [] {
+    auto* m = new std::unordered_map<std::string, const char*>;
+    for (const auto& [cpp, sig] : kSignatures) m->emplace(cpp, sig);
+    return m;
+  }();
+  auto it = index->find(b.cpp);
+  return it == index->end() ? nullptr : it->second;
+}
 
 const Builtin* find_builtin(const std::string& name) {
   static const auto* index = [] {

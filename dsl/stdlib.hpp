@@ -22,6 +22,12 @@ enum BuiltinFlags : unsigned {
 /// The builtin called `name`, or null.
 const Builtin* find_builtin(const std::string& name);
 
+/// The type of builtin `b` for the type checker (dsl/typecheck.hpp), written as a Snow
+/// function type whose lower-case names (`a`, `b`, ...) are type variables and `_` is
+/// "unknown": "Fun(List<a>, Fun(a) -> b) -> List<b>". Null when the builtin is untyped
+/// (its calls are not checked).
+const char* builtin_signature(const Builtin& b);
+
 /// True for String, List, ... (always available, §4.4).
 bool is_std_module(const std::string& name);
 

@@ -8,7 +8,7 @@
 #   stf        the STF decoder (stf_fuzz.cpp)
 #   frame      FrameReader/BodyReader and a real node's frame handlers (frame_fuzz.cpp)
 #   handshake  a real node's handshake against a hostile peer (handshake_fuzz.cpp)
-#   snowc      snowc's lexer, parser and checks on any text (snowc_fuzz.cpp)
+#   snowc      snowc's lexer, parser, checks and type checker on any text (snowc_fuzz.cpp)
 # SECONDS is per target: `run.sh 60 build-fuzz stf frame handshake snowc` takes about
 # four minutes plus the first build. frame and handshake link libsnow built by clang with
 # the sanitizers and coverage in OUT_DIR/lib (a Meson build; ~3 min the first time,
@@ -88,7 +88,7 @@ build() {
       ;;
     snowc)
       srcs="$fz/snowc_fuzz.cpp $root/dsl/lexer.cc $root/dsl/parser.cc $root/dsl/checks.cc $root/dsl/diagnostics.cc
-        $root/dsl/stdlib.cc"
+        $root/dsl/stdlib.cc $root/dsl/types.cc $root/dsl/typecheck.cc"
       deps="$srcs $root/dsl"
       libs=""
       ;;

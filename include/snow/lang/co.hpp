@@ -1,8 +1,9 @@
-// snow/lang/co.hpp: the coroutine type of every function snowc generates.
+// snow/lang/co.hpp: the coroutine type of the functions snowc generates.
 //
-// Any Snow function may wait (receive, Timer.sleep, a service call, Job.await), and C++20
-// coroutines are stackless, so every generated function is a coroutine returning
-// `Co<Value>` and every call is `co_await`ed. Co is snow::Task with one addition:
+// A Snow function may wait (receive, Timer.sleep, a service call, Job.await), and C++20
+// coroutines are stackless, so a generated function that may wait is a coroutine
+// returning `Co<Value>` and every call of it is `co_await`ed (one that never waits is a
+// plain C++ function: dsl/emitter.cc, find_plain_functions). Co is snow::Task with one addition:
 // `run_sync()`, which drives a coroutine to completion on the spot. That is what places
 // that cannot suspend use (receive guards, service handlers inside the runtime's
 // synchronous handle_call, supervisor start functions, Display hooks); if the function

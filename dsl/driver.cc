@@ -138,6 +138,10 @@ Toolchain find_toolchain() {
   for (const auto& f : split_flags(SNOWC_EXTRA_CFLAGS)) tc.compile_flags.push_back(f);
   const char* opt = std::getenv("SNOWC_OPT");
   tc.compile_flags.push_back(opt && *opt ? opt : "-O1");
+  // A coroutine awaiting another resumes it by symmetric transfer, which only keeps the
+  // stack flat when it is a tail call; g++ makes sibling calls from -O2 on, so without
+  // this a Snow recursion 100,000 deep overflowed a worker's stack at -O1.
+  tc.compile_flags.push_back("-foptimize-sibling-calls");
   tc.link_flags = {libsnow};
   for (const auto& f : split_flags(SNOWC_LINK_ARGS)) tc.link_flags.push_back(f);
   tc.link_flags.push_back("-pthread");

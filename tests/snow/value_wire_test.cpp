@@ -44,7 +44,7 @@ void check_round_trip(const Value& v) {
 }
 
 Value map_of(std::vector<std::pair<Value, Value>> entries) {
-  auto m = std::make_shared<sl::MapObj>();
+  auto m = std::make_unique<sl::MapObj>();
   m->entries = std::move(entries);
   return Value::of_obj(sl::Kind::Map, std::move(m));
 }

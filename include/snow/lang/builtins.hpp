@@ -236,7 +236,7 @@ inline Value List_take(const Value& xs, const Value& n) {
 }
 inline Value List_drop(const Value& xs, const Value& n) {
   const auto k = static_cast<std::size_t>(std::clamp<std::int64_t>(n.as_int(), 0, static_cast<std::int64_t>(list_len(xs))));
-  return Value::of_obj(Kind::List, xs.obj_ptr(), xs.raw_int() + static_cast<std::int64_t>(k));
+  return xs.with_extra(xs.raw_int() + static_cast<std::int64_t>(k));
 }
 inline Co<Value> List_map(Self self, Value xs, Value f) {
   std::vector<Value> out;
@@ -306,7 +306,7 @@ inline const MapObj& map_of(const Value& m) {
   return m.as<MapObj>();
 }
 inline Value map_from(std::vector<std::pair<Value, Value>> entries) {
-  auto obj = std::make_shared<MapObj>();
+  auto obj = std::make_unique<MapObj>();
   obj->entries = std::move(entries);
   return Value::of_obj(Kind::Map, std::move(obj));
 }
@@ -375,7 +375,7 @@ inline Value Map_from_list(const Value& xs) {
 // ---- Set and Queue (Int only) ----
 
 inline Value set_from(std::vector<std::int64_t> items) {
-  auto obj = std::make_shared<SetObj>();
+  auto obj = std::make_unique<SetObj>();
   obj->items = std::move(items);
   return Value::of_obj(Kind::Set, std::move(obj));
 }
@@ -433,7 +433,7 @@ inline Value Set_from_list(const Value& xs) {
 }
 
 inline Value queue_from(std::vector<std::int64_t> items) {
-  auto obj = std::make_shared<QueueObj>();
+  auto obj = std::make_unique<QueueObj>();
   obj->items = std::move(items);
   return Value::of_obj(Kind::Queue, std::move(obj));
 }

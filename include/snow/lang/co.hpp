@@ -45,12 +45,14 @@ inline thread_local int sync_depth = 0;
 inline bool in_sync_context() { return sync_depth > 0; }
 
 /// Called by every helper that may suspend, before it does.
+[[noreturn]] inline void cannot_wait(const char* what) {
+  fail(std::string("cannot wait (") + what +
+       ") here: receive guards, service handlers, supervisor start functions and Display "
+       "implementations must not receive, sleep or call");
+}
 inline void check_may_wait(const char* what) {
-  if (in_sync_context()) {
-    fail(std::string("cannot wait (") + what +
-         ") here: receive guards, service handlers, supervisor start functions and Display "
-         "implementations must not receive, sleep or call");
-  }
+  if (in_sync_context()) [[unlikely]]
+    cannot_wait(what);  // out of line, so that this check inlines into every receive
 }
 
 template <class T>

@@ -268,8 +268,8 @@ namespace snow::lang {
 /// `node`, silently dropped if there is none; this node's own name means here.
 inline Value named_remote_send(Self self, const Value& target, Value msg) {
   if (!is_tuple(target, 2)) fail("type mismatch: send target must be a Pid or a (name, node) tuple");
-  const std::string& name = field(target, 0).as_str();
-  const std::string& node = field(target, 1).as_str();
+  const std::string name = field(target, 0).as_str();
+  const std::string node = field(target, 1).as_str();
   if (node == dist::Node_self(self).as_str()) {
     if (auto pid = self.runtime().whereis(name)) self.send(*pid, std::move(msg));
     return unit();

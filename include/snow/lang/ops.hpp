@@ -89,29 +89,30 @@ inline std::string show(Self self, const Value& v, bool dbg) {
     }
     case Kind::Range: return std::to_string(v.as<RangeObj>().lo) + ".." + std::to_string(v.as<RangeObj>().hi);
     case Kind::Variant: {
-      const auto& o = v.as<VariantObj>();
-      if (!dbg && o.type->display_impl) return o.type->display_impl(self, v);
-      if (dbg && o.type->debug_impl) return o.type->debug_impl(self, v);
-      std::string out = o.type->names[static_cast<std::size_t>(o.tag)];
-      if (o.fields.empty()) return out;
+      const Shape o(v);
+      if (!dbg && o.type()->display_impl) return o.type()->display_impl(self, v);
+      if (dbg && o.type()->debug_impl) return o.type()->debug_impl(self, v);
+      std::string out = o.type()->names[static_cast<std::size_t>(o.tag())];
+      if (o.fields().empty()) return out;
       out += "(";
-      display_seq(self, out, o.fields, 0, dbg);
+      display_seq(self, out, o.fields(), 0, dbg);
       return out + ")";
     }
     case Kind::Struct: {
-      const auto& o = v.as<StructObj>();
-      if (!dbg && o.type->display_impl) return o.type->display_impl(self, v);
-      if (o.type->debug_impl && (dbg || !o.type->display)) return o.type->debug_impl(self, v);
-      if (!dbg && o.type->display) {
-        std::string out = o.type->name + "(";
-        display_seq(self, out, o.fields, 0, false);
+      const Shape o(v);
+      const TypeInfo* type = o.type();
+      if (!dbg && type->display_impl) return type->display_impl(self, v);
+      if (type->debug_impl && (dbg || !type->display)) return type->debug_impl(self, v);
+      if (!dbg && type->display) {
+        std::string out = type->name + "(";
+        display_seq(self, out, o.fields(), 0, false);
         return out + ")";
       }
-      std::string out = o.type->name + " {";
-      for (std::size_t i = 0; i < o.fields.size(); ++i) {
-        out += (i ? ", " : " ") + o.type->names[i] + ": " + debug(self, o.fields[i]);
+      std::string out = type->name + " {";
+      for (std::size_t i = 0; i < o.fields().size(); ++i) {
+        out += (i ? ", " : " ") + type->names[i] + ": " + debug(self, o.fields()[i]);
       }
-      return out + (o.fields.empty() ? "}" : " }");
+      return out + (o.fields().empty() ? "}" : " }");
     }
     case Kind::Fun: return "<fn " + v.as<FunObj>().name + ">";
     case Kind::Pid:
@@ -161,15 +162,10 @@ inline bool equal(const Value& a, const Value& b) {
       return seq_equal(a.as<ListObj>().items, static_cast<std::size_t>(a.raw_int()), b.as<ListObj>().items,
                        static_cast<std::size_t>(b.raw_int()));
     case Kind::Tuple: return seq_equal(a.as<TupleObj>().items, 0, b.as<TupleObj>().items, 0);
-    case Kind::Variant: {
-      const auto& x = a.as<VariantObj>();
-      const auto& y = b.as<VariantObj>();
-      return x.type == y.type && x.tag == y.tag && seq_equal(x.fields, 0, y.fields, 0);
-    }
+    case Kind::Variant:
     case Kind::Struct: {
-      const auto& x = a.as<StructObj>();
-      const auto& y = b.as<StructObj>();
-      return x.type == y.type && seq_equal(x.fields, 0, y.fields, 0);
+      const Shape x(a), y(b);
+      return x.type() == y.type() && x.tag() == y.tag() && seq_equal(x.fields(), 0, y.fields(), 0);
     }
     case Kind::Map: {
       const auto& x = a.as<MapObj>().entries;
@@ -226,13 +222,12 @@ inline int compare_values(const Value& a, const Value& b) {
       return seq_compare(a.as<ListObj>().items, static_cast<std::size_t>(a.raw_int()), b.as<ListObj>().items,
                          static_cast<std::size_t>(b.raw_int()));
     case Kind::Tuple: return seq_compare(a.as<TupleObj>().items, 0, b.as<TupleObj>().items, 0);
-    case Kind::Variant: {
-      const auto& x = a.as<VariantObj>();
-      const auto& y = b.as<VariantObj>();
-      if (x.tag != y.tag) return cmp3(x.tag, y.tag);
-      return seq_compare(x.fields, 0, y.fields, 0);
+    case Kind::Variant:
+    case Kind::Struct: {
+      const Shape x(a), y(b);
+      if (x.tag() != y.tag()) return cmp3(x.tag(), y.tag());
+      return seq_compare(x.fields(), 0, y.fields(), 0);
     }
-    case Kind::Struct: return seq_compare(a.as<StructObj>().fields, 0, b.as<StructObj>().fields, 0);
     default: fail(std::string("type lacks Ord: ") + kind_name(a.kind()));
   }
 }
@@ -314,7 +309,7 @@ inline Value append(const Value& a, const Value& b) {
 }
 /// `a..b`: a half-open range.
 inline Value range(const Value& a, const Value& b) {
-  return Value::of_obj(Kind::Range, std::make_shared<RangeObj>(a.as_int(), b.as_int()));
+  return Value::of_obj(Kind::Range, std::make_unique<RangeObj>(a.as_int(), b.as_int()));
 }
 
 }  // namespace snow::lang

@@ -29,7 +29,7 @@ inline Value job_async(Self self, Value f) {
     LiveGuard live;
     co_return co_await call(s, f, Args());
   });
-  return Value::of_obj(Kind::Job, std::make_shared<JobObj>(std::move(job)));
+  return Value::of_obj(Kind::Job, std::make_unique<JobObj>(std::move(job)));
 }
 
 inline Value job_result(const absl::StatusOr<Value>& r) {

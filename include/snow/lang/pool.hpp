@@ -1,6 +1,6 @@
 // snow/lang/pool.hpp: per-thread free lists for the small blocks Snow code allocates all
-// the time: coroutine frames (every Snow call makes one) and the payloads of variants and
-// structs (every message of a typical actor is one). malloc and free were a sixth of the
+// the time: coroutine frames (every Snow call makes one) and the payloads of values
+// (strings, lists, variants and structs that do not fit inside a Value). malloc and free were a sixth of the
 // pingpong and ring benchmarks' profiles.
 //
 // A block freed on another thread than the one that allocated it (a message, a process
@@ -10,9 +10,7 @@
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <new>
-#include <utility>
 
 namespace snow::lang {
 
@@ -75,24 +73,5 @@ class SmallPool {
   }
   static inline thread_local Lists lists{};
 };
-
-/// A std::allocator for std::allocate_shared that takes its blocks from SmallPool.
-template <class T>
-struct PoolAllocator {
-  using value_type = T;
-  PoolAllocator() = default;
-  template <class U>
-  PoolAllocator(const PoolAllocator<U>&) noexcept {}  // NOLINT: rebinding, as allocate_shared does
-  T* allocate(std::size_t n) { return static_cast<T*>(SmallPool::allocate(n * sizeof(T))); }
-  void deallocate(T* p, std::size_t n) noexcept { SmallPool::release(p, n * sizeof(T)); }
-  template <class U>
-  bool operator==(const PoolAllocator<U>&) const noexcept { return true; }
-};
-
-/// make_shared from the pool.
-template <class T, class... A>
-std::shared_ptr<T> make_pooled(A&&... a) {
-  return std::allocate_shared<T>(PoolAllocator<T>{}, std::forward<A>(a)...);
-}
 
 }  // namespace snow::lang

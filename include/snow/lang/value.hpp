@@ -1,13 +1,26 @@
 // snow/lang/value.hpp: the one C++ type every Snow value has in generated code.
 //
 // Why dynamic: Snow infers types Hindley–Milner style (`None`, `[]`, `Err(e)` get their
-// type from far-away context), which C++ templates cannot reproduce, and snowc does not
-// infer types yet. So a Value carries its kind at run time; a type mistake snowc did not
-// catch becomes a Snow runtime error naming the .snow line, never a C++ compile error.
-// Values are immutable and share their payload through shared_ptr (atomic reference
-// counts), so sending one to another process is a cheap copy that can never be observed.
+// type from far-away context), and snowc's emitter does not use the inferred types yet.
+// So a Value carries its kind at run time; a type mistake snowc did not catch becomes a
+// Snow runtime error naming the .snow line, never a C++ compile error.
+//
+// Layout (24 bytes): a header (kind, ownership, tag and type of a variant or struct), a
+// scalar slot, and a slot that holds either a counted pointer to an immutable payload
+// (Obj) or a second scalar. Values are immutable and share their payload, so sending
+// one to another process is a cheap copy that can never be observed; the count is
+// intrusive and atomic (a payload may be shared across workers).
+//
+// A variant or struct whose fields are at most two scalars (Int, Float, Bool, Pid, ())
+// lives entirely inside the Value: `Ping(self(), n)`, `Token(k)`, `Some(3)`, `None`,
+// `Point { x: 1, y: 2 }` need no allocation and no atomic operation. Such a value is
+// "inline"; any other is "boxed". Which one a value is follows from its fields alone,
+// and everything that reads variants and structs goes through `field()`, `Shape` and
+// `Value::type_info()`, which see both the same way.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -40,75 +53,195 @@ inline const char* kind_name(Kind k) {
   return names[static_cast<int>(k)];
 }
 
+/// Kinds whose whole value is the 64-bit scalar slot: they can be fields of an inline
+/// variant or struct.
+inline constexpr bool is_scalar_kind(Kind k) {
+  constexpr unsigned mask = 1u << static_cast<int>(Kind::Unit) | 1u << static_cast<int>(Kind::Int) |
+                            1u << static_cast<int>(Kind::Float) | 1u << static_cast<int>(Kind::Bool) |
+                            1u << static_cast<int>(Kind::Pid);
+  return (mask >> static_cast<int>(k)) & 1u;
+}
+
 /// A struct or sum type declared in Snow (or built in: Option, Result, Ordering, ExitReason).
 struct TypeInfo {
+  /// `index` of a type that has none (the table below is full): its values are boxed.
+  static constexpr std::uint16_t kNoIndex = 0xFFFF;
   std::string name;
   bool is_sum = false;
   std::vector<std::string> names;  // variants of a sum type, or fields of a struct
   std::vector<int> arity;          // per variant
   bool display = false, debug = true, eq = true, ord = true;
+  /// Its place in the table of types (set when it is registered): an inline value names
+  /// its type by this index, which fits the Value's header where a pointer would not.
+  std::uint16_t index = kNoIndex;
   /// A user `impl Display` / `impl Debug` (set by generated code at start-up).
   std::function<std::string(Self, const Value&)> display_impl, debug_impl;
 };
 
-struct Obj {
+/// Every registered type by index, read without a lock (an index is published after its
+/// entry). Never shrinks: types live as long as the program.
+inline std::array<std::atomic<const TypeInfo*>, TypeInfo::kNoIndex> type_table{};
+inline const TypeInfo* type_at(std::uint16_t index) { return type_table[index].load(std::memory_order_acquire); }
+
+/// A shared, immutable payload: a string, a list, a boxed variant... Counted by the
+/// Values that point at it; its blocks come from the per-thread pool (pool.hpp).
+class Obj {
+ public:
+  Obj() = default;
+  Obj(const Obj&) = delete;
+  Obj& operator=(const Obj&) = delete;
   virtual ~Obj() = default;
+  static void* operator new(std::size_t n) { return SmallPool::allocate(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { SmallPool::release(p, n); }
+
+ private:
+  friend class Value;
+  mutable std::atomic<std::uint32_t> refs_{1};
 };
+
+[[noreturn, gnu::cold]] void kind_mismatch(Kind expected, Kind found);
 
 class Value {
  public:
-  Value() = default;
+  Value() noexcept = default;
+  Value(const Value& o) noexcept : h_(o.h_), a_(o.a_), b_(o.b_) {
+    if (h_.owns) b_.obj->refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  Value(Value&& o) noexcept : h_(o.h_), a_(o.a_), b_(o.b_) { o.h_ = Header(); }
+  Value& operator=(const Value& o) noexcept {
+    Value copy(o);
+    *this = std::move(copy);
+    return *this;
+  }
+  Value& operator=(Value&& o) noexcept {
+    if (this != &o) {
+      release();
+      h_ = o.h_;
+      a_ = o.a_;
+      b_ = o.b_;
+      o.h_ = Header();
+    }
+    return *this;
+  }
+  ~Value() { release(); }
+
   static Value unit() { return Value(); }
-  static Value of_int(std::int64_t v) { Value r(Kind::Int); r.i_ = v; return r; }
-  static Value of_float(double v) { Value r(Kind::Float); r.f_ = v; return r; }
-  static Value of_bool(bool v) { Value r(Kind::Bool); r.b_ = v; return r; }
-  static Value of_pid(snow::Pid p) { Value r(Kind::Pid); r.u_ = p.raw(); return r; }
+  static Value of_int(std::int64_t v) { Value r(Kind::Int); r.a_.i = v; return r; }
+  static Value of_float(double v) { Value r(Kind::Float); r.a_.f = v; return r; }
+  static Value of_bool(bool v) { Value r(Kind::Bool); r.a_.u = v ? 1 : 0; return r; }
+  static Value of_pid(snow::Pid p) { Value r(Kind::Pid); r.a_.u = p.raw(); return r; }
   static Value of_str(std::string s);
   static Value of_list(std::vector<Value> items);
   static Value of_tuple(std::vector<Value> items);
   static Value variant(const TypeInfo* type, int tag, std::vector<Value> fields = {});
   static Value strukt(const TypeInfo* type, std::vector<Value> fields);
-  /// variant / strukt for up to Fields::kInline fields given one by one: no vector.
+  /// variant / strukt with the fields given one by one: no vector.
   template <class... V>
   static Value variant_of(const TypeInfo* type, int tag, V&&... fields);
   template <class... V>
   static Value strukt_of(const TypeInfo* type, V&&... fields);
-  static Value of_obj(Kind k, std::shared_ptr<const Obj> obj, std::int64_t extra = 0) {
-    Value r(k); r.obj_ = std::move(obj); r.i_ = extra; return r;
+  /// A Value owning `obj`; `extra` is the scalar slot (a list's start offset).
+  static Value of_obj(Kind k, std::unique_ptr<Obj> obj, std::int64_t extra = 0) {
+    Value r(k);
+    r.h_.owns = true;
+    r.b_.obj = obj.release();
+    r.a_.i = extra;
+    return r;
+  }
+  /// This Value with another scalar slot, sharing the payload (a list from another offset).
+  Value with_extra(std::int64_t extra) const {
+    Value r(*this);
+    r.a_.i = extra;
+    return r;
   }
 
-  Kind kind() const { return kind_; }
-  bool is(Kind k) const { return kind_ == k; }
+  Kind kind() const { return h_.kind; }
+  bool is(Kind k) const { return h_.kind == k; }
 
   // Checked accessors: a wrong kind is a Snow runtime error.
-  std::int64_t as_int() const { expect(Kind::Int); return i_; }
-  double as_float() const { expect(Kind::Float); return f_; }
-  bool as_bool() const { expect(Kind::Bool); return b_; }
+  std::int64_t as_int() const { expect(Kind::Int); return a_.i; }
+  double as_float() const { expect(Kind::Float); return a_.f; }
+  bool as_bool() const { expect(Kind::Bool); return a_.u != 0; }
   const std::string& as_str() const;
   snow::Pid as_pid() const;
-  std::int64_t raw_int() const { return i_; }
-  double raw_float() const { return f_; }
-  std::uint64_t raw_bits() const { return u_; }
-  const Obj* obj() const { return obj_.get(); }
-  const std::shared_ptr<const Obj>& obj_ptr() const { return obj_; }
+  std::int64_t raw_int() const { return a_.i; }
+  double raw_float() const { return a_.f; }
+  std::uint64_t raw_bits() const { return a_.u; }
+  /// The payload, or null (scalars, inline variants and structs have none).
+  const Obj* obj() const { return h_.owns ? b_.obj : nullptr; }
   template <class T>
-  const T& as() const { return *static_cast<const T*>(obj_.get()); }
+  const T& as() const { return *static_cast<const T*>(b_.obj); }
 
   void expect(Kind k) const {
-    if (kind_ != k) fail(std::string("type mismatch: expected ") + kind_name(k) + ", found " + kind_name(kind_));
+    if (h_.kind != k) [[unlikely]]
+      kind_mismatch(k, h_.kind);
+  }
+
+  // ---- variants and structs ----
+  /// Whether this is `type`'s variant number `tag` (no allocation, no pointer chase for
+  /// a type with an index).
+  bool is_variant(const TypeInfo* type, int tag) const;
+  /// The type of a variant or struct (null for other kinds).
+  const TypeInfo* type_info() const;
+  /// The variant's tag (0 for a struct).
+  int tag() const { return h_.tag; }
+  /// Stored inside the Value (see the top of this file).
+  bool is_inline_record() const { return !h_.owns && (h_.kind == Kind::Variant || h_.kind == Kind::Struct); }
+  /// Field `i` of an inline variant or struct (i < inline_size()).
+  std::size_t inline_size() const { return h_.inline_n; }
+  Value inline_field(std::size_t i) const {
+    Value r(static_cast<Kind>(i == 0 ? h_.field_kinds & 0xF : h_.field_kinds >> 4));
+    r.a_.u = i == 0 ? a_.u : b_.u;
+    return r;
   }
 
  private:
-  explicit Value(Kind k) : kind_(k) {}
-  Kind kind_ = Kind::Unit;
-  union {
-    std::int64_t i_ = 0;
-    double f_;
-    bool b_;
-    std::uint64_t u_;
+  struct Header {
+    Kind kind = Kind::Unit;
+    bool owns = false;             // b_ holds a counted Obj*
+    std::uint8_t inline_n = 0;     // fields of an inline variant or struct (0 to 2)
+    std::uint8_t field_kinds = 0;  // their kinds, four bits each
+    std::uint16_t tag = 0;         // the variant's tag
+    std::uint16_t type = TypeInfo::kNoIndex;  // the variant's or struct's type index
   };
-  std::shared_ptr<const Obj> obj_;
+  union Scalar {
+    std::int64_t i;
+    double f;
+    std::uint64_t u;
+  };
+  union Slot {
+    const Obj* obj;
+    std::uint64_t u;
+  };
+  explicit Value(Kind k) { h_.kind = k; }
+  template <class... V>
+  static Value record(Kind k, const TypeInfo* type, int tag, V&&... fields);
+  template <class... V>
+  static bool can_inline(const TypeInfo* type, const V&... fields) {
+    return sizeof...(V) <= 2 && type->index != TypeInfo::kNoIndex && (is_scalar_kind(fields.kind()) && ...);
+  }
+  static Value boxed_record(Kind k, const TypeInfo* type, int tag, std::unique_ptr<Obj> obj) {
+    Value r = of_obj(k, std::move(obj));
+    r.h_.tag = static_cast<std::uint16_t>(tag);
+    r.h_.type = type->index;
+    return r;
+  }
+  // Inlined into every Value's destructor, so only the test is; dropping a count is not.
+  void release() noexcept {
+    if (h_.owns) drop(b_.obj);
+  }
+  [[gnu::noinline]] static void drop(const Obj* obj) noexcept {
+    // The last owner needs no atomic read-modify-write: no one else can add a count.
+    if (obj->refs_.load(std::memory_order_acquire) == 1 || obj->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      delete obj;
+    }
+  }
+
+  Header h_;
+  Scalar a_{.u = 0};
+  Slot b_{.u = 0};
 };
+static_assert(sizeof(Value) == 24);
 
 struct StrObj final : Obj {
   explicit StrObj(std::string v) : s(std::move(v)) {}
@@ -137,9 +270,8 @@ struct RangeObj final : Obj {
   RangeObj(std::int64_t a, std::int64_t b) : lo(a), hi(b) {}
   std::int64_t lo, hi;
 };
-/// The fields of a variant or struct. Most have one to three, kept inline so that
-/// making such a value is one allocation (a separate vector was a second one on every
-/// message of the pingpong and ring benchmarks); more go to a vector.
+/// The fields of a boxed variant or struct. Up to three are kept inline so that making
+/// one is a single allocation; more go to a vector.
 class Fields {
  public:
   static constexpr std::size_t kInline = 3;
@@ -163,10 +295,6 @@ class Fields {
   const Value* begin() const { return data(); }
   const Value* end() const { return data() + n_; }
   const Value& operator[](std::size_t i) const { return data()[i]; }
-  const Value& at(std::size_t i) const {
-    if (i >= n_) fail("field " + std::to_string(i) + " of a value with " + std::to_string(n_));
-    return data()[i];
-  }
   operator std::span<const Value>() const { return {data(), n_}; }  // NOLINT: a view, as a vector gives
 
  private:
@@ -175,20 +303,11 @@ class Fields {
   std::unique_ptr<std::vector<Value>> heap_;  // a pointer, not a vector: smaller, and free to destroy when null
 };
 
-struct VariantObj final : Obj {
-  VariantObj(const TypeInfo* t, int g, Fields f) : type(t), tag(g), fields(std::move(f)) {}
-  template <class... V>
-  VariantObj(std::in_place_t, const TypeInfo* t, int g, V&&... v)
-      : type(t), tag(g), fields(std::in_place, std::forward<V>(v)...) {}
+/// The payload of a boxed variant or struct (a struct's tag is 0).
+struct RecordObj final : Obj {
+  RecordObj(const TypeInfo* t, int g, Fields f) : type(t), tag(g), fields(std::move(f)) {}
   const TypeInfo* type;
   int tag;
-  Fields fields;
-};
-struct StructObj final : Obj {
-  StructObj(const TypeInfo* t, Fields f) : type(t), fields(std::move(f)) {}
-  template <class... V>
-  StructObj(std::in_place_t, const TypeInfo* t, V&&... v) : type(t), fields(std::in_place, std::forward<V>(v)...) {}
-  const TypeInfo* type;
   Fields fields;
 };
 /// A function value. `me` is the function itself, so a local named function can recurse.
@@ -204,46 +323,118 @@ struct JobObj final : Obj {
   snow::Job<Value> job;
 };
 
-inline Value Value::of_str(std::string s) {
-  Value r(Kind::Str);
-  r.obj_ = std::make_shared<StrObj>(std::move(s));
-  return r;
+inline void kind_mismatch(Kind expected, Kind found) {
+  fail(std::string("type mismatch: expected ") + kind_name(expected) + ", found " + kind_name(found));
 }
+
+inline Value Value::of_str(std::string s) { return of_obj(Kind::Str, std::make_unique<StrObj>(std::move(s))); }
 inline Value Value::of_list(std::vector<Value> items) {
-  Value r(Kind::List);
-  r.obj_ = std::make_shared<ListObj>(std::move(items));
-  return r;
+  return of_obj(Kind::List, std::make_unique<ListObj>(std::move(items)));
 }
 inline Value Value::of_tuple(std::vector<Value> items) {
-  Value r(Kind::Tuple);
-  r.obj_ = std::make_shared<TupleObj>(std::move(items));
-  return r;
+  return of_obj(Kind::Tuple, std::make_unique<TupleObj>(std::move(items)));
+}
+template <class... V>
+Value Value::record(Kind k, const TypeInfo* type, int tag, V&&... fields) {
+  if (can_inline(type, fields...)) {
+    Value r(k);
+    r.h_.tag = static_cast<std::uint16_t>(tag);
+    r.h_.type = type->index;
+    r.h_.inline_n = sizeof...(V);
+    const Value* f[] = {&fields..., nullptr};  // nullptr: no zero-length array
+    if constexpr (sizeof...(V) >= 1) {
+      r.h_.field_kinds = static_cast<std::uint8_t>(f[0]->h_.kind);
+      r.a_.u = f[0]->a_.u;
+    }
+    if constexpr (sizeof...(V) >= 2) {
+      r.h_.field_kinds |= static_cast<std::uint8_t>(static_cast<unsigned>(f[1]->h_.kind) << 4);
+      r.b_.u = f[1]->a_.u;
+    }
+    return r;
+  }
+  if constexpr (sizeof...(V) <= Fields::kInline) {
+    return boxed_record(k, type, tag,
+                        std::make_unique<RecordObj>(type, tag, Fields(std::in_place, std::forward<V>(fields)...)));
+  } else {
+    return boxed_record(k, type, tag,
+                        std::make_unique<RecordObj>(type, tag, Fields(std::vector<Value>{std::forward<V>(fields)...})));
+  }
 }
 inline Value Value::variant(const TypeInfo* type, int tag, std::vector<Value> fields) {
-  return of_obj(Kind::Variant, make_pooled<VariantObj>(type, tag, Fields(std::move(fields))));
+  switch (fields.size()) {
+    case 0: return record(Kind::Variant, type, tag);
+    case 1: return record(Kind::Variant, type, tag, std::move(fields[0]));
+    case 2: return record(Kind::Variant, type, tag, std::move(fields[0]), std::move(fields[1]));
+    default: return boxed_record(Kind::Variant, type, tag, std::make_unique<RecordObj>(type, tag, Fields(std::move(fields))));
+  }
 }
 inline Value Value::strukt(const TypeInfo* type, std::vector<Value> fields) {
-  return of_obj(Kind::Struct, make_pooled<StructObj>(type, Fields(std::move(fields))));
+  switch (fields.size()) {
+    case 0: return record(Kind::Struct, type, 0);
+    case 1: return record(Kind::Struct, type, 0, std::move(fields[0]));
+    case 2: return record(Kind::Struct, type, 0, std::move(fields[0]), std::move(fields[1]));
+    default: return boxed_record(Kind::Struct, type, 0, std::make_unique<RecordObj>(type, 0, Fields(std::move(fields))));
+  }
 }
 template <class... V>
 Value Value::variant_of(const TypeInfo* type, int tag, V&&... fields) {
-  return of_obj(Kind::Variant, make_pooled<VariantObj>(std::in_place, type, tag, std::forward<V>(fields)...));
+  return record(Kind::Variant, type, tag, std::forward<V>(fields)...);
 }
 template <class... V>
 Value Value::strukt_of(const TypeInfo* type, V&&... fields) {
-  return of_obj(Kind::Struct, make_pooled<StructObj>(std::in_place, type, std::forward<V>(fields)...));
+  return record(Kind::Struct, type, 0, std::forward<V>(fields)...);
+}
+inline bool Value::is_variant(const TypeInfo* type, int t) const {
+  if (h_.kind != Kind::Variant || h_.tag != t) return false;
+  if (type->index != TypeInfo::kNoIndex) return h_.type == type->index;
+  return h_.owns && as<RecordObj>().type == type;
+}
+inline const TypeInfo* Value::type_info() const {
+  if (h_.kind != Kind::Variant && h_.kind != Kind::Struct) return nullptr;
+  return h_.owns ? as<RecordObj>().type : type_at(h_.type);
 }
 inline const std::string& Value::as_str() const {
   expect(Kind::Str);
-  return static_cast<const StrObj*>(obj_.get())->s;
+  return as<StrObj>().s;
 }
 inline snow::Pid Value::as_pid() const {
-  if (kind_ == Kind::Pid) return snow::Pid::from_raw(u_);
-  if (kind_ == Kind::Job) return static_cast<const JobObj*>(obj_.get())->job.pid();
-  if (kind_ == Kind::Int) return snow::Pid::from_raw(static_cast<std::uint64_t>(i_));  // raw ids (§6.4)
+  if (h_.kind == Kind::Pid) return snow::Pid::from_raw(a_.u);
+  if (h_.kind == Kind::Job) return as<JobObj>().job.pid();
+  if (h_.kind == Kind::Int) return snow::Pid::from_raw(a_.u);  // raw ids (§6.4)
   expect(Kind::Pid);
   return {};
 }
+
+/// The type, tag and fields of a variant or struct, inline or boxed: what display,
+/// equality, ordering and the wire conversion read. Holds copies of inline fields, so it
+/// cannot be copied (its span may point into itself).
+class Shape {
+ public:
+  explicit Shape(const Value& v) {
+    if (v.kind() != Kind::Variant && v.kind() != Kind::Struct) kind_mismatch(Kind::Variant, v.kind());
+    tag_ = v.tag();
+    if (v.is_inline_record()) {
+      type_ = v.type_info();
+      for (std::size_t i = 0; i < v.inline_size(); ++i) inline_[i] = v.inline_field(i);
+      fields_ = std::span<const Value>(inline_, v.inline_size());
+    } else {
+      const auto& o = v.as<RecordObj>();
+      type_ = o.type;
+      fields_ = o.fields;
+    }
+  }
+  Shape(const Shape&) = delete;
+  Shape& operator=(const Shape&) = delete;
+  const TypeInfo* type() const { return type_; }
+  int tag() const { return tag_; }
+  std::span<const Value> fields() const { return fields_; }
+
+ private:
+  const TypeInfo* type_;
+  int tag_;
+  Value inline_[2];
+  std::span<const Value> fields_;
+};
 
 // ---- short constructors used by generated code ----
 inline Value I(std::int64_t v) { return Value::of_int(v); }
@@ -262,7 +453,7 @@ inline std::size_t list_len(const Value& v) {
 inline const Value& list_at(const Value& v, std::size_t i) {
   return v.as<ListObj>().items[static_cast<std::size_t>(v.raw_int()) + i];
 }
-inline Value list_tail(const Value& v) { return Value::of_obj(Kind::List, v.obj_ptr(), v.raw_int() + 1); }
+inline Value list_tail(const Value& v) { return v.with_extra(v.raw_int() + 1); }
 /// The elements as a fresh vector (for builtins that build a new list).
 inline std::vector<Value> list_items(const Value& v) {
   v.expect(Kind::List);
@@ -278,8 +469,9 @@ inline std::vector<Value> list_items(const Value& v) {
 /// declare arrives (see value_wire.hpp); read from any worker thread, hence the lock.
 class TypeRegistry {
  public:
-  void add(const TypeInfo* t) {
+  void add(TypeInfo* t) {
     std::lock_guard lock(mu_);
+    give_index(t);
     by_name_[t->name] = t;
   }
   const TypeInfo* find(const std::string& name) const {
@@ -292,11 +484,23 @@ class TypeRegistry {
   const TypeInfo* find_or_add(const std::string& name, Make make) {
     std::lock_guard lock(mu_);
     const TypeInfo*& slot = by_name_[name];
-    if (slot == nullptr) slot = make();
+    if (slot == nullptr) {
+      TypeInfo* made = make();
+      give_index(made);
+      slot = made;
+    }
     return slot;
   }
 
  private:
+  // The next free place in type_table; a type that comes after the table is full keeps
+  // kNoIndex, and its values are simply always boxed.
+  void give_index(TypeInfo* t) {
+    if (next_index_ == TypeInfo::kNoIndex) return;
+    t->index = next_index_++;
+    type_table[t->index].store(t, std::memory_order_release);
+  }
+  std::uint16_t next_index_ = 0;
   mutable std::mutex mu_;
   std::unordered_map<std::string, const TypeInfo*> by_name_;
 };
@@ -323,18 +527,39 @@ inline const TypeInfo* const exit_reason_type =
     make_sum("ExitReason", {"Normal", "Shutdown", "Killed", "Noproc", "Noconnection", "Error", "Custom", "Linked"},
              {0, 0, 0, 0, 0, 1, 1, 2}, true);
 
-inline Value Some(Value v) { return Value::variant(option_type, 0, {std::move(v)}); }
-inline Value None() { return Value::variant(option_type, 1); }
-inline Value Ok(Value v) { return Value::variant(result_type, 0, {std::move(v)}); }
-inline Value Err(Value v) { return Value::variant(result_type, 1, {std::move(v)}); }
+inline Value Some(Value v) { return Value::variant_of(option_type, 0, std::move(v)); }
+inline Value None() { return Value::variant_of(option_type, 1); }
+inline Value Ok(Value v) { return Value::variant_of(result_type, 0, std::move(v)); }
+inline Value Err(Value v) { return Value::variant_of(result_type, 1, std::move(v)); }
 
-inline bool is_variant(const Value& v, const TypeInfo* t, int tag) {
-  return v.kind() == Kind::Variant && v.as<VariantObj>().type == t && v.as<VariantObj>().tag == tag;
+inline bool is_variant(const Value& v, const TypeInfo* t, int tag) { return v.is_variant(t, tag); }
+
+[[noreturn, gnu::cold]] inline void no_such_field(std::size_t i, std::size_t n) {
+  fail("field " + std::to_string(i) + " of a value with " + std::to_string(n));
 }
-inline const Value& field(const Value& v, std::size_t i) {
-  if (v.kind() == Kind::Variant) return v.as<VariantObj>().fields.at(i);
-  if (v.kind() == Kind::Tuple) return v.as<TupleObj>().items.at(i);
-  return v.as<StructObj>().fields.at(i);
+/// Field `i` of a variant, struct or tuple (a copy: an inline variant has no Value to
+/// refer to).
+[[gnu::noinline]] Value boxed_field(const Value& v, std::size_t i);
+inline Value field(const Value& v, std::size_t i) {
+  if (v.is_inline_record() && i < v.inline_size()) return v.inline_field(i);  // a message's fields, usually
+  return boxed_field(v, i);
+}
+inline Value boxed_field(const Value& v, std::size_t i) {
+  switch (v.kind()) {
+    case Kind::Variant:
+    case Kind::Struct: {
+      if (v.is_inline_record()) no_such_field(i, v.inline_size());
+      const Fields& f = v.as<RecordObj>().fields;
+      if (i >= f.size()) no_such_field(i, f.size());
+      return f[i];
+    }
+    case Kind::Tuple: {
+      const auto& items = v.as<TupleObj>().items;
+      if (i >= items.size()) no_such_field(i, items.size());
+      return items[i];
+    }
+    default: fail(std::string("a ") + kind_name(v.kind()) + " has no fields");
+  }
 }
 inline bool is_tuple(const Value& v, std::size_t n) { return v.kind() == Kind::Tuple && v.as<TupleObj>().items.size() == n; }
 
@@ -359,20 +584,20 @@ inline TypeInfo* make_sum_type(std::string name, std::vector<std::string> names,
 }
 
 /// `value.field` on a struct.
-inline const Value& get_field(const Value& v, const char* name) {
+inline Value get_field(const Value& v, const char* name) {
   if (v.kind() != Kind::Struct) fail(std::string("no field `") + name + "` on a " + kind_name(v.kind()));
-  const auto& o = v.as<StructObj>();
-  for (std::size_t i = 0; i < o.type->names.size(); ++i) {
-    if (o.type->names[i] == name) return o.fields[i];
+  const TypeInfo* type = v.type_info();
+  for (std::size_t i = 0; i < type->names.size(); ++i) {
+    if (type->names[i] == name) return field(v, i);
   }
-  fail("struct " + o.type->name + " has no field `" + name + "`");
+  fail("struct " + type->name + " has no field `" + name + "`");
 }
 
 /// The type name impls are keyed by (§4.8).
 inline std::string type_name(const Value& v) {
   switch (v.kind()) {
-    case Kind::Variant: return v.as<VariantObj>().type->name;
-    case Kind::Struct: return v.as<StructObj>().type->name;
+    case Kind::Variant:
+    case Kind::Struct: return v.type_info()->name;
     case Kind::Str: return "String";
     default: return kind_name(v.kind());
   }
@@ -389,14 +614,11 @@ inline const Value& list_head(const Value& v) { return list_at(v, 0); }
 
 // ---- `?` (§5.12) ----
 inline bool is_failure(const Value& v) {
-  if (v.kind() == Kind::Variant) {
-    const auto& o = v.as<VariantObj>();
-    if (o.type == result_type) return o.tag == 1;
-    if (o.type == option_type) return o.tag == 1;
-  }
+  const TypeInfo* type = v.kind() == Kind::Variant ? v.type_info() : nullptr;
+  if (type == result_type || type == option_type) return v.tag() == 1;  // Err, None
   fail("`?` needs a Result or an Option");
 }
-inline Value unwrap(const Value& v) { return v.as<VariantObj>().fields.at(0); }
+inline Value unwrap(const Value& v) { return field(v, 0); }
 
 }  // namespace snow::lang
 

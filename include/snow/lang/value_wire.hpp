@@ -67,18 +67,22 @@ inline Term to_term(const Value& v) {
       return Term::structure("Range", {{"lo", Term(r.lo)}, {"hi", Term(r.hi)}});
     }
     case Kind::Variant: {
-      const auto& o = v.as<VariantObj>();
-      if (o.type == option_type) return o.tag == 0 ? Term::some(to_term(o.fields[0])) : Term::none();
-      if (o.type == result_type) return o.tag == 0 ? Term::ok(to_term(o.fields[0])) : Term::err(to_term(o.fields[0]));
+      const Shape o(v);
+      if (o.type() == option_type) return o.tag() == 0 ? Term::some(to_term(o.fields()[0])) : Term::none();
+      if (o.type() == result_type) {
+        return o.tag() == 0 ? Term::ok(to_term(o.fields()[0])) : Term::err(to_term(o.fields()[0]));
+      }
       std::vector<Term::Field> fields;
-      for (const Value& f : o.fields) fields.emplace_back(std::string(), to_term(f));
-      return Term::sum(o.type->name, o.type->names[static_cast<std::size_t>(o.tag)], std::move(fields));
+      for (const Value& f : o.fields()) fields.emplace_back(std::string(), to_term(f));
+      return Term::sum(o.type()->name, o.type()->names[static_cast<std::size_t>(o.tag())], std::move(fields));
     }
     case Kind::Struct: {
-      const auto& o = v.as<StructObj>();
+      const Shape o(v);
       std::vector<Term::Field> fields;
-      for (std::size_t i = 0; i < o.fields.size(); ++i) fields.emplace_back(o.type->names[i], to_term(o.fields[i]));
-      return Term::structure(o.type->name, std::move(fields));
+      for (std::size_t i = 0; i < o.fields().size(); ++i) {
+        fields.emplace_back(o.type()->names[i], to_term(o.fields()[i]));
+      }
+      return Term::structure(o.type()->name, std::move(fields));
     }
     case Kind::Fun:
       fail("a function value cannot be sent to another node (§7.3): send the data it would compute, or "
@@ -98,7 +102,7 @@ struct NotConvertible {
 /// The TypeInfo for a struct another node named that this program does not declare: made
 /// from the first value that arrives (its field names).
 inline const TypeInfo* foreign_struct(const Term& t) {
-  return types().find_or_add(t.type_name(), [&]() -> const TypeInfo* {
+  return types().find_or_add(t.type_name(), [&]() -> TypeInfo* {
     auto* info = new TypeInfo;
     info->name = t.type_name();
     info->names.assign(t.field_names().begin(), t.field_names().end());
@@ -109,7 +113,7 @@ inline const TypeInfo* foreign_struct(const Term& t) {
 /// A variant of a sum type this program does not declare: one TypeInfo per variant (so
 /// no TypeInfo ever changes once made), registered as "Type.Variant" and named "Type".
 inline const TypeInfo* foreign_variant(const Term& t) {
-  return types().find_or_add(t.type_name() + "." + t.variant(), [&]() -> const TypeInfo* {
+  return types().find_or_add(t.type_name() + "." + t.variant(), [&]() -> TypeInfo* {
     auto* info = new TypeInfo;
     info->name = t.type_name();
     info->is_sum = true;
@@ -155,12 +159,12 @@ inline Value from_term_or_throw(const Term& t) {
     case Term::Kind::list: return list(values_of(t.elements()));
     case Term::Kind::tuple: return tuple(values_of(t.elements()));
     case Term::Kind::map: {
-      auto m = std::make_shared<MapObj>();
+      auto m = std::make_unique<MapObj>();
       for (const auto& [k, x] : t.entries()) m->entries.emplace_back(from_term_or_throw(k), from_term_or_throw(x));
       return Value::of_obj(Kind::Map, std::move(m));
     }
     case Term::Kind::set: {
-      auto s = std::make_shared<SetObj>();
+      auto s = std::make_unique<SetObj>();
       for (const Term& x : t.elements()) {
         if (!x.is_int()) throw NotConvertible{"a Snow Set holds Ints only, this one holds a " + std::string(kind_name(x.kind()))};
         s->items.push_back(x.as_int());
@@ -180,7 +184,7 @@ inline Value from_term_or_throw(const Term& t) {
       const TypeInfo* type = types().find(t.type_name());
       if (type == nullptr) {
         if (t.type_name() == "Queue" && t.size() == 1 && t.field("items") != nullptr) {
-          auto q = std::make_shared<QueueObj>();
+          auto q = std::make_unique<QueueObj>();
           for (const Term& x : t.field("items")->elements()) {
             if (!x.is_int()) throw NotConvertible{"a Snow Queue holds Ints only"};
             q->items.push_back(x.as_int());
@@ -190,7 +194,7 @@ inline Value from_term_or_throw(const Term& t) {
         const Term* lo = t.field("lo");
         const Term* hi = t.field("hi");
         if (t.type_name() == "Range" && t.size() == 2 && lo && hi && lo->is_int() && hi->is_int()) {
-          return Value::of_obj(Kind::Range, std::make_shared<RangeObj>(lo->as_int(), hi->as_int()));
+          return Value::of_obj(Kind::Range, std::make_unique<RangeObj>(lo->as_int(), hi->as_int()));
         }
         type = foreign_struct(t);
       }

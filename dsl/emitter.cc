@@ -115,6 +115,10 @@ struct FnCtx {
   bool waits = false;               // probing found something that waits or loops
   std::vector<std::string> params;  // C++ names to rebind on a self tail call
   bool looped = false;              // a self tail call was emitted
+  // A receive without `after` runs on every path from the function's start to here. It
+  // is a preemption point of its own (it spends the process's budget or suspends), so a
+  // self tail call after it needs no tick.
+  bool received = false;
 };
 
 class Emitter {
@@ -641,6 +645,7 @@ class Emitter {
   // ---- statements ----
   void block(const Block& b, const Dest& d) {
     push();
+    const bool received_before = fn_.received;  // what holds on every path into this block
     if (b.empty()) finish("sl::unit()", d);
     for (std::size_t i = 0; i < b.size(); ++i) {
       const Stmt& st = *b[i];
@@ -680,7 +685,11 @@ class Emitter {
           into(*st.expr, last ? d : Dest{});
           break;
       }
+      if ((st.kind == SK::let || st.kind == SK::expr) && st.expr->kind == EK::receive && !st.expr->after_ms) {
+        fn_.received = true;  // for the rest of this block
+      }
     }
+    fn_.received = received_before;
     pop();
   }
 
@@ -780,7 +789,7 @@ class Emitter {
       if (!vals[i].empty()) out_->line(fn_.params[i] + " = std::move(" + vals[i] + ");");
     }
     if (fn_.plain) fn_.waits = true;
-    out_->line("co_await sl::tick(self);");
+    if (!fn_.received) out_->line("co_await sl::tick(self);");
     out_->line("continue;  // self tail call: loop");
     fn_.looped = true;
   }

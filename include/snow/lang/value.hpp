@@ -104,8 +104,8 @@ class Obj {
 class Value {
  public:
   Value() noexcept = default;
-  Value(const Value& o) noexcept : h_(o.h_), a_(o.a_), b_(o.b_) {
-    if (h_.owns) b_.obj->refs_.fetch_add(1, std::memory_order_relaxed);
+  [[gnu::always_inline]] Value(const Value& o) noexcept : h_(o.h_), a_(o.a_), b_(o.b_) {
+    if (h_.owns()) b_.obj->refs_.fetch_add(1, std::memory_order_relaxed);
   }
   Value(Value&& o) noexcept : h_(o.h_), a_(o.a_), b_(o.b_) { o.h_ = Header(); }
   Value& operator=(const Value& o) noexcept {
@@ -113,7 +113,7 @@ class Value {
     *this = std::move(copy);
     return *this;
   }
-  Value& operator=(Value&& o) noexcept {
+  [[gnu::always_inline]] Value& operator=(Value&& o) noexcept {
     if (this != &o) {
       release();
       h_ = o.h_;
@@ -142,8 +142,7 @@ class Value {
   static Value strukt_of(const TypeInfo* type, V&&... fields);
   /// A Value owning `obj`; `extra` is the scalar slot (a list's start offset).
   static Value of_obj(Kind k, std::unique_ptr<Obj> obj, std::int64_t extra = 0) {
-    Value r(k);
-    r.h_.owns = true;
+    Value r(Header::make(k, true));
     r.b_.obj = obj.release();
     r.a_.i = extra;
     return r;
@@ -155,8 +154,8 @@ class Value {
     return r;
   }
 
-  Kind kind() const { return h_.kind; }
-  bool is(Kind k) const { return h_.kind == k; }
+  Kind kind() const { return h_.kind(); }
+  bool is(Kind k) const { return h_.kind() == k; }
 
   // Checked accessors: a wrong kind is a Snow runtime error.
   std::int64_t as_int() const { expect(Kind::Int); return a_.i; }
@@ -168,13 +167,13 @@ class Value {
   double raw_float() const { return a_.f; }
   std::uint64_t raw_bits() const { return a_.u; }
   /// The payload, or null (scalars, inline variants and structs have none).
-  const Obj* obj() const { return h_.owns ? b_.obj : nullptr; }
+  const Obj* obj() const { return h_.owns() ? b_.obj : nullptr; }
   template <class T>
   const T& as() const { return *static_cast<const T*>(b_.obj); }
 
   void expect(Kind k) const {
-    if (h_.kind != k) [[unlikely]]
-      kind_mismatch(k, h_.kind);
+    if (h_.kind() != k) [[unlikely]]
+      kind_mismatch(k, h_.kind());
   }
 
   // ---- variants and structs ----
@@ -184,25 +183,40 @@ class Value {
   /// The type of a variant or struct (null for other kinds).
   const TypeInfo* type_info() const;
   /// The variant's tag (0 for a struct).
-  int tag() const { return h_.tag; }
+  int tag() const { return static_cast<int>(h_.tag()); }
   /// Stored inside the Value (see the top of this file).
-  bool is_inline_record() const { return !h_.owns && (h_.kind == Kind::Variant || h_.kind == Kind::Struct); }
+  bool is_inline_record() const { return !h_.owns() && (h_.kind() == Kind::Variant || h_.kind() == Kind::Struct); }
   /// Field `i` of an inline variant or struct (i < inline_size()).
-  std::size_t inline_size() const { return h_.inline_n; }
+  std::size_t inline_size() const { return h_.inline_n(); }
   Value inline_field(std::size_t i) const {
-    Value r(static_cast<Kind>(i == 0 ? h_.field_kinds & 0xF : h_.field_kinds >> 4));
+    Value r(h_.field_kind(i));
     r.a_.u = i == 0 ? a_.u : b_.u;
     return r;
   }
 
  private:
-  struct Header {
-    Kind kind = Kind::Unit;
-    bool owns = false;             // b_ holds a counted Obj*
-    std::uint8_t inline_n = 0;     // fields of an inline variant or struct (0 to 2)
-    std::uint8_t field_kinds = 0;  // their kinds, four bits each
-    std::uint16_t tag = 0;         // the variant's tag
-    std::uint16_t type = TypeInfo::kNoIndex;  // the variant's or struct's type index
+  // The header is one 64-bit word, always written whole: built field by field in memory,
+  // a later 8-byte read of it (every copy of the Value) could not be forwarded from the
+  // narrower stores and stalled, which showed in the pingpong profile.
+  class Header {
+   public:
+    static constexpr Header make(Kind kind, bool owns = false, unsigned inline_n = 0, unsigned field_kinds = 0,
+                                 unsigned tag = 0, unsigned type = TypeInfo::kNoIndex) {
+      return Header(static_cast<std::uint64_t>(kind) | static_cast<std::uint64_t>(owns) << 8 |
+                    static_cast<std::uint64_t>(inline_n) << 16 | static_cast<std::uint64_t>(field_kinds) << 24 |
+                    static_cast<std::uint64_t>(tag & 0xFFFF) << 32 | static_cast<std::uint64_t>(type) << 48);
+    }
+    constexpr Header() : Header(make(Kind::Unit)) {}
+    Kind kind() const { return static_cast<Kind>(bits_ & 0xFF); }
+    bool owns() const { return (bits_ >> 8) & 1; }        // b_ holds a counted Obj*
+    unsigned inline_n() const { return (bits_ >> 16) & 0xFF; }  // fields of an inline record (0 to 2)
+    Kind field_kind(std::size_t i) const { return static_cast<Kind>((bits_ >> (24 + 4 * i)) & 0xF); }
+    unsigned tag() const { return (bits_ >> 32) & 0xFFFF; }    // the variant's tag
+    unsigned type() const { return bits_ >> 48; }               // the variant's or struct's type index
+
+   private:
+    constexpr explicit Header(std::uint64_t bits) : bits_(bits) {}
+    std::uint64_t bits_;
   };
   union Scalar {
     std::int64_t i;
@@ -213,7 +227,8 @@ class Value {
     const Obj* obj;
     std::uint64_t u;
   };
-  explicit Value(Kind k) { h_.kind = k; }
+  explicit Value(Kind k) : h_(Header::make(k)) {}
+  explicit Value(Header h) : h_(h) {}
   template <class... V>
   static Value record(Kind k, const TypeInfo* type, int tag, V&&... fields);
   template <class... V>
@@ -221,14 +236,13 @@ class Value {
     return sizeof...(V) <= 2 && type->index != TypeInfo::kNoIndex && (is_scalar_kind(fields.kind()) && ...);
   }
   static Value boxed_record(Kind k, const TypeInfo* type, int tag, std::unique_ptr<Obj> obj) {
-    Value r = of_obj(k, std::move(obj));
-    r.h_.tag = static_cast<std::uint16_t>(tag);
-    r.h_.type = type->index;
+    Value r(Header::make(k, true, 0, 0, static_cast<unsigned>(tag), type->index));
+    r.b_.obj = obj.release();
     return r;
   }
   // Inlined into every Value's destructor, so only the test is; dropping a count is not.
-  void release() noexcept {
-    if (h_.owns) drop(b_.obj);
+  [[gnu::always_inline]] void release() noexcept {
+    if (h_.owns()) drop(b_.obj);
   }
   [[gnu::noinline]] static void drop(const Obj* obj) noexcept {
     // The last owner needs no atomic read-modify-write: no one else can add a count.
@@ -337,19 +351,13 @@ inline Value Value::of_tuple(std::vector<Value> items) {
 template <class... V>
 Value Value::record(Kind k, const TypeInfo* type, int tag, V&&... fields) {
   if (can_inline(type, fields...)) {
-    Value r(k);
-    r.h_.tag = static_cast<std::uint16_t>(tag);
-    r.h_.type = type->index;
-    r.h_.inline_n = sizeof...(V);
     const Value* f[] = {&fields..., nullptr};  // nullptr: no zero-length array
-    if constexpr (sizeof...(V) >= 1) {
-      r.h_.field_kinds = static_cast<std::uint8_t>(f[0]->h_.kind);
-      r.a_.u = f[0]->a_.u;
-    }
-    if constexpr (sizeof...(V) >= 2) {
-      r.h_.field_kinds |= static_cast<std::uint8_t>(static_cast<unsigned>(f[1]->h_.kind) << 4);
-      r.b_.u = f[1]->a_.u;
-    }
+    unsigned kinds = 0;
+    if constexpr (sizeof...(V) >= 1) kinds |= static_cast<unsigned>(f[0]->kind());
+    if constexpr (sizeof...(V) >= 2) kinds |= static_cast<unsigned>(f[1]->kind()) << 4;
+    Value r(Header::make(k, false, sizeof...(V), kinds, static_cast<unsigned>(tag), type->index));
+    if constexpr (sizeof...(V) >= 1) r.a_.u = f[0]->a_.u;
+    if constexpr (sizeof...(V) >= 2) r.b_.u = f[1]->a_.u;
     return r;
   }
   if constexpr (sizeof...(V) <= Fields::kInline) {
@@ -385,22 +393,22 @@ Value Value::strukt_of(const TypeInfo* type, V&&... fields) {
   return record(Kind::Struct, type, 0, std::forward<V>(fields)...);
 }
 inline bool Value::is_variant(const TypeInfo* type, int t) const {
-  if (h_.kind != Kind::Variant || h_.tag != t) return false;
-  if (type->index != TypeInfo::kNoIndex) return h_.type == type->index;
-  return h_.owns && as<RecordObj>().type == type;
+  if (h_.kind() != Kind::Variant || h_.tag() != static_cast<unsigned>(t)) return false;
+  if (type->index != TypeInfo::kNoIndex) return h_.type() == type->index;
+  return h_.owns() && as<RecordObj>().type == type;
 }
 inline const TypeInfo* Value::type_info() const {
-  if (h_.kind != Kind::Variant && h_.kind != Kind::Struct) return nullptr;
-  return h_.owns ? as<RecordObj>().type : type_at(h_.type);
+  if (h_.kind() != Kind::Variant && h_.kind() != Kind::Struct) return nullptr;
+  return h_.owns() ? as<RecordObj>().type : type_at(static_cast<std::uint16_t>(h_.type()));
 }
 inline const std::string& Value::as_str() const {
   expect(Kind::Str);
   return as<StrObj>().s;
 }
 inline snow::Pid Value::as_pid() const {
-  if (h_.kind == Kind::Pid) return snow::Pid::from_raw(a_.u);
-  if (h_.kind == Kind::Job) return as<JobObj>().job.pid();
-  if (h_.kind == Kind::Int) return snow::Pid::from_raw(a_.u);  // raw ids (§6.4)
+  if (h_.kind() == Kind::Pid) return snow::Pid::from_raw(a_.u);
+  if (h_.kind() == Kind::Job) return as<JobObj>().job.pid();
+  if (h_.kind() == Kind::Int) return snow::Pid::from_raw(a_.u);  // raw ids (§6.4)
   expect(Kind::Pid);
   return {};
 }
@@ -540,7 +548,7 @@ inline bool is_variant(const Value& v, const TypeInfo* t, int tag) { return v.is
 /// Field `i` of a variant, struct or tuple (a copy: an inline variant has no Value to
 /// refer to).
 [[gnu::noinline]] Value boxed_field(const Value& v, std::size_t i);
-inline Value field(const Value& v, std::size_t i) {
+[[gnu::always_inline]] inline Value field(const Value& v, std::size_t i) {
   if (v.is_inline_record() && i < v.inline_size()) return v.inline_field(i);  // a message's fields, usually
   return boxed_field(v, i);
 }

@@ -230,9 +230,13 @@ class Emitter {
     }
   }
 
-  std::string params_decl(std::size_t n, const std::vector<std::string>& names) {
+  /// A plain function takes its arguments by reference: it runs to completion inside its
+  /// caller's statement, and never rebinds a parameter (it has no self tail call loop).
+  /// A coroutine copies them into its frame.
+  std::string params_decl(std::size_t n, const std::vector<std::string>& names, bool plain = false) {
     std::string s = "snow::Self self";
-    for (std::size_t i = 0; i < n; ++i) s += ", sl::Value " + (i < names.size() ? names[i] : "a" + std::to_string(i));
+    const std::string type = plain ? ", const sl::Value& " : ", sl::Value ";
+    for (std::size_t i = 0; i < n; ++i) s += type + (i < names.size() ? names[i] : "a" + std::to_string(i));
     return s;
   }
 
@@ -240,7 +244,11 @@ class Emitter {
     for (const Item& it : p_.items) {
       switch (it.kind) {
         case Item::fn:
-          decls_.line((plain_.count(it.fn_group->name) ? "sl::Value " : "sl::Co<sl::Value> ") + fn_name(it.fn_group->name) + "(" + params_decl(static_cast<std::size_t>(it.fn_group->arity), {}) + ");");
+          {
+            const bool plain = plain_.count(it.fn_group->name) > 0;
+            decls_.line((plain ? "sl::Value " : "sl::Co<sl::Value> ") + fn_name(it.fn_group->name) + "(" +
+                        params_decl(static_cast<std::size_t>(it.fn_group->arity), {}, plain) + ");");
+          }
           break;
         case Item::actor:
           decls_.line("snow::Proc " + cpp_ident(it.actor_def->name) + "(" +
@@ -364,7 +372,7 @@ class Emitter {
     defs_.indent = 0;
     defs_.line("");
     defs_.line("// fn " + g.name);
-    defs_.line((plain ? "sl::Value " : "sl::Co<sl::Value> ") + cpp_name + "(" + params_decl(ctx.params.size(), ctx.params) + ") {");
+    defs_.line((plain ? "sl::Value " : "sl::Co<sl::Value> ") + cpp_name + "(" + params_decl(ctx.params.size(), ctx.params, plain) + ") {");
     if (ctx.looped) {
       defs_.line("  for (;;) {");
       defs_.text += body.text;

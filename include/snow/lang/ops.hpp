@@ -258,20 +258,34 @@ inline void same_numeric(const Value& a, const Value& b, const char* op) {
 }
 inline std::int64_t wrap(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
-inline Value add(const Value& a, const Value& b) {
+// `+ - *` on two Ints (counters, loop indices) inline into the generated code; Floats and
+// type errors take the general function, out of line.
+[[gnu::noinline]] inline Value add_general(const Value& a, const Value& b) {
   same_numeric(a, b, "+");
   if (a.kind() == Kind::Int) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) + static_cast<std::uint64_t>(b.raw_int())));
   return F(a.raw_float() + b.raw_float());
 }
-inline Value sub(const Value& a, const Value& b) {
+inline Value add(const Value& a, const Value& b) {
+  if (both_int(a, b)) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) + static_cast<std::uint64_t>(b.raw_int())));
+  return add_general(a, b);
+}
+[[gnu::noinline]] inline Value sub_general(const Value& a, const Value& b) {
   same_numeric(a, b, "-");
   if (a.kind() == Kind::Int) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) - static_cast<std::uint64_t>(b.raw_int())));
   return F(a.raw_float() - b.raw_float());
 }
-inline Value mul(const Value& a, const Value& b) {
+inline Value sub(const Value& a, const Value& b) {
+  if (both_int(a, b)) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) - static_cast<std::uint64_t>(b.raw_int())));
+  return sub_general(a, b);
+}
+[[gnu::noinline]] inline Value mul_general(const Value& a, const Value& b) {
   same_numeric(a, b, "*");
   if (a.kind() == Kind::Int) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) * static_cast<std::uint64_t>(b.raw_int())));
   return F(a.raw_float() * b.raw_float());
+}
+inline Value mul(const Value& a, const Value& b) {
+  if (both_int(a, b)) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) * static_cast<std::uint64_t>(b.raw_int())));
+  return mul_general(a, b);
 }
 inline Value div(const Value& a, const Value& b) {
   same_numeric(a, b, "/");

@@ -95,8 +95,10 @@ template <class T>
 inline void add_own(std::atomic<T>& counter, T delta) {  // single writer: no locked instruction
   counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
 }
-inline void touch() { add_own<std::uint64_t>(activity.mine().epoch, 1); }
-inline void count_blocked(std::int64_t delta) { add_own<std::int64_t>(activity.mine().blocked, delta); }
+[[gnu::always_inline]] inline void touch() { add_own<std::uint64_t>(activity.mine().epoch, 1); }
+[[gnu::always_inline]] inline void count_blocked(std::int64_t delta) {
+  add_own<std::int64_t>(activity.mine().blocked, delta);
+}
 
 /// Lives in every generated process frame: uncounts the process when the frame goes.
 struct LiveGuard {
@@ -163,20 +165,34 @@ Value spawn_link(Self self, F body, ActorToken::Terminate terminate, A... args) 
 
 Value named_remote_send(Self self, const Value& target, Value msg);  // dist.hpp
 
-/// `send(target, msg)`: a pid, a raw id, a job, or a (name, node) tuple (§0.4.6).
-inline Value send(Self self, const Value& to, Value msg) {
-  touch();
-  if (to.kind() == Kind::Tuple) return named_remote_send(self, to, std::move(msg));
+/// `send` to anything but a local Pid: a (name, node) tuple, a remote Pid, a raw id, a Job.
+[[gnu::noinline]] inline void send_elsewhere(Self self, const Value& to, Value msg) {
+  if (to.kind() == Kind::Tuple) {
+    named_remote_send(self, to, std::move(msg));
+    return;
+  }
   const snow::Pid pid = to.as_pid();
-  if (!pid) return unit();
+  if (!pid) return;
   if (pid.is_local()) {
-    self.send(pid, std::move(msg));  // shared, closures included: nothing is copied
+    self.send(pid, std::move(msg));
   } else {
     // Converted here, not by the runtime on its way out, so that a value that cannot
     // cross (a closure) is a runtime error in the sender (§7.3) rather than a logged drop.
     self.send(pid, to_term(msg));
   }
-  return unit();
+}
+
+/// `send(target, msg)`: a pid, a raw id, a job, or a (name, node) tuple (§0.4.6).
+inline void send(Self self, const Value& to, Value msg) {
+  touch();
+  if (to.kind() == Kind::Pid) {
+    const snow::Pid pid = snow::Pid::from_raw(to.raw_bits());
+    if (pid && pid.is_local()) {
+      self.send(pid, std::move(msg));  // shared, closures included: nothing is copied
+      return;
+    }
+  }
+  send_elsewhere(self, to, std::move(msg));
 }
 
 // ---- exit reasons and notifications as Snow values (§6.6, §6.8) ----
@@ -314,9 +330,10 @@ struct Tracked {
     inner.await_suspend(h);
   }
   auto await_resume() {
-    if (counted) count_blocked(-1);
+    ThreadActivity& mine = activity.mine();  // once: it is a thread-local lookup
+    if (counted) add_own<std::int64_t>(mine.blocked, -1);
     counted = false;
-    touch();
+    add_own<std::uint64_t>(mine.epoch, 1);
     return inner.await_resume();
   }
 };

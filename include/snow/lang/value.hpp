@@ -123,7 +123,7 @@ class Value {
     }
     return *this;
   }
-  ~Value() { release(); }
+  [[gnu::always_inline]] ~Value() { release(); }
 
   static Value unit() { return Value(); }
   static Value of_int(std::int64_t v) { Value r(Kind::Int); r.a_.i = v; return r; }

@@ -110,8 +110,9 @@ Translation translate(const std::string& path) {
   Program program = parse(source, shown, diags);
   Symbols symbols = check(program, diags);
   // Types only for a program whose names and shapes are sound: nothing is reported twice.
-  if (!diags.has_errors()) check_types(program, symbols, diags);
-  if (!diags.has_errors()) t.cpp = emit_cpp(program, symbols, diags);
+  TypeTable types;
+  if (!diags.has_errors()) types = check_types(program, symbols, diags);
+  if (!diags.has_errors()) t.cpp = emit_cpp(program, symbols, types, diags);
   t.ok = !diags.has_errors();
   t.diagnostics = diags.render();
   if (!t.ok) {

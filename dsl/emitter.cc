@@ -123,7 +123,7 @@ struct FnCtx {
 
 class Emitter {
  public:
-  Emitter(const Program& p, const Symbols& s, Diagnostics& d) : p_(p), s_(s), d_(&d) {}
+  Emitter(const Program& p, const Symbols& s, const TypeTable& t, Diagnostics& d) : p_(p), s_(s), inferred_(t), d_(&d) {}
 
   std::string run() {
     std::ostringstream o;
@@ -285,6 +285,7 @@ class Emitter {
       }
     }
     for (const auto& [name, arity] : s_.methods) {
+      if (arity == 0) continue;  // `default()`: chosen by type, not dispatched on a receiver
       decls_.line("sl::Co<sl::Value> method_" + cpp_ident(name) + "(snow::Self self, sl::Value recv, sl::Args rest);");
     }
   }
@@ -341,6 +342,16 @@ class Emitter {
           g.arity = static_cast<int>(m->params.size());
           g.clauses.push_back(m);
           emit_fn(g, impl_fn(*it.impl_def, m->name), false);
+          if (((it.impl_def->iface == "Eq" && m->name == "eq") || (it.impl_def->iface == "Ord" && m->name == "compare")) &&
+              (s_.structs.count(it.impl_def->type) || s_.sums.count(it.impl_def->type))) {
+            // `==` and `<` (and everything built on them: compare, List.contains, Map
+            // keys, sorting) use the user's implementation for this type.
+            const bool eq = m->name == "eq";
+            hooks_.line("prog::" + cpp_ident(it.impl_def->type) + "_type->" + (eq ? "eq_impl" : "compare_impl") +
+                        " = [](snow::Self s, const snow::lang::Value& a, const snow::lang::Value& b) { return " +
+                        (eq ? "snow::lang::truth(" : "snow::lang::ordering_sign(") + "prog::" +
+                        impl_fn(*it.impl_def, m->name) + "(s, a, b).run_sync()); };");
+          }
           if ((it.impl_def->iface == "Display" && m->name == "to_string") ||
               (it.impl_def->iface == "Debug" && m->name == "inspect")) {
             if (s_.structs.count(it.impl_def->type) || s_.sums.count(it.impl_def->type)) {
@@ -617,6 +628,7 @@ class Emitter {
   /// method_<name>(self, recv, rest): static dispatch by the receiver's type (§4.8).
   void emit_dispatchers() {
     for (const auto& [name, arity] : s_.methods) {
+      if (arity == 0) continue;  // see emit_declarations
       defs_.indent = 0;
       defs_.line("");
       defs_.line("// interface method " + name);
@@ -1382,6 +1394,7 @@ class Emitter {
         const auto a = eval_args(e.kids, 1);
         return construct("variant", type_var(vit->second.type) + ", " + std::to_string(vit->second.tag), a);
       }
+      if (n == "default" && e.kids.size() == 1) return default_value(e);
       if (s_.methods.count(n) && e.kids.size() > 1) {
         const auto a = eval_args(e.kids, 1);
         std::vector<std::string> rest(a.begin() + 1, a.end());
@@ -1435,6 +1448,37 @@ class Emitter {
 
   /// A struct (`what` = "strukt") or variant value. Up to sl::Fields::kInline fields are
   /// passed one by one, which costs one allocation; more go in a vector.
+  /// `default()` (§4.8, §8.1): the default of the type the context gives the call, as
+  /// inferred by the type checker. The built-in types have theirs; a struct or sum type
+  /// needs an `impl Default`.
+  std::string default_value(const Expr& call) {
+    Type* t = inferred_.type_of(call);
+    if (t == nullptr || !TypeStore::known(t)) {
+      d_->error("E0006", call.span, "cannot tell which type's `default()` is meant here",
+                "give the binding a type: `let x :: Int = default()`");
+      return "sl::unit()";
+    }
+    const std::string shown = inferred_.store->show(t);
+    if (t->kind == TK::con) {
+      const std::string& n = t->name;
+      if (n == "Int") return "sl::I(0)";
+      if (n == "Float") return "sl::F(0.0)";
+      if (n == "Bool") return "sl::B(false)";
+      if (n == "String") return str_value("");
+      if (n == "()") return "sl::unit()";
+      if (n == "List") return "sl::list({})";
+      if (n == "Map") return "sl::Map_new()";
+      if (n == "Set") return "sl::Set_new()";
+      if (n == "Option") return "sl::None()";
+      for (const auto& im : s_.impls) {
+        if (im->iface == "Default" && im->type == n) return aw("prog::" + impl_fn(*im, "default") + "(self)");
+      }
+    }
+    d_->error("E0006", call.span, "type `" + shown + "` has no default value",
+              "add `impl Default for " + shown + " do fn default() -> " + shown + " do ... end end`");
+    return "sl::unit()";
+  }
+
   std::string construct(const std::string& what, const std::string& head, const std::vector<std::string>& fields) {
     constexpr std::size_t kInlineFields = 3;  // sl::Fields::kInline
     if (fields.size() <= kInlineFields) return "sl::Value::" + what + "_of(" + head + (fields.empty() ? "" : ", " + args_list(fields)) + ")";
@@ -1574,6 +1618,7 @@ class Emitter {
 
   const Program& p_;
   const Symbols& s_;
+  const TypeTable& inferred_;  // the type checker's types, for `default()`
   Diagnostics* d_;  // a scratch list while probing (find_plain_functions)
   std::set<std::string> plain_;  // top-level functions emitted as plain C++ functions
   Out types_, decls_, defs_, hooks_;
@@ -1586,8 +1631,8 @@ class Emitter {
 
 }  // namespace
 
-std::string emit_cpp(const Program& program, const Symbols& symbols, Diagnostics& diags) {
-  return Emitter(program, symbols, diags).run();
+std::string emit_cpp(const Program& program, const Symbols& symbols, const TypeTable& types, Diagnostics& diags) {
+  return Emitter(program, symbols, types, diags).run();
 }
 
 }  // namespace snowc

@@ -16,11 +16,13 @@
 #include "ast.hpp"
 #include "checks.hpp"
 #include "diagnostics.hpp"
+#include "typecheck.hpp"
 
 namespace snowc {
 
 /// Returns the C++ translation unit for `program`. Problems only the emitter can see
-/// (e.g. an actor self-call that is not a tail call) go to `diags`.
-std::string emit_cpp(const Program& program, const Symbols& symbols, Diagnostics& diags);
+/// (e.g. an actor self-call that is not a tail call, a `default()` whose type the
+/// context does not fix) go to `diags`. `types` are the inferred types (typecheck.hpp).
+std::string emit_cpp(const Program& program, const Symbols& symbols, const TypeTable& types, Diagnostics& diags);
 
 }  // namespace snowc

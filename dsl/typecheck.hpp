@@ -9,9 +9,10 @@
 //
 // The checker is gradual: whatever it cannot type with confidence is `dyn` (types.hpp)
 // and is never reported, so it never rejects a program the runtime would run correctly.
-// In particular: interface methods, `default()`, `Tuple.first/second/nth`, `Node.*`,
-// `Process.exit`, qualified type names and fields of a value whose struct is not yet
-// known are unknown; an `if`, `case` or `receive` whose value is discarded may have
+// `default()` is a fresh variable that its context fixes; the emitter reads the result
+// back from the TypeTable to pick the type's default. Unknown: interface methods,
+// `Tuple.first/second/nth`, `Node.*`, `Process.exit`, qualified type names and fields of
+// a value whose struct is not yet known; an `if`, `case` or `receive` whose value is discarded may have
 // branches of different types; a send is checked only against a message type the target
 // actor fixed; `Pid<A>` and `Pid<B>` meeting (a list of pids of several actors) both
 // become the untyped `Pid`.

@@ -412,7 +412,19 @@ void terminate(Process* p, ExitReason reason) noexcept {
   core.on_process_ended(kind);
 }
 
+namespace {
+thread_local Process* tls_running = nullptr;  // see running_process()
+/// Marks `p` as the running process of this thread for one turn.
+struct RunningTurn {
+  explicit RunningTurn(Process* p) { tls_running = p; }
+  ~RunningTurn() { tls_running = nullptr; }
+};
+}  // namespace
+
+Process* running_process() noexcept { return tls_running; }
+
 SliceOutcome run_slice(Process* p) noexcept {
+  const RunningTurn turn(p);
   p->state.store(RunState::running, std::memory_order_relaxed);
   p->budget = p->core.options.budget;
   p->yield_requested = false;

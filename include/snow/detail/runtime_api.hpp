@@ -30,6 +30,10 @@ class RuntimeCore;  // src/runtime/runtime_core.hpp
 
 // -- identity --
 Pid pid_of(const Process* p) noexcept;
+/// The process whose turn this thread is running, or null (a host thread, a worker
+/// between turns). For code that is handed no Self, such as a user's `impl Eq` called
+/// from inside a builtin.
+Process* running_process() noexcept;
 RuntimeCore& core_of(const Process* p) noexcept;
 Runtime& runtime_of(const RuntimeCore& core) noexcept;
 absl::Time now(const RuntimeCore& core) noexcept;

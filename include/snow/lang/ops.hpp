@@ -132,6 +132,18 @@ inline std::string debug(Self self, const Value& v) { return show(self, v, true)
 inline bool equal(const Value& a, const Value& b);
 inline int compare_values(const Value& a, const Value& b);
 
+/// The Self a user's `impl Eq` / `impl Ord` runs with: the process whose turn this is
+/// (equality is reached from builtins that are handed no Self).
+inline Self impl_self() { return Self(snow::detail::running_process()); }
+
+/// -1, 0 or 1 for an Ordering value (what a user's `compare` returns).
+inline int ordering_sign(const Value& v) {
+  if (!(v.kind() == Kind::Variant && v.type_info() == ordering_type)) {
+    fail(std::string("`compare` must return an Ordering, found ") + kind_name(v.kind()));
+  }
+  return v.tag() - 1;  // Less, Equal, Greater
+}
+
 inline bool seq_equal(std::span<const Value> a, std::size_t ai, std::span<const Value> b, std::size_t bi) {
   if (a.size() - ai != b.size() - bi) return false;
   for (; ai < a.size(); ++ai, ++bi) {
@@ -165,7 +177,9 @@ inline bool equal(const Value& a, const Value& b) {
     case Kind::Variant:
     case Kind::Struct: {
       const Shape x(a), y(b);
-      return x.type() == y.type() && x.tag() == y.tag() && seq_equal(x.fields(), 0, y.fields(), 0);
+      if (x.type() != y.type()) return false;
+      if (x.type()->eq_impl) return x.type()->eq_impl(impl_self(), a, b);
+      return x.tag() == y.tag() && seq_equal(x.fields(), 0, y.fields(), 0);
     }
     case Kind::Map: {
       const auto& x = a.as<MapObj>().entries;
@@ -225,6 +239,7 @@ inline int compare_values(const Value& a, const Value& b) {
     case Kind::Variant:
     case Kind::Struct: {
       const Shape x(a), y(b);
+      if (x.type() == y.type() && x.type()->compare_impl) return x.type()->compare_impl(impl_self(), a, b);
       if (x.tag() != y.tag()) return cmp3(x.tag(), y.tag());
       return seq_compare(x.fields(), 0, y.fields(), 0);
     }

@@ -76,6 +76,10 @@ struct TypeInfo {
   std::uint16_t index = kNoIndex;
   /// A user `impl Display` / `impl Debug` (set by generated code at start-up).
   std::function<std::string(Self, const Value&)> display_impl, debug_impl;
+  /// A user `impl Eq` (`==` on two values of this type) and `impl Ord` (their order:
+  /// negative, zero or positive), set by generated code at start-up.
+  std::function<bool(Self, const Value&, const Value&)> eq_impl;
+  std::function<int(Self, const Value&, const Value&)> compare_impl;
 };
 
 /// Every registered type by index, read without a lock (an index is published after its

@@ -172,6 +172,7 @@ struct InterfaceMethod {
   std::string name;
   Span span;
   int arity = 0;       // including self
+  std::optional<TypeRef> ret;  // the declared result type, if any
   FnDefP default_body;  // null when required
 };
 

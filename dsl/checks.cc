@@ -142,6 +142,7 @@ class Checker {
             }
           }
         }
+        check_impl_arities(*im, iface == s_.interfaces.end() ? nullptr : iface->second.get());
         s_.impls.push_back(im);
         for (const auto& m : im->methods) {
           if (!s_.methods.count(m->name)) s_.methods[m->name] = static_cast<int>(m->params.size());
@@ -247,6 +248,38 @@ class Checker {
       case PK::wild: case PK::var: return true;
       case PK::as: return catch_all(*p.kids[0]);
       default: return false;
+    }
+  }
+
+  /// E0008: an impl method that its interface does not declare, or declares with another
+  /// number of parameters. The built-in interfaces' methods are fixed by §4.8. (Result
+  /// types are compared by the type checker, which knows what the annotations mean.)
+  void check_impl_arities(const ImplDef& im, const InterfaceDef* iface) {
+    static const std::map<std::string, std::pair<std::string, int>> builtin = {
+        {"Display", {"to_string", 1}}, {"Debug", {"inspect", 1}}, {"Eq", {"eq", 2}},
+        {"Ord", {"compare", 2}},       {"Default", {"default", 0}}};
+    auto b = builtin.find(im.iface);
+    if (iface == nullptr && b == builtin.end()) return;  // unknown interface: E0004 already
+    for (const auto& f : im.methods) {
+      int expected = -1;
+      if (iface != nullptr) {
+        for (const auto& m : iface->methods) {
+          if (m.name == f->name) expected = m.arity;
+        }
+      } else if (b->second.first == f->name) {
+        expected = b->second.second;
+      }
+      const int given = static_cast<int>(f->params.size());
+      if (expected < 0) {
+        d_.error("E0008", f->name_span, "interface `" + im.iface + "` has no method `" + f->name + "`",
+                 iface ? "an impl provides the methods its interface declares" : "`" + im.iface + "` has `" + b->second.first + "`");
+      } else if (expected != given) {
+        auto params = [](int n) { return std::to_string(n) + (n == 1 ? " parameter" : " parameters"); };
+        d_.error("E0008", f->name_span,
+                 "method `" + f->name + "` takes " + params(expected) + " in interface `" + im.iface + "`, " +
+                     params(given) + " here",
+                 "the parameters must match the interface's signature");
+      }
     }
   }
 

@@ -574,23 +574,32 @@ class Emitter {
       defs_.line("  co_return sl::unit();");
       defs_.line("}");
     }
-    // The state object the runtime's snow::Service<Impl> serves (see snow/service.hpp).
+    // The state object, and its handlers as one coroutine (see snow/lang/otp.hpp).
     defs_.line("");
-    defs_.line("// service " + sv.name + ": its state, and one handler per request type");
-    defs_.line("struct " + n + "_service {");
+    defs_.line("// service " + sv.name + ": its state, and its handlers by request number");
+    defs_.line("struct " + n + "_service : sl::ServiceHandlers<" + n + "_service> {");
+    defs_.line("  explicit " + n + "_service(sl::Value s) : state(std::move(s)) {}");
     defs_.line("  sl::Value state;");
+    defs_.line("  sl::Co<sl::Value> serve(snow::Self self, sl::ServiceRequest r) {");
+    defs_.line("    switch (r.handler) {");
     int index = 0;
     for (const auto& h : sv.handlers) {
       std::string call = n + "_" + cpp_ident(h.name) + "(self, state";
       for (std::size_t i = 0; i < h.params.size(); ++i) call += ", r.args[" + std::to_string(i) + "]";
-      call += ").run_sync()";
-      const std::string req = "sl::Request<" + std::to_string(index++) + ">";
+      call += ")";
+      defs_.line("      case " + std::to_string(index++) + ": {");
+      defs_.line("        sl::Value result = co_await " + call + ";");
       if (h.is_call) {
-        defs_.line("  sl::Value handle_call(" + req + " r, snow::Self self) { return sl::take_call_result(state, " + call + "); }");
+        defs_.line("        co_return sl::take_call_result(state, result);");
       } else {
-        defs_.line("  void handle_cast(" + req + " r, snow::Self self) { state = " + call + "; }");
+        defs_.line("        state = std::move(result);");
+        defs_.line("        co_return sl::unit();");
       }
+      defs_.line("      }");
     }
+    defs_.line("    }");
+    defs_.line("    sl::fail(\"a request this service has no handler for\");");
+    defs_.line("  }");
     defs_.line("};");
   }
 

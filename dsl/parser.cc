@@ -434,7 +434,7 @@ class Parser {
       auto params = cparams(Tok::rparen);
       expect(Tok::rparen);
       m.arity = static_cast<int>(params.size());
-      if (accept(Tok::arrow)) type();
+      if (accept(Tok::arrow)) m.ret = type();
       if (accept(Tok::kw_do)) {
         auto f = std::make_shared<FnDef>();
         f->span = fn_span;

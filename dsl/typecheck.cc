@@ -372,7 +372,7 @@ class Inferrer {
         if (auto st = structs_.find(im.type); st != structs_.end() && st->second.params.empty()) self_t = ts_.con(im.type);
         if (auto su = sums_.find(im.type); su != sums_.end() && su->second.params.empty()) self_t = ts_.con(im.type);
         if (im.type == "Int" || im.type == "Float" || im.type == "String" || im.type == "Bool") self_t = ts_.con(im.type);
-        for (const auto& m : im.methods) infer_fn(m->name, {m}, false, self_t);
+        for (const auto& m : im.methods) check_impl_result(im, *m, infer_fn(m->name, {m}, false, self_t), self_t);
         break;
       }
       case Item::actor: infer_actor(*it.actor_def); break;
@@ -386,6 +386,39 @@ class Inferrer {
         }
         break;
       default: break;
+    }
+  }
+
+  /// E0008: an impl method whose result type differs from its interface's (the fixed
+  /// signatures of the built-in interfaces, §4.8, or the user interface's annotation).
+  /// Only a known type on both sides is compared: the checker stays gradual.
+  void check_impl_result(const ImplDef& im, const FnDef& m, const Scheme& sc, Type* self_t) {
+    Type* expected = nullptr;
+    if ((im.iface == "Display" && m.name == "to_string") || (im.iface == "Debug" && m.name == "inspect")) {
+      expected = ts_.con("String");
+    } else if (im.iface == "Eq" && m.name == "eq") {
+      expected = ts_.con("Bool");
+    } else if (im.iface == "Ord" && m.name == "compare") {
+      expected = ts_.con("Ordering");
+    } else if (im.iface == "Default" && m.name == "default") {
+      expected = self_t;
+    } else if (auto it = s_.interfaces.find(im.iface); it != s_.interfaces.end()) {
+      for (const auto& im_m : it->second->methods) {
+        if (im_m.name == m.name && im_m.ret) expected = annotation(*im_m.ret);
+      }
+    }
+    Type* fn = TypeStore::resolve(sc.type);
+    if (expected == nullptr || fn->kind != TK::fun || fn->args.empty()) return;
+    Type* found = TypeStore::resolve(fn->args.back());
+    if (!TypeStore::known(expected) || !TypeStore::known(found)) return;
+    const std::size_t undo_to = ts_.mark();
+    const bool same = ts_.unify(expected, found) == Unified::ok;
+    ts_.undo(undo_to);
+    if (!same) {
+      error("E0008", m.ret ? m.ret->span : m.name_span,
+            "method `" + m.name + "` of `impl " + im.iface + " for " + im.type + "` returns " + q(found) +
+                ", but the interface says " + q(expected),
+            "the result type must match the interface's signature");
     }
   }
 

@@ -1,12 +1,13 @@
 // snow/lang/otp.hpp: Snow's jobs, services and supervisors on the runtime's templates
 // (snow::async/Job, snow::Service, snow::SupervisorSpec).
 //
-// The runtime calls service handlers and supervisor start functions synchronously, while
-// Snow code is a coroutine; those run through Co::run_sync (see co.hpp). A Snow handler
-// that would wait there raises a runtime error instead; the runtime API that would lift
-// this is listed in dsl/README.md.
+// Service handlers run as coroutines in a Snow service process (below), so they may wait.
+// The runtime calls supervisor start functions synchronously, while Snow code is a
+// coroutine; those run through Co::run_sync (see co.hpp), and a start function that
+// would wait raises a runtime error instead.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -62,12 +63,49 @@ inline Co<Value> Job_map(Self self, Value xs, Value f) {
 }
 
 // ---- services (§6.12) ----
+//
+// A Snow service is not served by the runtime's service loop (snow/service.hpp), whose
+// handlers are synchronous: a Snow handler is a coroutine and may wait (call another
+// service, receive, sleep). service_process serves the runtime's request/reply
+// protocol instead, so callers use snow::Service<Impl> as for any service. The service
+// counts as a live process that is blocked while it waits for requests, so an idle
+// service never keeps a program from ending, and a handler that waits is seen as busy.
 
-/// One request type per handler, so the runtime's Service<Impl> dispatches on it.
-template <int Handler>
-struct Request {
+/// A request to a Snow service: which handler (in declaration order), with what arguments.
+struct ServiceRequest {
+  int handler;
   Args args;
 };
+
+/// The generated service state (`struct NAME_service`) derives from this. snow::Service
+/// types calls by `handle_call`'s result and casts by `handle_cast`; requests are served
+/// through `serve` (a coroutine) by service_process, and would be through these only by
+/// the runtime's own loop, where waiting is an error.
+template <class Impl>
+struct ServiceHandlers {
+  Value handle_call(ServiceRequest r, Self self) { return static_cast<Impl*>(this)->serve(self, std::move(r)).run_sync(); }
+  void handle_cast(ServiceRequest r, Self self) { static_cast<Impl*>(this)->serve(self, std::move(r)).run_sync(); }
+};
+
+/// The process of a Snow service: one request at a time, in arrival order (§6.12).
+template <class Impl>
+snow::Proc service_process(Self self, ActorToken token, Impl impl) {
+  using Request = snow::detail::Request<Impl>;
+  for (;;) {
+    std::optional<Request> request;
+    co_await receive(self, true, snow::on<Request>([&](Request r) { request = std::move(r); }),
+                     snow::any([](snow::Message) {}));  // anything else has no handler: dropped
+    if (!request) continue;
+    // A caller whose deadline has passed has stopped waiting: skip its request.
+    if (request->ref && self.now() > request->deadline) continue;
+    ServiceRequest* req = request->payload.template get<ServiceRequest>();
+    if (req == nullptr) continue;  // only Snow requests reach a Snow service
+    Value reply = co_await impl.serve(self, std::move(*req));
+    if (request->ref) {
+      self.send(request->from, snow::detail::CallReply{request->ref, snow::Message::of(std::move(reply)), absl::OkStatus()});
+    }
+  }
+}
 
 /// `Name.handler(pid, args...)` for a call handler.
 template <class Impl, int Handler>
@@ -75,7 +113,7 @@ Co<Value> service_call(Self self, Value pid, Args args) {
   check_may_wait("a service call");
   snow::Service<Impl> svc(self.runtime(), pid.as_pid());
   // Named, not a braced temporary inside co_await: g++ 12 relocates those bitwise.
-  Request<Handler> request{std::move(args)};
+  ServiceRequest request{Handler, std::move(args)};
   auto pending = svc.call(self, std::move(request), absl::InfiniteDuration());
   absl::StatusOr<Value> r = co_await pending;
   if (!r.ok()) fail("service call failed: " + std::string(r.status().message()));
@@ -85,14 +123,13 @@ Co<Value> service_call(Self self, Value pid, Args args) {
 template <class Impl, int Handler>
 Value service_cast(Self self, const Value& pid, Args args) {
   touch();
-  snow::Service<Impl>(self.runtime(), pid.as_pid()).cast(Request<Handler>{std::move(args)});
+  snow::Service<Impl>(self.runtime(), pid.as_pid()).cast(ServiceRequest{Handler, std::move(args)});
   return unit();
 }
 /// `Name.start(args...)` once init has produced the state.
 template <class Impl>
 Value service_start(Self self, Value state) {
-  touch();
-  return Value::of_pid(snow::spawn_service(self, Impl{std::move(state)}).pid());
+  return spawn(self, &service_process<Impl>, nullptr, Impl(std::move(state)));
 }
 /// A call handler's body yields (new_state, reply).
 inline Value take_call_result(Value& state, const Value& result) {

@@ -138,7 +138,7 @@ const Builtin kBuiltins[] = {
     {"Job.map", "sl::Job_map", 2, S | A | E},
     // distribution (§7): snow/lang/dist.hpp
     {"Node.start", "sl::dist::Node_start", 2, S | E},
-    {"Node.connect", "sl::dist::Node_connect", 1, S | E},
+    {"Node.connect", "sl::dist::Node_connect", 1, S | A | E},
     {"Node.self", "sl::dist::Node_self", 0, S},
     {"Node.list", "sl::dist::Node_list", 0, S | E},
     {"Node.monitor", "sl::dist::Node_monitor", 1, S | E},

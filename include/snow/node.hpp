@@ -20,7 +20,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "snow/actor.hpp"
 #include "snow/pid.hpp"
+#include "snow/proc.hpp"
 
 namespace snow {
 
@@ -123,6 +125,10 @@ class Node {
   /// Errors: InvalidArgument (bad name), Unavailable (cannot reach), PermissionDenied
   /// (handshake refused: wrong cookie or name), DeadlineExceeded.
   absl::Status connect(std::string_view peer, absl::Duration timeout = absl::Seconds(5)) const;
+  /// connect() for a process: it waits as in a receive, so its worker runs other
+  /// processes meanwhile (the blocking connect() would hold the worker for up to
+  /// `timeout`). Same results.
+  Task<absl::Status> connect(Self self, std::string peer, absl::Duration timeout = absl::Seconds(5)) const;
   /// Starts connecting to `peer` and returns at once; failures are logged and retried
   /// with backoff (NodeOptions::reconnect_min / reconnect_max) until disconnect(peer).
   void connect_async(std::string_view peer) const;

@@ -81,6 +81,39 @@ absl::Status Node::connect(std::string_view peer, absl::Duration timeout) const 
   return waiter->status;
 }
 
+namespace {
+/// What a waiting connect hears when its connection is up or has failed.
+struct ConnectDone {
+  Ref ref;
+  absl::Status status;
+};
+}  // namespace
+
+Task<absl::Status> Node::connect(Self self, std::string peer, absl::Duration timeout) const {
+  absl::StatusOr<dist::NodeAddress> address = dist::parse_node_address(peer, kDefaultNodePort);
+  if (!address.ok()) co_return address.status();
+  auto waiter = std::make_shared<detail::ConnectWaiter>();
+  const Ref ref = self.make_ref();
+  waiter->on_done = [rt = &self.runtime(), me = self.pid(), ref](const absl::Status& status) {
+    rt->send(me, ConnectDone{ref, status});
+  };
+  core_->connect_async(*address, waiter, /*keep=*/true);
+  std::optional<absl::Status> result;
+  auto take = [&](ConnectDone d) { result = std::move(d.status); };
+  auto ours = [ref](const ConnectDone& d) { return d.ref == ref; };
+  co_await self.receive(on<ConnectDone>(ours, take), after(timeout, [] {}));
+  if (!result && !waiter->abandon()) {
+    // The answer was sent just as we gave up: it is in the mailbox; take it, leave nothing.
+    co_await self.receive(on<ConnectDone>(ours, take), after(absl::ZeroDuration(), [] {}));
+  }
+  if (!result) {
+    co_return absl::DeadlineExceededError(
+        absl::StrCat("connecting to ", peer, " took longer than ", absl::FormatDuration(timeout)));
+  }
+  if (!result->ok()) core_->disconnect(address->full());  // a first connect that fails is not kept
+  co_return *result;
+}
+
 void Node::connect_async(std::string_view peer) const {
   absl::StatusOr<dist::NodeAddress> address = dist::parse_node_address(peer, kDefaultNodePort);
   if (!address.ok()) {

@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -47,12 +48,29 @@ struct ConnectWaiter {
   std::condition_variable cv;
   bool done = false;  // guarded by mu
   absl::Status status;
+  /// For a process that waits (Node::connect(Self, ...)): called once, with the result,
+  /// unless the waiter was abandoned first. Set before the connection starts.
+  std::function<void(const absl::Status&)> on_done;
   void finish(absl::Status s) {
+    std::function<void(const absl::Status&)> notify;
+    {
+      std::lock_guard lock(mu);
+      if (done) return;
+      done = true;
+      status = std::move(s);
+      notify = std::move(on_done);
+      cv.notify_all();
+    }
+    if (notify) notify(status);  // outside the lock: it sends a message
+  }
+  /// The waiting side gave up (a timeout): finish() will not call on_done. False when
+  /// finish() came first (its call of on_done has happened or is under way).
+  bool abandon() {
     std::lock_guard lock(mu);
-    if (done) return;
+    if (done) return false;
     done = true;
-    status = std::move(s);
-    cv.notify_all();
+    on_done = nullptr;
+    return true;
   }
 };
 

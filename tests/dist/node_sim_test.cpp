@@ -1,6 +1,9 @@
 // Distribution over the simulated network: handshake, mesh, routing, failure semantics.
 #include <doctest/doctest.h>
 
+#include <optional>
+#include <string>
+
 #include "tests/dist/sim_cluster.hpp"
 
 namespace simtest_types {
@@ -464,4 +467,68 @@ TEST_CASE("messages queued when a connection is lost are lost, counted, and late
   CHECK(got.back() == "Ping 5");
   // What arrived before the cut arrived whole and in order (the recorder saw only Blobs).
   for (std::size_t i = 0; i < before; ++i) CHECK(got[i] == "Blob 65536");
+}
+
+namespace {
+
+/// Connects its node to `peer` from inside the process (Node::connect(Self, ...)) and
+/// records the result.
+snow::Proc connector(Self self, std::string peer, absl::Duration timeout, std::optional<absl::Status>* result) {
+  snow::Node node = *snow::Node::of(self.runtime());
+  *result = co_await node.connect(self, peer, timeout);
+}
+
+/// Counts its turns: a neighbour that gets to run while another process connects.
+snow::Proc ticker(Self self, int* ticks) {
+  for (;;) {
+    ++*ticks;
+    co_await self.sleep(absl::Milliseconds(1));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a process connecting waits in its receive: its runtime keeps running others") {
+  for (std::uint64_t seed : seeds()) {
+    INFO("seed " << seed);
+    SimCluster c(seed);
+    c.add("a");
+    c.add("b");
+    std::optional<absl::Status> result;
+    int ticks = 0;
+    // A deterministic runtime has one thread, driven by the network: a connect that
+    // blocked its thread could never see the handshake it waits for.
+    c["a"].rt->spawn(&ticker, &ticks);
+    c["a"].rt->spawn(&connector, c["b"].name, absl::Seconds(5), &result);
+    REQUIRE(c.net.run_until([&] { return result.has_value(); }, absl::Seconds(5)));
+    CHECK_MESSAGE(result->ok(), result->ToString());
+    CHECK(c.sees("a", "b"));
+    CHECK(c.sees("b", "a"));
+    CHECK(ticks > 0);
+
+    // Already connected: OK at once. A bad name: InvalidArgument, nothing started.
+    result.reset();
+    c["a"].rt->spawn(&connector, c["b"].name, absl::Seconds(5), &result);
+    REQUIRE(c.net.run_until([&] { return result.has_value(); }, absl::Seconds(1)));
+    CHECK(result->ok());
+    result.reset();
+    c["a"].rt->spawn(&connector, std::string("not a node name"), absl::Seconds(5), &result);
+    REQUIRE(c.net.run_until([&] { return result.has_value(); }, absl::Seconds(1)));
+    CHECK(absl::IsInvalidArgument(*result));
+  }
+}
+
+TEST_CASE("a process connecting to a host that never answers gets DeadlineExceeded at its timeout") {
+  for (std::uint64_t seed : seeds()) {
+    INFO("seed " << seed);
+    SimCluster c(seed);
+    c.add("a");
+    c.add("b");
+    c.net.partition("a", "b");  // b's packets never reach a, nor a's b
+    std::optional<absl::Status> result;
+    c["a"].rt->spawn(&connector, c["b"].name, absl::Milliseconds(300), &result);
+    REQUIRE(c.net.run_until([&] { return result.has_value(); }, absl::Seconds(5)));
+    CHECK_MESSAGE((absl::IsDeadlineExceeded(*result) || absl::IsUnavailable(*result)), result->ToString());
+    CHECK_FALSE(c.sees("a", "b"));
+  }
 }

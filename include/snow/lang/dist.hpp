@@ -98,17 +98,19 @@ inline Value Node_start(Self self, const Value& name, const Value& cookie) {
 /// failed (wrong cookie, bad name). Blocks the calling process's worker until done (at
 /// most the runtime's connect timeout): a connection takes a few milliseconds on a LAN,
 /// and the other workers keep running every other process.
-inline Value Node_connect(Self self, const Value& target) {
+inline Co<Value> Node_connect(Self self, Value target) {
+  check_may_wait("Node.connect");
   touch();
   std::optional<snow::Node> node = this_node(self);
-  if (!node) return I(-1);
-  const absl::Status st = node->connect(target.as_str());
+  if (!node) co_return I(-1);
+  // Waits as a receive does: the worker runs other processes meanwhile.
+  const absl::Status st = co_await node->connect(self, target.as_str());
   touch();
-  if (st.ok()) return I(0);
+  if (st.ok()) co_return I(0);
   switch (st.code()) {
     case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kInvalidArgument: return I(-3);
-    default: return I(-2);  // Unavailable, DeadlineExceeded: nobody answered
+    case absl::StatusCode::kInvalidArgument: co_return I(-3);
+    default: co_return I(-2);  // Unavailable, DeadlineExceeded: nobody answered
   }
 }
 

@@ -18,7 +18,7 @@
 #include "checks.hpp"
 #include "diagnostics.hpp"
 #include "emitter.hpp"
-#include "parser.hpp"
+#include "modules.hpp"
 #include "snowc_config.hpp"
 #include "typecheck.hpp"
 
@@ -107,11 +107,16 @@ Translation translate(const std::string& path) {
     return t;
   }
   Diagnostics diags(shown, source);
-  Program program = parse(source, shown, diags);
-  Symbols symbols = check(program, diags);
-  // Types only for a program whose names and shapes are sound: nothing is reported twice.
-  if (!diags.has_errors()) check_types(program, symbols, diags);
-  if (!diags.has_errors()) t.cpp = emit_cpp(program, symbols, diags);
+  LoadedProgram loaded = load_program(path, source, diags);
+  const Program& program = loaded.program;
+  if (loaded.checkable) {
+    Symbols symbols = check(program, diags);
+    // Types only for a program whose names and shapes are sound: nothing is reported twice.
+    if (!diags.has_errors()) check_types(program, symbols, diags);
+    // The C++ embeds every module the program imports, so the build cache (keyed by it)
+    // sees any change to any of them.
+    if (!diags.has_errors()) t.cpp = emit_cpp(program, symbols, diags);
+  }
   t.ok = !diags.has_errors();
   t.diagnostics = diags.render();
   if (!t.ok) {

@@ -66,7 +66,7 @@ class Loader {
   void load_imports(Module& m) {
     auto& items = m.program.items;
     for (auto it = items.begin(); it != items.end();) {
-      if (it->kind != Item::import || load_import(*it->import_def, m)) {
+      if (it->kind != Item::import || load_import(*it->import_def)) {
         ++it;
       } else {
         it = items.erase(it);  // reported: later passes need not see it
@@ -76,7 +76,7 @@ class Loader {
 
   /// Loads the module `im` names, unless it is loaded already or standard. False when the
   /// import is an error (reported here).
-  bool load_import(const ImportDef& im, const Module& importer) {
+  bool load_import(const ImportDef& im) {
     const std::string name = joined(im.path);
     if (std::any_of(done_.begin(), done_.end(), [&](const Module& m) { return m.name == name; })) return true;
     if (auto on_stack = std::find(stack_.begin(), stack_.end(), name); on_stack != stack_.end()) {
@@ -93,7 +93,7 @@ class Loader {
       std::string wanted;
       for (const auto& seg : im.path) wanted += (wanted.empty() ? "" : "/") + snake_case(seg);
       d_.error("E0031", im.path_span, "module `" + name + "` not found",
-               "it would be the file " + wanted + ".snow next to " + d_.file(0) + " (" + importer.shown + " imports it)");
+               "looked for " + wanted + ".snow in the directory of " + d_.file(0));
       return false;
     }
     Module m;
@@ -160,9 +160,13 @@ LoadedProgram load_program(const std::string& entry_path, const std::string& ent
     out.program = std::move(modules.front().program);
     return out;
   }
+  out.program = link_modules(modules, diags);
+  return out;
+}
+
+Program link_modules(std::vector<Module>& modules, Diagnostics& diags) {
   resolve_names(modules, diags);
-  out.program = std::move(modules.back().program);
-  Program& joined = out.program;
+  Program joined = std::move(modules.back().program);
   joined.files.clear();
   for (int i = 0; i < diags.file_count(); ++i) joined.files.push_back(diags.file(i));
   std::vector<Item> items;
@@ -171,7 +175,7 @@ LoadedProgram load_program(const std::string& entry_path, const std::string& ent
     for (auto& it : from) items.push_back(std::move(it));
   }
   joined.items = std::move(items);
-  return out;
+  return joined;
 }
 
 }  // namespace snowc

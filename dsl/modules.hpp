@@ -42,4 +42,9 @@ struct LoadedProgram {
 /// user-module imports comes back exactly as `parse` returns it.
 LoadedProgram load_program(const std::string& entry_path, const std::string& entry_source, Diagnostics& diags);
 
+/// The second half of load_program, for modules parsed elsewhere (the fuzz target):
+/// resolves names across `modules` (dependencies first, the entry module last; each
+/// parsed with its own file index of `diags`) and joins them into one Program.
+Program link_modules(std::vector<Module>& modules, Diagnostics& diags);
+
 }  // namespace snowc

@@ -28,6 +28,7 @@ struct Entity {
 /// variant may share a name), as in the checker.
 struct Defs {
   std::string module;
+  std::string file;  // as shown
   std::map<std::string, Entity> values, types;
 };
 
@@ -56,6 +57,7 @@ class Resolver {
   void declare(Module& m) {
     Defs& defs = defs_[m.name];
     defs.module = m.name;
+    defs.file = m.shown;
     const std::string prefix = m.name.empty() ? "" : m.name + ".";
     auto add = [&](std::map<std::string, Entity>& into, Kind kind, const std::string& name, bool pub) -> Entity& {
       auto [it, fresh] = into.try_emplace(name);
@@ -181,20 +183,19 @@ class Resolver {
     return it == in.end() ? nullptr : &it->second;
   }
 
-  /// `M.n` after `import M`: the item's key, or "" (reported) when M has no public `n`.
-  /// `values_first`: an expression (a function before a type of the same name).
+  /// `M.n` after `import M`: the item's key, or "" when M has no `n` (reported). A private
+  /// item is reported and still resolved, so the checker does not report it again as
+  /// unknown. `values_first`: an expression (a function before a type of the same name).
   std::string member(const Defs& m, const std::string& n, Span sp, bool values_first) {
     const Entity* value = find(m.values, n);
     const Entity* type = find(m.types, n);
     const Entity* e = values_first ? (value ? value : type) : (type ? type : value);
     if (!e) {
-      d_.error("E0034", sp, "`" + n + "` not found in module `" + m.module + "`");
+      d_.error("E0034", sp, "`" + n + "` not found in module `" + m.module + "`",
+               is_std_module(m.module) ? m.file + " shadows the standard module `" + m.module + "`" : "");
       return "";
     }
-    if (!e->pub) {
-      private_item(sp, n, m.module);
-      return "";
-    }
+    if (!e->pub) private_item(sp, n, m.module);
     return e->key;
   }
 
@@ -419,7 +420,11 @@ class Resolver {
     if (!p.qualifier.empty()) {
       if (const Defs* m = module_alias(p.qualifier); m && !local(p.qualifier)) {  // `Shapes.Circle(r)`
         const std::string key = member(*m, p.name, p.span, true);
-        if (key.empty()) return;
+        if (key.empty()) {  // reported; as a wildcard it causes no further errors
+          p.kind = PK::wild;
+          p.kids.clear();
+          return;
+        }
         const Entity* v = find(m->values, p.name);
         if (v && v->kind == Kind::variant) {
           p.qualifier = v->sum_key;
@@ -520,7 +525,11 @@ class Resolver {
     if (recv.kind == EK::ident && !local(recv.name)) {
       if (const Defs* m = module_alias(recv.name)) {  // `Vector.dot` after `import Geo.Vector`
         const std::string key = member(*m, e.name, e.span, true);
-        if (key.empty()) return;
+        if (key.empty()) {  // reported; as `()` it causes no further errors
+          e.kind = EK::unit;
+          e.kids.clear();
+          return;
+        }
         e.kind = EK::ident;
         e.name = key;
         e.span.length = e.span.offset + e.span.length - recv.span.offset;  // `Vector.dot`, for diagnostics
@@ -544,10 +553,14 @@ class Resolver {
   void struct_literal(Expr& e) {
     if (!e.qualifier.empty()) {
       if (const Defs* m = module_alias(e.qualifier); m && !local(e.qualifier)) {  // `Geometry.Point { ... }`
-        if (std::string key = member(*m, e.name, e.span, false); !key.empty()) {
-          e.name = key;
-          e.qualifier.clear();
+        const std::string key = member(*m, e.name, e.span, false);
+        if (key.empty()) {  // reported; as `()` it causes no further errors
+          e.kind = EK::unit;
+          e.fields.clear();
+          return;
         }
+        e.name = key;
+        e.qualifier.clear();
       }
     } else if (const Entity* t = type(e.name)) {
       e.name = t->key;

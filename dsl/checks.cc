@@ -208,7 +208,9 @@ class Checker {
         // load_program, a module nobody looked for).
         const auto& im = *it.import_def;
         if (!is_std_module(im.path.front()) || im.path.size() != 1) {
-          d_.error("E0031", im.path_span, "module `" + im.path.front() + "` not found");
+          std::string name;
+          for (const auto& seg : im.path) name += (name.empty() ? "" : ".") + seg;
+          d_.error("E0031", im.path_span, "module `" + name + "` not found");
         } else if (im.from) {
           for (const auto& [n, sp] : im.names) {
             if (!find_builtin(im.path.front() + "." + n)) {

@@ -5,7 +5,6 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <sstream>
 
 #include "parser.hpp"
@@ -80,14 +79,16 @@ class Loader {
     const std::string name = joined(im.path);
     if (std::any_of(done_.begin(), done_.end(), [&](const Module& m) { return m.name == name; })) return true;
     if (auto on_stack = std::find(stack_.begin(), stack_.end(), name); on_stack != stack_.end()) {
-      std::string cycle;
-      for (auto s = on_stack; s != stack_.end(); ++s) cycle += (s->empty() ? "main" : *s) + " -> ";
+      std::string cycle;  // the entry module is never on it: no module can import it
+      for (auto s = on_stack; s != stack_.end(); ++s) cycle += *s + " -> ";
       d_.error("E0040", im.path_span, "circular import: " + cycle + name,
                "modules cannot import each other; move what both need into a third module");
       cyclic_ = true;
       return false;
     }
-    const fs::path file = find_file(im.path);
+    const int errors_before = d_.error_count();
+    const fs::path file = find_file(im);
+    if (d_.error_count() > errors_before) return false;
     if (file.empty()) {
       if (im.path.size() == 1 && is_std_module(name)) return true;
       std::string wanted;
@@ -113,27 +114,35 @@ class Loader {
     return true;
   }
 
-  /// The file of module `path` under the root, or "" when there is none: each segment
-  /// names the directory entry whose PascalCase name it is (§1.1), the last one a `.snow`
-  /// file.
-  fs::path find_file(const std::vector<std::string>& path) const {
+  /// The file of module `path` under the root, or "" when there is none (or it is
+  /// ambiguous, reported): each segment names the directory entry whose PascalCase name
+  /// it is (§1.1), the last one a `.snow` file.
+  fs::path find_file(const ImportDef& im) {
     fs::path dir = root_;
-    for (std::size_t i = 0; i < path.size(); ++i) {
-      const bool last = i + 1 == path.size();
-      fs::path found;
+    for (std::size_t i = 0; i < im.path.size(); ++i) {
+      const bool last = i + 1 == im.path.size();
+      std::vector<fs::path> found;
       std::error_code ec;
       for (auto e = fs::directory_iterator(dir, ec); !ec && e != fs::directory_iterator(); e.increment(ec)) {
         const fs::path& p = e->path();
+        std::error_code kind_ec;  // an entry that cannot be examined is not a module
         // The entry module has no name (§1.1): `import Main` does not find main.snow.
-        const bool is_file = last && p.extension() == ".snow" && e->is_regular_file(ec) && p != entry_;
-        const bool is_dir = !last && e->is_directory(ec);
-        if ((is_file || is_dir) && pascal_case(is_file ? p.stem().string() : p.filename().string()) == path[i]) {
-          found = p;
-          break;
+        const bool is_file = last && p.extension() == ".snow" && e->is_regular_file(kind_ec) && p != entry_;
+        const bool is_dir = !last && e->is_directory(kind_ec);
+        if ((is_file || is_dir) && pascal_case(is_file ? p.stem().string() : p.filename().string()) == im.path[i]) {
+          found.push_back(p);
         }
       }
       if (found.empty()) return {};
-      dir = found;
+      if (found.size() > 1) {  // `vec_2d.snow` and `vec2d.snow` are both `Vec2d`
+        std::sort(found.begin(), found.end());
+        d_.error("E0031", im.path_span, "module `" + joined(im.path) + "` is ambiguous: " +
+                                            fs::relative(found[0], root_).generic_string() + " and " +
+                                            fs::relative(found[1], root_).generic_string() + " both have that name",
+                 "rename one of them");
+        return {};
+      }
+      dir = found.front();
     }
     return dir;
   }

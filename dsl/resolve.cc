@@ -122,7 +122,7 @@ class Resolver {
     std::string name;
     for (const auto& seg : im.path) name += (name.empty() ? "" : ".") + seg;
     auto target = defs_.find(name);
-    if (target != defs_.end() && !name.empty()) {
+    if (target != defs_.end()) {
       const Defs& defs = target->second;
       if (!im.from) {
         scope_.modules[im.path.back()] = &defs;
@@ -131,8 +131,9 @@ class Resolver {
       for (const auto& [n, sp] : im.names) import_name(defs, n, sp);
       return false;
     }
-    // A standard module: the entry module's imports are the checker's, as in a
-    // single-file program; another module's from-imports name the builtins directly.
+    // A standard module (dsl/modules.cc reported and dropped imports of any other): the
+    // entry module's imports are the checker's, as in a single-file program; another
+    // module's from-imports name the builtins directly.
     if (module_->name.empty()) return true;
     if (im.from) {
       for (const auto& [n, sp] : im.names) {
@@ -153,13 +154,11 @@ class Resolver {
       d_.error("E0034", sp, "`" + n + "` not found in module `" + from.module + "`");
       return;
     }
-    if (!(value && value->pub) && !(type && type->pub)) {
-      private_item(sp, n, from.module);
-      return;
-    }
+    // A private item is reported and still bound, so its uses are not reported again.
+    if (!(value && value->pub) && !(type && type->pub)) private_item(sp, n, from.module);
     if (!defined_here(n, sp)) return;
-    if (value && value->pub) scope_.values[n] = value;
-    if (type && type->pub) {
+    if (value) scope_.values[n] = value;
+    if (type) {
       scope_.types[n] = type;
       // Importing a sum type brings its variant constructors into scope (§4.4).
       for (const auto& v : type->variants) scope_.values[v] = &from.values.at(v);

@@ -98,9 +98,12 @@ int run(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-Translation translate(const std::string& path) {
+Translation translate(const std::string& given) {
   Translation t;
   std::string source;
+  // A program given as its directory is its main.snow (§1.1).
+  std::error_code ec;
+  const std::string path = fs::is_directory(given, ec) ? (fs::path(given) / "main.snow").string() : given;
   const std::string shown = fs::path(path).filename().string();
   if (!read_file(path, source)) {
     t.diagnostics = "snowc: cannot read " + path + "\n";

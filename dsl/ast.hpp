@@ -83,6 +83,7 @@ struct Expr {
   std::vector<StrPiece> pieces;   // strings
   std::vector<ExprP> kids;        // operands, call callee + args, elements, map k,v,k,v..., spawn args
   std::vector<std::pair<std::string, ExprP>> fields;  // struct literal
+  std::string qualifier;          // struct literal `Geometry.Point { ... }`: "Geometry"
   std::vector<Span> field_spans;
   Block then_block, else_block;   // if (else_block may hold a single `if` expression statement)
   bool has_else = false;
@@ -244,6 +245,7 @@ struct ImportDef {
   std::vector<std::pair<std::string, Span>> names;  // from M import a, b
   bool from = false;
   Span span;
+  Span path_span;  // the module path, `Geo.Vector`
 };
 
 /// One top-level item, in source order (declaration order matters, §1.2).
@@ -261,10 +263,13 @@ struct Item {
   std::shared_ptr<ImportDef> import_def;
   StmtP statement;
   Span span;
+  bool pub = false;  // `pub` (§4.3); for a function, its first clause's
 };
 
 struct Program {
-  std::string file;  // as shown in diagnostics and #line
+  std::string file;  // the entry module's file, as shown in diagnostics and #line
+  /// Every source file by Span::file (files[0] is `file`); modules are in dsl/modules.hpp.
+  std::vector<std::string> files;
   std::vector<Item> items;
 };
 

@@ -204,10 +204,14 @@ class Checker {
       }
       case Item::supervisor: check_supervisor(it.supervisor_def); break;
       case Item::import: {
+        // Imports of user modules were resolved by dsl/resolve.cc and are gone; what
+        // remains imports a standard module (or, for a program parsed without
+        // load_program, a module nobody looked for).
         const auto& im = *it.import_def;
         if (!is_std_module(im.path.front()) || im.path.size() != 1) {
-          d_.error("E0031", im.span, "module `" + im.path.front() + "` not found",
-                   "this snowc builds single-file programs; only standard modules can be imported");
+          std::string name;
+          for (const auto& seg : im.path) name += (name.empty() ? "" : ".") + seg;
+          d_.error("E0031", im.path_span, "module `" + name + "` not found");
         } else if (im.from) {
           for (const auto& [n, sp] : im.names) {
             if (!find_builtin(im.path.front() + "." + n)) {

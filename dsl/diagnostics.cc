@@ -5,25 +5,30 @@
 
 namespace snowc {
 
-Diagnostics::Diagnostics(std::string file, const std::string& source) : file_(std::move(file)) {
+Diagnostics::Diagnostics(std::string file, const std::string& source) { add_file(std::move(file), source); }
+
+int Diagnostics::add_file(std::string file, const std::string& source) {
+  std::vector<std::string> lines;
   std::string cur;
   for (std::size_t i = 0; i < source.size(); ++i) {
     const char c = source[i];
     if (c == '\n' || c == '\r') {
-      lines_.push_back(cur);
+      lines.push_back(cur);
       cur.clear();
       if (c == '\r' && i + 1 < source.size() && source[i + 1] == '\n') ++i;
     } else {
       cur += c;
     }
   }
-  lines_.push_back(cur);
+  lines.push_back(cur);
+  files_.push_back({std::move(file), std::move(lines)});
+  return static_cast<int>(files_.size()) - 1;
 }
 
 void Diagnostics::error(const std::string& code, Span span, std::string message, std::string hint) {
   // One report per place and message is enough (recovery can revisit a spot).
   for (const auto& d : list_) {
-    if (d.span.offset == span.offset && d.message == message) return;
+    if (d.span.file == span.file && d.span.offset == span.offset && d.message == message) return;
   }
   list_.push_back({Severity::error, code, span, std::move(message), std::move(hint)});
   ++errors_;
@@ -36,16 +41,19 @@ void Diagnostics::warning(const std::string& code, Span span, std::string messag
 std::string Diagnostics::render() const {
   std::vector<Diagnostic> sorted = list_;
   std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    if (a.span.file != b.span.file) return a.span.file < b.span.file;
     return a.span.line != b.span.line ? a.span.line < b.span.line : a.span.col < b.span.col;
   });
   std::string out;
   for (const auto& d : sorted) {
-    out += file_ + ":" + std::to_string(d.span.line) + ":" + std::to_string(d.span.col) + ": ";
+    const std::size_t file = d.span.file >= 0 && d.span.file < file_count() ? static_cast<std::size_t>(d.span.file) : 0;
+    const std::vector<std::string>& lines = files_[file].lines;
+    out += files_[file].name + ":" + std::to_string(d.span.line) + ":" + std::to_string(d.span.col) + ": ";
     out += d.severity == Severity::error ? "error" : "warning";
     if (!d.code.empty()) out += "[" + d.code + "]";
     out += ": " + d.message + "\n";
-    if (d.span.line >= 1 && d.span.line <= static_cast<int>(lines_.size())) {
-      const std::string& text = lines_[static_cast<std::size_t>(d.span.line - 1)];
+    if (d.span.line >= 1 && d.span.line <= static_cast<int>(lines.size())) {
+      const std::string& text = lines[static_cast<std::size_t>(d.span.line - 1)];
       const std::string num = std::to_string(d.span.line);
       const std::string pad(num.size(), ' ');
       out += " " + num + " | " + text + "\n";

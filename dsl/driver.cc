@@ -18,7 +18,7 @@
 #include "checks.hpp"
 #include "diagnostics.hpp"
 #include "emitter.hpp"
-#include "parser.hpp"
+#include "modules.hpp"
 #include "snowc_config.hpp"
 #include "typecheck.hpp"
 
@@ -98,21 +98,29 @@ int run(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-Translation translate(const std::string& path) {
+Translation translate(const std::string& given) {
   Translation t;
   std::string source;
+  // A program given as its directory is its main.snow (§1.1).
+  std::error_code ec;
+  const std::string path = fs::is_directory(given, ec) ? (fs::path(given) / "main.snow").string() : given;
   const std::string shown = fs::path(path).filename().string();
   if (!read_file(path, source)) {
     t.diagnostics = "snowc: cannot read " + path + "\n";
     return t;
   }
   Diagnostics diags(shown, source);
-  Program program = parse(source, shown, diags);
-  Symbols symbols = check(program, diags);
-  // Types only for a program whose names and shapes are sound: nothing is reported twice.
-  TypeTable types;
-  if (!diags.has_errors()) types = check_types(program, symbols, diags);
-  if (!diags.has_errors()) t.cpp = emit_cpp(program, symbols, types, diags);
+  LoadedProgram loaded = load_program(path, source, diags);
+  const Program& program = loaded.program;
+  if (loaded.checkable) {
+    Symbols symbols = check(program, diags);
+    // Types only for a program whose names and shapes are sound: nothing is reported twice.
+    TypeTable types;
+    if (!diags.has_errors()) types = check_types(program, symbols, diags);
+    // The C++ embeds every module the program imports, so the build cache (keyed by it)
+    // sees any change to any of them.
+    if (!diags.has_errors()) t.cpp = emit_cpp(program, symbols, types, diags);
+  }
   t.ok = !diags.has_errors();
   t.diagnostics = diags.render();
   if (!t.ok) {

@@ -6,13 +6,15 @@
 
 namespace snowc {
 
-/// The result of reading, parsing, checking and emitting one file.
+/// The result of reading, parsing, checking and emitting a program: one file, or an entry
+/// module and the modules it imports (dsl/modules.hpp).
 struct Translation {
   bool ok = false;
   std::string cpp;          // the generated C++ (when ok)
   std::string diagnostics;  // rendered errors and warnings
 };
 
+/// `path`: the entry module, or a directory holding it as main.snow.
 Translation translate(const std::string& path);
 
 /// Where the headers and libsnow are, and how to compile against them.

@@ -31,7 +31,30 @@ bool reserved_in_cpp(const std::string& n) {
   return words.count(n) > 0;
 }
 
+/// The C++ name of an item of a module other than the entry one: its key (`Geo.Vector.dot`,
+/// dsl/resolve.hpp) with each segment length-prefixed, `_3Geo6Vector3dot` (non-ASCII
+/// bytes spelled `_uNNN` as in cpp_ident). A Snow name never becomes a C++ name that
+/// starts with `_` and a digit (cpp_ident below; snowc's temporaries are `_` and a
+/// letter), and the lengths keep `A.BC` and `AB.C` apart, so items of different modules,
+/// or of a module and the entry module, never share a C++ name.
+std::string cpp_module_ident(const std::string& key) {
+  std::string out = "_";
+  std::string seg;
+  auto flush = [&] {
+    out += std::to_string(seg.size()) + seg;
+    seg.clear();
+  };
+  for (unsigned char c : key) {
+    if (c == '.') flush();
+    else if (std::isalnum(c) || c == '_') seg += static_cast<char>(c);
+    else seg += "_u" + std::to_string(c);
+  }
+  flush();
+  return out;
+}
+
 std::string cpp_ident(const std::string& n) {
+  if (n.find('.') != std::string::npos) return cpp_module_ident(n);
   std::string out;
   for (unsigned char c : n) {
     if (std::isalnum(c) || c == '_') out += static_cast<char>(c);
@@ -40,6 +63,12 @@ std::string cpp_ident(const std::string& n) {
   if (!out.empty() && out[0] == '_') out = "u" + out;  // `_x` and generated `_t1` never meet
   if (reserved_in_cpp(out)) out += "_";
   return out;
+}
+
+/// How a program shows an item: `Circle` for the variant `Shapes.Circle` of module Shapes.
+std::string shown_name(const std::string& key) {
+  const auto dot = key.rfind('.');
+  return dot == std::string::npos ? key : key.substr(dot + 1);
 }
 
 std::string cpp_string(const std::string& s) {
@@ -131,7 +160,11 @@ class Emitter {
     o << "#include \"snow/lang/lang.hpp\"\n\n";
     o << "namespace prog {\n\n";
     o << "namespace sl = snow::lang;\n";
-    o << "[[maybe_unused]] static const char* const snow_file = " << cpp_string(p_.file) << ";\n\n";
+    o << "[[maybe_unused]] static const char* const snow_file = " << cpp_string(p_.file) << ";\n";
+    for (std::size_t i = 1; i < p_.files.size(); ++i) {  // the modules (dsl/modules.hpp)
+      o << "[[maybe_unused]] static const char* const " << file_var(i) << " = " << cpp_string(p_.files[i]) << ";\n";
+    }
+    o << "\n";
     types_.indent = 0;
     decls_.indent = 0;
     hooks_.indent = 1;
@@ -186,8 +219,13 @@ class Emitter {
 
   void at(const Span& sp) {
     if (sp.line <= 0) return;
-    out_->raw("#line " + std::to_string(sp.line) + " " + cpp_string(p_.file));
-    out_->line("SNOW_AT(snow_file, " + std::to_string(sp.line) + ");");
+    const std::size_t file = sp.file > 0 && static_cast<std::size_t>(sp.file) < p_.files.size() ? static_cast<std::size_t>(sp.file) : 0;
+    out_->raw("#line " + std::to_string(sp.line) + " " + cpp_string(file == 0 ? p_.file : p_.files[file]));
+    out_->line("SNOW_AT(" + file_var(file) + ", " + std::to_string(sp.line) + ");");
+  }
+  /// The C++ variable holding the name of source file `index` (for runtime errors).
+  static std::string file_var(std::size_t index) {
+    return index == 0 ? "snow_file" : "snow_file_" + std::to_string(index);
   }
 
   std::string aw(const std::string& call) {
@@ -218,7 +256,7 @@ class Emitter {
         const auto& sd = *it.sum_def;
         std::string names, arity;
         for (const auto& v : sd.variants) {
-          names += (names.empty() ? "" : ", ") + cpp_string(v.name);
+          names += (names.empty() ? "" : ", ") + cpp_string(shown_name(v.name));
           arity += (arity.empty() ? "" : ", ") + std::to_string(v.arity);
         }
         types_.line("// type " + sd.name);

@@ -33,7 +33,7 @@ bool ident_char(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x
 class Lexer {
  public:
   Lexer(const std::string& src, Diagnostics& d, Span base)
-      : s_(src), d_(d), line_(base.line), col_(base.col), base_offset_(base.offset) {}
+      : s_(src), d_(d), line_(base.line), col_(base.col), base_offset_(base.offset), file_(base.file) {}
 
   std::vector<Token> run() {
     bool nl = false;
@@ -62,7 +62,7 @@ class Lexer {
   }
 
  private:
-  Span here(int len) const { return Span{line_, col_, base_offset_ + static_cast<int>(pos_), len}; }
+  Span here(int len) const { return Span{line_, col_, base_offset_ + static_cast<int>(pos_), len, file_}; }
   void push(Tok k, Span sp, std::string text, bool nl) {
     Token t;
     t.kind = k;
@@ -373,6 +373,7 @@ class Lexer {
   std::size_t pos_ = 0;
   int line_, col_;
   int base_offset_;
+  int file_;  // Span::file of every token
   int depth_ = 0;
   std::vector<Token> out_;
 };

@@ -24,6 +24,7 @@ class Parser {
   Program program(const std::string& file) {
     Program p;
     p.file = file;
+    p.files = {file};
     skip_seps();
     while (!at(Tok::eof)) {
       const std::size_t before = i_;
@@ -136,6 +137,7 @@ class Parser {
     if (at(Tok::kw_pub)) {
       take();
       pub = true;
+      it.pub = true;
       if (at(Tok::kw_actor) || at(Tok::kw_service)) {
         fail_here("expected an item after `pub`", "actors and services cannot be `pub`");
       }
@@ -663,16 +665,14 @@ class Parser {
   std::shared_ptr<ImportDef> import_def() {
     auto d = std::make_shared<ImportDef>();
     d->span = take().span;
-    d->path.push_back(ident("a module name"));
-    while (accept(Tok::dot)) d->path.push_back(ident("a module name"));
+    module_path(*d);
     return d;
   }
   std::shared_ptr<ImportDef> from_import() {
     auto d = std::make_shared<ImportDef>();
     d->from = true;
     d->span = take().span;
-    d->path.push_back(ident("a module name"));
-    while (accept(Tok::dot)) d->path.push_back(ident("a module name"));
+    module_path(*d);
     expect(Tok::kw_import);
     if (at(Tok::star)) fail_here("`from M import *` is not allowed", "list the names you need");
     if (at(Tok::lbrace)) fail_here("the names after `import` are not in braces", "write `from M import a, b`");
@@ -681,6 +681,16 @@ class Parser {
       d->names.emplace_back(ident("a name to import"), sp);
     } while (accept(Tok::comma));
     return d;
+  }
+
+  void module_path(ImportDef& d) {
+    d.path_span = cur().span;
+    d.path.push_back(ident("a module name"));
+    while (accept(Tok::dot)) {
+      const Token& last = cur();
+      d.path.push_back(ident("a module name"));
+      d.path_span.length = last.span.offset + last.span.length - d.path_span.offset;
+    }
   }
 
   // ---- blocks and statements ----
@@ -815,6 +825,10 @@ class Parser {
     return postfix(primary());
   }
 
+  /// `Geo.Vector` from the expression the parser read for it (see is_type_path).
+  static std::string type_path(const Expr& e) {
+    return e.kind == EK::field ? type_path(*e.kids[0]) + "." + e.name : e.name;
+  }
   static bool is_type_path(const ExprP& e) {
     if (e->kind == EK::ident) return is_upper(e->name);
     if (e->kind == EK::field) return is_upper(e->name) && is_type_path(e->kids[0]);
@@ -861,7 +875,8 @@ class Parser {
       } else if (at(Tok::lbrace) && !cur().newline_before && is_type_path(e)) {
         take();
         auto s = node(EK::struct_lit, e->span);
-        s->name = e->kind == EK::ident ? e->name : e->name;
+        s->name = e->name;
+        if (e->kind == EK::field) s->qualifier = type_path(*e->kids[0]);
         while (!at(Tok::rbrace)) {
           s->field_spans.push_back(cur().span);
           const std::string f = ident("a field name");
@@ -1337,8 +1352,8 @@ class Parser {
 
 }  // namespace
 
-Program parse(const std::string& source, const std::string& file, Diagnostics& diags) {
-  Parser p(lex(source, diags), source, diags);
+Program parse(const std::string& source, const std::string& file, Diagnostics& diags, int file_index) {
+  Parser p(lex(source, diags, Span{1, 1, 0, 0, file_index}), source, diags);
   return p.program(file);
 }
 

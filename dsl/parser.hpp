@@ -12,7 +12,8 @@
 
 namespace snowc {
 
-Program parse(const std::string& source, const std::string& file, Diagnostics& diags);
+/// `file_index`: the file's index in `diags` (dsl/modules.hpp registers modules there).
+Program parse(const std::string& source, const std::string& file, Diagnostics& diags, int file_index = 0);
 
 /// `GetCount` -> `get_count` (§6.12).
 std::string snake_case(const std::string& name);

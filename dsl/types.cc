@@ -259,16 +259,16 @@ class TypeReader {
       Type* r = type();
       return s_.fun(std::move(ps), r);
     }
-    bool qualified = false;
     while (at(".") && i_ + 1 < t_.size() && std::isalpha(static_cast<unsigned char>(t_[i_ + 1]))) {
       ++i_;
       name += "." + ident();
-      qualified = true;
     }
     std::vector<Type*> args;
     const bool has_args = accept("<");
     if (has_args) args = list(">");
-    if (qualified || !ok_) return s_.dyn();
+    if (!ok_) return s_.dyn();
+    // A qualified name is a type of another module (its key, dsl/resolve.hpp): `lookup`
+    // knows it, or it stays unknown.
     return named(name, std::move(args), has_args);
   }
 

@@ -88,7 +88,7 @@ build() {
       ;;
     snowc)
       srcs="$fz/snowc_fuzz.cpp $root/dsl/lexer.cc $root/dsl/parser.cc $root/dsl/checks.cc $root/dsl/diagnostics.cc
-        $root/dsl/stdlib.cc $root/dsl/types.cc $root/dsl/typecheck.cc"
+        $root/dsl/stdlib.cc $root/dsl/types.cc $root/dsl/typecheck.cc $root/dsl/modules.cc $root/dsl/resolve.cc"
       deps="$srcs $root/dsl"
       libs=""
       ;;

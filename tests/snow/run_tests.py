@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Runs the Snow programs in tests/snow/ with snowc and compares what they print.
 
-For each NAME.snow:
+For each NAME.snow, and each multi-module program NAME/ (a directory holding main.snow,
+its entry module, and the modules it imports, §1.1), whose expected files sit next to the
+directory (NAME.out, NAME.err, ...):
   NAME.out     expected standard output (exact); the program is built and run
   NAME.err     expected diagnostics of `snowc check` (exact; exit status 1)
   NAME.status  expected exit status of the program (default 0)
@@ -37,9 +39,15 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 
 
+def program_base(src):
+    """Where a program's expected files are, less the suffix: tests/snow/NAME for
+    tests/snow/NAME.snow and for tests/snow/NAME/main.snow."""
+    return src.parent if src.name == 'main.snow' and src.parent != HERE else src.with_suffix('')
+
+
 def run_one(snowc, src, env, outdir, timeout):
-    base = src.with_suffix('')
-    name = src.stem
+    base = program_base(src)
+    name = base.name
     t0 = time.monotonic()
     err_file = base.with_suffix('.err')
     if err_file.exists():
@@ -68,7 +76,7 @@ def run_one(snowc, src, env, outdir, timeout):
 
 def build(snowc, src, env, outdir):
     """Builds src into outdir; (executable, None) or (None, why)."""
-    exe = outdir / src.stem
+    exe = outdir / program_base(src).name
     b = subprocess.run([snowc, 'build', str(src), '-o', str(exe)], capture_output=True, text=True, env=env, timeout=600)
     if b.returncode != 0:
         return None, f'snowc build failed ({b.returncode}):\n{b.stderr[-1500:]}'
@@ -177,8 +185,9 @@ def main():
     clusters = sorted(HERE.glob('*.cluster'))
     in_cluster = {stem for c in clusters for stem, _ in parse_cluster(c)[1]}
     srcs = [s for s in sorted(HERE.glob('*.snow')) if s.stem not in in_cluster]
+    srcs += sorted(HERE.glob('*/main.snow'))
     if args.filters:
-        srcs = [s for s in srcs if any(f in s.stem for f in args.filters)]
+        srcs = [s for s in srcs if any(f in program_base(s).name for f in args.filters)]
         clusters = [c for c in clusters if any(f in c.stem for f in args.filters)]
     t0 = time.monotonic()
     failed = []

@@ -104,11 +104,11 @@ inline std::string show(Self self, const Value& v, bool dbg) {
       if (!dbg && type->display_impl) return type->display_impl(self, v);
       if (type->debug_impl && (dbg || !type->display)) return type->debug_impl(self, v);
       if (!dbg && type->display) {
-        std::string out = type->name + "(";
+        std::string out = type->shown_name() + "(";
         display_seq(self, out, o.fields(), 0, false);
         return out + ")";
       }
-      std::string out = type->name + " {";
+      std::string out = type->shown_name() + " {";
       for (std::size_t i = 0; i < o.fields().size(); ++i) {
         out += (i ? ", " : " ") + type->names[i] + ": " + debug(self, o.fields()[i]);
       }

@@ -66,7 +66,7 @@ inline constexpr bool is_scalar_kind(Kind k) {
 struct TypeInfo {
   /// `index` of a type that has none (the table below is full): its values are boxed.
   static constexpr std::uint16_t kNoIndex = 0xFFFF;
-  std::string name;
+  std::string name;  // unique in the program: a Snow module's type is `Module.Type`
   bool is_sum = false;
   std::vector<std::string> names;  // variants of a sum type, or fields of a struct
   std::vector<int> arity;          // per variant
@@ -80,6 +80,8 @@ struct TypeInfo {
   /// negative, zero or positive), set by generated code at start-up.
   std::function<bool(Self, const Value&, const Value&)> eq_impl;
   std::function<int(Self, const Value&, const Value&)> compare_impl;
+  /// The name values show: `Point` for `Geometry.Point`.
+  std::string shown_name() const { return name.substr(name.rfind('.') + 1); }
 };
 
 /// Every registered type by index, read without a lock (an index is published after its

@@ -1,0 +1,31 @@
+// dsl/resolve.hpp: names across the modules of a program (§4.3, §4.4).
+//
+// The later passes (checks, types, emitter) see one Program and look top-level items up by
+// name, so every module-level name is made program-wide here: an item of module
+// `Geo.Vector` called `dot` becomes `Geo.Vector.dot` (its key), both where it is defined
+// and everywhere it is used — through the module's own scope, `from Geo.Vector import
+// dot`, or `Vector.dot` after `import Geo.Vector`. The entry module's items keep their
+// names, so a program's `main`, its actors' remote-spawn names and its diagnostics are
+// the same as in a single-file program. Locals shadow top-level names as in the checker.
+//
+// Reported here: a name not found in an imported module (E0034), a private item used from
+// another module (E0035: "item is private; add `pub`"), a from-imported name that the
+// importing module also defines (E0004). Anything else unresolved is left as written for
+// the checker (an unbound name, an unknown module qualifier).
+//
+// Import items are consumed, except the entry module's imports of standard modules, which
+// the checker binds as in a single-file program; another module's `from String import
+// length` makes its `length` the builtin `String.length` directly.
+#pragma once
+
+#include <vector>
+
+#include "diagnostics.hpp"
+#include "modules.hpp"
+
+namespace snowc {
+
+/// `modules`: as dsl/modules.cc loads them, dependencies first, the entry module last.
+void resolve_names(std::vector<Module>& modules, Diagnostics& diags);
+
+}  // namespace snowc

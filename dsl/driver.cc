@@ -28,15 +28,6 @@ namespace snowc {
 
 namespace {
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
 /// Two independent 64-bit FNV-1a hashes: a 128-bit content key for the cache.
 struct Hasher {
   std::uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
@@ -105,7 +96,7 @@ Translation translate(const std::string& given) {
   std::error_code ec;
   const std::string path = fs::is_directory(given, ec) ? (fs::path(given) / "main.snow").string() : given;
   const std::string shown = fs::path(path).filename().string();
-  if (!read_file(path, source)) {
+  if (!read_source(path, source)) {
     t.diagnostics = "snowc: cannot read " + path + "\n";
     return t;
   }
@@ -170,7 +161,7 @@ void add_headers(Hasher& h, const Toolchain& tc) {
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
       std::string text;
-      read_file(f.string(), text);
+      read_source(f.string(), text);
       h.add(f.string());
       h.add(text);
     }

@@ -38,15 +38,6 @@ std::string joined(const std::vector<std::string>& path) {
   return out;
 }
 
-bool read_text(const fs::path& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
 class Loader {
  public:
   Loader(fs::path entry, Diagnostics& d) : entry_(std::move(entry)), root_(entry_.parent_path()), d_(d) {}
@@ -101,7 +92,7 @@ class Loader {
     m.name = name;
     m.shown = fs::relative(file, root_).generic_string();
     std::string source;
-    if (!read_text(file, source)) {
+    if (!read_source(file.string(), source)) {
       d_.error("E0031", im.path_span, "module `" + name + "` cannot be read from " + m.shown);
       return false;
     }
@@ -156,6 +147,15 @@ class Loader {
 };
 
 }  // namespace
+
+bool read_source(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
 
 LoadedProgram load_program(const std::string& entry_path, const std::string& entry_source, Diagnostics& diags) {
   Module entry;

@@ -35,6 +35,9 @@ struct LoadedProgram {
   bool checkable = true;
 };
 
+/// The whole file at `path` into `out`; false if it cannot be read.
+bool read_source(const std::string& path, std::string& out);
+
 /// Parses the entry module (`entry_source`, read from `entry_path`, whose name as shown is
 /// file 0 of `diags`) and every user module it imports, transitively; reports modules
 /// that are not found (E0031) and circular imports (E0040); resolves names across the

@@ -237,6 +237,10 @@ class Value {
   explicit Value(Header h) : h_(h) {}
   template <class... V>
   static Value record(Kind k, const TypeInfo* type, int tag, V&&... fields);
+  // Out of line: every message construction inlines `record`, whose boxed case (an
+  // allocation, a RecordObj) would otherwise make each of those sites large.
+  template <class... V>
+  [[gnu::noinline]] static Value boxed_record_of(Kind k, const TypeInfo* type, int tag, V&&... fields);
   template <class... V>
   static bool can_inline(const TypeInfo* type, const V&... fields) {
     return sizeof...(V) <= 2 && type->index != TypeInfo::kNoIndex && (is_scalar_kind(fields.kind()) && ...);
@@ -366,6 +370,10 @@ Value Value::record(Kind k, const TypeInfo* type, int tag, V&&... fields) {
     if constexpr (sizeof...(V) >= 2) r.b_.u = f[1]->a_.u;
     return r;
   }
+  return boxed_record_of(k, type, tag, std::forward<V>(fields)...);
+}
+template <class... V>
+Value Value::boxed_record_of(Kind k, const TypeInfo* type, int tag, V&&... fields) {
   if constexpr (sizeof...(V) <= Fields::kInline) {
     return boxed_record(k, type, tag,
                         std::make_unique<RecordObj>(type, tag, Fields(std::in_place, std::forward<V>(fields)...)));

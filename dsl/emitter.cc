@@ -383,7 +383,8 @@ class Emitter {
           if (((it.impl_def->iface == "Eq" && m->name == "eq") || (it.impl_def->iface == "Ord" && m->name == "compare")) &&
               (s_.structs.count(it.impl_def->type) || s_.sums.count(it.impl_def->type))) {
             // `==` and `<` (and everything built on them: compare, List.contains, Map
-            // keys, sorting) use the user's implementation for this type.
+            // keys, comparisons of lists and tuples that hold such values) use the
+            // user's implementation for this type.
             const bool eq = m->name == "eq";
             hooks_.line("prog::" + cpp_ident(it.impl_def->type) + "_type->" + (eq ? "eq_impl" : "compare_impl") +
                         " = [](snow::Self s, const snow::lang::Value& a, const snow::lang::Value& b) { return " +

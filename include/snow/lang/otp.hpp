@@ -88,8 +88,9 @@ struct ServiceHandlers {
 };
 
 /// The process of a Snow service: one request at a time, in arrival order (§6.12).
+/// `token` counts it as live for as long as its frame exists (see ActorToken).
 template <class Impl>
-snow::Proc service_process(Self self, ActorToken token, Impl impl) {
+snow::Proc service_process(Self self, [[maybe_unused]] ActorToken token, Impl impl) {
   using Request = snow::detail::Request<Impl>;
   for (;;) {
     std::optional<Request> request;

@@ -1,9 +1,9 @@
 // snow/lang/value.hpp: the one C++ type every Snow value has in generated code.
 //
 // Why dynamic: Snow infers types Hindley–Milner style (`None`, `[]`, `Err(e)` get their
-// type from far-away context), and snowc's emitter does not use the inferred types yet.
-// So a Value carries its kind at run time; a type mistake snowc did not catch becomes a
-// Snow runtime error naming the .snow line, never a C++ compile error.
+// type from far-away context), and snowc's emitter does not emit static types from the
+// inferred ones yet. So a Value carries its kind at run time; a type mistake snowc did
+// not catch becomes a Snow runtime error naming the .snow line, never a C++ compile error.
 //
 // Layout (24 bytes): a header (kind, ownership, tag and type of a variant or struct), a
 // scalar slot, and a slot that holds either a counted pointer to an immutable payload

@@ -559,14 +559,8 @@ inline bool is_variant(const Value& v, const TypeInfo* t, int tag) { return v.is
 [[noreturn, gnu::cold]] inline void no_such_field(std::size_t i, std::size_t n) {
   fail("field " + std::to_string(i) + " of a value with " + std::to_string(n));
 }
-/// Field `i` of a variant, struct or tuple (a copy: an inline variant has no Value to
-/// refer to).
-[[gnu::noinline]] Value boxed_field(const Value& v, std::size_t i);
-[[gnu::always_inline]] inline Value field(const Value& v, std::size_t i) {
-  if (v.is_inline_record() && i < v.inline_size()) return v.inline_field(i);  // a message's fields, usually
-  return boxed_field(v, i);
-}
-inline Value boxed_field(const Value& v, std::size_t i) {
+// Out of line: field() below inlines only the case of an inline record.
+[[gnu::noinline]] inline Value boxed_field(const Value& v, std::size_t i) {
   switch (v.kind()) {
     case Kind::Variant:
     case Kind::Struct: {
@@ -582,6 +576,12 @@ inline Value boxed_field(const Value& v, std::size_t i) {
     }
     default: fail(std::string("a ") + kind_name(v.kind()) + " has no fields");
   }
+}
+/// Field `i` of a variant, struct or tuple (a copy: an inline variant has no Value to
+/// refer to).
+[[gnu::always_inline]] inline Value field(const Value& v, std::size_t i) {
+  if (v.is_inline_record() && i < v.inline_size()) return v.inline_field(i);  // a message's fields, usually
+  return boxed_field(v, i);
 }
 inline bool is_tuple(const Value& v, std::size_t n) { return v.kind() == Kind::Tuple && v.as<TupleObj>().items.size() == n; }
 

@@ -36,19 +36,20 @@ compare: build
 	@sh scripts/ensure-deps.sh bench-peers
 	python3 bench/compare/compare.py --snow $(BUILD)/bench/snow_bench --n-scale $(N_SCALE)
 
-# The runtime, supervisor and distribution (simulated network) suites under AddressSanitizer + UndefinedBehaviorSanitizer, and under
+# The runtime, supervisor, distribution (simulated network) and Snow value suites under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and under
 # ThreadSanitizer (which works because the runtime's locks are std::mutex: Debian's
 # Abseil is not instrumented, so TSan could not see through absl::Mutex).
 test-asan: deps
 	@[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbenchmarks=false -Dexamples=false
-	@ninja -C build-asan tests/runtime_tests tests/supervisor_tests tests/dist_tests
-	@meson test -C build-asan --no-rebuild --print-errorlogs --suite runtime --suite supervisor --suite dist; status=$$?; \
+	@ninja -C build-asan tests/runtime_tests tests/supervisor_tests tests/dist_tests dsl/snow_lang_tests
+	@meson test -C build-asan --no-rebuild --print-errorlogs --suite runtime --suite supervisor --suite dist --suite lang; status=$$?; \
 	  python3 scripts/test-summary.py build-asan/meson-logs/testlog.json || status=1; exit $$status
 
 test-tsan: deps
 	@[ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread -Dbenchmarks=false -Dexamples=false
-	@ninja -C build-tsan tests/runtime_tests tests/supervisor_tests tests/dist_tests
-	@meson test -C build-tsan --no-rebuild --print-errorlogs --suite runtime --suite supervisor --suite dist; status=$$?; \
+	@ninja -C build-tsan tests/runtime_tests tests/supervisor_tests tests/dist_tests dsl/snow_lang_tests
+	@meson test -C build-tsan --no-rebuild --print-errorlogs --suite runtime --suite supervisor --suite dist --suite lang; status=$$?; \
 	  python3 scripts/test-summary.py build-tsan/meson-logs/testlog.json || status=1; exit $$status
 
 # The fault-injection scenarios of the simulated network (tests/dist/fault_sim_test.cpp)

@@ -450,14 +450,22 @@ SliceOutcome run_slice(Process* p) noexcept {
   }
   // Park. A push after our last drain either sees `waiting` and schedules us, or happened
   // before this store, in which case the re-check below sees it (both are seq_cst).
+  // Once `waiting` is published, a pusher may make the process runnable and another
+  // worker may run it to its end and drop its last reference while this thread still
+  // re-checks: `parking` keeps the memory until then (Process::release waits for it;
+  // ThreadSanitizer found this window). The flag is set before `waiting` is published,
+  // so whoever frees the process after running it sees it.
+  p->parking.store(true, std::memory_order_relaxed);
   p->state.store(RunState::waiting, std::memory_order_seq_cst);
+  SliceOutcome outcome = SliceOutcome::parked;
   if (!p->intake.empty()) {
     RunState expected = RunState::waiting;
     if (p->state.compare_exchange_strong(expected, RunState::runnable, std::memory_order_seq_cst)) {
-      return SliceOutcome::yielded;
+      outcome = SliceOutcome::yielded;
     }
   }
-  return SliceOutcome::parked;
+  p->parking.store(false, std::memory_order_release);
+  return outcome;
 }
 
 bool receive_try(Process* p, ReceiveState& s) noexcept {

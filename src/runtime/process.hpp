@@ -23,6 +23,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/container/btree_map.h"
@@ -128,7 +129,12 @@ class Process {
   void add_ref() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {
     // acq_rel: the last releaser must see every write made by the others before it frees.
-    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // A worker that parked this process may still be re-checking its intake (see
+      // run_slice): wait for it to let go. Rarely more than a few instructions.
+      while (parking.load(std::memory_order_acquire)) std::this_thread::yield();
+      delete this;
+    }
   }
   Relations& relations() {
     if (!relations_) relations_ = std::make_unique<Relations>();
@@ -141,6 +147,11 @@ class Process {
   const Pid pid;
   std::atomic<std::int32_t> refs{1};
   std::atomic<RunState> state{RunState::runnable};
+  // Set by the worker parking this process while it re-checks the intake after
+  // publishing `waiting` (run_slice), when another worker may already run the process,
+  // end it and drop its last reference. Plain stores, not a reference count: parking
+  // is on every message's path, freeing a process is not.
+  std::atomic<bool> parking{false};
   std::atomic<NameState> name_state{NameState::none};
   bool trap_exit = false;
   bool yield_requested = false;

@@ -26,7 +26,7 @@ bool reserved_in_cpp(const std::string& n) {
       "requires", "short", "signed", "sizeof", "static", "static_assert", "static_cast", "switch", "template",
       "this", "thread_local", "throw", "try", "typedef", "typeid", "typename", "union", "unsigned", "using",
       "virtual", "void", "volatile", "wchar_t", "xor", "xor_eq", "or_eq", "and_eq", "not_eq", "bitor", "not",
-      "and", "or", "main", "self", "me", "args", "sl", "prog", "snow", "std", "snow_file", "NULL", "errno",
+      "and", "or", "main", "self", "me", "args", "sl", "prog", "snow", "std", "snow_files", "NULL", "errno",
       "assert", "stdin", "stdout", "stderr", "EOF", "I", "F", "B", "S"};
   return words.count(n) > 0;
 }
@@ -160,11 +160,11 @@ class Emitter {
     o << "#include \"snow/lang/lang.hpp\"\n\n";
     o << "namespace prog {\n\n";
     o << "namespace sl = snow::lang;\n";
-    o << "[[maybe_unused]] static const char* const snow_file = " << cpp_string(p_.file) << ";\n";
-    for (std::size_t i = 1; i < p_.files.size(); ++i) {  // the modules (dsl/modules.hpp)
-      o << "[[maybe_unused]] static const char* const " << file_var(i) << " = " << cpp_string(p_.files[i]) << ";\n";
-    }
-    o << "\n";
+    // The source files by number, for runtime errors: SNOW_AT(file, line) names a file
+    // by its number (the entry module is 0, then the modules, dsl/modules.hpp).
+    o << "static const char* const snow_files[] = {" << cpp_string(p_.file);
+    for (std::size_t i = 1; i < p_.files.size(); ++i) o << ", " << cpp_string(p_.files[i]);
+    o << "};\n\n";
     types_.indent = 0;
     decls_.indent = 0;
     hooks_.indent = 1;
@@ -178,6 +178,7 @@ class Emitter {
     o << defs_.text;
     o << "}  // namespace prog\n\n";
     o << "int main() {\n";
+    o << "  snow::lang::source_files = prog::snow_files;\n";
     o << hooks_.text;
     o << "  return snow::lang::run_program(&prog::main_);\n}\n";
     return o.str();
@@ -221,11 +222,7 @@ class Emitter {
     if (sp.line <= 0) return;
     const std::size_t file = sp.file > 0 && static_cast<std::size_t>(sp.file) < p_.files.size() ? static_cast<std::size_t>(sp.file) : 0;
     out_->raw("#line " + std::to_string(sp.line) + " " + cpp_string(file == 0 ? p_.file : p_.files[file]));
-    out_->line("SNOW_AT(" + file_var(file) + ", " + std::to_string(sp.line) + ");");
-  }
-  /// The C++ variable holding the name of source file `index` (for runtime errors).
-  static std::string file_var(std::size_t index) {
-    return index == 0 ? "snow_file" : "snow_file_" + std::to_string(index);
+    out_->line("SNOW_AT(" + std::to_string(file) + ", " + std::to_string(sp.line) + ");");
   }
 
   std::string aw(const std::string& call) {

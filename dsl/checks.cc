@@ -124,9 +124,7 @@ class Checker {
       case Item::impl: {
         const auto& im = it.impl_def;
         auto iface = s_.interfaces.find(im->iface);
-        const bool builtin_iface = im->iface == "Display" || im->iface == "Debug" || im->iface == "Eq" ||
-                                   im->iface == "Ord" || im->iface == "Hash" || im->iface == "Default";
-        if (iface == s_.interfaces.end() && !builtin_iface) {
+        if (iface == s_.interfaces.end() && find_builtin_interface(im->iface) == nullptr) {
           d_.error("E0004", im->span, "unknown interface `" + im->iface + "`");
         }
         for (const auto& other : s_.impls) {
@@ -259,24 +257,23 @@ class Checker {
   /// number of parameters. The built-in interfaces' methods are fixed by §4.8. (Result
   /// types are compared by the type checker, which knows what the annotations mean.)
   void check_impl_arities(const ImplDef& im, const InterfaceDef* iface) {
-    static const std::map<std::string, std::pair<std::string, int>> builtin = {
-        {"Display", {"to_string", 1}}, {"Debug", {"inspect", 1}}, {"Eq", {"eq", 2}},
-        {"Ord", {"compare", 2}},       {"Default", {"default", 0}}};
-    auto b = builtin.find(im.iface);
-    if (iface == nullptr && b == builtin.end()) return;  // unknown interface: E0004 already
+    const BuiltinInterface* builtin = iface == nullptr ? find_builtin_interface(im.iface) : nullptr;
+    // An unknown interface is E0004 already; Hash has no method to check.
+    if (iface == nullptr && (builtin == nullptr || builtin->method == nullptr)) return;
     for (const auto& f : im.methods) {
       int expected = -1;
       if (iface != nullptr) {
         for (const auto& m : iface->methods) {
           if (m.name == f->name) expected = m.arity;
         }
-      } else if (b->second.first == f->name) {
-        expected = b->second.second;
+      } else if (f->name == builtin->method) {
+        expected = builtin->arity;
       }
       const int given = static_cast<int>(f->params.size());
       if (expected < 0) {
         d_.error("E0008", f->name_span, "interface `" + im.iface + "` has no method `" + f->name + "`",
-                 iface ? "an impl provides the methods its interface declares" : "`" + im.iface + "` has `" + b->second.first + "`");
+                 iface ? "an impl provides the methods its interface declares"
+                       : "`" + im.iface + "` has `" + builtin->method + "`");
       } else if (expected != given) {
         auto params = [](int n) { return std::to_string(n) + (n == 1 ? " parameter" : " parameters"); };
         d_.error("E0008", f->name_span,
@@ -862,5 +859,15 @@ class Checker {
 }  // namespace
 
 Symbols check(const Program& program, Diagnostics& diags) { return Checker(program, diags).run(); }
+
+const BuiltinInterface* find_builtin_interface(const std::string& name) {
+  static const BuiltinInterface interfaces[] = {
+      {"Display", "to_string", 1, "String"}, {"Debug", "inspect", 1, "String"}, {"Eq", "eq", 2, "Bool"},
+      {"Ord", "compare", 2, "Ordering"},      {"Default", "default", 0, nullptr}, {"Hash", nullptr, 0, nullptr}};
+  for (const BuiltinInterface& i : interfaces) {
+    if (name == i.name) return &i;
+  }
+  return nullptr;
+}
 
 }  // namespace snowc

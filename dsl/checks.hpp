@@ -54,4 +54,15 @@ struct Symbols {
 /// Builds the symbol tables and reports every problem found into `diags`.
 Symbols check(const Program& program, Diagnostics& diags);
 
+/// A built-in interface users may implement (§4.8) and its one method, fixed by the
+/// reference. Hash has no method a program can call.
+struct BuiltinInterface {
+  const char* name;
+  const char* method;  // null for Hash
+  int arity;           // including self
+  const char* result;  // the method's result type; null: the implementing type (Default)
+};
+/// The built-in interface called `name`, or null.
+const BuiltinInterface* find_builtin_interface(const std::string& name);
+
 }  // namespace snowc

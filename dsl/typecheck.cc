@@ -394,18 +394,12 @@ class Inferrer {
   /// Only a known type on both sides is compared: the checker stays gradual.
   void check_impl_result(const ImplDef& im, const FnDef& m, const Scheme& sc, Type* self_t) {
     Type* expected = nullptr;
-    if ((im.iface == "Display" && m.name == "to_string") || (im.iface == "Debug" && m.name == "inspect")) {
-      expected = ts_.con("String");
-    } else if (im.iface == "Eq" && m.name == "eq") {
-      expected = ts_.con("Bool");
-    } else if (im.iface == "Ord" && m.name == "compare") {
-      expected = ts_.con("Ordering");
-    } else if (im.iface == "Default" && m.name == "default") {
-      expected = self_t;
-    } else if (auto it = s_.interfaces.find(im.iface); it != s_.interfaces.end()) {
+    if (auto it = s_.interfaces.find(im.iface); it != s_.interfaces.end()) {
       for (const auto& im_m : it->second->methods) {
         if (im_m.name == m.name && im_m.ret) expected = annotation(*im_m.ret);
       }
+    } else if (const BuiltinInterface* b = find_builtin_interface(im.iface); b && b->method && m.name == b->method) {
+      expected = b->result ? ts_.con(b->result) : self_t;
     }
     Type* fn = TypeStore::resolve(sc.type);
     if (expected == nullptr || fn->kind != TK::fun || fn->args.empty()) return;

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 
@@ -274,33 +275,22 @@ inline void same_numeric(const Value& a, const Value& b, const char* op) {
 inline std::int64_t wrap(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
 // `+ - *` on two Ints (counters, loop indices) inline into the generated code; Floats and
-// type errors take the general function, out of line.
-[[gnu::noinline]] inline Value add_general(const Value& a, const Value& b) {
-  same_numeric(a, b, "+");
-  if (a.kind() == Kind::Int) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) + static_cast<std::uint64_t>(b.raw_int())));
-  return F(a.raw_float() + b.raw_float());
+// type errors take the general function, out of line. Int arithmetic wraps (§3.4).
+template <class IntOp, class FloatOp>
+[[gnu::noinline]] Value arith_general(const Value& a, const Value& b, const char* op, IntOp on_ints, FloatOp on_floats) {
+  same_numeric(a, b, op);
+  if (a.kind() == Kind::Int) return I(wrap(on_ints(static_cast<std::uint64_t>(a.raw_int()), static_cast<std::uint64_t>(b.raw_int()))));
+  return F(on_floats(a.raw_float(), b.raw_float()));
 }
-inline Value add(const Value& a, const Value& b) {
-  if (both_int(a, b)) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) + static_cast<std::uint64_t>(b.raw_int())));
-  return add_general(a, b);
+template <class IntOp, class FloatOp>
+[[gnu::always_inline]] inline Value arith(const Value& a, const Value& b, const char* op, IntOp on_ints, FloatOp on_floats) {
+  if (both_int(a, b)) return I(wrap(on_ints(static_cast<std::uint64_t>(a.raw_int()), static_cast<std::uint64_t>(b.raw_int()))));
+  return arith_general(a, b, op, on_ints, on_floats);
 }
-[[gnu::noinline]] inline Value sub_general(const Value& a, const Value& b) {
-  same_numeric(a, b, "-");
-  if (a.kind() == Kind::Int) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) - static_cast<std::uint64_t>(b.raw_int())));
-  return F(a.raw_float() - b.raw_float());
-}
-inline Value sub(const Value& a, const Value& b) {
-  if (both_int(a, b)) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) - static_cast<std::uint64_t>(b.raw_int())));
-  return sub_general(a, b);
-}
-[[gnu::noinline]] inline Value mul_general(const Value& a, const Value& b) {
-  same_numeric(a, b, "*");
-  if (a.kind() == Kind::Int) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) * static_cast<std::uint64_t>(b.raw_int())));
-  return F(a.raw_float() * b.raw_float());
-}
+inline Value add(const Value& a, const Value& b) { return arith(a, b, "+", std::plus<std::uint64_t>(), std::plus<double>()); }
+inline Value sub(const Value& a, const Value& b) { return arith(a, b, "-", std::minus<std::uint64_t>(), std::minus<double>()); }
 inline Value mul(const Value& a, const Value& b) {
-  if (both_int(a, b)) return I(wrap(static_cast<std::uint64_t>(a.raw_int()) * static_cast<std::uint64_t>(b.raw_int())));
-  return mul_general(a, b);
+  return arith(a, b, "*", std::multiplies<std::uint64_t>(), std::multiplies<double>());
 }
 inline Value div(const Value& a, const Value& b) {
   same_numeric(a, b, "/");

@@ -49,7 +49,10 @@ struct TlsOptions {
 };
 
 struct NodeOptions {
-  /// The shared secret. Nodes with different cookies never connect. Must not be empty.
+  /// The shared secret. Nodes with different cookies never connect. Empty: the one in
+  /// `$HOME/.snow.cookie`, made (32 random bytes, mode 0600) if missing. A short or
+  /// repetitive cookie is logged as a loud warning at start: the handshake (SPAKE2)
+  /// lets no one test guesses offline, but each connection may test one online.
   std::string cookie;
   /// The heartbeat period. A peer from which nothing arrives for `heartbeat_misses`
   /// periods is declared down.
@@ -90,7 +93,19 @@ struct NodeStats {
   std::uint64_t dropped_unreachable = 0;  // messages for nodes that were not connected
   std::uint64_t dropped_overflow = 0;     // a peer's outbound queue was over max_outbound_bytes
   std::uint64_t dropped_at_close = 0;     // queued frames lost when a connection closed
-  std::uint64_t handshakes_refused = 0;
+  std::uint64_t handshakes_refused = 0;   // every refusal in `refused`, summed
+  /// Connections refused before their peer was authenticated, by reason.
+  struct Refusals {
+    std::uint64_t malformed = 0;    // a frame that does not parse, or out of order
+    std::uint64_t version = 0;      // another protocol version
+    std::uint64_t name = 0;         // a bad node name, this node's own, or not the one dialled
+    std::uint64_t certificate = 0;  // mutual TLS: the certificate does not carry the name
+    std::uint64_t proof = 0;        // the cookie proof failed (a wrong cookie, or a guess)
+    std::uint64_t duplicate = 0;    // already connected to that node (not an attack)
+    std::uint64_t timeout = 0;      // no handshake within handshake_timeout
+  } refused;
+  /// Handshakes from an address with recent failures, heard only after a delay.
+  std::uint64_t handshakes_delayed = 0;
   std::uint64_t protocol_errors = 0;      // connections closed for a malformed frame
 };
 
@@ -111,8 +126,9 @@ class Node {
  public:
   /// Makes `rt` a node named `name` ("name@host" or "name@host:port"; port 0 picks a
   /// free one, and the name then carries the port picked). Errors: InvalidArgument for
-  /// a malformed name or empty cookie, AlreadyExists if `rt` is a node already,
-  /// Unavailable if the port cannot be listened on.
+  /// a malformed name, FailedPrecondition for an unusable ~/.snow.cookie (when no
+  /// cookie is given), AlreadyExists if `rt` is a node already, Unavailable if the port
+  /// cannot be listened on.
   static absl::StatusOr<Node> start(Runtime& rt, std::string_view name, NodeOptions options);
   /// The node `rt` is, if it is one.
   static absl::StatusOr<Node> of(Runtime& rt);

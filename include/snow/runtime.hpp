@@ -54,10 +54,12 @@ struct RuntimeOptions {
   int budget = 500;
   /// Where the runtime's log goes; null means stderr_log_sink.
   LogSink log_sink;
-  /// Which life of a node this runtime is (1-255), carried in every Pid so that Pids
-  /// from a node's earlier life are dead to the cluster. 0 picks one at random (1 in
-  /// deterministic mode); a node restarted in place should get a different one.
-  std::uint8_t creation = 0;
+  /// Which life of a node this runtime is, so that Pids from a node's earlier life are
+  /// dead to the cluster (other nodes tell lives apart by it; Pids carry its low 8
+  /// bits). 0 picks a fresh one (1 in deterministic mode): the wall clock in
+  /// milliseconds, so a node restarted in place never gets its previous life's creation
+  /// (unless its clock is set back) and creations repeat only after 49 days.
+  std::uint32_t creation = 0;
   /// Record the time-in-mailbox and handling-time histograms (snow/observe.hpp). Off by
   /// default: they cost clock reads and a small allocation per message.
   bool histograms = false;

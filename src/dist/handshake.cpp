@@ -1,52 +1,140 @@
 // src/dist/handshake.cpp
 #include "src/dist/handshake.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/digest.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <utility>
 
-#include "src/dist/protocol.hpp"
+#include "absl/strings/str_cat.h"
+#include "snow/node.hpp"
+#include "src/dist/node_address.hpp"
+#include "src/runtime/strings.hpp"
 
 namespace snow::dist {
 
 namespace {
-constexpr std::string_view kLabel = "snow-node-auth-v1";
+Handshake::Step refuse(Refusal reason, absl::Status status) {
+  Handshake::Step s;
+  s.refused = Refused{reason, std::move(status)};
+  return s;
+}
 
-void add_field(HMAC_CTX* ctx, std::string_view field) {
-  // Length-prefixed, so no two different field lists hash the same bytes.
-  const auto n = static_cast<std::uint32_t>(field.size());
-  const unsigned char len[4] = {static_cast<unsigned char>(n), static_cast<unsigned char>(n >> 8),
-                                static_cast<unsigned char>(n >> 16), static_cast<unsigned char>(n >> 24)};
-  HMAC_Update(ctx, len, sizeof len);
-  HMAC_Update(ctx, reinterpret_cast<const unsigned char*>(field.data()), field.size());
+Handshake::Step malformed(std::string_view what) {
+  return refuse(Refusal::malformed, absl::InvalidArgumentError(internal::to_absl(what)));
 }
 }  // namespace
 
-std::string make_nonce() {
-  std::string nonce(kNonceBytes, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), nonce.size());
-  return nonce;
+std::string_view refusal_name(Refusal r) {
+  switch (r) {
+    case Refusal::malformed: return "malformed";
+    case Refusal::version: return "version";
+    case Refusal::name: return "name";
+    case Refusal::certificate: return "certificate";
+    case Refusal::proof: return "proof";
+    case Refusal::duplicate: return "duplicate";
+    case Refusal::timeout: return "timeout";
+  }
+  return "?";
 }
 
-std::string auth_digest(std::string_view cookie, std::string_view channel_binding, std::string_view verifier_nonce,
-                        std::string_view prover, std::string_view verifier) {
-  bssl::ScopedHMAC_CTX ctx;
-  HMAC_Init_ex(ctx.get(), cookie.data(), cookie.size(), EVP_sha256(), nullptr);
-  add_field(ctx.get(), kLabel);
-  add_field(ctx.get(), channel_binding);
-  add_field(ctx.get(), verifier_nonce);
-  add_field(ctx.get(), prover);
-  add_field(ctx.get(), verifier);
-  std::string out(kDigestBytes, '\0');
-  unsigned int n = 0;
-  HMAC_Final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &n);
-  out.resize(n);
+Handshake::Handshake(Role role, std::string my_name, std::uint32_t my_creation, std::string peer,
+                     std::string_view cookie)
+    : role_(role), my_name_(std::move(my_name)), my_creation_(my_creation), expected_peer_(std::move(peer)),
+      cookie_(cookie) {
+  // The connector knows both names before anything arrives, so its SPAKE2 message goes
+  // out with its hello; the acceptor learns the connector's name from the hello first.
+  if (role_ == Role::connector) proof_.emplace(CookieProof::Role::connector, my_name_, expected_peer_, cookie_);
+}
+
+std::vector<std::string> Handshake::opening() {
+  std::string hello = FrameWriter(FrameKind::hello).u8(kProtocolVersion).u32(my_creation_).name(my_name_).finish();
+  my_hello_body_ = hello.substr(kFrameHeaderBytes + 1);
+  std::vector<std::string> out{std::move(hello)};
+  if (role_ == Role::connector) out.push_back(FrameWriter(FrameKind::pake).bytes(proof_->message()).finish());
   return out;
 }
 
-bool digests_equal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+Handshake::Step Handshake::on_frame(FrameKind kind, std::string_view body, std::string_view channel_binding,
+                                    const HandshakeGate& gate) {
+  if (kind == FrameKind::hello && stage_ == Stage::await_hello) return on_hello(body, gate);
+  if (kind == FrameKind::pake && stage_ == Stage::await_pake) return on_pake(body, channel_binding);
+  if (kind == FrameKind::confirm && stage_ == Stage::await_confirm) return on_confirm(body);
+  return malformed(absl::StrCat("unexpected ", internal::to_absl(kind_name(kind)), " frame during the handshake"));
+}
+
+Handshake::Step Handshake::on_hello(std::string_view body, const HandshakeGate& gate) {
+  BodyReader r(body);
+  PeerHello hello;
+  hello.version = r.u8();
+  if (r.ok() && hello.version != kProtocolVersion) {
+    return refuse(Refusal::version, absl::FailedPreconditionError(absl::StrCat(
+                                        "protocol version ", hello.version, ", this node speaks ", kProtocolVersion)));
+  }
+  hello.creation = r.u32();
+  hello.name = std::string(r.name());
+  if (!r.ok() || !r.at_end()) return malformed("malformed hello");
+  absl::StatusOr<NodeAddress> parsed = parse_node_address(hello.name, kDefaultNodePort);
+  if (!parsed.ok() || parsed->full() != hello.name || hello.name == my_name_ || hello.creation == 0) {
+    return refuse(Refusal::name, absl::InvalidArgumentError("bad node name in hello"));
+  }
+  if (role_ == Role::connector && hello.name != expected_peer_) {
+    return refuse(Refusal::name, absl::PermissionDeniedError(absl::StrCat(
+                                     "expected ", expected_peer_, ", the node at that address is ",
+                                     internal::printable(hello.name))));
+  }
+  if (std::optional<Refused> no = gate.check_hello(hello)) return refuse(no->reason, std::move(no->status));
+  peer_hello_body_ = std::string(body);
+  peer_hello_ = std::move(hello);
+  stage_ = Stage::await_pake;
+  return {};
+}
+
+Handshake::Step Handshake::on_pake(std::string_view body, std::string_view channel_binding) {
+  Step step;
+  std::string_view connector_pake, acceptor_pake;
+  if (role_ == Role::acceptor) {
+    proof_.emplace(CookieProof::Role::acceptor, peer_hello_->name, my_name_, cookie_);
+    connector_pake = body;
+    acceptor_pake = proof_->message();
+  } else {
+    connector_pake = proof_->message();
+    acceptor_pake = body;
+  }
+  const absl::Status st = proof_->receive(body, channel_binding, transcript(connector_pake, acceptor_pake));
+  if (!st.ok()) return refuse(Refusal::malformed, st);
+  if (role_ == Role::acceptor) {
+    step.send.push_back(FrameWriter(FrameKind::pake).bytes(proof_->message()).finish());
+  } else {
+    step.send.push_back(FrameWriter(FrameKind::confirm).bytes(proof_->confirmation()).finish());
+    confirmation_sent_ = true;
+  }
+  stage_ = Stage::await_confirm;
+  return step;
+}
+
+Handshake::Step Handshake::on_confirm(std::string_view body) {
+  if (!proof_->verify(body)) {
+    return refuse(Refusal::proof, absl::PermissionDeniedError("authentication failed (wrong cookie)"));
+  }
+  stage_ = Stage::done;
+  Step step;
+  step.authenticated = true;
+  return step;
+}
+
+std::string Handshake::acceptance() {
+  return FrameWriter(FrameKind::confirm).bytes(proof_->confirmation()).finish();
+}
+
+std::string Handshake::transcript(std::string_view connector_pake, std::string_view acceptor_pake) const {
+  const std::string& connector_hello = role_ == Role::connector ? my_hello_body_ : peer_hello_body_;
+  const std::string& acceptor_hello = role_ == Role::connector ? peer_hello_body_ : my_hello_body_;
+  std::string out;
+  for (std::string_view part : {std::string_view(connector_hello), std::string_view(acceptor_hello), connector_pake,
+                                acceptor_pake}) {
+    const auto n = static_cast<std::uint32_t>(part.size());
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(n >> (8 * i)));
+    out.append(part);
+  }
+  return out;
 }
 
 }  // namespace snow::dist

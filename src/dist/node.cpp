@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "snow/runtime.hpp"
 #include "src/dist/cluster.hpp"
+#include "src/dist/cookie_file.hpp"
 #include "src/dist/node_core.hpp"
 #include "src/dist/start_node.hpp"
 #include "src/runtime/runtime_core.hpp"
@@ -19,7 +20,20 @@ absl::StatusOr<NodeCore*> start_node(Runtime& rt, std::string_view name, NodeOpt
   RuntimeCore& core = rt.core();
   absl::StatusOr<dist::NodeAddress> address = dist::parse_node_address(name, kDefaultNodePort);
   if (!address.ok()) return address.status();
-  if (options.cookie.empty()) return absl::InvalidArgumentError("a node needs a cookie (NodeOptions::cookie)");
+  if (options.cookie.empty()) {
+    absl::StatusOr<std::string> cookie = dist::default_cookie();
+    if (!cookie.ok()) return cookie.status();
+    options.cookie = *std::move(cookie);
+  }
+  if (const std::string weak = dist::cookie_weakness(options.cookie); !weak.empty()) {
+    // Loud, not fatal: tests and demos use short cookies on purpose. Every guess at a
+    // cookie costs an attacker one handshake with this node, which counts and slows it,
+    // but a short cookie still falls to a patient one.
+    core.log(LogLevel::warning,
+             absl::StrCat("node ", internal::to_absl(name), ": WEAK COOKIE (", weak,
+                          "): a peer that can reach this node may guess it online; leave NodeOptions::cookie "
+                          "empty to use ~/.snow.cookie (32 random bytes)"));
+  }
   if (options.heartbeat <= absl::ZeroDuration() || options.heartbeat_misses < 1) {
     return absl::InvalidArgumentError("NodeOptions: heartbeat must be positive and heartbeat_misses at least 1");
   }
@@ -138,20 +152,7 @@ void Node::demonitor_node(Pid watcher, std::string_view peer) const {
   core_->monitor_node(watcher, std::string(peer), false);
 }
 
-NodeStats Node::stats() const {
-  const detail::NodeCounters c = core_->counters();
-  return NodeStats{.frames_in = c.frames_in,
-                   .frames_out = c.frames_out,
-                   .bytes_in = c.bytes_in,
-                   .bytes_out = c.bytes_out,
-                   .messages_in = c.messages_in,
-                   .messages_out = c.messages_out,
-                   .dropped_unreachable = c.dropped_unreachable,
-                   .dropped_overflow = c.dropped_overflow,
-                   .dropped_at_close = c.dropped_at_close,
-                   .handshakes_refused = c.handshakes_refused,
-                   .protocol_errors = c.protocol_errors};
-}
+NodeStats Node::stats() const { return core_->counters(); }
 
 std::vector<PeerInfo> Node::peers() const {
   std::vector<PeerInfo> out;

@@ -19,12 +19,25 @@ using dist::FrameWriter;
 using transport::ConnId;
 
 namespace {
-constexpr std::size_t kMaxKnownNodes = 1024;   // node names ever interned (never freed)
+constexpr std::size_t kMaxKnownNodes = 1024;   // node lives ever interned (never freed)
 constexpr std::size_t kWriteWindow = 256 << 10;  // bytes handed to the transport ahead
 constexpr std::size_t kBatchBytes = 64 << 10;    // small frames are written together
-constexpr int kMaxHandshakeFailures = 10;        // per address per window, then refused
+// Failed handshakes from one address: the first few cost nothing (a restart, a typo in
+// a cookie); past them each new handshake from that address waits before it is heard,
+// doubling up to a ceiling (2 s, and at most a third of the handshake timeout) that keeps
+// a good node behind the same address well inside its handshake. One guess of the cookie per connection, at most one connection
+// heard per delay: online guessing slows to a crawl without anyone being locked out.
+constexpr int kFreeFailures = 5;
+constexpr absl::Duration kFirstPenalty = absl::Milliseconds(50);
+constexpr absl::Duration kMaxPenalty = absl::Seconds(2);
 constexpr absl::Duration kFailureWindow = absl::Seconds(60);
 constexpr std::size_t kMaxFailureEntries = 4096;
+// While a connection is held back, what it sends waits unread; a handshake is a few
+// hundred bytes, so more than this is not a handshake.
+constexpr std::size_t kMaxHeldBytes = 4 * dist::kHandshakeFrameLimit;
+
+// Source address without its port: the unit of failure accounting.
+std::string host_of(const std::string& address) { return address.substr(0, address.rfind(':')); }
 
 // Exit reasons on the wire: u8 kind, u32 text length, text, then for a user reason
 // with a wire value the value's STF encoding (otherwise its printed form is the text).
@@ -93,12 +106,13 @@ struct NodeCore::Connection {
   ConnId id = 0;
   bool inbound = false;
   State state = State::connecting;
-  std::string peer_name;  // known from the start for outbound, from hello for inbound
+  // Known from the start for an outbound connection; for an inbound one only once the
+  // peer proved the cookie (until then its hello's name is a claim, in `handshake`).
+  std::string peer_name;
   dist::NodeAddress peer_address;
-  std::uint8_t peer_creation = 0;
-  std::string my_nonce, peer_nonce;
-  bool auth_sent = false;
-  bool hello_seen = false;
+  std::uint32_t peer_creation = 0;
+  std::optional<dist::Handshake> handshake;  // from on_open until up
+  absl::Time hold_until = absl::InfinitePast();  // a penalised address waits until then
   absl::Time opened_at, last_received, last_ping;
   absl::Status close_reason;
   dist::FrameReader reader{dist::kHandshakeFrameLimit};
@@ -159,6 +173,7 @@ absl::Status NodeCore::start() {
     std::lock_guard lock(table_mu_);
     nodes_.push_back(KnownNode{name_, core_.creation(), 0});
     node_index_.emplace(name_, 0);
+    lives_.emplace(std::make_pair(name_, core_.creation()), 0);
   }
   started_ = true;
   const absl::Duration tick = std::max(options_.heartbeat / 4, absl::Milliseconds(5));
@@ -396,6 +411,15 @@ NodeCounters NodeCore::counters() const {
   out.dropped_overflow = counters_.dropped_overflow.load(std::memory_order_relaxed);
   out.dropped_at_close = counters_.dropped_at_close.load(std::memory_order_relaxed);
   out.handshakes_refused = counters_.handshakes_refused.load(std::memory_order_relaxed);
+  auto refused = [&](dist::Refusal r) { return counters_.refused[static_cast<int>(r)].load(std::memory_order_relaxed); };
+  out.refused = NodeStats::Refusals{.malformed = refused(dist::Refusal::malformed),
+                                    .version = refused(dist::Refusal::version),
+                                    .name = refused(dist::Refusal::name),
+                                    .certificate = refused(dist::Refusal::certificate),
+                                    .proof = refused(dist::Refusal::proof),
+                                    .duplicate = refused(dist::Refusal::duplicate),
+                                    .timeout = refused(dist::Refusal::timeout)};
+  out.handshakes_delayed = counters_.handshakes_delayed.load(std::memory_order_relaxed);
   out.protocol_errors = counters_.protocol_errors.load(std::memory_order_relaxed);
   return out;
 }
@@ -470,20 +494,21 @@ void NodeCore::run_route(Command& c) {
   }
   const Pid to = c.to;
   ConnId id = 0;
-  std::uint8_t creation = 0;
+  bool dead_life = false;
   {
     std::lock_guard lock(table_mu_);
     if (to.node() != 0 && to.node() < nodes_.size()) {
-      id = nodes_[to.node()].conn;
-      creation = nodes_[to.node()].creation;
+      const KnownNode& n = nodes_[to.node()];
+      id = n.conn;
+      dead_life = n.superseded || static_cast<std::uint8_t>(n.creation) != to.creation();
     }
   }
   Connection* conn = find_conn(id);
   if (conn != nullptr && conn->state != Connection::State::up) conn = nullptr;
   // Unreachable, or the Pid is from an earlier life of that node: answer as Erlang does,
   // noconnection for the first and noproc (a dead process) for the second.
-  if (conn == nullptr || creation != to.creation()) {
-    const ExitReason why = conn == nullptr ? ExitReason::noconnection() : ExitReason::noproc();
+  if (conn == nullptr || dead_life) {
+    const ExitReason why = dead_life ? ExitReason::noproc() : ExitReason::noconnection();
     switch (c.frame_kind) {
       case FrameKind::link:
         deliver(core_, c.from, box_signal(ExitSignal{to, why, true}), to);
@@ -541,28 +566,25 @@ void NodeCore::on_open(ConnId id, bool inbound) {
   if (stopped_.load()) return;
   Connection* c = find_conn(id);
   if (inbound) {
-    const std::string address = transport_->peer_address(id);
-    if (address_blocked(address)) {
-      transport_->close(id, absl::PermissionDeniedError("too many failed handshakes"));
-      return;
-    }
     auto fresh = std::make_unique<Connection>();
     fresh->id = id;
     fresh->inbound = true;
-    fresh->address = address;
+    fresh->address = transport_->peer_address(id);
     c = fresh.get();
     conns_[id] = std::move(fresh);
   }
   if (c == nullptr) return;
   c->state = Connection::State::handshaking;
   c->opened_at = c->last_received = transport_->now();
-  c->my_nonce = dist::make_nonce();
-  queue_control(*c, FrameWriter(FrameKind::hello)
-                        .u8(dist::kProtocolVersion)
-                        .u8(core_.creation())
-                        .bytes(c->my_nonce)
-                        .name(name_)
-                        .finish());
+  if (inbound) {
+    if (const absl::Duration wait = failure_penalty(c->address); wait > absl::ZeroDuration()) {
+      c->hold_until = c->opened_at + wait;
+      counters_.handshakes_delayed.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  c->handshake.emplace(inbound ? dist::Handshake::Role::acceptor : dist::Handshake::Role::connector, name_,
+                       core_.creation(), inbound ? std::string() : c->peer_name, options_.cookie);
+  for (std::string& frame : c->handshake->opening()) queue_control(*c, std::move(frame));
   pump(*c);
 }
 
@@ -597,7 +619,7 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
   }
   // The attempt failed: tell whoever waits, and schedule the next try for kept peers.
   absl::Status status;
-  if (!c->inbound && c->auth_sent && c->close_reason.ok()) {
+  if (!c->inbound && c->handshake && c->handshake->confirmation_sent() && c->close_reason.ok()) {
     status = absl::PermissionDeniedError(absl::StrCat(
         c->peer_name, " refused the handshake (a different cookie?): ", reason.message()));
   } else if (reason.code() == absl::StatusCode::kPermissionDenied ||
@@ -664,10 +686,12 @@ void NodeCore::on_tick() {
   for (Connection* c : all) {
     if (c->state == Connection::State::connecting || c->state == Connection::State::handshaking) {
       if (now - c->opened_at > options_.handshake_timeout) {
-        note_handshake_failure(*c);
-        const std::string why = absl::StrCat("no handshake within ", absl::FormatDuration(options_.handshake_timeout));
-        log(LogLevel::warning, absl::StrCat("closing connection ", c->inbound ? "from " : "to ", c->address, ": ", why));
-        close_conn(*c, absl::DeadlineExceededError(why));
+        refuse(*c, dist::Refused{dist::Refusal::timeout,
+                                 absl::DeadlineExceededError(absl::StrCat(
+                                     "no handshake within ", absl::FormatDuration(options_.handshake_timeout)))});
+      } else if (c->hold_until != absl::InfinitePast() && now >= c->hold_until) {
+        c->hold_until = absl::InfinitePast();
+        take_frames(*c);  // what it sent while it waited
       }
     } else if (c->state == Connection::State::up) {
       if (now - c->last_received > silence_limit) {
@@ -710,34 +734,37 @@ void NodeCore::on_data(ConnId id, std::string_view bytes) {
     counters_.bytes_in.fetch_add(bytes.size(), std::memory_order_relaxed);
     if (c->state == Connection::State::up) nodes_[c->map.peer_index].stats.bytes_in += bytes.size();
   }
+  take_frames(*c);
+}
+
+void NodeCore::take_frames(Connection& c) {
+  if (c.hold_until != absl::InfinitePast()) {
+    if (c.reader.buffered() > kMaxHeldBytes) {
+      refuse(c, dist::Refused{dist::Refusal::malformed, absl::InvalidArgumentError("too much data during the handshake")});
+    }
+    return;  // heard when the penalty is over (on_tick)
+  }
   for (;;) {
     bool got = false;
     FrameKind kind{};
     std::string_view body;
-    absl::Status st = c->reader.next(got, kind, body);
+    absl::Status st = c.reader.next(got, kind, body);
     if (!st.ok()) {
-      if (c->state != Connection::State::up) note_handshake_failure(*c);
+      if (c.state != Connection::State::up) return refuse(c, dist::Refused{dist::Refusal::malformed, st});
       counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
-      log(LogLevel::warning, absl::StrCat("closing connection from ", c->address, ": ", st.message()));
-      close_conn(*c, st);
+      log(LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": ", st.message()));
+      close_conn(c, st);
       return;
     }
     if (!got) return;
     counters_.frames_in.fetch_add(1, std::memory_order_relaxed);
-    on_frame(*c, kind, body);
-    if (c->state == Connection::State::closing) return;
+    on_frame(c, kind, body);
+    if (c.state == Connection::State::closing) return;
   }
 }
 
 void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body) {
-  if (c.state != Connection::State::up) {
-    if (kind == FrameKind::hello && !c.hello_seen) return on_hello(c, body);
-    if (kind == FrameKind::auth && c.hello_seen) return on_auth(c, body);
-    note_handshake_failure(c);
-    log(LogLevel::warning, absl::StrCat("closing connection from ", c.address, ": unexpected ", av(kind_name(kind)),
-                                        " frame during the handshake"));
-    return close_conn(c, absl::InvalidArgumentError("unexpected frame during the handshake"));
-  }
+  if (c.state != Connection::State::up) return on_handshake_frame(c, kind, body);
   switch (kind) {
     case FrameKind::ping:
       queue_control(c, FrameWriter(FrameKind::pong).bytes(body.substr(0, 8)).finish());
@@ -756,142 +783,152 @@ void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body) {
     case FrameKind::node_name: return on_node_name(c, body);
     case FrameKind::fragment: return on_fragment(c, body);
     case FrameKind::hello:
-    case FrameKind::auth:
+    case FrameKind::pake:
+    case FrameKind::confirm:
       log(LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": a second handshake"));
       return close_conn(c, absl::InvalidArgumentError("handshake frame after authentication"));
     default: return on_process_frame(c, kind, body);
   }
 }
 
-void NodeCore::on_hello(Connection& c, std::string_view body) {
-  BodyReader r(body);
-  const std::uint8_t version = r.u8();
-  const std::uint8_t creation = r.u8();
-  const std::string_view nonce = r.take(dist::kNonceBytes);
-  const std::string_view name = r.name();
-  if (!r.ok() || !r.at_end()) {
-    note_handshake_failure(c);
-    log(LogLevel::warning, absl::StrCat("closing connection from ", c.address, ": malformed hello"));
-    return close_conn(c, absl::InvalidArgumentError("malformed hello"));
-  }
-  if (version != dist::kProtocolVersion) {
-    log(LogLevel::warning, absl::StrCat("refusing ", c.address, ": protocol version ", version, ", this node speaks ",
-                                        dist::kProtocolVersion));
-    return close_conn(c, absl::FailedPreconditionError("protocol version mismatch"));
-  }
-  absl::StatusOr<dist::NodeAddress> parsed = dist::parse_node_address(name, kDefaultNodePort);
-  if (!parsed.ok() || parsed->full() != name || name == name_) {
-    note_handshake_failure(c);
-    log(LogLevel::warning, absl::StrCat("refusing ", c.address, ": bad node name in hello"));
-    return close_conn(c, absl::InvalidArgumentError("bad node name"));
-  }
-  if (!c.inbound && name != c.peer_name) {
-    log(LogLevel::warning, absl::StrCat("refusing ", c.address, ": expected ", c.peer_name, ", it is ", av(name)));
-    return close_conn(c, absl::PermissionDeniedError(absl::StrCat("the node at that address is ", av(name))));
-  }
-  c.hello_seen = true;
-  c.peer_name = std::string(name);
-  c.peer_address = *parsed;
-  c.peer_creation = creation;
-  c.peer_nonce = std::string(nonce);
-  if (!dedupe(c, creation)) return;
-  if (!c.inbound) send_auth(c);  // the connecting side proves first
-}
+// -- the handshake: questions before the proof, decisions after it --
 
-/// Two connections to one node: keep one, deterministically, so both ends agree without
-/// talking: the one started by the node whose name sorts first. A live connection wins
-/// over a new one unless the peer restarted (a new creation), which ends the old one.
-bool NodeCore::dedupe(Connection& c, std::uint8_t creation) {
-  std::vector<Connection*> others;
-  for (auto& [id, o] : conns_) {
-    if (o.get() != &c && o->peer_name == c.peer_name && o->state != Connection::State::closing) others.push_back(o.get());
+/// The node as one connection's handshake sees it: answers only (src/dist/handshake.hpp).
+class NodeCore::Gate final : public dist::HandshakeGate {
+ public:
+  Gate(const NodeCore& node, const Connection& c) : node_(node), c_(c) {}
+  std::optional<dist::Refused> check_hello(const dist::PeerHello& hello) const override {
+    return node_.check_hello(c_, hello);
   }
-  for (Connection* o : others) {
-    if (o->state == Connection::State::up) {
-      if (o->peer_creation != creation) {
-        close_conn(*o, absl::UnavailableError("the peer restarted"));
-        continue;
-      }
-      close_conn(c, absl::AlreadyExistsError("already connected"));
-      return false;
-    }
-    const std::string& mine = c.inbound ? c.peer_name : name_;
-    const std::string& theirs = o->inbound ? o->peer_name : name_;
-    if (mine < theirs || (mine == theirs && c.id < o->id)) {
-      close_conn(*o, absl::AlreadyExistsError("simultaneous connection, the other one is kept"));
-    } else {
-      close_conn(c, absl::AlreadyExistsError("simultaneous connection, the other one is kept"));
-      return false;
-    }
-  }
-  return true;
-}
 
-void NodeCore::send_auth(Connection& c) {
-  const std::string binding = transport_->channel_binding(c.id);
-  queue_control(c, FrameWriter(FrameKind::auth)
-                       .bytes(dist::auth_digest(options_.cookie, binding, c.peer_nonce, name_, c.peer_name))
-                       .finish());
-  c.auth_sent = true;
+ private:
+  const NodeCore& node_;
+  const Connection& c_;
+};
+
+void NodeCore::on_handshake_frame(Connection& c, FrameKind kind, std::string_view body) {
+  dist::Handshake::Step step = c.handshake->on_frame(kind, body, transport_->channel_binding(c.id), Gate(*this, c));
+  for (std::string& frame : step.send) queue_control(c, std::move(frame));
+  if (step.refused) return refuse(c, *step.refused);
+  if (step.authenticated) return on_authenticated(c);
   pump(c);
 }
 
-void NodeCore::on_auth(Connection& c, std::string_view body) {
-  const std::string binding = transport_->channel_binding(c.id);
-  const std::string expected = dist::auth_digest(options_.cookie, binding, c.my_nonce, c.peer_name, name_);
-  if (!dist::digests_equal(body, expected)) {
-    note_handshake_failure(c);
-    counters_.handshakes_refused.fetch_add(1, std::memory_order_relaxed);
-    log(LogLevel::warning, absl::StrCat("refused ", c.peer_name, " from ", c.address,
-                                        ": authentication failed (wrong cookie)"));
-    return close_conn(c, absl::PermissionDeniedError("authentication failed (wrong cookie)"));
+std::optional<dist::Refused> NodeCore::check_hello(const Connection& c, const dist::PeerHello& hello) const {
+  // Refusing this connection early is all a check may do; it saves the peer a proof
+  // that would be refused anyway after it (keep_authenticated decides for real).
+  for (const auto& [id, o] : conns_) {
+    if (o.get() != &c && o->state == Connection::State::up && o->peer_name == hello.name &&
+        o->peer_creation == hello.creation) {
+      return dist::Refused{dist::Refusal::duplicate, absl::AlreadyExistsError("already connected")};
+    }
   }
-  if (c.inbound && !c.auth_sent) send_auth(c);  // only now does the accepting side prove
+  return std::nullopt;
+}
+
+void NodeCore::on_authenticated(Connection& c) {
+  const dist::PeerHello& hello = *c.handshake->peer_hello();
+  if (c.inbound) {
+    c.peer_name = hello.name;
+    if (absl::StatusOr<dist::NodeAddress> a = dist::parse_node_address(hello.name, kDefaultNodePort); a.ok()) {
+      c.peer_address = *a;
+    }
+  }
+  c.peer_creation = hello.creation;
+  if (!keep_authenticated(c)) return;
+  if (c.inbound) queue_control(c, c.handshake->acceptance());  // only now does the acceptor prove
   connection_up(c);
+}
+
+/// Which of several connections to one node to keep, now that `c`'s peer proved the
+/// cookie. Both ends must agree without talking, and neither may have sent data on the
+/// one dropped. Data flows on a connection once its acceptor is up (the connector waits
+/// for the acceptor's proof, sent just after this), so the acceptor decides:
+/// - an up connection to the same life of the node wins (`c` is a late duplicate);
+/// - an up connection to another life is the peer's previous life: it ends;
+/// - our own outbound connection to the node, when it has sent its proof (so the peer
+///   may be deciding on it too), is compared by the rule both ends share, "keep the one
+///   started by the node whose name sorts first"; when it has not, `c` wins and ours
+///   ends before its proof goes out, so the peer never decides on it.
+/// A connector that gets here keeps `c`: its acceptor already decided.
+bool NodeCore::keep_authenticated(Connection& c) {
+  std::vector<std::pair<Connection*, absl::Status>> to_close;
+  for (auto& [id, o] : conns_) {
+    if (o.get() == &c || o->state == Connection::State::closing || o->peer_name != c.peer_name) continue;
+    if (o->state == Connection::State::up) {
+      if (o->peer_creation != c.peer_creation) {
+        to_close.emplace_back(o.get(), absl::UnavailableError("the peer restarted"));
+        continue;
+      }
+      refuse(c, dist::Refused{dist::Refusal::duplicate, absl::AlreadyExistsError("already connected")});
+      return false;
+    }
+    if (c.inbound && !o->inbound && o->handshake && o->handshake->confirmation_sent() && name_ < c.peer_name) {
+      refuse(c, dist::Refused{dist::Refusal::duplicate,
+                              absl::AlreadyExistsError("simultaneous connection, the other one is kept")});
+      return false;
+    }
+    to_close.emplace_back(o.get(), absl::AlreadyExistsError("simultaneous connection, the other one is kept"));
+  }
+  for (auto& [o, why] : to_close) close_conn(*o, why);
+  return true;
+}
+
+void NodeCore::refuse(Connection& c, const dist::Refused& why) {
+  counters_.refused[static_cast<int>(why.reason)].fetch_add(1, std::memory_order_relaxed);
+  counters_.handshakes_refused.fetch_add(1, std::memory_order_relaxed);
+  if (why.reason != dist::Refusal::duplicate && why.reason != dist::Refusal::version) note_handshake_failure(c);
+  const bool duplicate = why.reason == dist::Refusal::duplicate;
+  log(duplicate ? LogLevel::debug : LogLevel::warning,
+      absl::StrCat(c.inbound ? "refused the connection from " : "gave up the connection to ",
+                   c.peer_name.empty() ? c.address : c.peer_name, " (", av(dist::refusal_name(why.reason)),
+                   "): ", why.status.message()));
+  close_conn(c, why.status);
+}
+
+absl::Duration NodeCore::failure_penalty(const std::string& address) const {
+  auto it = failures_.find(host_of(address));
+  if (it == failures_.end() || transport_->now() - it->second.window_start > kFailureWindow) return absl::ZeroDuration();
+  const int over = it->second.count - kFreeFailures;
+  if (over < 0) return absl::ZeroDuration();
+  // Never so long that the held connection's own handshake timeout would end it.
+  const absl::Duration ceiling = std::min(kMaxPenalty, options_.handshake_timeout / 3);
+  return std::min(kFirstPenalty * (std::int64_t{1} << std::min(over, 10)), ceiling);
 }
 
 void NodeCore::note_handshake_failure(const Connection& c) {
   if (!c.inbound) return;
-  const std::string key = c.address.substr(0, c.address.rfind(':'));
-  if (failures_.size() > kMaxFailureEntries) failures_.clear();
-  Failures& f = failures_[key];
   const absl::Time now = transport_->now();
-  if (now - f.window_start > kFailureWindow) f = Failures{0, now, false};
+  if (failures_.size() >= kMaxFailureEntries) {
+    absl::erase_if(failures_, [&](const auto& e) { return now - e.second.window_start > kFailureWindow; });
+    if (failures_.size() >= kMaxFailureEntries) return;  // a flood from many addresses: the table stays bounded
+  }
+  Failures& f = failures_[host_of(c.address)];
+  if (now - f.window_start > kFailureWindow) f = Failures{0, now};
   ++f.count;
 }
 
-bool NodeCore::address_blocked(const std::string& address) {
-  auto it = failures_.find(address.substr(0, address.rfind(':')));
-  if (it == failures_.end()) return false;
-  Failures& f = it->second;
-  if (transport_->now() - f.window_start > kFailureWindow) {
-    failures_.erase(it);
-    return false;
-  }
-  if (f.count < kMaxHandshakeFailures) return false;
-  if (!f.logged) {
-    f.logged = true;
-    log(LogLevel::warning, absl::StrCat("refusing connections from ", it->first, " for up to ",
-                                        absl::FormatDuration(kFailureWindow), ": ", f.count,
-                                        " failed handshakes"));
-  }
-  return true;
-}
-
 void NodeCore::connection_up(Connection& c) {
-  const std::uint16_t index = intern(c.peer_name);
+  const std::uint16_t index = intern(c.peer_name, c.peer_creation);
   if (index == 0) {
     log(LogLevel::error, absl::StrCat("refusing ", c.peer_name, ": the table of known nodes is full"));
     return close_conn(c, absl::ResourceExhaustedError("too many nodes"));
   }
   c.state = Connection::State::up;
+  c.handshake.reset();
   c.map.peer_index = index;
+  transport_->admit(c.id);
   c.last_received = c.last_ping = transport_->now();
   c.reader.set_limit(options_.max_frame_bytes);
   std::vector<std::string> peers;
   {
     std::lock_guard lock(table_mu_);
-    nodes_[index].creation = c.peer_creation;
+    // This life is the node now: its name means this index, and every other life of
+    // it is over (a node has one life at a time, and this one just proved itself).
+    node_index_[c.peer_name] = index;
+    for (std::size_t i = 1; i < nodes_.size(); ++i) {
+      if (i != index && nodes_[i].name == c.peer_name) nodes_[i].superseded = true;
+    }
     nodes_[index].conn = c.id;
     nodes_[index].stats = PeerStats{c.peer_name};
     for (std::size_t i = 1; i < nodes_.size(); ++i) {
@@ -936,30 +973,43 @@ void NodeCore::on_peers(Connection& c, std::string_view body) {
 void NodeCore::on_node_name(Connection& c, std::string_view body) {
   BodyReader r(body);
   const std::uint16_t wire = r.u16();
+  const std::uint32_t creation = r.u32();
   const std::string name(r.name());
   absl::StatusOr<dist::NodeAddress> a = dist::parse_node_address(name, kDefaultNodePort);
-  if (!r.ok() || !r.at_end() || wire == 0 || !a.ok() || a->full() != name) {
+  if (!r.ok() || !r.at_end() || wire == 0 || creation == 0 || !a.ok() || a->full() != name) {
     log(LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed node_name frame"));
     return close_conn(c, absl::InvalidArgumentError("malformed node_name frame"));
   }
-  const std::uint16_t local = name == name_ ? 0 : intern(name);
-  if (local == 0 && name != name_) {
+  const bool me = name == name_ && creation == core_.creation();
+  const std::uint16_t local = me ? 0 : intern(name, creation);
+  if (local == 0 && !me) {
     log(LogLevel::error, absl::StrCat("closing connection to ", c.peer_name, ": the table of known nodes is full"));
     return close_conn(c, absl::ResourceExhaustedError("too many nodes"));
   }
   c.map.table[wire] = local;  // my own name maps to 0: my Pids come home as local ones
 }
 
-std::uint16_t NodeCore::intern(const std::string& name) {
+std::uint16_t NodeCore::intern(const std::string& name, std::uint32_t creation) {
   std::uint16_t index;
   std::vector<Connection*> up;
   {
     std::lock_guard lock(table_mu_);
-    if (auto it = node_index_.find(name); it != node_index_.end()) return it->second;
+    if (auto it = lives_.find(std::make_pair(name, creation)); it != lives_.end()) return it->second;
     if (nodes_.size() >= kMaxKnownNodes) return 0;
     index = static_cast<std::uint16_t>(nodes_.size());
-    nodes_.push_back(KnownNode{name, 0, 0});
-    node_index_.emplace(name, index);
+    KnownNode life{name, creation, 0};
+    // Another life of this very node is an earlier one (this one is running). An older
+    // life of a node connected now is over too (creations grow with time, compared
+    // across the 32-bit wrap); a newer one is its next life, not connected yet.
+    if (name == name_) {
+      life.superseded = true;
+    } else if (auto cur = node_index_.find(name); cur != node_index_.end() && nodes_[cur->second].conn != 0 &&
+               static_cast<std::int32_t>(nodes_[cur->second].creation - creation) > 0) {
+      life.superseded = true;
+    }
+    nodes_.push_back(std::move(life));
+    lives_.emplace(std::make_pair(name, creation), index);
+    node_index_.try_emplace(name, index);  // the first life heard of names the node until one connects
   }
   // Every connection learns the new index before any frame that could carry it.
   for (auto& [id, c] : conns_) {
@@ -976,11 +1026,13 @@ void NodeCore::announce(Connection& c, std::uint16_t index) {
   if (c.announced.contains(index)) return;
   c.announced[index] = true;
   std::string name;
+  std::uint32_t creation;
   {
     std::lock_guard lock(table_mu_);
     name = nodes_[index].name;
+    creation = nodes_[index].creation;
   }
-  queue_control(c, FrameWriter(FrameKind::node_name).u16(index).name(name).finish());
+  queue_control(c, FrameWriter(FrameKind::node_name).u16(index).u32(creation).name(name).finish());
 }
 
 bool NodeCore::translate(const Connection& c, std::uint64_t raw, Pid& out) const {

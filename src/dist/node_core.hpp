@@ -14,6 +14,7 @@
 // process back by at most one fragment.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -21,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +35,7 @@
 #include "absl/time/time.h"
 #include "snow/log.hpp"
 #include "snow/node.hpp"
+#include "src/dist/handshake.hpp"
 #include "src/dist/node_address.hpp"
 #include "src/dist/protocol.hpp"
 #include "src/runtime/remote_router.hpp"
@@ -74,16 +77,9 @@ struct ConnectWaiter {
   }
 };
 
-/// Counters of one node, for tests, benchmarks and introspection.
-struct NodeCounters {
-  std::uint64_t frames_in = 0, frames_out = 0, bytes_in = 0, bytes_out = 0;
-  std::uint64_t messages_in = 0, messages_out = 0;
-  std::uint64_t dropped_unreachable = 0;  // messages for nodes that were not connected
-  std::uint64_t dropped_overflow = 0;     // outbound queue over its bound
-  std::uint64_t dropped_at_close = 0;     // queued frames lost when a connection closed
-  std::uint64_t handshakes_refused = 0;
-  std::uint64_t protocol_errors = 0;
-};
+/// Counters of one node, for tests, benchmarks and introspection: the public NodeStats
+/// (one struct, so a new counter is declared once).
+using NodeCounters = NodeStats;
 
 /// One connected peer, as seen from this node.
 struct PeerStats {
@@ -163,28 +159,33 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void start_attempt(const dist::NodeAddress& peer);
   Connection* find_conn(transport::ConnId id);
   void close_conn(Connection& c, absl::Status why);
+  void take_frames(Connection& c);
   void on_frame(Connection& c, dist::FrameKind kind, std::string_view body);
-  void on_hello(Connection& c, std::string_view body);
-  void on_auth(Connection& c, std::string_view body);
-  void send_auth(Connection& c);
+  void on_handshake_frame(Connection& c, dist::FrameKind kind, std::string_view body);
+  void on_authenticated(Connection& c);
+  bool keep_authenticated(Connection& c);
+  void refuse(Connection& c, const dist::Refused& why);
   void connection_up(Connection& c);
   void connection_lost(Connection& c, const absl::Status& why);
   void on_peers(Connection& c, std::string_view body);
   void on_node_name(Connection& c, std::string_view body);
   void on_process_frame(Connection& c, dist::FrameKind kind, std::string_view body);
   void on_fragment(Connection& c, std::string_view body);
-  bool dedupe(Connection& c, std::uint8_t creation);
   void finish_waiters(const std::string& name, const absl::Status& status);
+
+  // before authentication: questions only (see src/dist/handshake.hpp)
+  class Gate;
+  std::optional<dist::Refused> check_hello(const Connection& c, const dist::PeerHello& hello) const;
+  absl::Duration failure_penalty(const std::string& address) const;
   void note_handshake_failure(const Connection& c);
-  bool address_blocked(const std::string& address);
 
   // outbound
   void queue_control(Connection& c, std::string frame);
   void queue_stream(Connection& c, Pid sender, std::string frame);
   void pump(Connection& c);
 
-  // the node table
-  std::uint16_t intern(const std::string& name);  // 0: table full
+  // the node table: one entry per life (name and creation) of each node
+  std::uint16_t intern(const std::string& name, std::uint32_t creation);  // 0: table full
   void announce(Connection& c, std::uint16_t index);
   bool translate(const Connection& c, std::uint64_t raw, Pid& out) const;
 
@@ -212,18 +213,23 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   mutable std::mutex table_mu_;
   struct KnownNode {
     std::string name;
-    std::uint8_t creation = 0;
+    std::uint32_t creation = 0;
     transport::ConnId conn = 0;  // the up connection, 0 when not connected
+    // A later life of the node has connected (or this is an earlier life of this node):
+    // every process of this life is dead, so sends to its Pids are noproc.
+    bool superseded = false;
     PeerStats stats;             // of the current connection
   };
   std::vector<KnownNode> nodes_;  // index 0 is this node
-  absl::flat_hash_map<std::string, std::uint16_t> node_index_;
+  absl::flat_hash_map<std::string, std::uint16_t> node_index_;  // name -> its current life's index
+  absl::flat_hash_map<std::pair<std::string, std::uint32_t>, std::uint16_t> lives_;  // (name, creation) -> index
   // Bumped on the transport thread for every frame, read by anyone: relaxed atomics.
   struct {
     std::atomic<std::uint64_t> frames_in{0}, frames_out{0}, bytes_in{0}, bytes_out{0};
     std::atomic<std::uint64_t> messages_in{0}, messages_out{0};
     std::atomic<std::uint64_t> dropped_unreachable{0}, dropped_overflow{0}, dropped_at_close{0};
-    std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0};
+    std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0}, handshakes_delayed{0};
+    std::array<std::atomic<std::uint64_t>, dist::kRefusalKinds> refused{};
   } counters_;
 
   // transport-thread state
@@ -237,12 +243,14 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   absl::flat_hash_map<std::string, KeptPeer> kept_;  // explicitly connected peers
   absl::flat_hash_map<std::string, std::vector<std::shared_ptr<ConnectWaiter>>> waiters_;
   std::vector<std::pair<std::string, Pid>> node_watchers_;  // ("" = every node, watcher)
+  // Failed handshakes by source address (without port), in a sliding window: each
+  // failure past a few delays that address's next handshakes a little more (never
+  // refuses them: a good node behind the same address still gets in).
   struct Failures {
     int count = 0;
     absl::Time window_start;
-    bool logged = false;
   };
-  absl::flat_hash_map<std::string, Failures> failures_;  // by peer address
+  absl::flat_hash_map<std::string, Failures> failures_;
 };
 
 }  // namespace snow::detail

@@ -8,7 +8,8 @@ namespace snow::dist {
 bool is_known_kind(std::uint8_t kind) {
   switch (static_cast<FrameKind>(kind)) {
     case FrameKind::hello:
-    case FrameKind::auth:
+    case FrameKind::pake:
+    case FrameKind::confirm:
     case FrameKind::ping:
     case FrameKind::pong:
     case FrameKind::peers:
@@ -29,7 +30,8 @@ bool is_known_kind(std::uint8_t kind) {
 std::string_view kind_name(FrameKind kind) {
   switch (kind) {
     case FrameKind::hello: return "hello";
-    case FrameKind::auth: return "auth";
+    case FrameKind::pake: return "pake";
+    case FrameKind::confirm: return "confirm";
     case FrameKind::ping: return "ping";
     case FrameKind::pong: return "pong";
     case FrameKind::peers: return "peers";

@@ -18,18 +18,20 @@
 namespace snow::dist {
 
 /// The distribution protocol's version, exchanged in Hello. Nodes of different versions
-/// refuse each other with a clear reason.
-inline constexpr std::uint8_t kProtocolVersion = 1;
+/// refuse each other with a clear reason. Version 2: the cookie proof is SPAKE2 (pake,
+/// confirm) instead of an HMAC challenge, and creations are 32 bits (docs/WIRE.md §5.2).
+inline constexpr std::uint8_t kProtocolVersion = 2;
 
 enum class FrameKind : std::uint8_t {
-  // Handshake (the only kinds accepted before authentication).
-  hello = 0x01,  // u8 version, u8 creation, 32-byte nonce, name (u8 length + bytes)
-  auth = 0x02,   // 32-byte HMAC-SHA256
+  // Handshake (the only kinds accepted before authentication; src/dist/handshake.hpp).
+  hello = 0x01,    // u8 version, u32 creation, name (u8 length + bytes)
+  pake = 0x02,     // 32-byte SPAKE2 message
+  confirm = 0x07,  // 32-byte key confirmation, HMAC-SHA256 (src/dist/cookie_proof.hpp)
   // Node-level control.
   ping = 0x03,       // u64 sender's clock (ns); answered by pong with the same value
   pong = 0x04,       // u64 the ping's value
   peers = 0x05,      // u16 count, then names (u8 length + bytes)
-  node_name = 0x06,  // u16 index, name: "my node index `index` is this node"
+  node_name = 0x06,  // u16 index, u32 creation, name: "my node index `index` is this life of this node"
   // Between processes. `from` is the sender, `to` the receiver.
   send = 0x10,        // u64 from, u64 to, STF message
   send_named = 0x11,  // u64 from, name (u8 length + bytes), STF message
@@ -45,8 +47,6 @@ enum class FrameKind : std::uint8_t {
 bool is_known_kind(std::uint8_t kind);
 std::string_view kind_name(FrameKind kind);
 
-inline constexpr std::size_t kNonceBytes = 32;
-inline constexpr std::size_t kDigestBytes = 32;
 inline constexpr std::size_t kFrameHeaderBytes = 4;
 /// Before authentication a frame may be at most this large (hello is ~250 bytes).
 inline constexpr std::size_t kHandshakeFrameLimit = 1024;
@@ -63,6 +63,7 @@ class FrameWriter {
     return *this;
   }
   FrameWriter& u16(std::uint16_t v) { return le(v); }
+  FrameWriter& u32(std::uint32_t v) { return le(v); }
   FrameWriter& u64(std::uint64_t v) { return le(v); }
   FrameWriter& pid(Pid p) { return le(p.raw()); }
   FrameWriter& ref(Ref r) { return le(r.raw()); }
@@ -101,6 +102,7 @@ class BodyReader {
   explicit BodyReader(std::string_view body) : rest_(body) {}
   std::uint8_t u8() { return static_cast<std::uint8_t>(le(1)); }
   std::uint16_t u16() { return static_cast<std::uint16_t>(le(2)); }
+  std::uint32_t u32() { return static_cast<std::uint32_t>(le(4)); }
   std::uint64_t u64() { return le(8); }
   std::string_view name() {
     const std::size_t n = u8();

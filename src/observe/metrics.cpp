@@ -184,6 +184,18 @@ std::string prometheus_text(Runtime& rt) {
     w.sample("snow_node_dropped_messages_total", {{"reason", "connection_closed"}}, n.dropped_at_close);
     w.single("snow_node_handshakes_refused_total", "counter", "Connections refused during the handshake.",
              n.handshakes_refused);
+    w.family("snow_node_handshake_refusals_total", "counter", "Connections refused during the handshake, by reason.");
+    for (const auto& [reason, count] : {std::pair<const char*, std::uint64_t>{"malformed", n.refused.malformed},
+                                        {"version", n.refused.version},
+                                        {"name", n.refused.name},
+                                        {"certificate", n.refused.certificate},
+                                        {"proof", n.refused.proof},
+                                        {"duplicate", n.refused.duplicate},
+                                        {"timeout", n.refused.timeout}}) {
+      w.sample("snow_node_handshake_refusals_total", {{"reason", reason}}, count);
+    }
+    w.single("snow_node_handshakes_delayed_total", "counter",
+             "Handshakes from addresses with recent failures, heard after a delay.", n.handshakes_delayed);
     w.single("snow_node_protocol_errors_total", "counter", "Connections closed for a protocol error.",
              n.protocol_errors);
     if (!m.peers.empty()) {

@@ -1,4 +1,5 @@
 // src/runtime/runtime.cpp: the public Runtime and the detail API its templates call.
+#include <atomic>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -19,6 +20,18 @@ int default_workers(const RuntimeOptions& o) {
 }
 }  // namespace
 
+std::uint32_t fresh_creation() {
+  static std::atomic<std::uint32_t> last{0};
+  const auto now = static_cast<std::uint32_t>(absl::ToUnixMillis(absl::Now()));
+  std::uint32_t prev = last.load(std::memory_order_relaxed);
+  for (;;) {
+    // Compared as a difference, so the order holds across the 32-bit wrap.
+    std::uint32_t next = static_cast<std::int32_t>(now - prev) > 0 ? now : prev + 1;
+    if (next == 0) next = 1;
+    if (last.compare_exchange_weak(prev, next, std::memory_order_relaxed)) return next;
+  }
+}
+
 RuntimeCore::RuntimeCore(Runtime& owner, RuntimeOptions opts)
     : owner(owner),
       options(std::move(opts)),
@@ -28,8 +41,7 @@ RuntimeCore::RuntimeCore(Runtime& owner, RuntimeOptions opts)
   if (options.creation != 0) {
     creation_ = options.creation;
   } else if (!options.deterministic) {
-    std::random_device random;
-    creation_ = static_cast<std::uint8_t>(1 + random() % 255);
+    creation_ = fresh_creation();
   }
   timers.start();
   scheduler.start();

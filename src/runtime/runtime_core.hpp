@@ -33,11 +33,14 @@ class RuntimeCore {
   /// The live local process `pid` names, referenced; empty for remote or dead Pids, and
   /// for Pids of this node's earlier lives (another creation).
   ProcessRef find(Pid pid) const {
-    if (!pid.is_local() || pid.is_null() || pid.creation() != creation_) return {};
+    if (!pid.is_local() || pid.is_null() || pid.creation() != pid_creation()) return {};
     return table.find(pid.serial());
   }
-  std::uint8_t creation() const { return creation_; }
-  Pid local_pid(std::uint64_t serial) const { return Pid::make(0, creation_, serial); }
+  /// Which life of its node this runtime is (RuntimeOptions::creation).
+  std::uint32_t creation() const { return creation_; }
+  /// What local Pids carry of it.
+  std::uint8_t pid_creation() const { return static_cast<std::uint8_t>(creation_); }
+  Pid local_pid(std::uint64_t serial) const { return Pid::make(0, pid_creation(), serial); }
 
   void log(LogLevel level, std::string_view text) const;
 
@@ -76,8 +79,13 @@ class RuntimeCore {
  private:
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> next_ref_{1};
-  // Which life of this node the Pids belong to: RuntimeOptions::creation, or random.
-  std::uint8_t creation_ = 1;
+  // Which life of this node the Pids belong to: RuntimeOptions::creation, or fresh.
+  std::uint32_t creation_ = 1;
 };
+
+/// A creation that no earlier runtime on this machine had within the last 49 days: the
+/// wall clock's milliseconds (low 32 bits, never 0), and above the last one this process
+/// handed out, so two runtimes started in one millisecond differ too.
+std::uint32_t fresh_creation();
 
 }  // namespace snow::detail

@@ -154,6 +154,7 @@ class SimTransport final : public Transport {
   void close(ConnId id, const absl::Status& reason) override;
   std::string channel_binding(ConnId id) const override;
   std::string peer_address(ConnId id) const override;
+  void admit(ConnId) override {}
   void wake() override;
   absl::Time now() const override { return net_.now(); }
 

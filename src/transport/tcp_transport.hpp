@@ -96,6 +96,7 @@ class TcpTransport final : public Transport {
   void close(ConnId id, const absl::Status& reason) override;
   std::string channel_binding(ConnId id) const override;
   std::string peer_address(ConnId id) const override;
+  void admit(ConnId) override {}  // (admission control comes with the transport's limits)
 
   void wake() override;
   absl::Time now() const override;

@@ -76,6 +76,9 @@ class Transport {
   virtual std::string channel_binding(ConnId id) const = 0;
   /// The peer's address ("ip" or "ip:port"), for logs and rate limiting.
   virtual std::string peer_address(ConnId id) const = 0;
+  /// The node authenticated this connection: it stops counting against the limits on
+  /// unauthenticated connections.
+  virtual void admit(ConnId id) = 0;
 
   /// Makes the transport call `on_wake()` soon. Any thread.
   virtual void wake() = 0;

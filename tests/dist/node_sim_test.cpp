@@ -314,6 +314,45 @@ TEST_CASE("after a crash and restart with a new creation, Pids from the old life
   }
 }
 
+TEST_CASE("Pids of every earlier life stay dead over 300 restarts, even where creations share their low bits") {
+  SimCluster c(7);
+  c.add("a");
+  std::vector<Pid> earlier;  // one process of each earlier life of b, as a names it
+  int replies_from_the_dead = 0, noproc = 0;
+  auto probe = [&](Pid target) {
+    c["a"].rt->spawn([&, target](Self self) -> snow::Proc {
+      self.send(target, Ping{self.pid(), 1});
+      (void)self.monitor(target);
+      co_await self.receive(snow::on<snow::Down>([&](snow::Down d) { noproc += d.reason.to_string() == "noproc"; }),
+                            snow::on<Ping>([&](Ping) { ++replies_from_the_dead; }));
+    });
+  };
+  constexpr int kLives = 300;
+  for (int life = 0; life < kLives; ++life) {
+    // Creations 1, 257, 513, ...: all equal in the 8 bits a Pid carries, so only the
+    // node table's lives (name and 32-bit creation) can tell them apart.
+    c.add("b", default_options(), 1 + 256 * static_cast<std::uint32_t>(life));
+    c.connect("a", "b");
+    // The same serial in every life: the first process b spawns.
+    const Pid fresh = c.view("a", "b", c["b"].rt->spawn(echo));
+    if (!earlier.empty()) probe(earlier.back());  // the life just before this one
+    c.net.run_for(absl::Milliseconds(50));
+    earlier.push_back(fresh);
+    c.crash("b");
+    c.net.run_for(absl::Milliseconds(10));
+  }
+  CHECK(noproc == kLives - 1);
+  // And all of them at once, from the last life's point of view.
+  c.add("b", default_options(), 1 + 256 * static_cast<std::uint32_t>(kLives));
+  c.connect("a", "b");
+  (void)c["b"].rt->spawn(echo);
+  noproc = 0;
+  for (Pid p : earlier) probe(p);
+  c.net.run_for(absl::Seconds(1));
+  CHECK(noproc == kLives);
+  CHECK(replies_from_the_dead == 0);
+}
+
 TEST_CASE("a 10 MiB message does not hold back a small one from another process") {
   SimCluster c(9);
   c.add("a");

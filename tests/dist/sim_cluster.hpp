@@ -59,7 +59,7 @@ class SimCluster {
     }
   }
 
-  SimNode& add(const std::string& host, snow::NodeOptions options = default_options(), std::uint8_t creation = 1) {
+  SimNode& add(const std::string& host, snow::NodeOptions options = default_options(), std::uint32_t creation = 1) {
     SimNode& n = nodes[host];
     n.host = host;
     n.name = "n@" + host + ":9000";

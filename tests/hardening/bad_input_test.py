@@ -8,8 +8,12 @@ handshake timeout for silence) and that a <-> b kept flowing: both sinks receive
 neither saw a gap or a reordering, and a ping still round-trips. At the end the streams
 are checked complete (every Seq sent arrived, n = 0 .. count-1).
 
-Each class connects from its own 127.0.0.x, so that b's limit on failed handshakes per
-address (10 a minute) does not mix classes; one class tests that limit itself.
+Each class connects from its own 127.0.0.x, so that b's penalty on addresses with
+failed handshakes (a growing delay, never a lockout) does not mix classes; one class
+tests that penalty itself, and that it does not lock out a good node at that address.
+
+The attacks speak the protocol version the node speaks (read from its own hello), so
+that a class still tests the attack on a node of an older version.
 Usage: bad_input_test.py PATH/TO/hardening_peer
 """
 import os
@@ -24,23 +28,37 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, check_streams_complete, eventually, free_port  # noqa: E402
+from nodes import Checks, Node, check_streams_complete, eventually, free_port, parse_sent  # noqa: E402
 
 PEER = sys.argv[1]
 HANDSHAKE_TIMEOUT_S = 1.5
 TIMEOUT_ARGS = ["--handshake-timeout", int(HANDSHAKE_TIMEOUT_S * 1000)]
 AT_ONCE_S = 2.0  # bad input must be refused well before the handshake timeout would fire
-HELLO, AUTH, PING = 0x01, 0x02, 0x03
+HELLO, PAKE, PING, CONFIRM = 0x01, 0x02, 0x03, 0x07
+AUTH = PAKE  # protocol version 1 called kind 0x02 "auth" (an HMAC proof)
 check = Checks()
+VERSION = [2]  # the node's protocol version, read from its hello in main()
 
 
 def frame(kind, body=b""):
     return struct.pack("<I", len(body) + 1) + bytes([kind]) + body
 
 
-def hello(name, version=1, creation=9, nonce=None):
+def hello(name, version=None, creation=9):
+    """A hello in the node's protocol version: v2 is u8 version, u32 creation, name;
+    v1 was u8 version, u8 creation, a 32-byte nonce, name."""
+    version = VERSION[0] if version is None else version
     raw = name.encode()
-    return frame(HELLO, bytes([version, creation]) + (nonce or os.urandom(32)) + bytes([len(raw)]) + raw)
+    if VERSION[0] == 1:
+        return frame(HELLO, bytes([version, creation & 0xFF]) + os.urandom(32) + bytes([len(raw)]) + raw)
+    return frame(HELLO, bytes([version]) + struct.pack("<I", creation) + bytes([len(raw)]) + raw)
+
+
+def parse_hello(body):
+    """(version, creation, name) of a hello body, in either version."""
+    if body[0] == 1:
+        return 1, body[1], body[35:35 + body[34]].decode()
+    return body[0], struct.unpack("<I", body[1:5])[0], body[6:6 + body[5]].decode()
 
 
 def read_frames(data):
@@ -122,7 +140,7 @@ def attack(flow, label, run):
     flow.check_kept(label, before)
 
 
-def refused_at_once(label, port, src, payload, use_tls=True, expect_hello=True):
+def refused_at_once(label, port, src, payload, use_tls=True, expect_hello=True, may_answer_pake=False):
     s = tls(port, src) if use_tls else tcp(port, src)
     s.sendall(payload)
     closed, secs, data = wait_closed(s, AT_ONCE_S + 3)
@@ -130,8 +148,9 @@ def refused_at_once(label, port, src, payload, use_tls=True, expect_hello=True):
     check(closed and secs < AT_ONCE_S, "%s: b closed the connection after %.2f s" % (label, secs))
     if use_tls:
         kinds = [k for k, _ in read_frames(data)]
-        check(kinds == ([HELLO] if expect_hello else []), "%s: b sent %s (frame kinds %s)" %
-              (label, "only its hello" if expect_hello else "nothing", kinds))
+        allowed = [[HELLO], [HELLO, PAKE]] if may_answer_pake else [[HELLO]]
+        check(kinds in allowed if expect_hello else kinds == [],
+              "%s: b sent %s (frame kinds %s)" % (label, "its hello and no proof" if expect_hello else "nothing", kinds))
 
 
 def closed_by_timeout(label, s, expect_hello):
@@ -144,13 +163,35 @@ def closed_by_timeout(label, s, expect_hello):
         check(kinds == ([HELLO] if expect_hello else []), "%s: b sent kinds %s" % (label, kinds))
 
 
+def read_hello(port, src="127.0.0.99"):
+    """(version, creation, name) from the hello a node sends first on a new connection."""
+    s = tls(port, src)
+    s.settimeout(5)
+    data = b""
+    while not read_frames(data):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    kind, body = read_frames(data)[0]
+    assert kind == HELLO, "expected a hello, got kind %d" % kind
+    return parse_hello(body)
+
+
+def node_version(port):
+    return read_hello(port)[0]
+
+
 def refused_count(node):
     return int(node.ask("nodestats").split()[1].split("=")[1])
 
 
 class FakeNode:
     """A TLS server that plays a node for one connection and records what the dialler
-    sends: the handshake a replay attack would capture off a compromised endpoint."""
+    sends: the handshake a replay attack would capture off a compromised endpoint. It
+    answers the dialler's SPAKE2 message with that same message (a valid curve point),
+    so the dialler goes on to send its confirmation, the most a fake endpoint can get."""
 
     def __init__(self, name, port, workdir):
         cert, key = os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem")
@@ -174,8 +215,18 @@ class FakeNode:
         s.settimeout(5)
         s.sendall(hello(self.name))
         data = b""
-        while len(read_frames(data)) < 2:  # the dialler's hello, then its proof
-            chunk = s.recv(4096)
+        answered = False
+        while True:
+            frames = read_frames(data)
+            if VERSION[0] >= 2 and not answered and len(frames) >= 2:
+                s.sendall(frame(PAKE, frames[1][1]))  # its own message back
+                answered = True
+            if len(frames) >= (3 if VERSION[0] >= 2 else 2):  # hello, pake, confirm (v1: hello, auth)
+                break
+            try:
+                chunk = s.recv(4096)
+            except OSError:
+                break
             if not chunk:
                 break
             data += chunk
@@ -196,13 +247,16 @@ def main():
         # proof names exactly the prover and verifier a replay to b needs.
         b_port = free_port()
         b_name = "b@127.0.0.1:%d" % b_port
-        fake = FakeNode(b_name, b_port, workdir)
         x = Node(PEER, "x@127.0.0.1:0")
         nodes.append(x)
+        VERSION[0] = node_version(x.port)
+        print("the node speaks protocol version %d" % VERSION[0], flush=True)
+        fake = FakeNode(b_name, b_port, workdir)
         answer = x.ask("connect " + b_name)
         fake.close()
         kinds = [f[4] for f in fake.captured]
-        check(kinds == [HELLO, AUTH], "captured x's hello and proof from a handshake with a fake b: kinds %s (x: %s)"
+        expected = [HELLO, PAKE, CONFIRM] if VERSION[0] >= 2 else [HELLO, AUTH]
+        check(kinds == expected, "captured x's hello and proof from a handshake with a fake b: kinds %s (x: %s)"
               % (kinds, answer))
 
         a = Node(PEER, "a@127.0.0.1:0", args=["--traffic", 5] + TIMEOUT_ARGS)
@@ -242,7 +296,12 @@ def main():
 
         def bad_proof(label, src, proof, counted):
             before = refused_count(b)
-            refused_at_once(label, port, src, hello("m@127.0.0.1:1") + frame(AUTH, proof))
+            # v2: a SPAKE2 message (here forged) then a confirmation (forged); b answers
+            # a valid curve point with its own message, and never with a proof.
+            payload = hello("m@127.0.0.1:1") + frame(PAKE, proof)
+            if VERSION[0] >= 2:
+                payload += frame(CONFIRM, os.urandom(32))
+            refused_at_once(label, port, src, payload, may_answer_pake=True)
             check(refused_count(b) == before + counted,
                   "%s: b's refused-handshake count went up by %d" % (label, counted))
         attack(flow, "malformed proof (5 bytes)", lambda: bad_proof("5-byte proof", "127.0.0.20", b"short", 1))
@@ -265,8 +324,8 @@ def main():
             closed, secs, data = wait_closed(s, AT_ONCE_S + 3)
             s.close()
             kinds = [k for k, _ in read_frames(data)]
-            check(closed and secs < AT_ONCE_S and kinds == [HELLO],
-                  "replayed handshake: b closed after %.2f s, sending only its hello (kinds %s)" % (secs, kinds))
+            check(closed and secs < AT_ONCE_S and kinds in ([HELLO], [HELLO, PAKE]),
+                  "replayed handshake: b closed after %.2f s, sending no proof of its own (kinds %s)" % (secs, kinds))
             check(refused_count(b) == before + 1, "replayed handshake: refused as a failed proof, not for its name")
             check(x.name not in b.list(), "replayed handshake: b is not connected to x")
             # The owner of the captured handshake is welcome: only the replay was refused.
@@ -312,20 +371,41 @@ def main():
             newcomer.stop()
         attack(flow, "200 half-open connections", half_open)
 
-        def rate_limit():
-            src = "127.0.0.60"
-            for i in range(10):
-                refused_at_once("bad hello %d" % (i + 1), port, src, hello("bad name"))
-            try:
-                s = tls(port, src)
-            except (ssl.SSLError, OSError):  # closed while TLS was finishing: also before b said anything
-                closed, secs, data = True, 0.0, b""
-            else:
-                closed, secs, data = wait_closed(s, AT_ONCE_S + 3)
+        def forged_restart():
+            # A stranger claims to be a's next life (creation + 1) to b, again and again:
+            # before a proof, nothing it says may touch b's connection to the real a.
+            _, a_creation, _ = read_hello(a.port, "127.0.0.70")
+            epoch_ab = parse_sent(a.ask("sent"))[1][b.name][0]
+            epoch_ba = parse_sent(b.ask("sent"))[1][a.name][0]
+            held = []
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                s = tls(port, "127.0.0.70")
+                s.sendall(hello(a.name, creation=(a_creation + 1) & 0xFFFFFFFF) + frame(PAKE, os.urandom(32)))
+                held.append(s)
+                time.sleep(0.5)
+            for s in held:
                 s.close()
-            check(closed and data == b"", "after 10 failed handshakes, the 11th connection from %s is closed "
-                  "before b says anything (%.2f s, %d bytes)" % (src, secs, len(data)))
-        attack(flow, "failed handshakes from one address", rate_limit)
+            check(parse_sent(a.ask("sent"))[1][b.name][0] == epoch_ab and
+                  parse_sent(b.ask("sent"))[1][a.name][0] == epoch_ba,
+                  "forged restarts of a: a <-> b never went down (no new epoch either way)")
+        attack(flow, "forged hellos claiming a's next life (partition without the cookie)", forged_restart)
+
+        def failing_address():
+            # Failed handshakes from b's good neighbours' own address slow that address
+            # down but never lock a good node there out.
+            src = "127.0.0.1"
+            for i in range(10):
+                refused_at_once("bad hello %d from %s" % (i + 1, src), port, src, hello("bad name"))
+            newcomer = Node(PEER, "n2@127.0.0.1:0")
+            nodes.append(newcomer)
+            start = time.monotonic()
+            answer = newcomer.ask("connect " + b.name)
+            secs = time.monotonic() - start
+            check(answer == "connect ok" and secs < 3.0,
+                  "after 10 failed handshakes from %s, a good node there joins b (%s, %.2f s)" % (src, answer, secs))
+            newcomer.stop()
+        attack(flow, "failed handshakes from a good node's address", failing_address)
 
         # Every Seq sent arrived, in order, both ways.
         for n in (a, b):

@@ -10,6 +10,7 @@
 #include "src/runtime/process.hpp"
 #include "src/runtime/runtime_core.hpp"
 #include "src/runtime/strings.hpp"
+#include "src/tls/name_check.hpp"
 
 namespace snow::detail {
 
@@ -785,6 +786,14 @@ void NodeCore::on_hello(Connection& c, std::string_view body) {
     log(LogLevel::warning, absl::StrCat("refusing ", c.address, ": bad node name in hello"));
     return close_conn(c, absl::InvalidArgumentError("bad node name"));
   }
+  // On a connection we made, the certificate must name the node we dialled. Not noted as
+  // a failed handshake: the peer holds our CA's certificate (no guesser), and a
+  // misconfigured node must not get its host's other nodes blocked.
+  if (absl::Status cert = check_peer_certificate(c, c.inbound ? name : std::string_view(c.peer_name)); !cert.ok()) {
+    counters_.handshakes_refused.fetch_add(1, std::memory_order_relaxed);
+    log(LogLevel::warning, absl::StrCat("refused ", av(name), " from ", c.address, ": ", cert.message()));
+    return close_conn(c, cert);
+  }
   if (!c.inbound && name != c.peer_name) {
     log(LogLevel::warning, absl::StrCat("refusing ", c.address, ": expected ", c.peer_name, ", it is ", av(name)));
     return close_conn(c, absl::PermissionDeniedError(absl::StrCat("the node at that address is ", av(name))));
@@ -796,6 +805,11 @@ void NodeCore::on_hello(Connection& c, std::string_view body) {
   c.peer_nonce = std::string(nonce);
   if (!dedupe(c, creation)) return;
   if (!c.inbound) send_auth(c);  // the connecting side proves first
+}
+
+absl::Status NodeCore::check_peer_certificate(const Connection& c, std::string_view claimed_name) const {
+  if (options_.tls.mode != TlsOptions::Mode::mutual) return absl::OkStatus();
+  return tls::check_certificate_name(options_.tls.name_check, claimed_name, transport_->peer_certificate_names(c.id));
 }
 
 /// Two connections to one node: keep one, deterministically, so both ends agree without

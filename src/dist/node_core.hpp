@@ -165,6 +165,10 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void close_conn(Connection& c, absl::Status why);
   void on_frame(Connection& c, dist::FrameKind kind, std::string_view body);
   void on_hello(Connection& c, std::string_view body);
+  // Mutual TLS: OK when the peer's certificate carries `claimed_name` under
+  // options().tls.name_check (tls/name_check.hpp), else PermissionDenied saying why.
+  // OK in ephemeral mode, where there is no CA-issued certificate to hold a name.
+  absl::Status check_peer_certificate(const Connection& c, std::string_view claimed_name) const;
   void on_auth(Connection& c, std::string_view body);
   void send_auth(Connection& c);
   void connection_up(Connection& c);

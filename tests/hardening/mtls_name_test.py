@@ -13,13 +13,12 @@ and one for a node URI does not.
 Usage: mtls_name_test.py PATH/TO/hardening_peer
 """
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, eventually  # noqa: E402
+from nodes import Checks, Node, eventually, stop_and_check_exits  # noqa: E402
 
 PEER = sys.argv[1]
 check = Checks()
@@ -68,80 +67,78 @@ def logged(node, text):
     return [line for line in node.stderr_lines if text in line]
 
 
-def main():
-    nodes = []
-    workdir = tempfile.mkdtemp(prefix="snow-mtls-")
-
+def run_checks(workdir, nodes):
+    """The checks; every node started is appended to `nodes`, for main to stop."""
     def start(name, args):
         n = Node(PEER, name, args=args)
         nodes.append(n)
         return n
 
-    try:
-        certs = Certificates(workdir)
-        a_cert = certs.issue("a", "URI:snow://a@127.0.0.1")
-        b_cert = certs.issue("b", "URI:snow://b@127.0.0.1")
+    certs = Certificates(workdir)
+    a_cert = certs.issue("a", "URI:snow://a@127.0.0.1")
+    b_cert = certs.issue("b", "URI:snow://b@127.0.0.1")
 
-        a = start("a@127.0.0.1:0", certs.args(a_cert))
-        b = start("b@127.0.0.1:0", certs.args(b_cert))
-        check(a.ask("connect " + b.name) == "connect ok", "a and b, each with its own certificate, connect")
-        check(eventually(lambda: lists(a, "b@") and lists(b, "a@"), 2), "a and b list each other")
-        refused_before = refused(b)
+    a = start("a@127.0.0.1:0", certs.args(a_cert))
+    b = start("b@127.0.0.1:0", certs.args(b_cert))
+    check(a.ask("connect " + b.name) == "connect ok", "a and b, each with its own certificate, connect")
+    check(eventually(lambda: lists(a, "b@") and lists(b, "a@"), 2), "a and b list each other")
+    refused_before = refused(b)
 
-        # zeta holds a's certificate: signed by the CA, but naming a, not zeta.
-        zeta = start("zeta@127.0.0.1:0", certs.args(a_cert))
-        answer = zeta.ask("connect " + b.name)
-        check(answer.startswith("connect error PERMISSION_DENIED"),
-              "zeta with a's certificate dialling b is refused: %s" % answer)
-        check(not lists(b, "zeta@"), "b does not list zeta")
-        check(refused(b) > refused_before, "b's refused counter rose (%d -> %d)" % (refused_before, refused(b)))
-        check(eventually(lambda: logged(b, "refused " + zeta.name), 2),
-              "b logged the refusal: %s" % (logged(b, "refused " + zeta.name)[:1],))
-        check(all("URI:snow://zeta@127.0.0.1" in l and "URI:snow://a@127.0.0.1" in l
-                  for l in logged(b, "refused " + zeta.name)),
-              "the log line says what the name needed and what the certificate holds")
+    # zeta holds a's certificate: signed by the CA, but naming a, not zeta.
+    zeta = start("zeta@127.0.0.1:0", certs.args(a_cert))
+    answer = zeta.ask("connect " + b.name)
+    check(answer.startswith("connect error PERMISSION_DENIED"),
+          "zeta with a's certificate dialling b is refused: %s" % answer)
+    check(not lists(b, "zeta@"), "b does not list zeta")
+    check(refused(b) > refused_before, "b's refused counter rose (%d -> %d)" % (refused_before, refused(b)))
+    check(eventually(lambda: logged(b, "refused " + zeta.name), 2),
+          "b logged the refusal: %s" % (logged(b, "refused " + zeta.name)[:1],))
+    check(all("URI:snow://zeta@127.0.0.1" in l and "URI:snow://a@127.0.0.1" in l
+              for l in logged(b, "refused " + zeta.name)),
+          "the log line says what the name needed and what the certificate holds")
 
-        # b dialling zeta: zeta's hello claims the name b dialled, the certificate is a's.
-        refused_before = refused(b)
-        answer = b.ask("connect " + zeta.name)
-        check(answer.startswith("connect error PERMISSION_DENIED"), "b dialling zeta refuses it: %s" % answer)
-        check(refused(b) > refused_before, "b's refused counter rose again")
-        check(not lists(b, "zeta@") and not lists(a, "zeta@"), "neither a nor b lists zeta")
-        zeta.stop()
+    # b dialling zeta: zeta's hello claims the name b dialled, the certificate is a's.
+    refused_before = refused(b)
+    answer = b.ask("connect " + zeta.name)
+    check(answer.startswith("connect error PERMISSION_DENIED"), "b dialling zeta refuses it: %s" % answer)
+    check(refused(b) > refused_before, "b's refused counter rose again")
+    check(not lists(b, "zeta@") and not lists(a, "zeta@"), "neither a nor b lists zeta")
+    zeta.stop()
 
-        check(lists(a, "b@") and lists(b, "a@"), "a and b are still connected")
-        check(a.ask("ping " + b.name).startswith("pong "), "a still reaches b's echo")
+    check(lists(a, "b@") and lists(b, "a@"), "a and b are still connected")
+    check(a.ask("ping " + b.name).startswith("pong "), "a still reaches b's echo")
 
-        # --name-check none on the accepting side: a's certificate lets zeta in (unsafe).
-        c_cert = certs.issue("c", "URI:snow://c@127.0.0.1")
-        c = start("c@127.0.0.1:0", certs.args(c_cert, "none"))
-        zeta2 = start("zeta@127.0.0.1:0", certs.args(a_cert))
-        answer = zeta2.ask("connect " + c.name)
-        check(answer == "connect ok", "with --name-check none, zeta with a's certificate gets into c: %s" % answer)
-        check(eventually(lambda: lists(c, "zeta@"), 2), "c lists zeta")
+    # --name-check none on the accepting side: a's certificate lets zeta in (unsafe).
+    c_cert = certs.issue("c", "URI:snow://c@127.0.0.1")
+    c = start("c@127.0.0.1:0", certs.args(c_cert, "none"))
+    zeta2 = start("zeta@127.0.0.1:0", certs.args(a_cert))
+    answer = zeta2.ask("connect " + c.name)
+    check(answer == "connect ok", "with --name-check none, zeta with a's certificate gets into c: %s" % answer)
+    check(eventually(lambda: lists(c, "zeta@"), 2), "c lists zeta")
 
-        # --name-check host: a certificate for the host 127.0.0.1 lets any name on it in;
-        # a node URI is no host entry.
-        host_cert = certs.issue("host", "IP:127.0.0.1")
-        d = start("d@127.0.0.1:0", certs.args(host_cert, "host"))
-        e = start("e@127.0.0.1:0", certs.args(host_cert, "host"))
-        check(e.ask("connect " + d.name) == "connect ok", "with --name-check host, e and d (IP:127.0.0.1) connect")
-        refused_before = refused(d)
-        f = start("f@127.0.0.1:0", certs.args(certs.issue("f", "URI:snow://f@127.0.0.1"), "none"))
-        answer = f.ask("connect " + d.name)
-        check(answer.startswith("connect error PERMISSION_DENIED") and refused(d) > refused_before,
-              "with --name-check host, d refuses f whose certificate names only the node: %s" % answer)
-        check(not lists(d, "f@"), "d does not list f")
+    # --name-check host: a certificate for the host 127.0.0.1 lets any name on it in;
+    # a node URI is no host entry.
+    host_cert = certs.issue("host", "IP:127.0.0.1")
+    d = start("d@127.0.0.1:0", certs.args(host_cert, "host"))
+    e = start("e@127.0.0.1:0", certs.args(host_cert, "host"))
+    check(e.ask("connect " + d.name) == "connect ok", "with --name-check host, e and d (IP:127.0.0.1) connect")
+    refused_before = refused(d)
+    f = start("f@127.0.0.1:0", certs.args(certs.issue("f", "URI:snow://f@127.0.0.1"), "none"))
+    answer = f.ask("connect " + d.name)
+    check(answer.startswith("connect error PERMISSION_DENIED") and refused(d) > refused_before,
+          "with --name-check host, d refuses f whose certificate names only the node: %s" % answer)
+    check(not lists(d, "f@"), "d does not list f")
 
-        check(all(n.alive() for n in nodes if n not in (zeta,)), "every node is alive")
-    finally:
-        for n in nodes:
-            n.stop()
-        for n in nodes:
-            bad = [l for l in n.stderr_lines if "AddressSanitizer" in l or "runtime error" in l]
-            if bad or n.proc.returncode not in (0, None):
-                check(False, "%s exited with %s: %s" % (n.name, n.proc.returncode, "".join(n.stderr_lines[-10:])))
-        shutil.rmtree(workdir, ignore_errors=True)
+    check(all(n.alive() for n in nodes if n not in (zeta,)), "every node is alive")
+
+
+def main():
+    nodes = []
+    with tempfile.TemporaryDirectory(prefix="snow-mtls-") as workdir:
+        try:
+            run_checks(workdir, nodes)
+        finally:
+            stop_and_check_exits(check, nodes)
     return check.exit_code()
 
 

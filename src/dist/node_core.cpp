@@ -809,7 +809,8 @@ void NodeCore::on_hello(Connection& c, std::string_view body) {
 
 absl::Status NodeCore::check_peer_certificate(const Connection& c, std::string_view claimed_name) const {
   if (options_.tls.mode != TlsOptions::Mode::mutual) return absl::OkStatus();
-  return tls::check_certificate_name(options_.tls.name_check, claimed_name, transport_->peer_certificate_names(c.id));
+  return tls::check_certificate_name(options_.tls.name_check, claimed_name,
+                                     transport_->peer_certificate_names(c.id));
 }
 
 /// Two connections to one node: keep one, deterministically, so both ends agree without

@@ -25,7 +25,9 @@ constexpr std::string_view kNodeUriPrefix = "URI:snow://";
 constexpr std::string_view kDnsPrefix = "DNS:";
 constexpr std::string_view kIpPrefix = "IP:";
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) { return absl::EqualsIgnoreCase(to_absl(a), to_absl(b)); }
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return absl::EqualsIgnoreCase(to_absl(a), to_absl(b));
+}
 
 // Non-printable bytes as C escapes (\n, \x00, \x7f...), at most kMaxBytesShown of them.
 std::string printable(std::string_view raw) {
@@ -69,9 +71,7 @@ bool matches(TlsOptions::NameCheck rule, const dist::NodeAddress& node, std::str
   }
   // "URI:snow://" and the host ignore case (a scheme and a DNS name do); the node's own
   // name is compared exactly, as node names are everywhere else.
-  if (entry.size() < kNodeUriPrefix.size() || !equal_ignoring_case(entry.substr(0, kNodeUriPrefix.size()), kNodeUriPrefix)) {
-    return false;
-  }
+  if (!equal_ignoring_case(entry.substr(0, kNodeUriPrefix.size()), kNodeUriPrefix)) return false;
   const std::string_view rest = entry.substr(kNodeUriPrefix.size());
   const std::size_t at = rest.find('@');
   return at != std::string_view::npos && rest.substr(0, at) == node.name &&
@@ -84,7 +84,9 @@ std::string certificate_holds(const std::vector<std::string>& peer_names) {
   for (std::size_t i = 0; i < peer_names.size() && i < kMaxEntriesShown; ++i) {
     absl::StrAppend(&out, i == 0 ? "" : ", ", printable(peer_names[i]));
   }
-  if (peer_names.size() > kMaxEntriesShown) absl::StrAppend(&out, " and ", peer_names.size() - kMaxEntriesShown, " more");
+  if (peer_names.size() > kMaxEntriesShown) {
+    absl::StrAppend(&out, " and ", peer_names.size() - kMaxEntriesShown, " more");
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "src/tls/tls.hpp"
 
+#include <arpa/inet.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -13,7 +14,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <cerrno>

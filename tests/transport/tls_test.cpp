@@ -218,7 +218,7 @@ TEST_CASE("peer_names() lists the subjectAltNames of the peer's certificate, bot
   CHECK(server->peer_names() == Names{"URI:snow://a@127.0.0.1", "DNS:a.example", "IP:127.0.0.1", "IP:::1"});
   CHECK(client->peer_names() == Names{"URI:snow://b@127.0.0.1"});
 
-  SUBCASE("an ephemeral peer's certificate has none") {
+  SUBCASE("a server the client refused: its names are never read") {
     auto eph_client = session(context(files.a()), TlsSession::Role::client);
     auto eph_server = session(context(), TlsSession::Role::server);
     Exchange ex = shuttle(*eph_client, *eph_server);

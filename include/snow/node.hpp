@@ -39,13 +39,45 @@ struct TlsOptions {
     /// Encrypts the traffic; the cookie handshake (bound to this TLS channel) authenticates.
     ephemeral,
     /// Mutual TLS: this node presents cert_file/key_file and accepts only peers whose
-    /// certificate is signed by ca_file.
+    /// certificate is signed by ca_file and carries the peer's node name (name_check).
     mutual,
   };
   Mode mode = Mode::ephemeral;
   std::string cert_file;  // PEM, mutual mode
   std::string key_file;   // PEM, mutual mode
   std::string ca_file;    // PEM, mutual mode
+
+  /// Mutual mode: which node names a peer's certificate entitles it to. A peer whose
+  /// hello claims a name its certificate does not carry is refused (PermissionDenied,
+  /// counted in NodeStats::handshakes_refused); for a connection this node made, the
+  /// name checked is the one it dialled. Only subjectAltName entries count, never the
+  /// subject's CN. The port is never part of the identity: a node may listen on port 0
+  /// and learn its port at start.
+  enum class NameCheck {
+    /// The certificate carries the URI `snow://NAME@HOST`, equal to the node name's name
+    /// (exactly) and host (ignoring case), with no port. One certificate per node, e.g.
+    /// node a@10.0.0.5 (any port), signed by the CA in ca.pem/ca.key:
+    ///
+    ///     openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes
+    ///         -subj /CN=a -keyout a.key -out a.csr -addext subjectAltName=URI:snow://a@10.0.0.5
+    ///     openssl x509 -req -in a.csr -CA ca.pem -CAkey ca.key -days 365
+    ///         -copy_extensions copy -out a.pem
+    ///
+    /// (each command on one line). A URI with a port, or another scheme, does not match.
+    node,
+    /// The certificate carries the node name's host: a DNS name equal to it ignoring
+    /// case (no wildcards), or, when the host is a numeric IPv4 address, an IP address
+    /// equal to it (a numeric host never matches a DNS entry, nor a name an IP entry).
+    /// For one node per host, e.g. a Kubernetes StatefulSet whose pods each have a DNS
+    /// name: `-addext subjectAltName=DNS:snow-0.snow.prod.svc.cluster.local` or
+    /// `-addext subjectAltName=IP:10.0.0.5`. Any node name on that host is accepted.
+    host,
+    /// Any certificate the CA signed lets in any node name. Unsafe: whoever holds one
+    /// node's key (or any certificate from that CA, including one made for another
+    /// service) can join as any other node, receive its messages and its global names.
+    none,
+  };
+  NameCheck name_check = NameCheck::node;
 };
 
 struct NodeOptions {

@@ -80,9 +80,9 @@ Handshake::Step Handshake::on_hello(std::string_view body, const HandshakeGate& 
                                      "expected ", expected_peer_, ", the node at that address is ",
                                      internal::printable(hello.name))));
   }
-  if (std::optional<Refused> no = gate.check_hello(hello)) return refuse(no->reason, std::move(no->status));
   peer_hello_body_ = std::string(body);
   peer_hello_ = std::move(hello);
+  if (std::optional<Refused> no = gate.check_hello(*peer_hello_)) return refuse(no->reason, std::move(no->status));
   stage_ = Stage::await_pake;
   return {};
 }

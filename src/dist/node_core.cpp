@@ -10,6 +10,7 @@
 #include "src/runtime/process.hpp"
 #include "src/runtime/runtime_core.hpp"
 #include "src/runtime/strings.hpp"
+#include "src/tls/name_check.hpp"
 
 namespace snow::detail {
 
@@ -619,9 +620,12 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
   }
   // The attempt failed: tell whoever waits, and schedule the next try for kept peers.
   absl::Status status;
-  if (!c->inbound && c->handshake && c->handshake->confirmation_sent() && c->close_reason.ok()) {
+  if (!c->inbound && c->handshake && c->handshake->peer_hello() && c->close_reason.ok()) {
+    // It said hello (a node of our version, the one we dialled), then closed before the
+    // handshake was done: it refused us. Why, it does not say to an unauthenticated peer.
     status = absl::PermissionDeniedError(absl::StrCat(
-        c->peer_name, " refused the handshake (a different cookie?): ", reason.message()));
+        c->peer_name, " refused the handshake (a different cookie, or a certificate without our name?): ",
+        reason.message()));
   } else if (reason.code() == absl::StatusCode::kPermissionDenied ||
              reason.code() == absl::StatusCode::kFailedPrecondition) {
     status = absl::Status(reason.code(), absl::StrCat("cannot connect to ", c->peer_name, ": ", reason.message()));
@@ -814,7 +818,17 @@ void NodeCore::on_handshake_frame(Connection& c, FrameKind kind, std::string_vie
   pump(c);
 }
 
+absl::Status NodeCore::check_peer_certificate(const Connection& c, std::string_view claimed_name) const {
+  if (options_.tls.mode != TlsOptions::Mode::mutual) return absl::OkStatus();
+  return tls::check_certificate_name(options_.tls.name_check, claimed_name, transport_->peer_certificate_names(c.id));
+}
+
 std::optional<dist::Refused> NodeCore::check_hello(const Connection& c, const dist::PeerHello& hello) const {
+  // The certificate must name the node the hello claims (for a connection we made, the
+  // handshake already checked that the hello names the node we dialled).
+  if (absl::Status cert = check_peer_certificate(c, hello.name); !cert.ok()) {
+    return dist::Refused{dist::Refusal::certificate, std::move(cert)};
+  }
   // Refusing this connection early is all a check may do; it saves the peer a proof
   // that would be refused anyway after it (keep_authenticated decides for real).
   for (const auto& [id, o] : conns_) {
@@ -877,12 +891,21 @@ bool NodeCore::keep_authenticated(Connection& c) {
 void NodeCore::refuse(Connection& c, const dist::Refused& why) {
   counters_.refused[static_cast<int>(why.reason)].fetch_add(1, std::memory_order_relaxed);
   counters_.handshakes_refused.fetch_add(1, std::memory_order_relaxed);
-  if (why.reason != dist::Refusal::duplicate && why.reason != dist::Refusal::version) note_handshake_failure(c);
+  // Not penalised: a duplicate (no attack), another version (an upgrade under way), a
+  // certificate without the name (its holder has our CA's certificate, so it is no
+  // guesser, and a misconfigured node must not get its host's other nodes delayed).
+  if (why.reason != dist::Refusal::duplicate && why.reason != dist::Refusal::version &&
+      why.reason != dist::Refusal::certificate) {
+    note_handshake_failure(c);
+  }
   const bool duplicate = why.reason == dist::Refusal::duplicate;
+  // An inbound peer's name is its hello's claim: remote data, so made printable.
+  const std::string who = !c.peer_name.empty()                            ? c.peer_name
+                          : c.handshake && c.handshake->peer_hello()      ? internal::printable(c.handshake->peer_hello()->name)
+                                                                          : std::string("a peer");
   log(duplicate ? LogLevel::debug : LogLevel::warning,
-      absl::StrCat(c.inbound ? "refused the connection from " : "gave up the connection to ",
-                   c.peer_name.empty() ? c.address : c.peer_name, " (", av(dist::refusal_name(why.reason)),
-                   "): ", why.status.message()));
+      absl::StrCat(c.inbound ? "refused " : "gave up on ", who, c.inbound ? " from " : " at ", c.address, " (",
+                   av(dist::refusal_name(why.reason)), "): ", why.status.message()));
   close_conn(c, why.status);
 }
 

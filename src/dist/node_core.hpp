@@ -176,6 +176,10 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   // before authentication: questions only (see src/dist/handshake.hpp)
   class Gate;
   std::optional<dist::Refused> check_hello(const Connection& c, const dist::PeerHello& hello) const;
+  // Mutual TLS: OK when the peer's certificate carries `claimed_name` under
+  // options().tls.name_check (tls/name_check.hpp), else PermissionDenied saying why.
+  // OK in ephemeral mode, where there is no CA-issued certificate to hold a name.
+  absl::Status check_peer_certificate(const Connection& c, std::string_view claimed_name) const;
   absl::Duration failure_penalty(const std::string& address) const;
   void note_handshake_failure(const Connection& c);
 

@@ -1,5 +1,6 @@
 #include "src/tls/tls.hpp"
 
+#include <arpa/inet.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -12,6 +13,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -200,6 +202,28 @@ absl::Status load_ephemeral(SSL_CTX* ctx) {
   // the exporter, is what authenticates.
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
   return absl::OkStatus();
+}
+
+std::string asn1_bytes(const ASN1_STRING* s) {
+  if (s == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<std::size_t>(ASN1_STRING_length(s)));
+}
+
+// An iPAddress entry as text: 4 bytes are IPv4, 16 bytes IPv6; any other length is not
+// an address at all, shown in hex so that it matches nothing and still reads in a log.
+std::string ip_text(const ASN1_OCTET_STRING* s) {
+  const std::string raw = asn1_bytes(s);
+  char text[INET6_ADDRSTRLEN] = {};
+  const int family = raw.size() == 4 ? AF_INET : raw.size() == 16 ? AF_INET6 : 0;
+  if (family != 0 && inet_ntop(family, raw.data(), text, sizeof text) != nullptr) return text;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex = "invalid:";
+  for (unsigned char c : raw) {
+    hex += kHex[c >> 4];
+    hex += kHex[c & 15];
+  }
+  return hex;
 }
 
 }  // namespace
@@ -395,6 +419,26 @@ std::string TlsSession::exporter() const {
     return {};
   }
   return std::string(reinterpret_cast<const char*>(out), sizeof out);
+}
+
+std::vector<std::string> TlsSession::peer_names() const {
+  std::vector<std::string> names;
+  if (!handshake_complete_ || !error_.ok()) return names;
+  bssl::UniquePtr<X509> cert(SSL_get_peer_certificate(ssl_));
+  if (!cert) return names;
+  bssl::UniquePtr<GENERAL_NAMES> sans(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr)));
+  ERR_clear_error();  // a certificate without the extension is not an error
+  if (!sans) return names;
+  for (const GENERAL_NAME* gn : sans.get()) {
+    switch (gn->type) {
+      case GEN_DNS: names.push_back("DNS:" + asn1_bytes(gn->d.dNSName)); break;
+      case GEN_IPADD: names.push_back("IP:" + ip_text(gn->d.iPAddress)); break;
+      case GEN_URI: names.push_back("URI:" + asn1_bytes(gn->d.uniformResourceIdentifier)); break;
+      default: break;  // e-mail, directory and other names identify no node
+    }
+  }
+  return names;
 }
 
 }  // namespace snow::tls

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -100,6 +101,12 @@ class TlsSession {
   /// equal at both ends of one TLS connection, different for any other connection. Empty
   /// before the handshake completes. This is the transport's channel binding.
   std::string exporter() const;
+  /// The subjectAltName entries of the peer's certificate, in certificate order:
+  /// "DNS:host", "IP:127.0.0.1" (IPv6 in its RFC 5952 text form), "URI:snow://a@host".
+  /// Other kinds of entry are left out. The bytes are the certificate's, unchecked: they
+  /// come from the network and may hold anything, a NUL included. Empty before the
+  /// handshake completes, when the peer sent no certificate, or when it has no SANs.
+  std::vector<std::string> peer_names() const;
 
  private:
   TlsSession(std::shared_ptr<const TlsContext> context, SSL* ssl, Role role);

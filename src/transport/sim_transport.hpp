@@ -155,6 +155,8 @@ class SimTransport final : public Transport {
   std::string channel_binding(ConnId id) const override;
   std::string peer_address(ConnId id) const override;
   void admit(ConnId) override {}
+  /// Always empty: the simulated network has no TLS, so no certificates.
+  std::vector<std::string> peer_certificate_names(ConnId) const override { return {}; }
   void wake() override;
   absl::Time now() const override { return net_.now(); }
 

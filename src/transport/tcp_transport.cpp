@@ -324,6 +324,11 @@ class TcpTransport::Impl {
     return c == nullptr ? std::string() : c->peer;
   }
 
+  std::vector<std::string> peer_certificate_names(ConnId id) const {
+    const Conn* c = find(id);
+    return c == nullptr || c->tls == nullptr ? std::vector<std::string>() : c->tls->peer_names();
+  }
+
   void wake() { doorbell_.ring(); }
 
   std::size_t connection_count() const { return live_.load(); }
@@ -803,6 +808,9 @@ std::size_t TcpTransport::pending_bytes(ConnId id) const { return impl_->pending
 void TcpTransport::close(ConnId id, const absl::Status& reason) { impl_->close(id, reason); }
 std::string TcpTransport::channel_binding(ConnId id) const { return impl_->channel_binding(id); }
 std::string TcpTransport::peer_address(ConnId id) const { return impl_->peer_address(id); }
+std::vector<std::string> TcpTransport::peer_certificate_names(ConnId id) const {
+  return impl_->peer_certificate_names(id);
+}
 void TcpTransport::wake() { impl_->wake(); }
 absl::Time TcpTransport::now() const { return absl::Now(); }
 std::size_t TcpTransport::connection_count() const { return impl_->connection_count(); }

@@ -31,6 +31,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -97,6 +98,8 @@ class TcpTransport final : public Transport {
   std::string channel_binding(ConnId id) const override;
   std::string peer_address(ConnId id) const override;
   void admit(ConnId) override {}  // (admission control comes with the transport's limits)
+  /// Read from the connection's TLS session while it is open.
+  std::vector<std::string> peer_certificate_names(ConnId id) const override;
 
   void wake() override;
   absl::Time now() const override;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -79,6 +80,14 @@ class Transport {
   /// The node authenticated this connection: it stops counting against the limits on
   /// unauthenticated connections.
   virtual void admit(ConnId id) = 0;
+
+  // ---- the peer's certificate (mutual TLS) ----
+  /// The subjectAltName entries of the certificate the peer of an open connection
+  /// presented ("DNS:host", "IP:127.0.0.1", "URI:snow://a@host"; see
+  /// tls::TlsSession::peer_names()), for checking it against the node name it claims.
+  /// Empty when there is no peer certificate (no TLS, ephemeral mode on the accepting
+  /// side) or `id` is unknown.
+  virtual std::vector<std::string> peer_certificate_names(ConnId id) const = 0;
 
   /// Makes the transport call `on_wake()` soon. Any thread.
   virtual void wake() = 0;

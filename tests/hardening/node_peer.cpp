@@ -3,8 +3,11 @@
 //
 //     hardening_peer NAME COOKIE [--heartbeat MS] [--misses N] [--handshake-timeout MS]
 //                                [--traffic MS] [--churn MS]
+//                                [--tls-ca FILE --tls-cert FILE --tls-key FILE
+//                                 [--name-check node|host|none]]
 //
-// Starts a node over TCP + TLS with the given timings, registers "echo" (answers Ping)
+// Starts a node over TCP + TLS (mutual TLS with those files when --tls-ca is given,
+// else ephemeral) with the given timings, registers "echo" (answers Ping)
 // and "sink" (checks Seq streams), prints "node <full name>", then answers one command
 // per stdin line with one line. Lines that start with "event " come unasked, whenever
 // something a `watch` set up happens.
@@ -219,12 +222,42 @@ long flag(int argc, char** argv, const std::string& name, long fallback) {
   return fallback;
 }
 
+std::string text_flag(int argc, char** argv, const std::string& name) {
+  for (int i = 3; i + 1 < argc; ++i) {
+    if (argv[i] == name) return argv[i + 1];
+  }
+  return {};
+}
+
+// Mutual TLS when --tls-ca is given; false (after saying why) for a bad --name-check.
+bool set_tls(int argc, char** argv, snow::TlsOptions& tls) {
+  tls.ca_file = text_flag(argc, argv, "--tls-ca");
+  if (tls.ca_file.empty()) return true;
+  tls.mode = snow::TlsOptions::Mode::mutual;
+  tls.cert_file = text_flag(argc, argv, "--tls-cert");
+  tls.key_file = text_flag(argc, argv, "--tls-key");
+  const std::map<std::string, snow::TlsOptions::NameCheck> rules = {
+      {"node", snow::TlsOptions::NameCheck::node},
+      {"host", snow::TlsOptions::NameCheck::host},
+      {"none", snow::TlsOptions::NameCheck::none}};
+  const std::string rule = text_flag(argc, argv, "--name-check");
+  if (rule.empty()) return true;
+  auto it = rules.find(rule);
+  if (it == rules.end()) {
+    std::cerr << "--name-check must be node, host or none, not " << rule << "\n";
+    return false;
+  }
+  tls.name_check = it->second;
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::cerr << "usage: hardening_peer NAME COOKIE [--heartbeat MS] [--misses N] [--handshake-timeout MS]"
-                 " [--traffic MS] [--churn MS]\n";
+                 " [--traffic MS] [--churn MS] [--tls-ca FILE --tls-cert FILE --tls-key FILE"
+                 " [--name-check node|host|none]]\n";
     return 2;
   }
   snow::Runtime rt({.workers = 2});
@@ -234,6 +267,7 @@ int main(int argc, char** argv) {
   options.heartbeat_misses = static_cast<int>(flag(argc, argv, "--misses", 5));
   options.handshake_timeout = absl::Milliseconds(flag(argc, argv, "--handshake-timeout", 5000));
   options.reconnect_max = absl::Seconds(1);
+  if (!set_tls(argc, argv, options.tls)) return 2;
   absl::StatusOr<snow::Node> node = snow::Node::start(rt, argv[1], options);
   if (!node.ok()) {
     std::cerr << "cannot start: " << node.status() << "\n";

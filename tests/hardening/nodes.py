@@ -123,6 +123,17 @@ class Checks:
         return 1 if self.failures else 0
 
 
+def stop_and_check_exits(check, nodes):
+    """Stops every node, then fails `check` for each that exited badly or whose stderr has a
+    sanitizer report."""
+    for n in nodes:
+        n.stop()
+    for n in nodes:
+        bad = [l for l in n.stderr_lines if "AddressSanitizer" in l or "runtime error" in l]
+        if bad or n.proc.returncode not in (0, None):
+            check(False, "%s exited with %s: %s" % (n.name, n.proc.returncode, "".join(n.stderr_lines[-10:])))
+
+
 def parse_sent(line):
     """"sent INC PEER:EPOCH:COUNT ..." -> (incarnation, {peer: (epoch, count)})."""
     parts = line.split()

@@ -543,6 +543,12 @@ TEST_CASE("mutual TLS: CA-signed peers connect, a rogue one is refused") {
     const ConnId in = a.accepted();
     REQUIRE(a.received(in, 6));
     CHECK(a.data(in) == "signed");
+    // Each end sees the subjectAltNames of the other's certificate; an unknown id none.
+    using Names = std::vector<std::string>;
+    CHECK(a.rec.on_loop(*a.t, [&] { return a.t->peer_certificate_names(in); }) == Names{"URI:snow://b@127.0.0.1"});
+    CHECK(b.rec.on_loop(*b.t, [&] { return b.t->peer_certificate_names(id); }) ==
+          Names{"URI:snow://a@127.0.0.1", "DNS:a.example", "IP:127.0.0.1", "IP:::1"});
+    CHECK(a.rec.on_loop(*a.t, [&] { return a.t->peer_certificate_names(in + 1000); }).empty());
   }
   SUBCASE("a rogue client gets PermissionDenied; the server never announces it") {
     Peer rogue({}, files.rogue(), /*listen=*/false);

@@ -51,8 +51,11 @@ struct KeyAndCert {
 };
 
 /// An EC P-256 key and a certificate for it named `cn`, signed by `issuer` (self-signed
-/// when null). A CA gets basicConstraints CA:TRUE.
-inline KeyAndCert make_key_and_cert(const std::string& cn, const KeyAndCert* issuer, bool is_ca) {
+/// when null). A CA gets basicConstraints CA:TRUE. `subject_alt_names`, in openssl's
+/// config syntax ("URI:snow://a@127.0.0.1,DNS:a.example,IP:127.0.0.1"), become the
+/// certificate's subjectAltName extension when not empty.
+inline KeyAndCert make_key_and_cert(const std::string& cn, const KeyAndCert* issuer, bool is_ca,
+                                    const std::string& subject_alt_names = "") {
   KeyAndCert out;
   bssl::UniquePtr<EC_KEY> ec(EC_KEY_new_by_curve_name(NID_X9_62_prime256v1));
   out.key.reset(EVP_PKEY_new());
@@ -76,6 +79,13 @@ inline KeyAndCert make_key_and_cert(const std::string& cn, const KeyAndCert* iss
     bc->ca = 1;
     ok = X509_add1_ext_i2d(x, NID_basic_constraints, bc.get(), /*crit=*/1, X509V3_ADD_DEFAULT) == 1;
   }
+  if (ok && !subject_alt_names.empty()) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, issuer ? issuer->cert.get() : x, x, nullptr, nullptr, 0);
+    bssl::UniquePtr<X509_EXTENSION> ext(
+        X509V3_EXT_nconf_nid(nullptr, &ctx, NID_subject_alt_name, subject_alt_names.c_str()));
+    ok = ext != nullptr && X509_add_ext(x, ext.get(), -1) == 1;
+  }
   ok = ok && X509_sign(x, issuer ? issuer->key.get() : out.key.get(), EVP_sha256()) > 0;
   if (!ok) throw std::runtime_error("test certificate generation failed");
   return out;
@@ -93,8 +103,11 @@ inline void write_pem(const std::string& path, EVP_PKEY* key) {
   }
 }
 
-/// A CA, two nodes it signed (a, b), and a rogue self-signed node, as PEM files.
+/// A CA, two nodes it signed (a, b, with the subjectAltNames below), and a rogue
+/// self-signed node, as PEM files.
 struct MutualTlsFiles {
+  static constexpr char kASubjectAltNames[] = "URI:snow://a@127.0.0.1,DNS:a.example,IP:127.0.0.1,IP:::1";
+  static constexpr char kBSubjectAltNames[] = "URI:snow://b@127.0.0.1";
   TempDir dir;
   std::string ca = dir.file("ca.pem");
   std::string a_cert = dir.file("a.pem"), a_key = dir.file("a.key");
@@ -103,8 +116,8 @@ struct MutualTlsFiles {
 
   MutualTlsFiles() {
     const KeyAndCert ca_kc = make_key_and_cert("snow test CA", nullptr, /*is_ca=*/true);
-    const KeyAndCert a = make_key_and_cert("node a", &ca_kc, false);
-    const KeyAndCert b = make_key_and_cert("node b", &ca_kc, false);
+    const KeyAndCert a = make_key_and_cert("node a", &ca_kc, false, kASubjectAltNames);
+    const KeyAndCert b = make_key_and_cert("node b", &ca_kc, false, kBSubjectAltNames);
     // Claims the CA's name, but the CA never signed it.
     const KeyAndCert rogue = make_key_and_cert("snow test CA", nullptr, false);
     write_pem(ca, ca_kc.cert.get());

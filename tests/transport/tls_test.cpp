@@ -208,6 +208,33 @@ TEST_CASE("mutual TLS accepts CA-signed peers and refuses a self-signed one") {
   }
 }
 
+TEST_CASE("peer_names() lists the subjectAltNames of the peer's certificate, both ways") {
+  MutualTlsFiles files;
+  auto client = session(context(files.a()), TlsSession::Role::client);
+  auto server = session(context(files.b()), TlsSession::Role::server);
+  CHECK(server->peer_names().empty());  // nothing before the handshake
+  REQUIRE(shuttle(*client, *server).server_status.ok());
+  using Names = std::vector<std::string>;
+  CHECK(server->peer_names() == Names{"URI:snow://a@127.0.0.1", "DNS:a.example", "IP:127.0.0.1", "IP:::1"});
+  CHECK(client->peer_names() == Names{"URI:snow://b@127.0.0.1"});
+
+  SUBCASE("a server the client refused: its names are never read") {
+    auto eph_client = session(context(files.a()), TlsSession::Role::client);
+    auto eph_server = session(context(), TlsSession::Role::server);
+    Exchange ex = shuttle(*eph_client, *eph_server);
+    // The mutual client refuses the self-signed server; its names were never vouched for.
+    CHECK_FALSE(ex.client_status.ok());
+    CHECK(eph_client->peer_names().empty());
+  }
+  SUBCASE("ephemeral to ephemeral: a certificate, but no SANs") {
+    auto c = session(context(), TlsSession::Role::client);
+    auto s = session(context(), TlsSession::Role::server);
+    REQUIRE(shuttle(*c, *s).client_status.ok());
+    CHECK(c->peer_names().empty());
+    CHECK(s->peer_names().empty());  // the server asked for no client certificate
+  }
+}
+
 TEST_CASE("mutual TLS with bad files fails at start with a clear error") {
   MutualTlsFiles files;
   const std::string missing = files.dir.file("no-such.pem");

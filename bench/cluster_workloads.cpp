@@ -39,7 +39,7 @@ struct ThreeNodes {
                          snow::Runtime(snow::RuntimeOptions{.workers = 1})};
   ThreeNodes() {
     snow::NodeOptions o;
-    o.cookie = "bench";
+    o.cookie = "bench-cookie-0f3a9c2e71d84b56";
     std::string names[3];
     for (int i = 0; i < 3; ++i) {
       auto n = snow::Node::start(rt[i], "n" + std::to_string(i) + "@127.0.0.1:0", o);

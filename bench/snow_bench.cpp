@@ -24,6 +24,7 @@
 //   remote_pingpong   [N=20,000]     rt_per_s, us_per_rt
 //   remote_throughput [N=1,000,000]  msgs_per_s, mb_per_s
 //   socket_pingpong   [N=20,000]     rt_per_s, us_per_rt (plain TCP socket: the floor)
+//   remote_connect    [N=1,000]      p50_us, p99_us (connect: TCP, TLS, cookie handshake)
 //             two OS processes over 127.0.0.1, nodes talking TCP + TLS 1.3; snow_bench
 //             starts the second process itself as `snow_bench --serve WORKLOAD N`
 //             (an internal role, not for direct use; bench/remote_workloads.cpp)
@@ -488,7 +489,7 @@ int usage(const char* msg) {
     std::fprintf(stderr, "    %-10s %lld\n", std::string(w.name).c_str(), static_cast<long long>(w.default_n));
   }
   std::fprintf(stderr, "    stf_int, stf_tuple3, stf_struct5, stf_string1m (STF round trips)\n");
-  std::fprintf(stderr, "    remote_pingpong, remote_throughput, socket_pingpong (two processes, TCP + TLS)\n");
+  std::fprintf(stderr, "    remote_pingpong, remote_throughput, socket_pingpong, remote_connect (two processes, TCP + TLS)\n");
   std::fprintf(stderr, "    global, group_broadcast (three nodes in this process, TLS)\n");
   return 2;
 }

@@ -1,5 +1,9 @@
 // Distribution over the simulated network: handshake, mesh, routing, failure semantics.
 #include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 #include <optional>
 #include <string>
@@ -351,6 +355,28 @@ TEST_CASE("Pids of every earlier life stay dead over 300 restarts, even where cr
   c.net.run_for(absl::Seconds(1));
   CHECK(noproc == kLives);
   CHECK(replies_from_the_dead == 0);
+}
+
+TEST_CASE("a node without a cookie uses ~/.snow.cookie, made once; a weak cookie is a loud warning") {
+  const std::string home = "/tmp/snow-home-test-" + std::to_string(::getpid());
+  std::filesystem::remove_all(home);
+  std::filesystem::create_directories(home);
+  const char* saved = std::getenv("HOME");
+  const std::string saved_home = saved != nullptr ? saved : "";
+  ::setenv("HOME", home.c_str(), 1);
+  {
+    SimCluster c(3);
+    c.add("a", default_options(""));
+    c.add("b", default_options(""));
+    c.connect("a", "b");  // the same file, so the same cookie
+    CHECK(c["a"].node().list() == std::vector<std::string>{c["b"].name});
+    CHECK(std::filesystem::exists(home + "/.snow.cookie"));
+    CHECK(c.logs.count_containing("WEAK COOKIE") == 0);
+    c.add("w", default_options("secret"));
+    CHECK(c.logs.count_containing("WEAK COOKIE") == 1);
+  }
+  if (saved != nullptr) ::setenv("HOME", saved_home.c_str(), 1);
+  std::filesystem::remove_all(home);
 }
 
 TEST_CASE("a 10 MiB message does not hold back a small one from another process") {

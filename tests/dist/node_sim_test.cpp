@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "src/runtime/runtime_core.hpp"
 #include "tests/dist/sim_cluster.hpp"
 
 namespace simtest_types {
@@ -355,6 +356,21 @@ TEST_CASE("Pids of every earlier life stay dead over 300 restarts, even where cr
   c.net.run_for(absl::Seconds(1));
   CHECK(noproc == kLives);
   CHECK(replies_from_the_dead == 0);
+}
+
+TEST_CASE("fresh creations are never 0 and never repeat: each runtime in a process gets a later one") {
+  // A restarted node must never get its previous life's creation; within a process the
+  // last one given is the floor, across processes the wall clock's milliseconds are.
+  std::uint32_t last = 0;
+  for (int i = 0; i < 10'000; ++i) {
+    const std::uint32_t c = snow::detail::fresh_creation();
+    CHECK(c != 0);
+    if (i > 0) CHECK(static_cast<std::int32_t>(c - last) > 0);
+    last = c;
+  }
+  snow::Runtime one;
+  snow::Runtime two;
+  CHECK(one.core().creation() != two.core().creation());
 }
 
 TEST_CASE("a node without a cookie uses ~/.snow.cookie, made once; a weak cookie is a loud warning") {

@@ -884,6 +884,7 @@ void NodeCore::connection_up(Connection& c) {
     log(LogLevel::error, absl::StrCat("refusing ", c.peer_name, ": the table of known nodes is full"));
     return close_conn(c, absl::ResourceExhaustedError("too many nodes"));
   }
+  transport_->admit(c.id);
   c.state = Connection::State::up;
   c.map.peer_index = index;
   c.last_received = c.last_ping = transport_->now();

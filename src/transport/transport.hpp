@@ -25,6 +25,16 @@ namespace snow::transport {
 /// Names one connection for its whole life; never reused by a transport.
 using ConnId = std::uint64_t;
 
+/// What a transport did to hostile or failing connections, since it started (see
+/// tcp_transport.hpp and admission.hpp for the events). Each field only grows.
+struct TransportCounters {
+  std::uint64_t evicted_total_cap = 0;    // unauthenticated, evicted for a newer one: total limit
+  std::uint64_t evicted_address_cap = 0;  // the same, under the per-address limit
+  std::uint64_t closed_silent = 0;        // accepted, not one byte within the silent deadline
+  std::uint64_t tls_failed = 0;           // a TLS handshake or record failed
+  std::uint64_t tls_timeout = 0;          // the TLS handshake took longer than its timeout
+};
+
 /// The node's side of a transport. All calls on the transport's thread.
 class TransportHandler {
  public:
@@ -76,6 +86,14 @@ class Transport {
   virtual std::string channel_binding(ConnId id) const = 0;
   /// The peer's address ("ip" or "ip:port"), for logs and rate limiting.
   virtual std::string peer_address(ConnId id) const = 0;
+
+  /// The node authenticated this connection: it stops counting against the limits on
+  /// unauthenticated connections (and can no longer be evicted to make room under them).
+  /// Inbound connections count from their accept until this call; an id that is not
+  /// counted (outbound, closed, unknown, admitted already) is ignored.
+  virtual void admit(ConnId id) = 0;
+  /// The transport's counters. Any thread.
+  virtual TransportCounters counters() const = 0;
 
   /// Makes the transport call `on_wake()` soon. Any thread.
   virtual void wake() = 0;

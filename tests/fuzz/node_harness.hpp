@@ -77,6 +77,8 @@ class MemTransport final : public snow::transport::Transport {
     return b;
   }
   std::string peer_address(ConnId id) const override { return absl::StrCat("10.0.", id / 250, ".", id % 250, ":5555"); }
+  void admit(ConnId) override {}
+  snow::transport::TransportCounters counters() const override { return {}; }
   void wake() override { woken = true; }
   absl::Time now() const override { return clock; }
 

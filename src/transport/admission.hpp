@@ -1,0 +1,148 @@
+// src/transport/admission.hpp: which unauthenticated inbound connections a node keeps.
+//
+// Every accepted connection costs a descriptor and memory (a TLS session) before the
+// node knows who is on the other end. A flood of such connections, silent or stopping
+// after TLS, must not take the node to its descriptor limit nor lock out the legitimate
+// peers that arrive during the flood. This class is the policy; TcpTransport feeds it
+// events and carries out its decisions. It is pure bookkeeping (no sockets, no timers: the
+// caller passes the clock), so the policy is tested on its own.
+//
+// Counted. An inbound connection counts from accept until the node says it authenticated
+// it (`admitted`), or until it closes. The TLS handshake and the cookie handshake after it
+// are counted together: a connection that finished TLS and then says nothing holds as much
+// as one that never started, and counting only the first (as the transport once did) let
+// 1,012 TLS-only connections exhaust a 1,024-descriptor node. Admitted connections are
+// never counted nor evicted: an attacker without the cookie cannot displace a peer.
+//
+// Limits. `max_total` over all addresses, and `max_per_address` per source IP (without
+// the port), so that one host cannot take every slot while others still get some.
+//
+// When a limit is reached, the NEW connection is kept and an OLD one is evicted. Refusing
+// the newest (the old policy) handed the node to whoever filled the slots first: 270
+// silent connections kept every legitimate join out for as long as the attacker held
+// them. Evicting the old instead means each newcomer gets its turn, and a legitimate peer,
+// which finishes its handshake within a round trip or two, is past the counted stages
+// long before an attacker's churn reaches it.
+//
+// The victim is the connection that has made the least progress (see `Stage`): a silent
+// socket goes before one in TLS, which goes before one that finished TLS, which goes
+// before one that already sent the node some plaintext (a hello: a peer that is probably
+// real and about to be admitted). Within a stage the oldest goes first: it has had the
+// most time to make progress and has not. When the per-address limit is reached, the
+// victim comes from that address (its own connections pay for it, not another host's);
+// when the total limit is reached, from anywhere.
+//
+// Silent deadline. A connection that has not sent one byte within `silent_timeout` of
+// its accept is closed (`expire_silent`): a real client sends its ClientHello at once, so
+// a short deadline costs it nothing and takes the cheapest attack (connect and wait) off
+// the table long before the whole handshake timeout would.
+//
+//     Admission admission({.max_total = 256, .max_per_address = 32, .silent_timeout = absl::Seconds(1)});
+//     for (const Admission::Eviction& e : admission.accept(id, "10.0.0.7", now)) close(e.id);
+//     admission.progress(id, Admission::Stage::tls_under_way);  // the first bytes came
+//     admission.admit(id);                                      // the node authenticated it
+//     for (ConnId silent : admission.expire_silent(now)) close(silent);
+//     admission.forget(id);                                     // it closed
+//
+// Not thread-safe: one owner (the transport's loop thread).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "src/transport/transport.hpp"
+
+namespace snow::transport {
+
+class Admission {
+ public:
+  /// How far an unauthenticated connection got; only ever goes up. The order is the
+  /// eviction order: the least progress goes first.
+  enum class Stage : int {
+    silent = 0,              // accepted, not one byte received
+    tls_under_way = 1,       // bytes received, TLS not finished
+    tls_done = 2,            // TLS finished, no plaintext received yet
+    plaintext_received = 3,  // the peer sent the node something (its hello)
+  };
+
+  struct Limits {
+    /// Unauthenticated connections at most, over all addresses. At least 1.
+    std::size_t max_total = 256;
+    /// Unauthenticated connections at most from one source IP. At least 1.
+    std::size_t max_per_address = 32;
+    /// A connection still `silent` this long after its accept is expired. Zero or
+    /// infinite: no deadline.
+    absl::Duration silent_timeout = absl::Seconds(1);
+  };
+
+  /// Which limit an eviction made room under (the transport counts them apart).
+  enum class Cap { per_address, total };
+  struct Eviction {
+    ConnId id;
+    Cap cap;
+  };
+
+  explicit Admission(Limits limits);
+
+  /// An inbound connection from `address` (the IP, without port) was accepted at `now`.
+  /// Returns the connections the caller must close to make room (usually none, at most
+  /// one per limit); never `id` itself. `id` must be new.
+  std::vector<Eviction> accept(ConnId id, std::string_view address, absl::Time now);
+  /// `id` got as far as `stage`. A stage lower than the one reached already, or an id not
+  /// counted (admitted, forgotten, never accepted), is ignored.
+  void progress(ConnId id, Stage stage);
+  /// The node authenticated `id`: it stops counting and can no longer be evicted.
+  void admit(ConnId id) { forget(id); }
+  /// `id` closed (or was admitted): it stops counting. Unknown ids are ignored.
+  void forget(ConnId id);
+  /// The connections still silent `silent_timeout` after their accept; they are forgotten
+  /// here, and the caller closes them.
+  std::vector<ConnId> expire_silent(absl::Time now);
+
+  /// Unauthenticated connections counted now, in all and from one address.
+  std::size_t count() const { return entries_.size(); }
+  std::size_t count_from(std::string_view address) const;
+  /// Whether `id` counts now (accepted, and neither admitted nor forgotten).
+  bool counted(ConnId id) const { return entries_.contains(id); }
+
+ private:
+  // Age is the order of accepts (a sequence number, so that equal clock readings still
+  // give a strict order): within a stage, the smallest key is the oldest connection.
+  using Key = std::pair<std::uint64_t, ConnId>;
+  // One set per stage, each ordered oldest first: the victim is the first element of the
+  // first non-empty set, found in O(log n).
+  using ByStage = std::array<std::set<Key>, 4>;
+
+  struct Entry {
+    std::uint64_t seq;
+    Stage stage;
+    std::string address;
+    absl::Time accepted_at;
+  };
+  struct AddressGroup {
+    ByStage by_stage;
+    std::size_t count = 0;
+  };
+
+  // The least advanced, then oldest, connection in `sets`, other than `spare`.
+  static ConnId victim(const ByStage& sets, ConnId spare);
+  void index(ConnId id, const Entry& e);
+  void unindex(ConnId id, const Entry& e);
+
+  Limits limits_;
+  std::uint64_t next_seq_ = 0;
+  absl::flat_hash_map<ConnId, Entry> entries_;
+  ByStage all_;
+  // Addresses with at least one counted connection: bounded by max_total entries.
+  absl::flat_hash_map<std::string, AddressGroup> by_address_;
+};
+
+}  // namespace snow::transport

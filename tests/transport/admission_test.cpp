@@ -1,0 +1,206 @@
+// The admission policy on its own: which unauthenticated connection goes when a limit is
+// reached, and when a silent one expires (src/transport/admission.hpp).
+#include "src/transport/admission.hpp"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+using snow::transport::Admission;
+using snow::transport::ConnId;
+using Stage = Admission::Stage;
+
+namespace {
+
+const absl::Time t0 = absl::UnixEpoch();
+
+absl::Time at_ms(int ms) { return t0 + absl::Milliseconds(ms); }
+
+// The ids evicted by one accept, in order.
+std::vector<ConnId> evicted(const std::vector<Admission::Eviction>& out) {
+  std::vector<ConnId> ids;
+  for (const auto& e : out) ids.push_back(e.id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_SUITE("admission") {
+TEST_CASE("under the limits nothing is evicted; connections count until admitted or forgotten") {
+  Admission a({.max_total = 4, .max_per_address = 4});
+  CHECK(a.accept(1, "10.0.0.1", at_ms(0)).empty());
+  CHECK(a.accept(2, "10.0.0.1", at_ms(1)).empty());
+  CHECK(a.accept(3, "10.0.0.2", at_ms(2)).empty());
+  CHECK(a.count() == 3);
+  CHECK(a.count_from("10.0.0.1") == 2);
+  CHECK(a.count_from("10.0.0.2") == 1);
+  a.admit(1);
+  a.forget(3);
+  CHECK(a.count() == 1);
+  CHECK(a.count_from("10.0.0.1") == 1);
+  CHECK(a.count_from("10.0.0.2") == 0);
+  CHECK_FALSE(a.counted(1));
+  CHECK(a.counted(2));
+  a.forget(99);  // unknown: harmless
+  a.progress(99, Stage::tls_done);
+  CHECK(a.count() == 1);
+}
+
+TEST_CASE("when the total is full the newest stays and the least advanced, oldest one goes") {
+  Admission a({.max_total = 4, .max_per_address = 100});
+  // 1 and 2 are in TLS, 3 finished TLS, 4 sent plaintext: 1 is the least advanced and oldest.
+  for (ConnId id = 1; id <= 4; ++id) REQUIRE(a.accept(id, "10.0.0." + std::to_string(id), at_ms(int(id))).empty());
+  a.progress(1, Stage::tls_under_way);
+  a.progress(2, Stage::tls_under_way);
+  a.progress(3, Stage::tls_done);
+  a.progress(4, Stage::plaintext_received);
+
+  auto out = a.accept(5, "10.0.0.5", at_ms(10));
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].id == 1);
+  CHECK(out[0].cap == Admission::Cap::total);
+  CHECK(a.counted(5));
+  CHECK(a.count() == 4);
+
+  // Now 5 is silent: the least progress of all, but the newest is never the victim;
+  // the next one accepted evicts 5 (silent, older than 6) before 2 (in TLS).
+  CHECK(evicted(a.accept(6, "10.0.0.6", at_ms(11))) == std::vector<ConnId>{5});
+  a.progress(6, Stage::tls_under_way);
+  CHECK(evicted(a.accept(7, "10.0.0.7", at_ms(12))) == std::vector<ConnId>{2});
+  a.progress(7, Stage::tls_done);
+  CHECK(evicted(a.accept(8, "10.0.0.8", at_ms(13))) == std::vector<ConnId>{6});
+  a.progress(8, Stage::tls_done);
+  // Left: 3 (tls_done, oldest), 4 (plaintext), 7 and 8 (tls_done).
+  CHECK(evicted(a.accept(9, "10.0.0.9", at_ms(14))) == std::vector<ConnId>{3});
+  a.progress(9, Stage::plaintext_received);
+  CHECK(evicted(a.accept(10, "10.0.0.10", at_ms(15))) == std::vector<ConnId>{7});
+  CHECK(evicted(a.accept(11, "10.0.0.11", at_ms(16))) == std::vector<ConnId>{10});
+  a.progress(11, Stage::plaintext_received);
+  CHECK(evicted(a.accept(12, "10.0.0.12", at_ms(17))) == std::vector<ConnId>{8});
+  a.progress(12, Stage::plaintext_received);
+  // Only plaintext_received left (4, 9, 11, 12): the oldest of them goes.
+  CHECK(evicted(a.accept(13, "10.0.0.13", at_ms(18))) == std::vector<ConnId>{4});
+}
+
+TEST_CASE("a stage never goes back") {
+  Admission a({.max_total = 2, .max_per_address = 100});
+  a.accept(1, "10.0.0.1", at_ms(0));
+  a.accept(2, "10.0.0.2", at_ms(1));
+  a.progress(1, Stage::plaintext_received);
+  a.progress(1, Stage::tls_under_way);  // ignored: 1 stays the most advanced
+  a.progress(2, Stage::tls_done);
+  CHECK(evicted(a.accept(3, "10.0.0.3", at_ms(2))) == std::vector<ConnId>{2});
+}
+
+TEST_CASE("the per-address limit evicts from that address, even when other addresses hold older, weaker ones") {
+  Admission a({.max_total = 100, .max_per_address = 3});
+  a.accept(1, "10.0.0.9", at_ms(0));  // another host's silent connection, the oldest of all
+  a.accept(2, "10.0.0.1", at_ms(1));
+  a.accept(3, "10.0.0.1", at_ms(2));
+  a.accept(4, "10.0.0.1", at_ms(3));
+  a.progress(2, Stage::tls_done);
+  a.progress(3, Stage::tls_under_way);
+  a.progress(4, Stage::tls_done);
+  auto out = a.accept(5, "10.0.0.1", at_ms(4));
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].id == 3);  // the least advanced of 10.0.0.1's
+  CHECK(out[0].cap == Admission::Cap::per_address);
+  CHECK(a.counted(1));  // the other host's connection stays
+  CHECK(a.count_from("10.0.0.1") == 3);
+  CHECK(a.count_from("10.0.0.9") == 1);
+}
+
+TEST_CASE("the total limit evicts from anywhere; an address under its own limit can lose one") {
+  Admission a({.max_total = 3, .max_per_address = 2});
+  a.accept(1, "10.0.0.1", at_ms(0));
+  a.accept(2, "10.0.0.2", at_ms(1));
+  a.accept(3, "10.0.0.2", at_ms(2));
+  a.progress(1, Stage::tls_done);
+  // 10.0.0.3 is under its own limit; the total is not: the least advanced anywhere (2) goes.
+  auto out = a.accept(4, "10.0.0.3", at_ms(3));
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].id == 2);
+  CHECK(out[0].cap == Admission::Cap::total);
+  // 10.0.0.2 has room again (3 and 5), the total does not: the least advanced, oldest
+  // anywhere goes, which is 3, silent, before 4, silent too but younger.
+  out = a.accept(5, "10.0.0.2", at_ms(4));
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].id == 3);
+  CHECK(out[0].cap == Admission::Cap::total);
+  CHECK(a.count() == 3);
+}
+
+TEST_CASE("one eviction when both limits are passed at once, from the crowded address") {
+  Admission a({.max_total = 3, .max_per_address = 2});
+  a.accept(1, "10.0.0.1", at_ms(0));
+  a.accept(2, "10.0.0.2", at_ms(1));
+  a.accept(3, "10.0.0.2", at_ms(2));
+  auto out = a.accept(4, "10.0.0.2", at_ms(3));
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].id == 2);  // not 1, the oldest of all: its host is within its share
+  CHECK(out[0].cap == Admission::Cap::per_address);
+  CHECK(a.count() == 3);
+}
+
+TEST_CASE("admitted connections are never evicted nor counted") {
+  Admission a({.max_total = 2, .max_per_address = 2});
+  a.accept(1, "10.0.0.1", at_ms(0));
+  a.accept(2, "10.0.0.1", at_ms(1));
+  a.admit(1);
+  a.admit(2);
+  // Two more from the same address fit: admitted ones do not count.
+  CHECK(a.accept(3, "10.0.0.1", at_ms(2)).empty());
+  CHECK(a.accept(4, "10.0.0.1", at_ms(3)).empty());
+  // Past the limits, the victims are the unadmitted ones, never 1 or 2.
+  for (ConnId id = 5; id < 20; ++id) {
+    for (const auto& e : a.accept(id, "10.0.0.1", at_ms(int(id)))) {
+      CHECK(e.id != 1);
+      CHECK(e.id != 2);
+    }
+  }
+  CHECK(a.count() == 2);
+  // And they never expire as silent.
+  for (ConnId id : a.expire_silent(at_ms(100000))) CHECK(id >= 3);
+  a.progress(1, Stage::silent);  // an admitted id is ignored: it does not come back
+  CHECK_FALSE(a.counted(1));
+}
+
+TEST_CASE("a connection silent for the silent timeout expires; one that sent a byte does not") {
+  Admission a({.max_total = 10, .max_per_address = 10, .silent_timeout = absl::Milliseconds(1000)});
+  a.accept(1, "10.0.0.1", at_ms(0));
+  a.accept(2, "10.0.0.1", at_ms(100));
+  a.accept(3, "10.0.0.2", at_ms(200));
+  a.accept(4, "10.0.0.2", at_ms(300));
+  a.progress(2, Stage::tls_under_way);
+  a.progress(4, Stage::tls_done);
+  CHECK(a.expire_silent(at_ms(999)).empty());
+  CHECK(a.expire_silent(at_ms(1000)) == std::vector<ConnId>{1});
+  CHECK_FALSE(a.counted(1));
+  CHECK(a.expire_silent(at_ms(1199)).empty());
+  CHECK(a.expire_silent(at_ms(5000)) == std::vector<ConnId>{3});
+  // 2 and 4 sent bytes: the silent deadline is not theirs (the handshake timeout is).
+  CHECK(a.counted(2));
+  CHECK(a.counted(4));
+  CHECK(a.count() == 2);
+}
+
+TEST_CASE("no silent deadline when the timeout is zero or infinite") {
+  for (absl::Duration d : {absl::ZeroDuration(), absl::InfiniteDuration()}) {
+    Admission a({.max_total = 10, .max_per_address = 10, .silent_timeout = d});
+    a.accept(1, "10.0.0.1", at_ms(0));
+    CHECK(a.expire_silent(at_ms(1000000)).empty());
+    CHECK(a.counted(1));
+  }
+}
+
+TEST_CASE("a flood from many addresses never holds more than the limits, and keeps every newcomer") {
+  Admission a({.max_total = 16, .max_per_address = 4});
+  for (ConnId id = 1; id <= 1000; ++id) {
+    const std::string address = "10.0." + std::to_string(id % 7) + ".1";
+    for (const auto& e : a.accept(id, address, at_ms(int(id)))) CHECK(e.id != id);
+    CHECK(a.counted(id));
+    CHECK(a.count() <= 16);
+    CHECK(a.count_from(address) <= 4);
+  }
+}
+}  // TEST_SUITE

@@ -57,6 +57,15 @@ struct NodeOptions {
   int heartbeat_misses = 4;
   /// A connection that has not finished its handshake by then is closed.
   absl::Duration handshake_timeout = absl::Seconds(5);
+  /// Inbound connections that have not yet proved the cookie, at most, in all and from
+  /// one IP address. Past either, the newcomer is kept and the least advanced (then
+  /// oldest) of the others is closed, so a flood cannot hold out a real peer nor exhaust
+  /// the node's descriptors.
+  std::size_t max_unauthenticated = 256;
+  std::size_t max_unauthenticated_per_address = 32;
+  /// An inbound connection that has sent nothing at all this long after it was accepted
+  /// is closed.
+  absl::Duration silent_timeout = absl::Seconds(1);
   TlsOptions tls;
   /// The largest frame accepted from a peer; a larger one closes the connection.
   std::size_t max_frame_bytes = std::size_t{1} << 20;

@@ -3,6 +3,11 @@
 #include <algorithm>
 
 namespace snow::transport {
+namespace {
+
+bool finite_positive(absl::Duration d) { return d > absl::ZeroDuration() && d != absl::InfiniteDuration(); }
+
+}  // namespace
 
 Admission::Admission(Limits limits) : limits_(limits) {
   // A limit of 0 would have to evict the connection just accepted, which `accept`
@@ -11,9 +16,9 @@ Admission::Admission(Limits limits) : limits_(limits) {
   limits_.max_per_address = std::max<std::size_t>(1, limits_.max_per_address);
 }
 
-ConnId Admission::victim(const ByStage& sets, ConnId spare) {
-  for (const std::set<Key>& stage : sets) {
-    for (const Key& k : stage) {
+ConnId Admission::victim(const Ranks& ranks, ConnId spare) {
+  for (const std::set<Key>& rank : ranks) {
+    for (const Key& k : rank) {
       if (k.second != spare) return k.second;  // at most one step: `spare` is one element
     }
   }
@@ -21,20 +26,38 @@ ConnId Admission::victim(const ByStage& sets, ConnId spare) {
 }
 
 void Admission::index(ConnId id, const Entry& e) {
-  const int s = static_cast<int>(e.stage);
-  all_[s].insert({e.seq, id});
-  by_address_[e.address].by_stage[s].insert({e.seq, id});
+  const int r = rank(e.stage, e.stalled);
+  all_[r].insert({e.seq, id});
+  by_address_[e.address].ranks[r].insert({e.seq, id});
 }
 
 void Admission::unindex(ConnId id, const Entry& e) {
-  const int s = static_cast<int>(e.stage);
-  all_[s].erase({e.seq, id});
+  const int r = rank(e.stage, e.stalled);
+  all_[r].erase({e.seq, id});
   auto it = by_address_.find(e.address);
-  if (it != by_address_.end()) it->second.by_stage[s].erase({e.seq, id});
+  if (it != by_address_.end()) it->second.ranks[r].erase({e.seq, id});
+}
+
+void Admission::mark_stalled(absl::Time now) {
+  if (!finite_positive(limits_.stalled_after)) return;
+  for (int s = 0; s < 4; ++s) {
+    std::set<Key>& advancing = all_[rank(static_cast<Stage>(s), false)];
+    // Oldest in the stage first, and stages are entered in clock order: the first one
+    // still fresh ends the scan.
+    while (!advancing.empty()) {
+      const ConnId id = advancing.begin()->second;
+      Entry& e = entries_.at(id);
+      if (now - e.stage_since < limits_.stalled_after) break;
+      unindex(id, e);
+      e.stalled = true;
+      index(id, e);
+    }
+  }
 }
 
 std::vector<Admission::Eviction> Admission::accept(ConnId id, std::string_view address, absl::Time now) {
-  Entry e{next_seq_++, Stage::silent, std::string(address), now};
+  mark_stalled(now);
+  Entry e{next_seq_++, Stage::silent, /*stalled=*/false, now, now, std::string(address)};
   index(id, e);
   AddressGroup& group = by_address_[e.address];
   ++group.count;
@@ -44,7 +67,7 @@ std::vector<Admission::Eviction> Admission::accept(ConnId id, std::string_view a
   // The address's own limit first: its victim also frees a slot of the total, so a
   // host over its share never costs another host a connection.
   if (group.count > limits_.max_per_address) {
-    const ConnId v = victim(group.by_stage, id);
+    const ConnId v = victim(group.ranks, id);
     forget(v);
     out.push_back({v, Cap::per_address});
   }
@@ -56,12 +79,16 @@ std::vector<Admission::Eviction> Admission::accept(ConnId id, std::string_view a
   return out;
 }
 
-void Admission::progress(ConnId id, Stage stage) {
+void Admission::progress(ConnId id, Stage stage, absl::Time now) {
   auto it = entries_.find(id);
   if (it == entries_.end() || stage <= it->second.stage) return;
-  unindex(id, it->second);
-  it->second.stage = stage;
-  index(id, it->second);
+  Entry& e = it->second;
+  unindex(id, e);
+  e.seq = next_seq_++;  // the newest in its new stage
+  e.stage = stage;
+  e.stalled = false;
+  e.stage_since = now;
+  index(id, e);
 }
 
 void Admission::forget(ConnId id) {
@@ -75,13 +102,14 @@ void Admission::forget(ConnId id) {
 
 std::vector<ConnId> Admission::expire_silent(absl::Time now) {
   std::vector<ConnId> out;
-  const absl::Duration limit = limits_.silent_timeout;
-  if (limit <= absl::ZeroDuration() || limit == absl::InfiniteDuration()) return out;
-  // Oldest first, and accepts come in clock order: the first one still within its
-  // deadline ends the scan.
-  for (const Key& k : all_[static_cast<int>(Stage::silent)]) {
-    if (now - entries_.at(k.second).accepted_at < limit) break;
-    out.push_back(k.second);
+  if (!finite_positive(limits_.silent_timeout)) return out;
+  for (bool stalled : {true, false}) {
+    // Oldest first, and accepts come in clock order: the first one still within its
+    // deadline ends the scan of its rank.
+    for (const Key& k : all_[rank(Stage::silent, stalled)]) {
+      if (now - entries_.at(k.second).accepted_at < limits_.silent_timeout) break;
+      out.push_back(k.second);
+    }
   }
   for (ConnId id : out) forget(id);
   return out;

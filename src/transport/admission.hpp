@@ -27,10 +27,24 @@
 // The victim is the connection that has made the least progress (see `Stage`): a silent
 // socket goes before one in TLS, which goes before one that finished TLS, which goes
 // before one that already sent the node some plaintext (a hello: a peer that is probably
-// real and about to be admitted). Within a stage the oldest goes first: it has had the
-// most time to make progress and has not. When the per-address limit is reached, the
-// victim comes from that address (its own connections pay for it, not another host's);
-// when the total limit is reached, from anywhere.
+// real and about to be admitted). Within a stage the oldest goes first (the one longest
+// in that stage): it has had the most time to make progress and has not. When the
+// per-address limit is reached, the victim comes from that address (its own connections
+// pay for it, not another host's); when the total limit is reached, from anywhere.
+//
+// Stalled before advancing. A stage is progress only while it is fresh: a connection
+// that has stayed in its stage for `stalled_after` ranks below every connection that is
+// still advancing, whatever the stages (and among the stalled, least progress then oldest
+// first again). Without this, stages alone were beaten by the flood test's attacker: it
+// finished TLS on 1,000 connections and then said nothing, so they outranked every
+// newcomer (a real peer is silent for the millisecond before its ClientHello, and in TLS
+// for a round trip), filled every slot, and the newcomers only rotated among themselves,
+// each evicted as "the oldest silent one" within a millisecond: no join got through. A
+// real peer advances every round trip until it is admitted, so it is never stalled; an
+// attacker's connection that stops is evictable `stalled_after` later. (An attacker that
+// opens connections faster than max_total / stalled_after per second, from more than
+// max_total / max_per_address addresses, can still keep every slot fresh; the limits
+// bound what that costs the node, not whether it can happen.)
 //
 // Silent deadline. A connection that has not sent one byte within `silent_timeout` of
 // its accept is closed (`expire_silent`): a real client sends its ClientHello at once, so
@@ -39,7 +53,7 @@
 //
 //     Admission admission({.max_total = 256, .max_per_address = 32, .silent_timeout = absl::Seconds(1)});
 //     for (const Admission::Eviction& e : admission.accept(id, "10.0.0.7", now)) close(e.id);
-//     admission.progress(id, Admission::Stage::tls_under_way);  // the first bytes came
+//     admission.progress(id, Admission::Stage::tls_under_way, now);  // the first bytes came
 //     admission.admit(id);                                      // the node authenticated it
 //     for (ConnId silent : admission.expire_silent(now)) close(silent);
 //     admission.forget(id);                                     // it closed
@@ -81,6 +95,9 @@ class Admission {
     /// A connection still `silent` this long after its accept is expired. Zero or
     /// infinite: no deadline.
     absl::Duration silent_timeout = absl::Seconds(1);
+    /// A connection this long in one stage is stalled: evicted before any that is still
+    /// advancing. Longer than a real peer's round trip; zero or infinite: never stalled.
+    absl::Duration stalled_after = absl::Milliseconds(250);
   };
 
   /// Which limit an eviction made room under (the transport counts them apart).
@@ -96,9 +113,9 @@ class Admission {
   /// Returns the connections the caller must close to make room (usually none, at most
   /// one per limit); never `id` itself. `id` must be new.
   std::vector<Eviction> accept(ConnId id, std::string_view address, absl::Time now);
-  /// `id` got as far as `stage`. A stage lower than the one reached already, or an id not
-  /// counted (admitted, forgotten, never accepted), is ignored.
-  void progress(ConnId id, Stage stage);
+  /// `id` got as far as `stage` at `now`. A stage not above the one reached already, or
+  /// an id not counted (admitted, forgotten, never accepted), is ignored.
+  void progress(ConnId id, Stage stage, absl::Time now);
   /// The node authenticated `id`: it stops counting and can no longer be evicted.
   void admit(ConnId id) { forget(id); }
   /// `id` closed (or was admitted): it stops counting. Unknown ids are ignored.
@@ -114,33 +131,45 @@ class Admission {
   bool counted(ConnId id) const { return entries_.contains(id); }
 
  private:
-  // Age is the order of accepts (a sequence number, so that equal clock readings still
-  // give a strict order): within a stage, the smallest key is the oldest connection.
+  // Where a connection ranks for eviction: the stalled ones first (least progress first
+  // among them), then the advancing ones (likewise). Rank 0 goes first.
+  static constexpr int kRanks = 8;
+  static int rank(Stage stage, bool stalled) { return (stalled ? 0 : 4) + static_cast<int>(stage); }
+
+  // Age is the order in which connections entered their stage (a sequence number, so that
+  // equal clock readings still give a strict order): in a rank, the smallest key is the
+  // one longest in its stage.
   using Key = std::pair<std::uint64_t, ConnId>;
-  // One set per stage, each ordered oldest first: the victim is the first element of the
-  // first non-empty set, found in O(log n).
-  using ByStage = std::array<std::set<Key>, 4>;
+  // One ordered set per rank: the victim is the first element of the first non-empty one,
+  // found in O(log n), and the advancing connections that became stalled are a prefix of
+  // each advancing rank.
+  using Ranks = std::array<std::set<Key>, kRanks>;
 
   struct Entry {
-    std::uint64_t seq;
+    std::uint64_t seq;  // when it entered its stage, as an order
     Stage stage;
-    std::string address;
+    bool stalled;
+    absl::Time stage_since;
     absl::Time accepted_at;
+    std::string address;
   };
   struct AddressGroup {
-    ByStage by_stage;
+    Ranks ranks;
     std::size_t count = 0;
   };
 
-  // The least advanced, then oldest, connection in `sets`, other than `spare`.
-  static ConnId victim(const ByStage& sets, ConnId spare);
+  // The first connection in rank order in `ranks`, other than `spare`.
+  static ConnId victim(const Ranks& ranks, ConnId spare);
   void index(ConnId id, const Entry& e);
   void unindex(ConnId id, const Entry& e);
+  // Moves the advancing connections that have been `stalled_after` in their stage to the
+  // stalled ranks (ranks only change with time here, so victims are chosen after this).
+  void mark_stalled(absl::Time now);
 
   Limits limits_;
   std::uint64_t next_seq_ = 0;
   absl::flat_hash_map<ConnId, Entry> entries_;
-  ByStage all_;
+  Ranks all_;
   // Addresses with at least one counted connection: bounded by max_total entries.
   absl::flat_hash_map<std::string, AddressGroup> by_address_;
 };

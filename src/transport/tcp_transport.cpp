@@ -1,6 +1,7 @@
 #include "src/transport/tcp_transport.hpp"
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include <algorithm>
@@ -179,7 +180,8 @@ class TcpTransport::Impl {
         read_buf_(new char[kReadBufferBytes]),
         admission_({.max_total = options.max_unauthenticated,
                     .max_per_address = options.max_unauthenticated_per_address,
-                    .silent_timeout = options.silent_timeout}),
+                    .silent_timeout = options.silent_timeout,
+                    .stalled_after = options.stalled_after}),
         limited_log_([this](LogLevel, std::string_view line) { this->log(line); }, options.log_lines_per_second,
                      options.log_summary_period) {}
 
@@ -589,7 +591,7 @@ class TcpTransport::Impl {
     if (!was_open && c->tls->handshake_complete() && st.ok()) {
       c->state = Conn::State::open;
       c->binding = c->tls->exporter();
-      admission_.progress(c->id, Admission::Stage::tls_done);
+      admission_.progress(c->id, Admission::Stage::tls_done, absl::Now());
       c->announced = true;
       uv_timer_stop(&c->timer);
       if (handler_ != nullptr) handler_->on_open(c->id, c->inbound);
@@ -598,7 +600,7 @@ class TcpTransport::Impl {
       if (c->state != Conn::State::open) return;
     }
     if (!plain.empty() && c->state == Conn::State::open && !c->lingering && handler_ != nullptr) {
-      admission_.progress(c->id, Admission::Stage::plaintext_received);
+      admission_.progress(c->id, Admission::Stage::plaintext_received, absl::Now());
       handler_->on_data(c->id, plain);
       if (c->state != Conn::State::open || c->lingering) return;
     }
@@ -652,6 +654,17 @@ class TcpTransport::Impl {
     }
   }
 
+  // Whether the peer has sent something not read yet. A real client's ClientHello is
+  // often in the socket by the time a busy loop accepts it, and is read only in a later
+  // loop iteration, after more accepts; looking (one recv with MSG_PEEK) ranks the client
+  // as in TLS from its accept, not as the newest of the silent ones.
+  static bool bytes_waiting(Conn* c) {
+    uv_os_fd_t fd;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(&c->tcp), &fd) != 0) return false;
+    char byte;
+    return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+  }
+
   void expire_silent() {
     for (ConnId id : admission_.expire_silent(absl::Now())) {
       Conn* c = find(id);
@@ -684,7 +697,9 @@ class TcpTransport::Impl {
     self->begin_tls(c);
     // Counted from here until the node admits it; the room it needs is made by evicting
     // an older unauthenticated connection, never by refusing this one (admission.hpp).
-    if (c->state != Conn::State::closing) self->admit_new(c);
+    if (c->state == Conn::State::closing) return;
+    self->admit_new(c);
+    if (bytes_waiting(c)) self->admission_.progress(c->id, Admission::Stage::tls_under_way, absl::Now());
   }
 
   static void on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res) noexcept {
@@ -731,7 +746,7 @@ class TcpTransport::Impl {
     } else if (nread < 0) {
       self->destroy(c, uv_error(static_cast<int>(nread)));
     } else if (nread > 0) {
-      self->admission_.progress(c->id, Admission::Stage::tls_under_way);
+      self->admission_.progress(c->id, Admission::Stage::tls_under_way, absl::Now());
       self->on_bytes(c, std::string_view(buf->base, static_cast<std::size_t>(nread)));
     }
   }

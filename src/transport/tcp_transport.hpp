@@ -65,6 +65,9 @@ struct TcpTransportOptions {
   /// closed (a real client sends its ClientHello at once). Zero or infinite: no limit
   /// (the handshake timeout still applies).
   absl::Duration silent_timeout = absl::Seconds(1);
+  /// An unauthenticated connection that has not advanced (a byte, TLS done, plaintext)
+  /// for this long is stalled: evicted before any that is still advancing (admission.hpp).
+  absl::Duration stalled_after = absl::Milliseconds(250);
   /// Log lines about single connections, per kind of event (a TLS failure, a timeout,
   /// an eviction): at most this many a second; the rest are counted and summed up in one
   /// line per kind per `log_summary_period` (see log_limiter.hpp).

@@ -2,7 +2,8 @@
 // netns_test.py, soak_test.py), driven over stdin/stdout.
 //
 //     hardening_peer NAME COOKIE [--heartbeat MS] [--misses N] [--handshake-timeout MS]
-//                                [--traffic MS] [--churn MS]
+//                                [--traffic MS] [--churn MS] [--max-unauthenticated N]
+//                                [--max-unauthenticated-per-address N] [--silent-timeout MS]
 //
 // Starts a node over TCP + TLS with the given timings, registers "echo" (answers Ping)
 // and "sink" (checks Seq streams), prints "node <full name>", then answers one command
@@ -224,7 +225,8 @@ long flag(int argc, char** argv, const std::string& name, long fallback) {
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::cerr << "usage: hardening_peer NAME COOKIE [--heartbeat MS] [--misses N] [--handshake-timeout MS]"
-                 " [--traffic MS] [--churn MS]\n";
+                 " [--traffic MS] [--churn MS] [--max-unauthenticated N] [--max-unauthenticated-per-address N]"
+                 " [--silent-timeout MS]\n";
     return 2;
   }
   snow::Runtime rt({.workers = 2});
@@ -234,6 +236,10 @@ int main(int argc, char** argv) {
   options.heartbeat_misses = static_cast<int>(flag(argc, argv, "--misses", 5));
   options.handshake_timeout = absl::Milliseconds(flag(argc, argv, "--handshake-timeout", 5000));
   options.reconnect_max = absl::Seconds(1);
+  options.max_unauthenticated = static_cast<std::size_t>(flag(argc, argv, "--max-unauthenticated", 256));
+  options.max_unauthenticated_per_address =
+      static_cast<std::size_t>(flag(argc, argv, "--max-unauthenticated-per-address", 32));
+  options.silent_timeout = absl::Milliseconds(flag(argc, argv, "--silent-timeout", 1000));
   absl::StatusOr<snow::Node> node = snow::Node::start(rt, argv[1], options);
   if (!node.ok()) {
     std::cerr << "cannot start: " << node.status() << "\n";

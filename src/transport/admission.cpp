@@ -40,9 +40,9 @@ void Admission::unindex(ConnId id, const Entry& e) {
 
 void Admission::mark_stalled(absl::Time now) {
   if (!finite_positive(limits_.stalled_after)) return;
-  for (int s = 0; s < 4; ++s) {
-    std::set<Key>& advancing = all_[rank(static_cast<Stage>(s), false)];
-    // Oldest in the stage first, and stages are entered in clock order: the first one
+  for (int r = rank(Stage::silent, false); r < kRanks; ++r) {
+    std::set<Key>& advancing = all_[r];
+    // Longest since its last step first, and steps come in clock order: the first one
     // still fresh ends the scan.
     while (!advancing.empty()) {
       const ConnId id = advancing.begin()->second;

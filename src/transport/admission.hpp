@@ -24,27 +24,37 @@
 // which finishes its handshake within a round trip or two, is past the counted stages
 // long before an attacker's churn reaches it.
 //
-// The victim is the connection that has made the least progress (see `Stage`): a silent
-// socket goes before one in TLS, which goes before one that finished TLS, which goes
-// before one that already sent the node some plaintext (a hello: a peer that is probably
-// real and about to be admitted). Within a stage the oldest goes first (the one longest
-// in that stage): it has had the most time to make progress and has not. When the
-// per-address limit is reached, the victim comes from that address (its own connections
-// pay for it, not another host's); when the total limit is reached, from anywhere.
+// The victim is the connection that has made the least progress. In order:
 //
-// Stalled before advancing. A stage is progress only while it is fresh: a connection
-// that has stayed in its stage for `stalled_after` ranks below every connection that is
-// still advancing, whatever the stages (and among the stalled, least progress then oldest
-// first again). Without this, stages alone were beaten by the flood test's attacker: it
-// finished TLS on 1,000 connections and then said nothing, so they outranked every
-// newcomer (a real peer is silent for the millisecond before its ClientHello, and in TLS
-// for a round trip), filled every slot, and the newcomers only rotated among themselves,
-// each evicted as "the oldest silent one" within a millisecond: no join got through. A
-// real peer advances every round trip until it is admitted, so it is never stalled; an
-// attacker's connection that stops is evictable `stalled_after` later. (An attacker that
-// opens connections faster than max_total / stalled_after per second, from more than
-// max_total / max_per_address addresses, can still keep every slot fresh; the limits
-// bound what that costs the node, not whether it can happen.)
+//   1. Stalled connections: those that have not advanced (see `Stage`) for
+//      `stalled_after`. Least progress first (a silent socket, then one in TLS, then one
+//      that finished TLS, then one that sent plaintext), oldest first within a stage (the
+//      one longest in it: it has had the most time to advance and has not).
+//   2. Silent connections (not one byte yet), oldest first.
+//   3. Connections in TLS, under way or done, with no plaintext yet: the one longest
+//      since its last step (its first byte, or the end of TLS) first.
+//   4. Connections that sent the node plaintext (a hello: probably a real peer, about to
+//      be admitted), oldest first.
+//
+// When the per-address limit is reached, the victim comes from that address (its own
+// connections pay for it, not another host's); when the total limit is reached, from
+// anywhere.
+//
+// Why not stages alone (silent < TLS under way < TLS done < plaintext, oldest first in
+// each), the first design: the flood test's attacker beat it. Its TLS-only connections
+// finish TLS and then say nothing, so they outranked every newcomer (a real peer is
+// silent for the moment before its ClientHello arrives, then in TLS for a round trip),
+// filled every slot, and the newcomers rotated among themselves, each evicted within a
+// millisecond as "the oldest silent one" or "the oldest in TLS": no join got through,
+// from any address. Hence (1): a real peer advances every round trip until it is
+// admitted and is never stalled, while an attacker's connection that stops is evictable
+// `stalled_after` later. And hence (3): an attacker from one address reopening faster
+// than max_per_address / stalled_after (128 a second by default) keeps its connections
+// fresh, and "TLS done" still outranked the newcomer "in TLS" from that address; ranked
+// by their last step, the attacker's connections that finished TLS before the newcomer
+// began go first, and the newcomer is only at risk if max_per_address of them finish TLS
+// during its one round trip. Silent connections still go first of the fresh ones (2):
+// an idle flood, the cheapest, never displaces a handshake under way, however fast.
 //
 // Silent deadline. A connection that has not sent one byte within `silent_timeout` of
 // its accept is closed (`expire_silent`): a real client sends its ClientHello at once, so
@@ -78,8 +88,8 @@ namespace snow::transport {
 
 class Admission {
  public:
-  /// How far an unauthenticated connection got; only ever goes up. The order is the
-  /// eviction order: the least progress goes first.
+  /// How far an unauthenticated connection got; only ever goes up. Each step up is
+  /// progress, which keeps a connection from being stalled (see the ranks above).
   enum class Stage : int {
     silent = 0,              // accepted, not one byte received
     tls_under_way = 1,       // bytes received, TLS not finished
@@ -131,14 +141,24 @@ class Admission {
   bool counted(ConnId id) const { return entries_.contains(id); }
 
  private:
-  // Where a connection ranks for eviction: the stalled ones first (least progress first
-  // among them), then the advancing ones (likewise). Rank 0 goes first.
-  static constexpr int kRanks = 8;
-  static int rank(Stage stage, bool stalled) { return (stalled ? 0 : 4) + static_cast<int>(stage); }
+  // Where a connection ranks for eviction, rank 0 first: the stalled ones by stage
+  // (0-3), then the advancing ones: silent (4), in TLS whether done or not (5), plaintext
+  // received (6).
+  static constexpr int kRanks = 7;
+  static int rank(Stage stage, bool stalled) {
+    if (stalled) return static_cast<int>(stage);
+    switch (stage) {
+      case Stage::silent: return 4;
+      case Stage::tls_under_way:
+      case Stage::tls_done: return 5;
+      case Stage::plaintext_received: return 6;
+    }
+    return 6;
+  }
 
-  // Age is the order in which connections entered their stage (a sequence number, so that
-  // equal clock readings still give a strict order): in a rank, the smallest key is the
-  // one longest in its stage.
+  // Age is the order in which connections entered their stage, i.e. made their last step
+  // (a sequence number, so that equal clock readings still give a strict order): in a
+  // rank, the smallest key is the one longest since its last step.
   using Key = std::pair<std::uint64_t, ConnId>;
   // One ordered set per rank: the victim is the first element of the first non-empty one,
   // found in O(log n), and the advancing connections that became stalled are a prefix of

@@ -5,7 +5,8 @@ Nodes a and b (hardening_peer processes) exchange Seq streams both ways the whol
 b is limited to 1,024 descriptors, as the node of the original report was. An attacker
 then holds 1,000 idle TCP sockets and 1,000 TLS-only connections (TLS done, nothing sent)
 against b, spread over source addresses 127.0.0.x, and keeps reopening those b closes,
-so the flood stands for the whole test. Meanwhile:
+so the flood stands for the whole test; and it connects and closes at once, in a loop,
+from one more address. Meanwhile:
 
   1. a new legitimate node joins b, within 2 s (the attacker avoids 127.0.0.1 here);
   2. the attacker adds TLS-only connections from 127.0.0.1, the address legitimate nodes
@@ -14,8 +15,8 @@ so the flood stands for the whole test. Meanwhile:
      was one line per connection;
   4. the a <-> b streams arrive whole and in order, and a and b stay connected.
 
-The measured figures (join times, log lines per second, what the attacker managed to
-hold) are printed so they can be quoted. Usage: flood_test.py PATH/TO/hardening_peer
+The measured figures (join times, log lines per second, how many connections the
+attacker opened and b closed) are printed so they can be quoted. Usage: flood_test.py PATH/TO/hardening_peer
 """
 import collections
 import os
@@ -64,9 +65,11 @@ def client_ctx():
 
 class Attacker:
     """Holds `idle` silent TCP sockets and `tls` TLS-only connections to port, spread over
-    `sources`, and reopens each one b closes (one thread per kind), until stop()."""
+    `sources`, and reopens each one b closes (one thread per kind); and connects and
+    closes at once from `churn_source`, in a loop (the report's 20,000 connect-and-close
+    from one address); until stop()."""
 
-    def __init__(self, port, idle, tls, sources):
+    def __init__(self, port, idle, tls, sources, churn_source):
         self.port, self.ctx = port, client_ctx()
         self.stopping = False
         self.opened = collections.Counter()  # kind -> connections opened
@@ -77,6 +80,20 @@ class Attacker:
         for kind, count in (("idle", idle), ("tls", tls)):
             if count:
                 self.add(kind, count, sources)
+        t = threading.Thread(target=self._churn, args=(churn_source,), daemon=True)
+        self.threads.append(t)
+        t.start()
+
+    def _churn(self, src):
+        while not self.stopping:
+            s = socket.socket()
+            try:
+                s.bind((src, 0))
+                s.connect(("127.0.0.1", self.port))
+                self.opened["connect-and-close"] += 1
+            except OSError as e:
+                self.errors[type(e).__name__] += 1
+            s.close()
 
     def add(self, kind, count, sources):
         """Another pool of `count` connections of `kind` from `sources`, maintained by its own thread."""
@@ -160,8 +177,10 @@ def join_time(newcomer, b):
 def log_kinds(lines):
     """Lines grouped by kind of event: the text with addresses and numbers blanked out,
     and without the stage it happened in (an eviction is one kind, before TLS or after)."""
-    return collections.Counter(re.sub(r"[0-9][0-9.:]*|\[[0-9a-f:]+\]", "#", l.strip()).replace(
-        " before TLS was established", "") for l in lines)
+    def kind(line):
+        line = re.sub(r"\d+\.\d+\.\d+\.\d+(:\d+)?|\[[0-9a-f:]+\](:\d+)?", "#", line.strip())
+        return re.sub(r"\d+", "N", line).replace(" before TLS was established", "")
+    return collections.Counter(kind(l) for l in lines)
 
 
 def main():
@@ -188,7 +207,7 @@ def main():
 
         log_start, flood_start = len(b.stderr_lines), time.monotonic()
         sources = ["127.0.0.%d" % (2 + i) for i in range(ATTACK_ADDRESSES)]
-        attacker = Attacker(b.port, idle, tls_only, sources)
+        attacker = Attacker(b.port, idle, tls_only, sources, churn_source="127.0.0.250")
         # Let the attacker open its first round (and b evict and expire its first victims).
         time.sleep(4)
         print("attacker after 4 s: opened %s, closed by b %s, errors %s"

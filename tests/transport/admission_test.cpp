@@ -49,15 +49,17 @@ TEST_CASE("under the limits nothing is evicted; connections count until admitted
   CHECK(a.count() == 1);
 }
 
-TEST_CASE("when the total is full the newest stays and the least advanced, oldest one goes") {
+TEST_CASE("when the total is full the newest stays and the one that made the least progress goes") {
   Admission a({.max_total = 4, .max_per_address = 100});
-  // 1 and 2 are in TLS, 3 finished TLS, 4 sent plaintext: 1 is the least advanced and oldest.
+  // 1 and 2 are in TLS, 3 finished TLS, 4 sent plaintext, in that order.
   for (ConnId id = 1; id <= 4; ++id) REQUIRE(a.accept(id, "10.0.0." + std::to_string(id), at_ms(int(id))).empty());
   a.progress(1, Stage::tls_under_way, early);
   a.progress(2, Stage::tls_under_way, early);
   a.progress(3, Stage::tls_done, early);
   a.progress(4, Stage::plaintext_received, early);
 
+  // No silent one but the newcomer, which is never the victim: of those in TLS, the one
+  // longest since its last step.
   auto out = a.accept(5, "10.0.0.5", at_ms(10));
   REQUIRE(out.size() == 1);
   CHECK(out[0].id == 1);
@@ -65,23 +67,22 @@ TEST_CASE("when the total is full the newest stays and the least advanced, oldes
   CHECK(a.counted(5));
   CHECK(a.count() == 4);
 
-  // Now 5 is silent: the least progress of all, but the newest is never the victim;
-  // the next one accepted evicts 5 (silent, older than 6) before 2 (in TLS).
+  // Silent goes before anything in TLS: 5 (silent, older than 6) before 2.
   CHECK(evicted(a.accept(6, "10.0.0.6", at_ms(11))) == std::vector<ConnId>{5});
   a.progress(6, Stage::tls_under_way, early);
   CHECK(evicted(a.accept(7, "10.0.0.7", at_ms(12))) == std::vector<ConnId>{2});
   a.progress(7, Stage::tls_done, early);
-  CHECK(evicted(a.accept(8, "10.0.0.8", at_ms(13))) == std::vector<ConnId>{6});
-  a.progress(8, Stage::tls_done, early);
-  // Left: 3 (tls_done, oldest), 4 (plaintext), 7 and 8 (tls_done).
-  CHECK(evicted(a.accept(9, "10.0.0.9", at_ms(14))) == std::vector<ConnId>{3});
+  // In TLS, done or not, the last step decides: 3 finished TLS before 6 even began it.
+  CHECK(evicted(a.accept(8, "10.0.0.8", at_ms(13))) == std::vector<ConnId>{3});
+  a.progress(8, Stage::tls_under_way, early);
+  CHECK(evicted(a.accept(9, "10.0.0.9", at_ms(14))) == std::vector<ConnId>{6});
   a.progress(9, Stage::plaintext_received, early);
   CHECK(evicted(a.accept(10, "10.0.0.10", at_ms(15))) == std::vector<ConnId>{7});
-  CHECK(evicted(a.accept(11, "10.0.0.11", at_ms(16))) == std::vector<ConnId>{10});
-  a.progress(11, Stage::plaintext_received, early);
-  CHECK(evicted(a.accept(12, "10.0.0.12", at_ms(17))) == std::vector<ConnId>{8});
+  a.progress(10, Stage::plaintext_received, early);
+  CHECK(evicted(a.accept(11, "10.0.0.11", at_ms(16))) == std::vector<ConnId>{8});
+  CHECK(evicted(a.accept(12, "10.0.0.12", at_ms(17))) == std::vector<ConnId>{11});
   a.progress(12, Stage::plaintext_received, early);
-  // Only plaintext_received left (4, 9, 11, 12): the oldest of them goes.
+  // Only plaintext_received left (4, 9, 10, 12): the oldest of them goes.
   CHECK(evicted(a.accept(13, "10.0.0.13", at_ms(18))) == std::vector<ConnId>{4});
 }
 
@@ -102,7 +103,6 @@ TEST_CASE("the per-address limit evicts from that address, even when other addre
   a.accept(3, "10.0.0.1", at_ms(2));
   a.accept(4, "10.0.0.1", at_ms(3));
   a.progress(2, Stage::tls_done, early);
-  a.progress(3, Stage::tls_under_way, early);
   a.progress(4, Stage::tls_done, early);
   auto out = a.accept(5, "10.0.0.1", at_ms(4));
   REQUIRE(out.size() == 1);
@@ -245,6 +245,30 @@ TEST_CASE("connections that finished TLS and then stopped cannot keep a newcomer
   // Stages alone (never stalled): the newcomer is the oldest silent connection when the
   // next attacker comes, 1 ms after it.
   CHECK_FALSE(newcomer_survives(absl::InfiniteDuration()));
+}
+
+TEST_CASE("an attacker finishing TLS again and again from the newcomer's own address does not keep it out") {
+  // 1,000 a second from one address, each connection fresh (none stalls), all finishing
+  // TLS: the newcomer is in TLS from its accept (its ClientHello was there), then sends
+  // its hello a round trip later. Ranked by their last step, the attacker's connections
+  // that finished TLS before the newcomer's began go first.
+  Admission a({.max_total = 100, .max_per_address = 4, .stalled_after = absl::Milliseconds(250)});
+  ConnId next = 1;
+  auto attacker = [&](int ms) {
+    a.accept(next, "10.0.0.1", at_ms(ms));
+    a.progress(next++, Stage::tls_done, at_ms(ms));
+  };
+  for (int ms = 0; ms < 100; ++ms) attacker(ms);
+  const ConnId newcomer = 1000;
+  a.accept(newcomer, "10.0.0.1", at_ms(100));
+  a.progress(newcomer, Stage::tls_under_way, at_ms(100));
+  attacker(101);
+  attacker(102);
+  CHECK(a.counted(newcomer));
+  a.progress(newcomer, Stage::plaintext_received, at_ms(103));
+  for (int ms = 103; ms < 300; ++ms) attacker(ms);
+  CHECK(a.counted(newcomer));
+  CHECK(a.count_from("10.0.0.1") == 4);
 }
 
 TEST_CASE("a flood from many addresses never holds more than the limits, and keeps every newcomer") {

@@ -25,7 +25,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, check_streams_complete, eventually, free_port  # noqa: E402
+from nodes import Checks, Node, check_streams_complete, eventually, free_port, stop_all  # noqa: E402
 
 PEER = sys.argv[1]
 HANDSHAKE_TIMEOUT_S = 1.5
@@ -338,12 +338,7 @@ def main():
         check_streams_complete(check, b, a)
         check(all(n.alive() for n in (a, b)), "a and b are alive")
     finally:
-        for n in nodes:
-            n.stop()
-        for n in nodes:
-            bad = [l for l in n.stderr_lines if "AddressSanitizer" in l or "runtime error" in l]
-            if bad or n.proc.returncode not in (0, None):
-                check(False, "%s exited with %s: %s" % (n.name, n.proc.returncode, "".join(n.stderr_lines[-10:])))
+        stop_all(check, nodes)
         shutil.rmtree(workdir, ignore_errors=True)
     return check.exit_code()
 

@@ -30,7 +30,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, check_streams_complete  # noqa: E402
+from nodes import Checks, Node, check_streams_complete, stop_all  # noqa: E402
 
 PEER = sys.argv[1]
 IDLE, TLS_ONLY = 1000, 1000
@@ -267,12 +267,7 @@ def main():
     finally:
         if attacker is not None:
             attacker.stop()
-        for n in nodes:
-            n.stop()
-        for n in nodes:
-            bad = [l for l in n.stderr_lines if "AddressSanitizer" in l or "runtime error" in l]
-            if bad or n.proc.returncode not in (0, None):
-                check(False, "%s exited with %s: %s" % (n.name, n.proc.returncode, "".join(n.stderr_lines[-10:])))
+        stop_all(check, nodes)
     return check.exit_code()
 
 

@@ -96,6 +96,18 @@ class Node:
         self.proc.wait()
 
 
+def stop_all(check, nodes, exit_codes=(0, None)):
+    """Stops every node, then checks that each ended cleanly: with one of `exit_codes`
+    (None: still running when stopped) and no sanitizer report on its stderr."""
+    for n in nodes:
+        n.stop()
+    for n in nodes:
+        bad = [l for l in n.stderr_lines if "AddressSanitizer" in l or "runtime error" in l]
+        if bad or n.proc.returncode not in exit_codes:
+            check(False, "%s (pid %d) exited with %s: %s" %
+                  (n.name, n.proc.pid, n.proc.returncode, "".join(n.stderr_lines[-10:])))
+
+
 def eventually(cond, within_s, every_s=0.05):
     deadline = time.monotonic() + within_s
     while True:

@@ -26,6 +26,13 @@ std::vector<ConnId> evicted(const std::vector<Admission::Eviction>& out) {
   return ids;
 }
 
+// `out` is one eviction: `id`, under `cap`.
+void check_one_eviction(const std::vector<Admission::Eviction>& out, ConnId id, Admission::Cap cap) {
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].id == id);
+  CHECK(out[0].cap == cap);
+}
+
 }  // namespace
 
 TEST_SUITE("admission") {
@@ -60,10 +67,7 @@ TEST_CASE("when the total is full the newest stays and the one that made the lea
 
   // No silent one but the newcomer, which is never the victim: of those in TLS, the one
   // longest since its last step.
-  auto out = a.accept(5, "10.0.0.5", at_ms(10));
-  REQUIRE(out.size() == 1);
-  CHECK(out[0].id == 1);
-  CHECK(out[0].cap == Admission::Cap::total);
+  check_one_eviction(a.accept(5, "10.0.0.5", at_ms(10)), 1, Admission::Cap::total);
   CHECK(a.counted(5));
   CHECK(a.count() == 4);
 
@@ -104,10 +108,8 @@ TEST_CASE("the per-address limit evicts from that address, even when other addre
   a.accept(4, "10.0.0.1", at_ms(3));
   a.progress(2, Stage::tls_done, early);
   a.progress(4, Stage::tls_done, early);
-  auto out = a.accept(5, "10.0.0.1", at_ms(4));
-  REQUIRE(out.size() == 1);
-  CHECK(out[0].id == 3);  // the least advanced of 10.0.0.1's
-  CHECK(out[0].cap == Admission::Cap::per_address);
+  // The least advanced of 10.0.0.1's goes, not 1, older and silent too.
+  check_one_eviction(a.accept(5, "10.0.0.1", at_ms(4)), 3, Admission::Cap::per_address);
   CHECK(a.counted(1));  // the other host's connection stays
   CHECK(a.count_from("10.0.0.1") == 3);
   CHECK(a.count_from("10.0.0.9") == 1);
@@ -120,16 +122,10 @@ TEST_CASE("the total limit evicts from anywhere; an address under its own limit 
   a.accept(3, "10.0.0.2", at_ms(2));
   a.progress(1, Stage::tls_done, early);
   // 10.0.0.3 is under its own limit; the total is not: the least advanced anywhere (2) goes.
-  auto out = a.accept(4, "10.0.0.3", at_ms(3));
-  REQUIRE(out.size() == 1);
-  CHECK(out[0].id == 2);
-  CHECK(out[0].cap == Admission::Cap::total);
+  check_one_eviction(a.accept(4, "10.0.0.3", at_ms(3)), 2, Admission::Cap::total);
   // 10.0.0.2 has room again (3 and 5), the total does not: the least advanced, oldest
   // anywhere goes, which is 3, silent, before 4, silent too but younger.
-  out = a.accept(5, "10.0.0.2", at_ms(4));
-  REQUIRE(out.size() == 1);
-  CHECK(out[0].id == 3);
-  CHECK(out[0].cap == Admission::Cap::total);
+  check_one_eviction(a.accept(5, "10.0.0.2", at_ms(4)), 3, Admission::Cap::total);
   CHECK(a.count() == 3);
 }
 
@@ -138,10 +134,8 @@ TEST_CASE("one eviction when both limits are passed at once, from the crowded ad
   a.accept(1, "10.0.0.1", at_ms(0));
   a.accept(2, "10.0.0.2", at_ms(1));
   a.accept(3, "10.0.0.2", at_ms(2));
-  auto out = a.accept(4, "10.0.0.2", at_ms(3));
-  REQUIRE(out.size() == 1);
-  CHECK(out[0].id == 2);  // not 1, the oldest of all: its host is within its share
-  CHECK(out[0].cap == Admission::Cap::per_address);
+  // 2 goes, not 1, the oldest of all: 1's host is within its share.
+  check_one_eviction(a.accept(4, "10.0.0.2", at_ms(3)), 2, Admission::Cap::per_address);
   CHECK(a.count() == 3);
 }
 

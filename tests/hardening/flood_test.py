@@ -13,10 +13,12 @@ from one more address. Meanwhile:
      connect from, past b's per-address limit; another new node joins b from it, within 2 s;
   3. b's log stays at a few lines a second per kind of event (plus summaries), where it
      was one line per connection;
-  4. the a <-> b streams arrive whole and in order, and a and b stay connected.
+  4. b's descriptors stay within what it had plus the 256 unauthenticated connections
+     it may hold (the report's flood took a 1,024-descriptor node to its limit);
+  5. the a <-> b streams arrive whole and in order, and a and b stay connected.
 
-The measured figures (join times, log lines per second, how many connections the
-attacker opened and b closed) are printed so they can be quoted. Usage: flood_test.py PATH/TO/hardening_peer
+The measured figures (join times, log lines per second, b's descriptors, how many
+connections the attacker opened and b closed) are printed so they can be quoted. Usage: flood_test.py PATH/TO/hardening_peer
 """
 import collections
 import os
@@ -174,6 +176,28 @@ def join_time(newcomer, b):
     return None, answer
 
 
+class DescriptorWatch:
+    """The most descriptors a process held, sampled every 50 ms until stop()."""
+
+    def __init__(self, pid):
+        self.pid, self.most, self.stopping = pid, 0, False
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self):
+        while not self.stopping:
+            try:
+                self.most = max(self.most, len(os.listdir("/proc/%d/fd" % self.pid)))
+            except OSError:
+                pass
+            time.sleep(0.05)
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(5)
+        return self.most
+
+
 def log_kinds(lines):
     """Lines grouped by kind of event: the text with addresses and numbers blanked out,
     and without the stage it happened in (an eviction is one kind, before TLS or after)."""
@@ -205,6 +229,8 @@ def main():
               flush=True)
         calm.stop()
 
+        b_idle_fds = len(os.listdir("/proc/%d/fd" % b.proc.pid))
+        b_fds = DescriptorWatch(b.proc.pid)
         log_start, flood_start = len(b.stderr_lines), time.monotonic()
         sources = ["127.0.0.%d" % (2 + i) for i in range(ATTACK_ADDRESSES)]
         attacker = Attacker(b.port, idle, tls_only, sources, churn_source="127.0.0.250")
@@ -239,6 +265,15 @@ def main():
               % (dict(attacker.opened), dict(attacker.closed_by_b), dict(attacker.errors)), flush=True)
         attacker.stop()
         attacker = None
+        most_fds = b_fds.stop()
+        print("b's descriptors: %d before the flood, at most %d during it (limit %d)"
+              % (b_idle_fds, most_fds, B_DESCRIPTORS), flush=True)
+        # Every unauthenticated connection b holds is one descriptor, and they are at most
+        # 256 (max_unauthenticated); the rest is b's own (loop, pipes, admitted peers) and
+        # connections being closed.
+        check(most_fds <= b_idle_fds + 256 + 64,
+              "b held at most %d descriptors during the flood (%d before it, + 256 unauthenticated + 64)"
+              % (most_fds, b_idle_fds))
 
         # The log: a few lines per kind per second, plus the summaries.
         summaries = [l for l in lines if "more lines suppressed" in l]

@@ -56,6 +56,12 @@
 // during its one round trip. Silent connections still go first of the fresh ones (2):
 // an idle flood, the cheapest, never displaces a handshake under way, however fast.
 //
+// What no order can do: an attacker whose connections all keep advancing (reaching TLS
+// faster than max_total / stalled_after a second, 1,024 by default, from more than
+// max_total / max_per_address addresses) makes every slot as good as a newcomer's, and a
+// newcomer then competes with it on equal terms. The limits bound what the flood costs
+// the node (descriptors, memory, log lines), and admitted peers are never touched.
+//
 // Silent deadline. A connection that has not sent one byte within `silent_timeout` of
 // its accept is closed (`expire_silent`): a real client sends its ClientHello at once, so
 // a short deadline costs it nothing and takes the cheapest attack (connect and wait) off

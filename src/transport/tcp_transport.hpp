@@ -17,7 +17,8 @@
 // nothing else. Inbound connections the node has not authenticated yet (`admit()`) are
 // bounded in number, in all and per source address; a new one past a bound evicts the
 // least advanced old one (admission.hpp). An evicted connection the node knows (after
-// on_open) gets `on_closed` with ResourceExhausted; one it never heard of is just closed. An accepted connection that fails before `on_open` makes no
+// on_open) gets `on_closed` with ResourceExhausted; one it never heard of is just closed.
+// An accepted connection that fails before `on_open` makes no
 // callback at all (the node never heard of it); a `connect()` that fails gets `on_closed`
 // with the reason: Unavailable ("connection refused", an unresolvable name, a TLS protocol
 // failure), PermissionDenied (a certificate refused, by us or by the peer) or
@@ -57,7 +58,7 @@ struct TcpTransportOptions {
   std::size_t max_in_flight_bytes = std::size_t{256} << 10;
   /// Inbound connections not yet authenticated by the node (`admit()`), at most, in all
   /// and from one source IP. Past either, the new connection is kept and the one that
-  /// made the least progress (oldest first) is evicted: see admission.hpp for why.
+  /// made the least progress is evicted: see admission.hpp for the order and why.
   /// Bounds the descriptors and TLS sessions a flood of connections can hold.
   std::size_t max_unauthenticated = 256;
   std::size_t max_unauthenticated_per_address = 32;

@@ -92,6 +92,15 @@ struct NodeOptions {
   int heartbeat_misses = 4;
   /// A connection that has not finished its handshake by then is closed.
   absl::Duration handshake_timeout = absl::Seconds(5);
+  /// Inbound connections that have not yet proved the cookie, at most, in all and from
+  /// one IP address. Past either, the newcomer is kept and the least advanced (then
+  /// oldest) of the others is closed, so a flood cannot hold out a real peer nor exhaust
+  /// the node's descriptors.
+  std::size_t max_unauthenticated = 256;
+  std::size_t max_unauthenticated_per_address = 32;
+  /// An inbound connection that has sent nothing at all this long after it was accepted
+  /// is closed.
+  absl::Duration silent_timeout = absl::Seconds(1);
   TlsOptions tls;
   /// The largest frame accepted from a peer; a larger one closes the connection.
   std::size_t max_frame_bytes = std::size_t{1} << 20;
@@ -138,6 +147,14 @@ struct NodeStats {
   } refused;
   /// Handshakes from an address with recent failures, heard only after a delay.
   std::uint64_t handshakes_delayed = 0;
+  /// Connections the transport closed before they authenticated (admission control).
+  struct Admission {
+    std::uint64_t evicted_total_cap = 0;    // for a newer one, past max_unauthenticated
+    std::uint64_t evicted_address_cap = 0;  // the same, past max_unauthenticated_per_address
+    std::uint64_t closed_silent = 0;        // not one byte within silent_timeout
+    std::uint64_t tls_failed = 0;           // the TLS handshake or a record failed
+    std::uint64_t tls_timeout = 0;          // no TLS within handshake_timeout
+  } admission;
   std::uint64_t protocol_errors = 0;      // connections closed for a malformed frame
 };
 

@@ -67,7 +67,10 @@ absl::StatusOr<Node> Node::start(Runtime& rt, std::string_view name, NodeOptions
   detail::RuntimeCore* core = &rt.core();
   absl::StatusOr<std::unique_ptr<transport::TcpTransport>> tcp = transport::TcpTransport::create(
       options.tls, [core](std::string_view line) { core->log(LogLevel::warning, line); },
-      transport::TcpTransportOptions{.handshake_timeout = options.handshake_timeout});
+      transport::TcpTransportOptions{.handshake_timeout = options.handshake_timeout,
+                                     .max_unauthenticated = options.max_unauthenticated,
+                                     .max_unauthenticated_per_address = options.max_unauthenticated_per_address,
+                                     .silent_timeout = options.silent_timeout});
   if (!tcp.ok()) return tcp.status();
   absl::StatusOr<detail::NodeCore*> node = detail::start_node(rt, name, std::move(options), *std::move(tcp));
   if (!node.ok()) return node.status();

@@ -158,7 +158,11 @@ struct NodeCore::Command {
 
 NodeCore::NodeCore(RuntimeCore& core, dist::NodeAddress address, NodeOptions options,
                    std::unique_ptr<transport::Transport> transport)
-    : core_(core), address_(std::move(address)), options_(std::move(options)), transport_(std::move(transport)) {}
+    : core_(core),
+      address_(std::move(address)),
+      options_(std::move(options)),
+      transport_(std::move(transport)),
+      connection_log_([this](LogLevel level, std::string_view text) { log(level, text); }) {}
 
 NodeCore::~NodeCore() { stop(); }
 
@@ -190,6 +194,10 @@ void NodeCore::stop() noexcept {
     if (c.waiter) c.waiter->finish(absl::CancelledError("the node stopped"));
   }
   posted_.clear();
+}
+
+void NodeCore::log_connection(std::string_view kind, LogLevel level, std::string_view text) {
+  connection_log_.write(kind, level, text, transport_->now());
 }
 
 void NodeCore::log(LogLevel level, std::string_view text) const {
@@ -421,6 +429,12 @@ NodeCounters NodeCore::counters() const {
                                     .duplicate = refused(dist::Refusal::duplicate),
                                     .timeout = refused(dist::Refusal::timeout)};
   out.handshakes_delayed = counters_.handshakes_delayed.load(std::memory_order_relaxed);
+  const transport::TransportCounters t = transport_->counters();
+  out.admission = NodeStats::Admission{.evicted_total_cap = t.evicted_total_cap,
+                                       .evicted_address_cap = t.evicted_address_cap,
+                                       .closed_silent = t.closed_silent,
+                                       .tls_failed = t.tls_failed,
+                                       .tls_timeout = t.tls_timeout};
   out.protocol_errors = counters_.protocol_errors.load(std::memory_order_relaxed);
   return out;
 }
@@ -684,6 +698,7 @@ void NodeCore::on_drained(ConnId id) {
 
 void NodeCore::on_tick() {
   const absl::Time now = transport_->now();
+  connection_log_.tick(now);
   const absl::Duration silence_limit = options_.heartbeat * options_.heartbeat_misses;
   std::vector<Connection*> all;
   for (auto& [id, c] : conns_) all.push_back(c.get());
@@ -756,7 +771,7 @@ void NodeCore::take_frames(Connection& c) {
     if (!st.ok()) {
       if (c.state != Connection::State::up) return refuse(c, dist::Refused{dist::Refusal::malformed, st});
       counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
-      log(LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": ", st.message()));
+      log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": ", st.message()));
       close_conn(c, st);
       return;
     }
@@ -789,7 +804,7 @@ void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body) {
     case FrameKind::hello:
     case FrameKind::pake:
     case FrameKind::confirm:
-      log(LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": a second handshake"));
+      log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": a second handshake"));
       return close_conn(c, absl::InvalidArgumentError("handshake frame after authentication"));
     default: return on_process_frame(c, kind, body);
   }
@@ -903,7 +918,7 @@ void NodeCore::refuse(Connection& c, const dist::Refused& why) {
   const std::string who = !c.peer_name.empty()                            ? c.peer_name
                           : c.handshake && c.handshake->peer_hello()      ? internal::printable(c.handshake->peer_hello()->name)
                                                                           : std::string("a peer");
-  log(duplicate ? LogLevel::debug : LogLevel::warning,
+  log_connection(duplicate ? "duplicate connection" : "handshake refused", duplicate ? LogLevel::debug : LogLevel::warning,
       absl::StrCat(c.inbound ? "refused " : "gave up on ", who, c.inbound ? " from " : " at ", c.address, " (",
                    av(dist::refusal_name(why.reason)), "): ", why.status.message()));
   close_conn(c, why.status);
@@ -937,10 +952,10 @@ void NodeCore::connection_up(Connection& c) {
     log(LogLevel::error, absl::StrCat("refusing ", c.peer_name, ": the table of known nodes is full"));
     return close_conn(c, absl::ResourceExhaustedError("too many nodes"));
   }
+  transport_->admit(c.id);
   c.state = Connection::State::up;
   c.handshake.reset();
   c.map.peer_index = index;
-  transport_->admit(c.id);
   c.last_received = c.last_ping = transport_->now();
   c.reader.set_limit(options_.max_frame_bytes);
   std::vector<std::string> peers;
@@ -988,7 +1003,7 @@ void NodeCore::on_peers(Connection& c, std::string_view body) {
     if (!known) start_attempt(*a);
   }
   if (!r.ok()) {
-    log(LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed peers frame"));
+    log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed peers frame"));
     close_conn(c, absl::InvalidArgumentError("malformed peers frame"));
   }
 }
@@ -1000,7 +1015,8 @@ void NodeCore::on_node_name(Connection& c, std::string_view body) {
   const std::string name(r.name());
   absl::StatusOr<dist::NodeAddress> a = dist::parse_node_address(name, kDefaultNodePort);
   if (!r.ok() || !r.at_end() || wire == 0 || creation == 0 || !a.ok() || a->full() != name) {
-    log(LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed node_name frame"));
+    log_connection("bad frame", LogLevel::warning,
+                   absl::StrCat("closing connection to ", c.peer_name, ": malformed node_name frame"));
     return close_conn(c, absl::InvalidArgumentError("malformed node_name frame"));
   }
   const bool me = name == name_ && creation == core_.creation();
@@ -1076,7 +1092,8 @@ void NodeCore::on_fragment(Connection& c, std::string_view body) {
   c.reassembly_bytes += piece.size();
   if (buf.size() + piece.size() > options_.max_message_bytes + 64 ||
       c.reassembly_bytes > 4 * (options_.max_message_bytes + 64)) {
-    log(LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": fragmented message over the limit"));
+    log_connection("bad frame", LogLevel::warning,
+                   absl::StrCat("closing connection to ", c.peer_name, ": fragmented message over the limit"));
     return close_conn(c, absl::ResourceExhaustedError("fragmented message over max_message_bytes"));
   }
   buf.append(piece.data(), piece.size());
@@ -1108,8 +1125,8 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
   ok = ok && r.ok();
   auto malformed = [&](std::string_view what) {
     counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
-    log(LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed ", av(kind_name(kind)),
-                                        " frame", what.empty() ? "" : ": ", av(what)));
+    log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed ", av(kind_name(kind)),
+                                        " frame", what.empty() ? "" : ": ", internal::printable(what)));
     close_conn(c, absl::InvalidArgumentError(absl::StrCat("malformed ", av(kind_name(kind)), " frame")));
   };
   if (!ok) return malformed("");

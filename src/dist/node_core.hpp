@@ -38,6 +38,7 @@
 #include "src/dist/handshake.hpp"
 #include "src/dist/node_address.hpp"
 #include "src/dist/protocol.hpp"
+#include "src/runtime/log_limiter.hpp"
 #include "src/runtime/remote_router.hpp"
 #include "src/transport/transport.hpp"
 
@@ -123,6 +124,9 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   /// The connected peers, sorted by name.
   std::vector<PeerStats> peers() const;
   void log(LogLevel level, std::string_view text) const;
+  /// A line about one connection, which whoever opens connections can make happen:
+  /// rate-limited per `kind` (src/runtime/log_limiter.hpp). Transport thread.
+  void log_connection(std::string_view kind, LogLevel level, std::string_view text);
 
   // -- the protocol fingerprint (src/dist/cluster.cpp compares them at connect) --
   /// This node's wire types and spawnable functions, with a digest of each layout.
@@ -237,6 +241,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   } counters_;
 
   // transport-thread state
+  RateLimitedLog connection_log_;
   absl::flat_hash_map<transport::ConnId, std::unique_ptr<Connection>> conns_;
   absl::flat_hash_map<std::uint16_t, PeerRelations> relations_;
   struct KeptPeer {

@@ -196,6 +196,16 @@ std::string prometheus_text(Runtime& rt) {
     }
     w.single("snow_node_handshakes_delayed_total", "counter",
              "Handshakes from addresses with recent failures, heard after a delay.", n.handshakes_delayed);
+    w.family("snow_node_unauthenticated_closed_total", "counter",
+             "Connections closed by admission control before they authenticated, by reason.");
+    for (const auto& [reason, count] :
+         {std::pair<const char*, std::uint64_t>{"evicted_total_cap", n.admission.evicted_total_cap},
+          {"evicted_address_cap", n.admission.evicted_address_cap},
+          {"silent", n.admission.closed_silent},
+          {"tls_failed", n.admission.tls_failed},
+          {"tls_timeout", n.admission.tls_timeout}}) {
+      w.sample("snow_node_unauthenticated_closed_total", {{"reason", reason}}, count);
+    }
     w.single("snow_node_protocol_errors_total", "counter", "Connections closed for a protocol error.",
              n.protocol_errors);
     if (!m.peers.empty()) {

@@ -154,7 +154,10 @@ class SimTransport final : public Transport {
   void close(ConnId id, const absl::Status& reason) override;
   std::string channel_binding(ConnId id) const override;
   std::string peer_address(ConnId id) const override;
+  /// The simulated network has no hostile peers, hence no limits on unauthenticated
+  /// connections: nothing to do, and all counters stay zero.
   void admit(ConnId) override {}
+  TransportCounters counters() const override { return {}; }
   /// Always empty: the simulated network has no TLS, so no certificates.
   std::vector<std::string> peer_certificate_names(ConnId) const override { return {}; }
   void wake() override;

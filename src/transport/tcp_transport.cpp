@@ -1,6 +1,7 @@
 #include "src/transport/tcp_transport.hpp"
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include <algorithm>
@@ -14,7 +15,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "src/runtime/log_limiter.hpp"
 #include "src/tls/tls.hpp"
+#include "src/transport/admission.hpp"
 #include "src/transport/doorbell.hpp"
 
 namespace snow::transport {
@@ -27,6 +30,14 @@ constexpr std::size_t kReadBufferBytes = std::size_t{64} << 10;
 constexpr std::size_t kPlainChunkBytes = std::size_t{64} << 10;
 constexpr int kListenBacklog = 128;
 
+// The kinds of per-connection log lines, each with its own rate limit (log_limiter.hpp).
+constexpr std::string_view kLogTlsFailed = "transport: TLS failed";
+constexpr std::string_view kLogTlsTimeout = "transport: TLS handshake timeout";
+constexpr std::string_view kLogEvicted = "transport: evicted";
+constexpr std::string_view kLogSilent = "transport: silent connection closed";
+constexpr std::string_view kLogClosedBeforeTls = "transport: closed before TLS";
+constexpr std::string_view kLogAcceptFailed = "transport: accept failed";
+
 absl::Status uv_error(int err) { return absl::UnavailableError(uv_strerror(err)); }
 
 // Milliseconds for a libuv timer; 0 (no timer) for a zero, negative or infinite duration.
@@ -35,10 +46,17 @@ std::uint64_t to_millis(absl::Duration d) {
   return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(absl::ToInt64Milliseconds(absl::Ceil(d, absl::Milliseconds(1)))));
 }
 
-// "1.2.3.4:5" or "[::1]:5".
-std::string format_address(const sockaddr* sa) {
+// "1.2.3.4" or "::1"; "?" if it has none.
+std::string ip_of(const sockaddr* sa) {
   char ip[INET6_ADDRSTRLEN + 1] = {};
   if (uv_ip_name(sa, ip, sizeof ip) != 0) return "?";
+  return ip;
+}
+
+// "1.2.3.4:5" or "[::1]:5".
+std::string format_address(const sockaddr* sa) {
+  const std::string ip = ip_of(sa);
+  if (ip == "?") return ip;
   if (sa->sa_family == AF_INET6) {
     return absl::StrCat("[", ip, "]:", ntohs(reinterpret_cast<const sockaddr_in6*>(sa)->sin6_port));
   }
@@ -109,12 +127,10 @@ struct Conn {
   // bytes (or the TLS alert) go out, then the connection closes.
   bool lingering = false;
   bool shutdown_started = false;
-  // The reason is worth a log line even though the handler may hear of it (TLS failed).
+  // The reason is worth a log line even though the handler may hear of it (TLS failed,
+  // evicted), and the kind of line it is (each kind has its own rate limit).
   bool log_on_close = false;
-  // Refused at accept (too many connections in their TLS handshake): logged in summary.
-  bool refused = false;
-  // Counted in inbound_in_tls_: accepted, TLS not finished, not closing.
-  bool counted_in_tls = false;
+  std::string_view log_kind = kLogClosedBeforeTls;
   // Why it closes, for on_closed: the first reason given wins (close()'s over a write
   // error that follows while lingering).
   bool has_reason = false;
@@ -129,6 +145,7 @@ struct Conn {
 
   std::unique_ptr<tls::TlsSession> tls;
   std::string peer;
+  std::string peer_ip;  // the peer's IP without the port: the per-address limits' key
   std::string binding;
 
   std::deque<std::string> queue;  // plaintext not yet encrypted
@@ -160,7 +177,13 @@ class TcpTransport::Impl {
  public:
   Impl(std::shared_ptr<const tls::TlsContext> tls, LogFn log, TcpTransportOptions options)
       : tls_(std::move(tls)), log_(std::move(log)), options_(options),
-        read_buf_(new char[kReadBufferBytes]) {}
+        read_buf_(new char[kReadBufferBytes]),
+        admission_({.max_total = options.max_unauthenticated,
+                    .max_per_address = options.max_unauthenticated_per_address,
+                    .silent_timeout = options.silent_timeout,
+                    .stalled_after = options.stalled_after}),
+        limited_log_([this](LogLevel, std::string_view line) { this->log(line); }, options.log_lines_per_second,
+                     options.log_summary_period) {}
 
   absl::Status init() {
     int r = uv_loop_init(&loop_);
@@ -168,6 +191,8 @@ class TcpTransport::Impl {
     loop_.data = this;
     uv_timer_init(&loop_, &tick_timer_);
     tick_timer_.data = this;
+    uv_timer_init(&loop_, &housekeeping_timer_);
+    housekeeping_timer_.data = this;
     if (absl::Status s = doorbell_.open(&loop_, [this] { on_doorbell(); }); !s.ok()) return s;
     uv_async_init(&loop_, &stop_async_, &Impl::on_stop_async);
     stop_async_.data = this;
@@ -228,6 +253,8 @@ class TcpTransport::Impl {
     handler_ = handler;
     const std::uint64_t ms = to_millis(tick);
     if (ms != 0) uv_timer_start(&tick_timer_, &Impl::on_tick, ms, ms);
+    const std::uint64_t every = housekeeping_millis();
+    uv_timer_start(&housekeeping_timer_, &Impl::on_housekeeping, every, every);
     thread_ = std::thread([this] {
       // A peer that resets makes write() raise SIGPIPE, which kills the process by
       // default. Blocked here, it stays pending on this thread and write() says EPIPE.
@@ -329,6 +356,16 @@ class TcpTransport::Impl {
     return c == nullptr || c->tls == nullptr ? std::vector<std::string>() : c->tls->peer_names();
   }
 
+  void admit(ConnId id) { admission_.admit(id); }
+
+  TransportCounters counters() const {
+    return {.evicted_total_cap = evicted_total_cap_.load(std::memory_order_relaxed),
+            .evicted_address_cap = evicted_address_cap_.load(std::memory_order_relaxed),
+            .closed_silent = closed_silent_.load(std::memory_order_relaxed),
+            .tls_failed = tls_failed_.load(std::memory_order_relaxed),
+            .tls_timeout = tls_timeout_.load(std::memory_order_relaxed)};
+  }
+
   void wake() { doorbell_.ring(); }
 
   std::size_t connection_count() const { return live_.load(); }
@@ -378,6 +415,7 @@ class TcpTransport::Impl {
     int len = sizeof peer;
     if (uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
       c->peer = format_address(reinterpret_cast<const sockaddr*>(&peer));
+      c->peer_ip = ip_of(reinterpret_cast<const sockaddr*>(&peer));
     }
     absl::StatusOr<std::unique_ptr<tls::TlsSession>> session =
         tls::TlsSession::create(tls_, c->inbound ? tls::TlsSession::Role::server : tls::TlsSession::Role::client);
@@ -474,8 +512,8 @@ class TcpTransport::Impl {
       destroy(c, reason);
       return;
     }
+    // Still counted by admission_ while it lingers: it holds its descriptor until destroy.
     c->lingering = true;
-    leave_tls_count(c);
     c->reason = reason;
     c->has_reason = true;
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&c->tcp));
@@ -504,6 +542,8 @@ class TcpTransport::Impl {
   // The session is dead. It may hold an alert saying why: send that, then close.
   void tls_failed(Conn* c, const absl::Status& st) {
     c->log_on_close = true;
+    c->log_kind = kLogTlsFailed;
+    tls_failed_.fetch_add(1, std::memory_order_relaxed);
     std::size_t queued = 0;
     for (const std::string& q : c->queue) queued += q.size();
     c->pending -= queued - c->queue_offset;
@@ -518,16 +558,18 @@ class TcpTransport::Impl {
     if (c->state == Conn::State::closing) return;
     const bool was_open = c->state == Conn::State::open;
     c->state = Conn::State::closing;
-    leave_tls_count(c);  // now, not when libuv has finished closing: a new peer may come first
+    admission_.forget(c->id);  // now, not when libuv has finished closing: a new peer may come first
     if (!c->has_reason) {
       c->reason = reason;
       c->has_reason = true;
     }
     // One line when the handler never hears of the connection (accepted, never opened),
     // or when the reason says something is wrong beyond this connection (TLS failed).
-    if (!stopping_ && !c->refused && (c->log_on_close || (c->inbound && !c->announced))) {
-      log(absl::StrCat("transport: closed the connection ", c->inbound ? "from " : "to ", c->peer,
-                       was_open ? "" : " before TLS was established", ": ", c->reason.message()));
+    if (!stopping_ && (c->log_on_close || (c->inbound && !c->announced))) {
+      limited_log_.write(c->log_kind, LogLevel::warning,
+                         absl::StrCat("transport: closed the connection ", c->inbound ? "from " : "to ", c->peer,
+                                      was_open ? "" : " before TLS was established", ": ", c->reason.message()),
+                         absl::Now());
     }
     if (c->resolving != nullptr) {
       uv_cancel(reinterpret_cast<uv_req_t*>(c->resolving));  // on_resolved ignores a late answer
@@ -554,7 +596,7 @@ class TcpTransport::Impl {
     if (!was_open && c->tls->handshake_complete() && st.ok()) {
       c->state = Conn::State::open;
       c->binding = c->tls->exporter();
-      leave_tls_count(c);
+      admission_.progress(c->id, Admission::Stage::tls_done, absl::Now());
       c->announced = true;
       uv_timer_stop(&c->timer);
       if (handler_ != nullptr) handler_->on_open(c->id, c->inbound);
@@ -563,6 +605,7 @@ class TcpTransport::Impl {
       if (c->state != Conn::State::open) return;
     }
     if (!plain.empty() && c->state == Conn::State::open && !c->lingering && handler_ != nullptr) {
+      admission_.progress(c->id, Admission::Stage::plaintext_received, absl::Now());
       handler_->on_data(c->id, plain);
       if (c->state != Conn::State::open || c->lingering) return;
     }
@@ -586,6 +629,7 @@ class TcpTransport::Impl {
     for (uv_tcp_t* l : listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l), &Impl::delete_tcp);
     listeners_.clear();
     uv_close(reinterpret_cast<uv_handle_t*>(&tick_timer_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&housekeeping_timer_), nullptr);
     doorbell_.close();
     uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
   }
@@ -594,21 +638,47 @@ class TcpTransport::Impl {
     if (log_) log_(line);
   }
 
-  void leave_tls_count(Conn* c) {
-    if (!c->counted_in_tls) return;
-    c->counted_in_tls = false;
-    --inbound_in_tls_;
+  // How often the silent deadline is checked (and the log's summaries written): a
+  // quarter of the deadline, so a silent connection goes at most 25% late, but no more
+  // often than every 10 ms nor less than every 250 ms.
+  std::uint64_t housekeeping_millis() const {
+    const std::uint64_t silent = to_millis(options_.silent_timeout);
+    return silent == 0 ? 250 : std::clamp<std::uint64_t>(silent / 4, 10, 250);
   }
 
-  // One line for the first refusal, then at most one every 10 s with the count since.
-  void note_refusal() {
-    ++refusals_unlogged_;
-    const absl::Time now = absl::Now();
-    if (now - last_refusal_log_ < absl::Seconds(10)) return;
-    log(absl::StrCat("transport: refused ", refusals_unlogged_, " connection(s): more than ",
-                     options_.max_inbound_in_tls, " in their TLS handshake"));
-    refusals_unlogged_ = 0;
-    last_refusal_log_ = now;
+  // Makes room for a new unauthenticated connection, as admission_ decides.
+  void admit_new(Conn* c) {
+    for (const Admission::Eviction& e : admission_.accept(c->id, c->peer_ip, absl::Now())) {
+      Conn* victim = find(e.id);
+      if (victim == nullptr) continue;
+      (e.cap == Admission::Cap::total ? evicted_total_cap_ : evicted_address_cap_)
+          .fetch_add(1, std::memory_order_relaxed);
+      victim->log_on_close = true;
+      victim->log_kind = kLogEvicted;
+      destroy(victim, absl::ResourceExhaustedError("evicted: too many unauthenticated connections"));
+    }
+  }
+
+  // Whether the peer has sent something not read yet. A real client's ClientHello is
+  // often in the socket by the time a busy loop accepts it, and is read only in a later
+  // loop iteration, after more accepts; looking (one recv with MSG_PEEK) ranks the client
+  // as in TLS from its accept, not as the newest of the silent ones.
+  static bool bytes_waiting(Conn* c) {
+    uv_os_fd_t fd;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(&c->tcp), &fd) != 0) return false;
+    char byte;
+    return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+  }
+
+  void expire_silent() {
+    for (ConnId id : admission_.expire_silent(absl::Now())) {
+      Conn* c = find(id);
+      if (c == nullptr) continue;
+      closed_silent_.fetch_add(1, std::memory_order_relaxed);
+      c->log_kind = kLogSilent;
+      destroy(c, absl::DeadlineExceededError(
+                     absl::StrCat("sent nothing within ", absl::FormatDuration(options_.silent_timeout))));
+    }
   }
 
   // ---- libuv callbacks (C function pointers: nothing may throw through them) ----
@@ -618,28 +688,23 @@ class TcpTransport::Impl {
   static void on_connection(uv_stream_t* server, int status) noexcept {
     Impl* self = static_cast<Impl*>(server->data);
     if (status < 0) {
-      self->log(absl::StrCat("transport: accept failed: ", uv_strerror(status)));
+      self->limited_log_.write(kLogAcceptFailed, LogLevel::warning,
+                               absl::StrCat("transport: accept failed: ", uv_strerror(status)), absl::Now());
       return;
     }
     Conn* c = self->new_conn(self->next_id_++, /*inbound=*/true);
-    c->counted_in_tls = true;
-    ++self->inbound_in_tls_;
     const int r = uv_accept(server, reinterpret_cast<uv_stream_t*>(&c->tcp));
     if (r != 0) {
       self->destroy(c, uv_error(r));
       return;
     }
-    // Each connection in its TLS handshake holds a socket and a TLS session until it
-    // finishes or times out: past the cap, new ones are closed at once, so a flood of
-    // half-open connections cannot exhaust descriptors or memory.
-    if (self->inbound_in_tls_ > self->options_.max_inbound_in_tls) {
-      c->refused = true;
-      self->destroy(c, absl::ResourceExhaustedError("too many connections in their TLS handshake"));
-      self->note_refusal();
-      return;
-    }
     self->start_deadline(c);
     self->begin_tls(c);
+    // Counted from here until the node admits it; the room it needs is made by evicting
+    // an older unauthenticated connection, never by refusing this one (admission.hpp).
+    if (c->state == Conn::State::closing) return;
+    self->admit_new(c);
+    if (bytes_waiting(c)) self->admission_.progress(c->id, Admission::Stage::tls_under_way, absl::Now());
   }
 
   static void on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res) noexcept {
@@ -686,6 +751,7 @@ class TcpTransport::Impl {
     } else if (nread < 0) {
       self->destroy(c, uv_error(static_cast<int>(nread)));
     } else if (nread > 0) {
+      self->admission_.progress(c->id, Admission::Stage::tls_under_way, absl::Now());
       self->on_bytes(c, std::string_view(buf->base, static_cast<std::size_t>(nread)));
     }
   }
@@ -723,6 +789,8 @@ class TcpTransport::Impl {
       self->destroy(c, c->reason);  // the peer would not take the rest
       return;
     }
+    self->tls_timeout_.fetch_add(1, std::memory_order_relaxed);
+    c->log_kind = kLogTlsTimeout;
     self->destroy(c, absl::DeadlineExceededError(absl::StrCat(
                          "TLS handshake did not complete within ",
                          absl::FormatDuration(self->options_.handshake_timeout))));
@@ -738,6 +806,13 @@ class TcpTransport::Impl {
   static void on_tick(uv_timer_t* t) noexcept {
     Impl* self = static_cast<Impl*>(t->data);
     if (self->handler_ != nullptr && !self->stopping_) self->handler_->on_tick();
+  }
+
+  static void on_housekeeping(uv_timer_t* t) noexcept {
+    Impl* self = static_cast<Impl*>(t->data);
+    if (self->stopping_) return;
+    self->expire_silent();
+    self->limited_log_.tick(absl::Now());
   }
 
   void on_doorbell() noexcept {
@@ -756,6 +831,7 @@ class TcpTransport::Impl {
 
   uv_loop_t loop_{};
   uv_timer_t tick_timer_{};
+  uv_timer_t housekeeping_timer_{};  // the silent deadline and the log's summaries
   Doorbell doorbell_;  // other threads' wake(): see doorbell.hpp for why not uv_async_t
   uv_async_t stop_async_{};
   std::vector<uv_tcp_t*> listeners_;
@@ -764,9 +840,11 @@ class TcpTransport::Impl {
   absl::flat_hash_map<ConnId, std::unique_ptr<Conn>> conns_;
   ConnId next_id_ = 1;
   std::atomic<std::size_t> live_{0};
-  std::size_t inbound_in_tls_ = 0;  // accepted, TLS not finished (loop thread)
-  std::uint64_t refusals_unlogged_ = 0;
-  absl::Time last_refusal_log_ = absl::InfinitePast();
+  Admission admission_;        // inbound connections not yet admitted by the node
+  RateLimitedLog limited_log_;  // every per-connection line goes through it
+  // counters(): written on the loop thread, read from any.
+  std::atomic<std::uint64_t> evicted_total_cap_{0}, evicted_address_cap_{0}, closed_silent_{0}, tls_failed_{0},
+      tls_timeout_{0};
 
   std::thread thread_;
   std::atomic<std::thread::id> loop_thread_{};
@@ -811,6 +889,8 @@ std::string TcpTransport::peer_address(ConnId id) const { return impl_->peer_add
 std::vector<std::string> TcpTransport::peer_certificate_names(ConnId id) const {
   return impl_->peer_certificate_names(id);
 }
+void TcpTransport::admit(ConnId id) { impl_->admit(id); }
+TransportCounters TcpTransport::counters() const { return impl_->counters(); }
 void TcpTransport::wake() { impl_->wake(); }
 absl::Time TcpTransport::now() const { return absl::Now(); }
 std::size_t TcpTransport::connection_count() const { return impl_->connection_count(); }

@@ -12,8 +12,13 @@
 // TLS handshake is done, so `channel_binding()` is always there for the cookie handshake.
 //
 // What comes from the network is hostile: a connection that sends garbage, speaks plain
-// text, sends nothing until the handshake timeout, or resets, is closed with one log line
-// and disturbs nothing else. An accepted connection that fails before `on_open` makes no
+// text, sends nothing, stalls its handshake, or resets, is closed with one log line (rate
+// limited per kind of event, so a flood of them cannot flood the log) and disturbs
+// nothing else. Inbound connections the node has not authenticated yet (`admit()`) are
+// bounded in number, in all and per source address; a new one past a bound evicts the
+// least advanced old one (admission.hpp). An evicted connection the node knows (after
+// on_open) gets `on_closed` with ResourceExhausted; one it never heard of is just closed.
+// An accepted connection that fails before `on_open` makes no
 // callback at all (the node never heard of it); a `connect()` that fails gets `on_closed`
 // with the reason: Unavailable ("connection refused", an unresolvable name, a TLS protocol
 // failure), PermissionDenied (a certificate refused, by us or by the peer) or
@@ -52,16 +57,31 @@ struct TcpTransportOptions {
   /// Ciphertext handed to libuv and not yet written, per connection. Beyond it plaintext
   /// waits in the connection's queue (so a 100 MiB write is not a 100 MiB extra copy).
   std::size_t max_in_flight_bytes = std::size_t{256} << 10;
-  /// Accepted connections still in their TLS handshake, at most; past it a new one is
-  /// closed at once (logged in summary). Bounds what a flood of half-open connections
-  /// can hold until the handshake timeout cuts them.
-  std::size_t max_inbound_in_tls = 256;
+  /// Inbound connections not yet authenticated by the node (`admit()`), at most, in all
+  /// and from one source IP. Past either, the new connection is kept and the one that
+  /// made the least progress is evicted: see admission.hpp for the order and why.
+  /// Bounds the descriptors and TLS sessions a flood of connections can hold.
+  std::size_t max_unauthenticated = 256;
+  std::size_t max_unauthenticated_per_address = 32;
+  /// An accepted connection that has not sent one byte this long after its accept is
+  /// closed (a real client sends its ClientHello at once). Zero or infinite: no limit
+  /// (the handshake timeout still applies).
+  absl::Duration silent_timeout = absl::Seconds(1);
+  /// An unauthenticated connection that has not advanced (a byte, TLS done, plaintext)
+  /// for this long is stalled: evicted before any that is still advancing (admission.hpp).
+  absl::Duration stalled_after = absl::Milliseconds(250);
+  /// Log lines about single connections, per kind of event (a TLS failure, a timeout,
+  /// an eviction): at most this many a second; the rest are counted and summed up in one
+  /// line per kind per `log_summary_period` (see log_limiter.hpp).
+  int log_lines_per_second = 5;
+  absl::Duration log_summary_period = absl::Seconds(10);
 };
 
 class TcpTransport final : public Transport {
  public:
   /// Warnings about single connections (a TLS failure, a handshake timeout), one line
-  /// each. Called on the transport's thread.
+  /// each within the rate limit, and the summaries of what the limit left out. Called on
+  /// the transport's thread.
   using LogFn = std::function<void(std::string_view line)>;
 
   /// Builds the TLS context (so a bad certificate file is reported here) and the loop;
@@ -97,7 +117,8 @@ class TcpTransport final : public Transport {
   void close(ConnId id, const absl::Status& reason) override;
   std::string channel_binding(ConnId id) const override;
   std::string peer_address(ConnId id) const override;
-  void admit(ConnId) override {}  // (admission control comes with the transport's limits)
+  void admit(ConnId id) override;
+  TransportCounters counters() const override;
   /// Read from the connection's TLS session while it is open.
   std::vector<std::string> peer_certificate_names(ConnId id) const override;
 

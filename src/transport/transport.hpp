@@ -26,6 +26,16 @@ namespace snow::transport {
 /// Names one connection for its whole life; never reused by a transport.
 using ConnId = std::uint64_t;
 
+/// What a transport did to hostile or failing connections, since it started (see
+/// tcp_transport.hpp and admission.hpp for the events). Each field only grows.
+struct TransportCounters {
+  std::uint64_t evicted_total_cap = 0;    // unauthenticated, evicted for a newer one: total limit
+  std::uint64_t evicted_address_cap = 0;  // the same, under the per-address limit
+  std::uint64_t closed_silent = 0;        // accepted, not one byte within the silent deadline
+  std::uint64_t tls_failed = 0;           // a TLS handshake or record failed
+  std::uint64_t tls_timeout = 0;          // the TLS handshake took longer than its timeout
+};
+
 /// The node's side of a transport. All calls on the transport's thread.
 class TransportHandler {
  public:
@@ -77,9 +87,6 @@ class Transport {
   virtual std::string channel_binding(ConnId id) const = 0;
   /// The peer's address ("ip" or "ip:port"), for logs and rate limiting.
   virtual std::string peer_address(ConnId id) const = 0;
-  /// The node authenticated this connection: it stops counting against the limits on
-  /// unauthenticated connections.
-  virtual void admit(ConnId id) = 0;
 
   // ---- the peer's certificate (mutual TLS) ----
   /// The subjectAltName entries of the certificate the peer of an open connection
@@ -88,6 +95,14 @@ class Transport {
   /// Empty when there is no peer certificate (no TLS, ephemeral mode on the accepting
   /// side) or `id` is unknown.
   virtual std::vector<std::string> peer_certificate_names(ConnId id) const = 0;
+
+  /// The node authenticated this connection: it stops counting against the limits on
+  /// unauthenticated connections (and can no longer be evicted to make room under them).
+  /// Inbound connections count from their accept until this call; an id that is not
+  /// counted (outbound, closed, unknown, admitted already) is ignored.
+  virtual void admit(ConnId id) = 0;
+  /// The transport's counters. Any thread.
+  virtual TransportCounters counters() const = 0;
 
   /// Makes the transport call `on_wake()` soon. Any thread.
   virtual void wake() = 0;

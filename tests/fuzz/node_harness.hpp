@@ -79,6 +79,8 @@ class MemTransport final : public snow::transport::Transport {
   std::string peer_address(ConnId id) const override { return absl::StrCat("10.0.", id / 250, ".", id % 250, ":5555"); }
   /// No TLS, no certificates (the node under test runs in ephemeral mode).
   std::vector<std::string> peer_certificate_names(ConnId) const override { return {}; }
+  void admit(ConnId) override {}
+  snow::transport::TransportCounters counters() const override { return {}; }
   void wake() override { woken = true; }
   absl::Time now() const override { return clock; }
 

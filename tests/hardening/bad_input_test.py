@@ -4,7 +4,8 @@
 Nodes a and b (hardening_peer processes) exchange Seq streams both ways the whole time.
 Each attack class below is aimed at b; for each, the test checks that b closed the bad
 connection (within a bound that says why it closed: at once for bad input, at the
-handshake timeout for silence) and that a <-> b kept flowing: both sinks received more,
+silent deadline for a connection that sends no byte, at the handshake timeout for one
+that stops part way) and that a <-> b kept flowing: both sinks received more,
 neither saw a gap or a reordering, and a ping still round-trips. At the end the streams
 are checked complete (every Seq sent arrived, n = 0 .. count-1).
 
@@ -28,11 +29,12 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, check_streams_complete, eventually, free_port, parse_sent, stop_and_check_exits  # noqa: E402
+from nodes import Checks, Node, check_streams_complete, eventually, free_port, parse_sent, stop_all  # noqa: E402
 
 PEER = sys.argv[1]
 HANDSHAKE_TIMEOUT_S = 1.5
-TIMEOUT_ARGS = ["--handshake-timeout", int(HANDSHAKE_TIMEOUT_S * 1000)]
+SILENT_TIMEOUT_S = 1.0  # b closes a connection that sends no byte at all this soon
+TIMEOUT_ARGS = ["--handshake-timeout", int(HANDSHAKE_TIMEOUT_S * 1000), "--silent-timeout", int(SILENT_TIMEOUT_S * 1000)]
 AT_ONCE_S = 2.0  # bad input must be refused well before the handshake timeout would fire
 HELLO, PAKE, PING, CONFIRM = 0x01, 0x02, 0x03, 0x07
 AUTH = PAKE  # protocol version 1 called kind 0x02 "auth" (an HMAC proof)
@@ -153,11 +155,11 @@ def refused_at_once(label, port, src, payload, use_tls=True, expect_hello=True, 
               "%s: b sent %s (frame kinds %s)" % (label, "its hello and no proof" if expect_hello else "nothing", kinds))
 
 
-def closed_by_timeout(label, s, expect_hello):
-    closed, secs, data = wait_closed(s, HANDSHAKE_TIMEOUT_S + 3)
+def closed_by_timeout(label, s, expect_hello, timeout_s=HANDSHAKE_TIMEOUT_S, which="handshake timeout"):
+    closed, secs, data = wait_closed(s, timeout_s + 3)
     s.close()
-    check(closed and HANDSHAKE_TIMEOUT_S * 0.8 <= secs <= HANDSHAKE_TIMEOUT_S + 1.0,
-          "%s: closed by the %.1f s handshake timeout, after %.2f s" % (label, HANDSHAKE_TIMEOUT_S, secs))
+    check(closed and timeout_s * 0.8 <= secs <= timeout_s + 1.0,
+          "%s: closed by the %.1f s %s, after %.2f s" % (label, timeout_s, which, secs))
     if expect_hello is not None:
         kinds = [k for k, _ in read_frames(data)]
         check(kinds == ([HELLO] if expect_hello else []), "%s: b sent kinds %s" % (label, kinds))
@@ -337,7 +339,8 @@ def main():
         attack(flow, "random bytes", lambda: refused_at_once(
             "4 KiB of random bytes", port, "127.0.0.31", os.urandom(4096), use_tls=False))
         attack(flow, "slowloris (TCP, nothing sent)",
-               lambda: closed_by_timeout("silent TCP client", tcp(port, "127.0.0.32"), expect_hello=None))
+               lambda: closed_by_timeout("silent TCP client", tcp(port, "127.0.0.32"), expect_hello=None,
+                                         timeout_s=SILENT_TIMEOUT_S, which="silent deadline"))
         attack(flow, "TLS done, no hello",
                lambda: closed_by_timeout("silent TLS client", tls(port, "127.0.0.33"), expect_hello=True))
 
@@ -415,7 +418,7 @@ def main():
         check_streams_complete(check, b, a)
         check(all(n.alive() for n in (a, b)), "a and b are alive")
     finally:
-        stop_and_check_exits(check, nodes)
+        stop_all(check, nodes)
         shutil.rmtree(workdir, ignore_errors=True)
     return check.exit_code()
 

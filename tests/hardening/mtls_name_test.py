@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, eventually, stop_and_check_exits  # noqa: E402
+from nodes import Checks, Node, eventually, stop_all  # noqa: E402
 
 PEER = sys.argv[1]
 check = Checks()
@@ -138,7 +138,7 @@ def main():
         try:
             run_checks(workdir, nodes)
         finally:
-            stop_and_check_exits(check, nodes)
+            stop_all(check, nodes)
     return check.exit_code()
 
 

@@ -2,7 +2,8 @@
 // netns_test.py, soak_test.py), driven over stdin/stdout.
 //
 //     hardening_peer NAME COOKIE [--heartbeat MS] [--misses N] [--handshake-timeout MS]
-//                                [--traffic MS] [--churn MS]
+//                                [--traffic MS] [--churn MS] [--max-unauthenticated N]
+//                                [--max-unauthenticated-per-address N] [--silent-timeout MS]
 //                                [--tls-ca FILE --tls-cert FILE --tls-key FILE
 //                                 [--name-check node|host|none]]
 //
@@ -256,7 +257,8 @@ bool set_tls(int argc, char** argv, snow::TlsOptions& tls) {
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::cerr << "usage: hardening_peer NAME COOKIE [--heartbeat MS] [--misses N] [--handshake-timeout MS]"
-                 " [--traffic MS] [--churn MS] [--tls-ca FILE --tls-cert FILE --tls-key FILE"
+                 " [--traffic MS] [--churn MS] [--max-unauthenticated N] [--max-unauthenticated-per-address N]"
+                 " [--silent-timeout MS] [--tls-ca FILE --tls-cert FILE --tls-key FILE"
                  " [--name-check node|host|none]]\n";
     return 2;
   }
@@ -268,6 +270,10 @@ int main(int argc, char** argv) {
   options.handshake_timeout = absl::Milliseconds(flag(argc, argv, "--handshake-timeout", 5000));
   options.reconnect_max = absl::Seconds(1);
   if (!set_tls(argc, argv, options.tls)) return 2;
+  options.max_unauthenticated = static_cast<std::size_t>(flag(argc, argv, "--max-unauthenticated", 256));
+  options.max_unauthenticated_per_address =
+      static_cast<std::size_t>(flag(argc, argv, "--max-unauthenticated-per-address", 32));
+  options.silent_timeout = absl::Milliseconds(flag(argc, argv, "--silent-timeout", 1000));
   absl::StatusOr<snow::Node> node = snow::Node::start(rt, argv[1], options);
   if (!node.ok()) {
     std::cerr << "cannot start: " << node.status() << "\n";

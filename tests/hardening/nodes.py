@@ -96,6 +96,18 @@ class Node:
         self.proc.wait()
 
 
+def stop_all(check, nodes, exit_codes=(0, None)):
+    """Stops every node, then checks that each ended cleanly: with one of `exit_codes`
+    (None: still running when stopped) and no sanitizer report on its stderr."""
+    for n in nodes:
+        n.stop()
+    for n in nodes:
+        bad = [l for l in n.stderr_lines if "AddressSanitizer" in l or "runtime error" in l]
+        if bad or n.proc.returncode not in exit_codes:
+            check(False, "%s (pid %d) exited with %s: %s" %
+                  (n.name, n.proc.pid, n.proc.returncode, "".join(n.stderr_lines[-10:])))
+
+
 def eventually(cond, within_s, every_s=0.05):
     deadline = time.monotonic() + within_s
     while True:
@@ -121,17 +133,6 @@ class Checks:
     def exit_code(self):
         print("%d failures" % len(self.failures) + ("".join("\n  " + f for f in self.failures)), flush=True)
         return 1 if self.failures else 0
-
-
-def stop_and_check_exits(check, nodes):
-    """Stops every node, then fails `check` for each that exited badly or whose stderr has a
-    sanitizer report."""
-    for n in nodes:
-        n.stop()
-    for n in nodes:
-        bad = [l for l in n.stderr_lines if "AddressSanitizer" in l or "runtime error" in l]
-        if bad or n.proc.returncode not in (0, None):
-            check(False, "%s exited with %s: %s" % (n.name, n.proc.returncode, "".join(n.stderr_lines[-10:])))
 
 
 def parse_sent(line):

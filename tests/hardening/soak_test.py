@@ -24,7 +24,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, check_streams_complete, eventually, free_port  # noqa: E402
+from nodes import Checks, Node, check_streams_complete, eventually, free_port, stop_all  # noqa: E402
 
 RSS_LIMIT_MB = 32
 SETTLE_S = 3
@@ -110,13 +110,7 @@ def main():
         check(restarts >= 1, "c was killed and restarted %d times in %.0f s" % (restarts, elapsed))
         check(a.alive() and b.alive(), "the survivors a and b are alive at the end")
     finally:
-        for n in nodes:
-            n.stop()
-        for n in nodes:
-            bad = [l for l in n.stderr_lines if "AddressSanitizer" in l or "runtime error" in l]
-            if bad or n.proc.returncode not in (0, -signal.SIGKILL):
-                check(False, "%s (pid %d) exited with %s: %s" %
-                      (n.name, n.proc.pid, n.proc.returncode, "".join(n.stderr_lines[-10:])))
+        stop_all(check, nodes, exit_codes=(0, -signal.SIGKILL))
     print("soak: %.0f s" % (time.monotonic() - started))
     return check.exit_code()
 

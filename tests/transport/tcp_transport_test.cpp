@@ -457,27 +457,129 @@ TEST_CASE("a client that sends nothing is closed after the handshake timeout") {
   check_still_works(p, "after-silence");
 }
 
-TEST_CASE("past the cap on connections in their TLS handshake, new ones are closed at once") {
+TEST_CASE("past the cap on unauthenticated connections, a real client evicts a silent one and gets in") {
   TcpTransportOptions options;
-  options.handshake_timeout = absl::Seconds(2);
-  options.max_inbound_in_tls = 3;
+  options.max_unauthenticated = 8;
+  options.silent_timeout = absl::Seconds(30);  // the silent ones stay unless evicted
+  options.handshake_timeout = absl::Seconds(30);
   Pair p(options);
-  const absl::Time start = absl::Now();
+  p.a.rec.on_loop(*p.a.t, [&] { p.a.t->admit(p.a_from_b); });  // as the node does after its handshake
   std::vector<std::unique_ptr<RawClient>> silent;
-  for (int i = 0; i < 8; ++i) silent.push_back(std::make_unique<RawClient>(p.a.port));
-  // The first three wait for their handshake; the other five are refused at accept.
-  int refused = 0;
-  for (int i = 3; i < 8; ++i) refused += silent[i]->wait_closed(absl::Seconds(1)) ? 1 : 0;
-  CHECK(refused == 5);
-  CHECK(absl::Now() - start < absl::Seconds(2));  // not by the handshake timeout
-  CHECK(p.a.log.count("in their TLS handshake") == 1);  // one summary line, not five
-  check_still_works(p, "during-flood");  // the established connection is untouched
-  // When the three time out, a new peer gets in again.
-  for (int i = 0; i < 3; ++i) CHECK(silent[i]->wait_closed());
+  for (int i = 0; i < 20; ++i) silent.push_back(std::make_unique<RawClient>(p.a.port));
+  // Each newcomer evicted the oldest silent one: the first 12 are gone, the last 8 held.
+  for (int i = 0; i < 12; ++i) CHECK_MESSAGE(silent[i]->wait_closed(absl::Seconds(5)), "silent client " << i);
+  REQUIRE(p.a.rec.wait([&] { return p.a.t->connection_count() == 1 + 8; }));
+  CHECK(p.a.t->counters().evicted_total_cap == 12);
+
+  // A real client now: it is kept (another silent one goes) and completes TLS.
   Peer c(options, {}, /*listen=*/false);
   const ConnId c_to_a = c.connect(p.a);
-  CHECK_MESSAGE(c.opened(c_to_a), "a's log:\n" << p.a.log.all() << "c's log:\n" << c.log.all() << "c closed: "
+  CHECK_MESSAGE(c.opened(c_to_a), "a's log:\n" << p.a.log.all() << "c closed: "
                                                << c.rec.read([&] { return c.rec.closed[c_to_a].ToString(); }));
+  CHECK(p.a.rec.wait([&] { return p.a.rec.opened.size() == 2; }));  // a announced it too
+  CHECK(silent[12]->wait_closed(absl::Seconds(5)));
+  CHECK(p.a.t->counters().evicted_total_cap == 13);
+  // The admitted connection was never a candidate, and still carries bytes.
+  check_still_works(p, "after-flood");
+  CHECK(p.a.rec.read([&] { return p.a.rec.closed.size(); }) == 0);  // the evicted were never announced
+  CHECK(p.a.log.count("evicted: too many unauthenticated connections") >= 1);
+}
+
+TEST_CASE("connections that finished TLS but were not admitted count: the next one evicts the oldest") {
+  TcpTransportOptions options;
+  options.max_unauthenticated = 8;
+  options.handshake_timeout = absl::Seconds(30);
+  Peer a(options);
+  Peer c(options, {}, /*listen=*/false);
+  std::vector<ConnId> mine;  // c's side, in the order a accepted them
+  for (int i = 0; i < 8; ++i) {
+    mine.push_back(c.connect(a));
+    REQUIRE(c.opened(mine.back()));
+    REQUIRE(a.rec.wait([&] { return a.rec.opened.size() == mine.size(); }));
+  }
+  const ConnId oldest = a.rec.read([&] { return a.rec.opened.begin()->first; });  // ids grow with accepts
+  CHECK(a.t->counters().evicted_total_cap == 0);
+
+  const ConnId ninth = c.connect(a);
+  REQUIRE(c.opened(ninth));
+  // a knew the oldest (on_open): it hears why it went; c sees its first connection close.
+  REQUIRE(a.rec.wait([&] { return a.rec.closed.count(oldest) > 0; }));
+  const absl::Status why = a.rec.read([&] { return a.rec.closed[oldest]; });
+  CHECK(why.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(contains(why, "evicted: too many unauthenticated connections"));
+  CHECK(c.rec.wait([&] { return c.rec.closed.count(mine[0]) > 0; }));
+  CHECK(a.rec.read([&] { return a.rec.closed.size(); }) == 1);  // only the oldest
+  CHECK(a.t->counters().evicted_total_cap == 1);
+
+  // Admitted, a connection no longer counts: with all eight admitted, eight more fit.
+  a.rec.on_loop(*a.t, [&] {
+    for (auto& [id, inbound] : a.rec.opened) a.t->admit(id);
+  });
+  for (int i = 0; i < 8; ++i) REQUIRE(c.opened(c.connect(a)));
+  CHECK(a.t->counters().evicted_total_cap == 1);
+  CHECK(a.rec.read([&] { return a.rec.closed.size(); }) == 1);
+}
+
+TEST_CASE("a client that sends no byte is closed at the silent deadline; one that sent a byte is not") {
+  TcpTransportOptions options;
+  options.silent_timeout = absl::Milliseconds(300);
+  options.handshake_timeout = absl::Milliseconds(1500);
+  Peer a(options);
+  const absl::Time start = absl::Now();
+  RawClient silent(a.port);
+  RawClient started(a.port);
+  started.send("\x16\x03\x01");  // the start of a ClientHello, never finished
+  REQUIRE(silent.wait_closed(absl::Seconds(5)));
+  const absl::Duration silent_for = absl::Now() - start;
+  CHECK(silent_for >= absl::Milliseconds(250));
+  CHECK(silent_for < absl::Milliseconds(1200));  // well before the handshake timeout
+  CHECK(a.t->counters().closed_silent == 1);
+  CHECK(a.log.count("sent nothing within 300ms") == 1);
+  // The other one is only bounded by the handshake timeout.
+  REQUIRE(started.wait_closed(absl::Seconds(5)));
+  CHECK(absl::Now() - start >= absl::Milliseconds(1400));
+  CHECK(a.t->counters().closed_silent == 1);
+  CHECK(a.t->counters().tls_timeout == 1);
+  CHECK(a.log.count("TLS handshake did not complete within 1.5s") == 1);
+}
+
+TEST_CASE("1,000 failing connections leave a few log lines a second and summaries that count the rest") {
+  TcpTransportOptions options;
+  options.log_lines_per_second = 5;
+  options.log_summary_period = absl::Seconds(1);
+  Peer a(options);
+  constexpr int kClients = 1000;
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < kClients; ++i) {
+    RawClient raw(a.port);
+    raw.send("GET / HTTP/1.0\r\n\r\n");  // a TLS failure each
+    REQUIRE(raw.wait_closed());
+  }
+  // Every failure is accounted for: written in full, or counted in a summary line.
+  auto accounted = [&] {
+    std::lock_guard<std::mutex> lock(a.log.mu);
+    std::uint64_t n = 0;
+    for (const std::string& line : a.log.lines) {
+      if (contains(line, "more lines suppressed")) {  // "<kind>: N more lines suppressed ..."
+        n += std::stoull(line.substr(line.rfind(": ", line.find(" more lines")) + 2));
+      } else if (contains(line, "closed the connection from")) {
+        ++n;
+      }
+    }
+    return n;
+  };
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (accounted() < kClients && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  CHECK(accounted() == kClients);
+  CHECK(a.t->counters().tls_failed == kClients);
+  const std::size_t full = a.log.count("closed the connection from");
+  const std::size_t summaries = a.log.count("transport: TLS failed: ");
+  MESSAGE(kClients << " failures in " << seconds << " s: " << full << " full lines, " << summaries << " summaries");
+  CHECK(full <= static_cast<std::size_t>(5 * (seconds + 1)));
+  CHECK(summaries >= 1);
+  CHECK(summaries <= static_cast<std::size_t>(seconds + 1));
+  CHECK(a.log.lines.size() == full + summaries);
 }
 
 TEST_CASE("wake() from another thread calls on_wake; on_tick runs") {

@@ -1,0 +1,123 @@
+#include "src/transport/admission.hpp"
+
+#include <algorithm>
+
+namespace snow::transport {
+namespace {
+
+bool finite_positive(absl::Duration d) { return d > absl::ZeroDuration() && d != absl::InfiniteDuration(); }
+
+}  // namespace
+
+Admission::Admission(Limits limits) : limits_(limits) {
+  // A limit of 0 would have to evict the connection just accepted, which `accept`
+  // promises never to do: one slot is the least there is.
+  limits_.max_total = std::max<std::size_t>(1, limits_.max_total);
+  limits_.max_per_address = std::max<std::size_t>(1, limits_.max_per_address);
+}
+
+ConnId Admission::victim(const Ranks& ranks, ConnId spare) {
+  for (const std::set<Key>& rank : ranks) {
+    for (const Key& k : rank) {
+      if (k.second != spare) return k.second;  // at most one step: `spare` is one element
+    }
+  }
+  return 0;
+}
+
+void Admission::index(ConnId id, const Entry& e) {
+  const int r = rank(e.stage, e.stalled);
+  all_[r].insert({e.seq, id});
+  by_address_[e.address].ranks[r].insert({e.seq, id});
+}
+
+void Admission::unindex(ConnId id, const Entry& e) {
+  const int r = rank(e.stage, e.stalled);
+  all_[r].erase({e.seq, id});
+  auto it = by_address_.find(e.address);
+  if (it != by_address_.end()) it->second.ranks[r].erase({e.seq, id});
+}
+
+void Admission::mark_stalled(absl::Time now) {
+  if (!finite_positive(limits_.stalled_after)) return;
+  for (int r = rank(Stage::silent, false); r < kRanks; ++r) {
+    std::set<Key>& advancing = all_[r];
+    // Longest since its last step first, and steps come in clock order: the first one
+    // still fresh ends the scan.
+    while (!advancing.empty()) {
+      const ConnId id = advancing.begin()->second;
+      Entry& e = entries_.at(id);
+      if (now - e.stage_since < limits_.stalled_after) break;
+      unindex(id, e);
+      e.stalled = true;
+      index(id, e);
+    }
+  }
+}
+
+std::vector<Admission::Eviction> Admission::accept(ConnId id, std::string_view address, absl::Time now) {
+  mark_stalled(now);
+  Entry e{next_seq_++, Stage::silent, /*stalled=*/false, now, now, std::string(address)};
+  index(id, e);
+  AddressGroup& group = by_address_[e.address];
+  ++group.count;
+  entries_.emplace(id, std::move(e));
+
+  std::vector<Eviction> out;
+  // The address's own limit first: its victim also frees a slot of the total, so a
+  // host over its share never costs another host a connection.
+  if (group.count > limits_.max_per_address) {
+    const ConnId v = victim(group.ranks, id);
+    forget(v);
+    out.push_back({v, Cap::per_address});
+  }
+  if (entries_.size() > limits_.max_total) {
+    const ConnId v = victim(all_, id);
+    forget(v);
+    out.push_back({v, Cap::total});
+  }
+  return out;
+}
+
+void Admission::progress(ConnId id, Stage stage, absl::Time now) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || stage <= it->second.stage) return;
+  Entry& e = it->second;
+  unindex(id, e);
+  e.seq = next_seq_++;  // the newest in its new stage
+  e.stage = stage;
+  e.stalled = false;
+  e.stage_since = now;
+  index(id, e);
+}
+
+void Admission::forget(ConnId id) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  unindex(id, it->second);
+  auto group = by_address_.find(it->second.address);
+  if (group != by_address_.end() && --group->second.count == 0) by_address_.erase(group);
+  entries_.erase(it);
+}
+
+std::vector<ConnId> Admission::expire_silent(absl::Time now) {
+  std::vector<ConnId> out;
+  if (!finite_positive(limits_.silent_timeout)) return out;
+  for (bool stalled : {true, false}) {
+    // Oldest first, and accepts come in clock order: the first one still within its
+    // deadline ends the scan of its rank.
+    for (const Key& k : all_[rank(Stage::silent, stalled)]) {
+      if (now - entries_.at(k.second).accepted_at < limits_.silent_timeout) break;
+      out.push_back(k.second);
+    }
+  }
+  for (ConnId id : out) forget(id);
+  return out;
+}
+
+std::size_t Admission::count_from(std::string_view address) const {
+  auto it = by_address_.find(std::string(address));
+  return it == by_address_.end() ? 0 : it->second.count;
+}
+
+}  // namespace snow::transport

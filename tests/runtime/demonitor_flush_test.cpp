@@ -57,6 +57,23 @@ bool no_down_bookkeeping(detail::Process* p) {
   return (!p->has_relations() || p->relations().queued_downs.empty()) && p->queue.withdrawn() == 0;
 }
 
+/// demonitor(ref), returning how many queued messages it looked at.
+std::uint64_t looks_of_demonitor(Self self, Ref ref) {
+  const std::uint64_t before = self.process()->scanned;
+  self.demonitor(ref);
+  return self.process()->scanned - before;
+}
+
+/// Lets `watcher` reach its wait for Go, ends `target` (waits_then_ends) meanwhile, then
+/// sends the watcher its Go and runs everything to the end.
+void end_target_while_waiting(Runtime& rt, Pid target, Pid watcher) {
+  rt.run_until_idle();
+  rt.send(target, Go{});
+  rt.run_until_idle();
+  rt.send(watcher, Go{});
+  REQUIRE(rt.join(absl::Seconds(5)).ok());
+}
+
 struct Echo {
   std::int64_t n;
 };
@@ -80,19 +97,13 @@ TEST_CASE("demonitor withdraws a Down queued behind 100,000 messages without loo
     const Ref ref = self.monitor(target);
     send_junk(self, kQueued);
     co_await self.receive(on<Go>([] {}));  // meanwhile the target ends: its Down is queued
-    const std::uint64_t before = self.process()->scanned;
-    self.demonitor(ref);
-    looked_at = self.process()->scanned - before;
+    looked_at = looks_of_demonitor(self, ref);
     length_after = self.process()->queue.size();
     counted_after = self.runtime().mailbox_stats(self.pid())->queued;
     found = co_await empty_mailbox(self);
     CHECK(no_down_bookkeeping(self.process()));
   });
-  rt.run_until_idle();
-  rt.send(target, Go{});
-  rt.run_until_idle();
-  rt.send(watcher, Go{});
-  REQUIRE(rt.join(absl::Seconds(5)).ok());
+  end_target_while_waiting(rt, target, watcher);
   CHECK(looked_at == 0);
   CHECK(length_after == static_cast<std::size_t>(kQueued));  // the withdrawn Down is not counted
   CHECK(counted_after == kQueued);
@@ -110,18 +121,12 @@ TEST_CASE("a Down arriving after demonitor is never received, and demonitor look
   const Pid watcher = rt.spawn([&](Self self) -> Proc {
     send_junk(self, kQueued);
     const Ref ref = self.monitor(target);
-    const std::uint64_t before = self.process()->scanned;
-    self.demonitor(ref);
-    looked_at = self.process()->scanned - before;
+    looked_at = looks_of_demonitor(self, ref);
     co_await self.receive(on<Go>([] {}));  // meanwhile the target ends
     found = co_await empty_mailbox(self);
     CHECK(no_down_bookkeeping(self.process()));
   });
-  rt.run_until_idle();
-  rt.send(target, Go{});
-  rt.run_until_idle();
-  rt.send(watcher, Go{});
-  REQUIRE(rt.join(absl::Seconds(5)).ok());
+  end_target_while_waiting(rt, target, watcher);
   CHECK(looked_at == 0);
   CHECK(found.downs == 0);
   CHECK(found.junk == kQueued);

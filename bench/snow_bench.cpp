@@ -18,6 +18,8 @@
 //   selective [N=100,000]     calls_per_s_queued, calls_per_s_empty, ratio
 //   call      [N=1,000,000]   calls_per_s       (service calls from a process)
 //   call_host [N=1,000,000]   calls_per_s       (service calls from a host thread)
+//   call_queued [N=200,000]   calls_per_s_empty, calls_per_s_queued, ratio
+//                                               (`call` with 10,000 messages queued)
 //   restart   [N=10,000]      p50_us, p99_us    (crash -> replacement serving)
 //   stf_int, stf_tuple3, stf_struct5, stf_string1m   ns_per_roundtrip (+ mb_per_s)
 //             STF encode + decode round trips (bench/stf_workloads.cpp)
@@ -316,6 +318,16 @@ snow::Proc echo_server(snow::Self self) {
   }
 }
 
+/// Takes the Junk left in the caller's mailbox and counts it (a client's last step).
+snow::Task<std::int64_t> count_junk(snow::Self self) {
+  std::int64_t left = 0;
+  bool more = true;
+  while (more) {
+    co_await self.receive(snow::on<Junk>([&] { ++left; }), snow::after(absl::ZeroDuration(), [&] { more = false; }));
+  }
+  co_return left;
+}
+
 snow::Proc selective_client(snow::Self self, snow::Pid server, std::int64_t calls, std::int64_t junk,
                             snow::Pid report) {
   for (std::int64_t i = 0; i < junk; ++i) self.send(self.pid(), Junk{i});
@@ -330,20 +342,17 @@ snow::Proc selective_client(snow::Self self, snow::Pid server, std::int64_t call
     if (got != i) fail("selective: a reply to the wrong request");
   }
   const double secs = seconds_since(t0);
-  std::int64_t left = 0;
-  bool more = true;
-  while (more) {
-    co_await self.receive(snow::on<Junk>([&] { ++left; }), snow::after(absl::ZeroDuration(), [&] { more = false; }));
-  }
-  self.send(report, CallsDone{secs, left});
+  self.send(report, CallsDone{secs, co_await count_junk(self)});
 }
 
-/// Calls per second of one client making `calls` calls with `junk` messages queued.
-double timed_calls(snow::Runtime& rt, snow::ScopedActor& me, snow::Pid server, std::int64_t calls,
-                   std::int64_t junk) {
-  rt.spawn(selective_client, server, calls, junk, me.pid());
+/// Calls per second of one `client` process making `calls` calls to `server` with `junk`
+/// messages queued; `workload` names the benchmark in a failure.
+template <class Client, class Server>
+double timed_calls(snow::Runtime& rt, snow::ScopedActor& me, Client client, Server server, std::int64_t calls,
+                   std::int64_t junk, const char* workload) {
+  rt.spawn(client, server, calls, junk, me.pid());
   const CallsDone d = me.receive(snow::on<CallsDone>([](CallsDone c) { return c; }));
-  if (d.junk_left != junk) fail("selective: the junk in the client's mailbox changed");
+  if (d.junk_left != junk) fail(workload);
   return static_cast<double>(calls) / d.seconds;
 }
 
@@ -351,9 +360,10 @@ void bench_selective(std::int64_t n) {
   snow::Runtime rt;
   snow::ScopedActor me(rt);
   const snow::Pid server = rt.spawn(echo_server);
-  (void)timed_calls(rt, me, server, n / 10 + 1, 0);  // warm-up
-  const double empty = timed_calls(rt, me, server, n, 0);
-  const double queued = timed_calls(rt, me, server, n, kSelectiveJunk);
+  constexpr const char* kChanged = "selective: the junk in the client's mailbox changed";
+  (void)timed_calls(rt, me, selective_client, server, n / 10 + 1, 0, kChanged);  // warm-up
+  const double empty = timed_calls(rt, me, selective_client, server, n, 0, kChanged);
+  const double queued = timed_calls(rt, me, selective_client, server, n, kSelectiveJunk, kChanged);
   me.send(server, Stop{});
   if (!rt.join(absl::Seconds(10)).ok()) fail("selective: processes still alive");
   std::fprintf(stderr, "selective: %lld calls each; %.0f calls/s empty, %.0f calls/s with %lld queued\n",
@@ -406,6 +416,52 @@ void bench_call_host(std::int64_t n) {
   }
   const double s = seconds_since(t0);
   std::printf("RESULT call_host calls_per_s=%.0f\n", static_cast<double>(n) / s);
+}
+
+// -- call_queued ----------------------------------------------------------------------
+//
+// The `call` workload (snow::Service calls from a process) with a long mailbox: a
+// fresh client sends itself 10,000 Junk messages (a type no receive of the call matches),
+// then makes N calls to an echo service; the junk stays queued for the whole run, and the
+// client counts it at the end (it must be exactly what it sent). The same from a fresh
+// client with an empty mailbox, after a warm-up of N/10+1 calls. A call monitors the
+// service, sends, waits from the monitor's marker on, and demonitors: every one of those
+// steps must cost the same however long the mailbox is, so `ratio` (queued / empty)
+// should be near 1.
+
+struct CallEcho {
+  std::int64_t n;
+};
+struct EchoService {
+  std::int64_t handle_call(const CallEcho& e) { return e.n; }
+};
+
+snow::Proc call_queued_client(snow::Self self, snow::Service<EchoService> svc, std::int64_t calls, std::int64_t junk,
+                              snow::Pid report) {
+  for (std::int64_t i = 0; i < junk; ++i) self.send(self.pid(), Junk{i});
+  const auto t0 = Clock::now();
+  for (std::int64_t i = 0; i < calls; ++i) {
+    auto r = co_await svc.call(self, CallEcho{i});
+    if (!r.ok() || *r != i) fail("call_queued: a wrong reply");
+  }
+  const double secs = seconds_since(t0);
+  self.send(report, CallsDone{secs, co_await count_junk(self)});
+}
+
+void bench_call_queued(std::int64_t n) {
+  snow::Runtime rt;
+  snow::ScopedActor me(rt);
+  auto svc = snow::spawn_service(rt, EchoService{});
+  constexpr const char* kChanged = "call_queued: the junk in the client's mailbox changed";
+  (void)timed_calls(rt, me, call_queued_client, svc, n / 10 + 1, 0, kChanged);  // warm-up
+  const double empty = timed_calls(rt, me, call_queued_client, svc, n, 0, kChanged);
+  const double queued = timed_calls(rt, me, call_queued_client, svc, n, kSelectiveJunk, kChanged);
+  if (!svc.stop(me).ok()) fail("call_queued: the service did not stop");
+  if (!rt.join(absl::Seconds(10)).ok()) fail("call_queued: processes still alive");
+  std::fprintf(stderr, "call_queued: %lld calls each; %.0f calls/s empty, %.0f calls/s with %lld queued\n",
+               static_cast<long long>(n), empty, queued, static_cast<long long>(kSelectiveJunk));
+  std::printf("RESULT call_queued calls_per_s_empty=%.0f calls_per_s_queued=%.0f ratio=%.3f\n", empty, queued,
+              queued / empty);
 }
 
 // -- restart --------------------------------------------------------------------------
@@ -479,6 +535,7 @@ constexpr Workload kWorkloads[] = {
     {"fanin", 500'000, bench_fanin},     {"ring", 10'000'000, bench_ring},
     {"selective", 100'000, bench_selective},
     {"call", 1'000'000, bench_call},     {"call_host", 1'000'000, bench_call_host},
+    {"call_queued", 200'000, bench_call_queued},
     {"restart", 10'000, bench_restart},
 };
 

@@ -35,8 +35,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 
-ALL_WORKLOADS = ["spawn", "pingpong", "fanin", "ring", "selective", "call", "call_host", "restart", "compile",
-                 "remote_pingpong", "remote_throughput", "socket_pingpong"]
+ALL_WORKLOADS = ["spawn", "pingpong", "fanin", "ring", "selective", "call", "call_host", "call_queued", "restart",
+                 "compile", "remote_pingpong", "remote_throughput", "socket_pingpong"]
 DEFAULT_WORKLOADS = ALL_WORKLOADS
 
 # Between two OS processes. CAF and Erlang run each once per transport (--transports);
@@ -56,6 +56,7 @@ DEFAULT_N = {
     "selective": 100_000,
     "call": 1_000_000,
     "call_host": 1_000_000,  # snow only: calls from a host thread (CAF's blocking requester is not idiomatic)
+    "call_queued": 200_000,
     "restart": 10_000,       # snow only for now: crash -> replacement serving
     "remote_pingpong": 20_000,
     "remote_throughput": 1_000_000,
@@ -72,6 +73,7 @@ PRIMARY_METRICS = {
     "selective": ["calls_per_s_queued", "calls_per_s_empty", "ratio"],
     "call": ["calls_per_s"],
     "call_host": ["calls_per_s"],
+    "call_queued": ["calls_per_s_empty", "calls_per_s_queued", "ratio"],
     "restart": ["p50_us", "p99_us"],
     "compile": ["compile_s", "compile_mb"],
     "remote_pingpong": ["rt_per_s", "us_per_rt"],
@@ -556,11 +558,49 @@ def table(results, workloads, ns, transports=TRANSPORTS):
     return "\n".join(lines)
 
 
+def result_of(results, w, system, k):
+    return ((results.get(w) or {}).get(system) or {}).get(k)
+
+
+def judge(title, checks):
+    """Lines judging each (what, a, b, show, ok) check, under `title`; None if none of
+    them can be judged (a figure is missing)."""
+    lines = []
+    for what, a, b, show, ok in checks:
+        if a is None or b is None or a == 0 or b == 0:
+            lines.append(f"  {what}: n/a")
+        else:
+            lines.append(f"  {what}: {show(a, b)}  {'met' if ok(a, b) else 'NOT met'}")
+    if all(line.endswith("n/a") for line in lines):
+        return None
+    return title + "\n" + "\n".join(lines)
+
+
+def call_targets(results):
+    """The call_queued targets (the performance issue): a call with 10,000 messages
+    queued runs at >= 0.8x its empty-mailbox rate and >= 1.5x Erlang's gen_server:call
+    with the same queue; also snow's queued rate over the best peer's."""
+    def get(system, k):
+        return result_of(results, "call_queued", system, k)
+
+    snow_q, snow_e = get("snow", "calls_per_s_queued"), get("snow", "calls_per_s_empty")
+    peers = {s: get(s, "calls_per_s_queued") for s in ("caf", "erlang")}
+    best = max((s for s in peers if peers[s]), key=lambda s: peers[s], default=None)
+    rate = lambda a, b: f"{a:,.0f} vs {b:,.0f}: x{a / b:.2f}"
+    return judge("targets (call_queued):", [
+        ("snow queued >= 0.8x snow empty", snow_q, snow_e, rate, lambda a, b: a >= 0.8 * b),
+        ("snow queued >= 1.5x Erlang gen_server:call queued", snow_q, peers["erlang"], rate,
+         lambda a, b: a >= 1.5 * b),
+        (f"snow queued vs the best peer ({best or 'none'}) queued", snow_q, peers.get(best), rate,
+         lambda a, b: a >= b),
+    ])
+
+
 def targets(results):
     """The distribution issue's targets, from the figures of this run (None if none of
     them can be judged)."""
     def get(w, system, k):
-        return ((results.get(w) or {}).get(system) or {}).get(k)
+        return result_of(results, w, system, k)
 
     snow_rt = get("remote_pingpong", "snow", "rt_per_s")
     erl_tcp_rt = get("remote_pingpong", "erlang@tcp", "rt_per_s")
@@ -576,15 +616,7 @@ def targets(results):
         ("snow (TLS) msgs/s >= 2x Erlang over TLS", snow_tp, erl_tls_tp,
          lambda a, b: f"{a:,.0f} vs {b:,.0f}: x{a / b:.2f}", lambda a, b: a >= 2 * b),
     ]
-    lines = []
-    for what, a, b, show, ok in checks:
-        if a is None or b is None or a == 0 or b == 0:
-            lines.append(f"  {what}: n/a")
-        else:
-            lines.append(f"  {what}: {show(a, b)}  {'met' if ok(a, b) else 'NOT met'}")
-    if all(line.endswith("n/a") for line in lines):
-        return None
-    return "targets (the distribution issue):\n" + "\n".join(lines)
+    return judge("targets (the distribution issue):", checks)
 
 
 # -- main ----------------------------------------------------------------------------------------
@@ -733,9 +765,9 @@ def main():
         print("remote workloads: two OS processes over 127.0.0.1; snow's nodes always "
               "speak TLS 1.3, so [snow TLS, peers TCP] rows set snow's TLS figure against "
               "the peers' plain TCP")
-    t = targets(results)
-    if t:
-        print(t)
+    for t in (targets(results), call_targets(results)):
+        if t:
+            print(t)
     if args.json:
         doc = {"n": ns, "stat": args.stat, "results": results, "runs": raw,
                "busy_before": busy_before}

@@ -3,7 +3,8 @@
 // A monitor is one-way: `Ref r = self.monitor(pid)` asks for exactly one
 // `Down{r, pid, reason}` when `pid` ends. A process that is already dead, or never
 // existed, yields Down with reason noproc at once. `self.demonitor(r)` cancels it, and
-// a Down already in flight for `r` is then dropped rather than delivered.
+// a Down in flight or already queued for `r` is then never received (Erlang's demonitor
+// with flush); demonitor costs the same however long the mailbox is.
 #pragma once
 
 #include "snow/exit_reason.hpp"

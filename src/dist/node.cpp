@@ -118,10 +118,11 @@ Task<absl::Status> Node::connect(Self self, std::string peer, absl::Duration tim
   std::optional<absl::Status> result;
   auto take = [&](ConnectDone d) { result = std::move(d.status); };
   auto ours = [ref](const ConnectDone& d) { return d.ref == ref; };
-  co_await self.receive(on<ConnectDone>(ours, take), after(timeout, [] {}));
+  // From the marker `ref` placed: the answer comes after it, so a long mailbox is not searched.
+  co_await self.receive(on<ConnectDone>(ours, take), after(timeout, [] {})).since(ref);
   if (!result && !waiter->abandon()) {
     // The answer was sent just as we gave up: it is in the mailbox; take it, leave nothing.
-    co_await self.receive(on<ConnectDone>(ours, take), after(absl::ZeroDuration(), [] {}));
+    co_await self.receive(on<ConnectDone>(ours, take), after(absl::ZeroDuration(), [] {})).since(ref);
   }
   if (!result) {
     co_return absl::DeadlineExceededError(

@@ -14,6 +14,12 @@
 // (the tail and the receive marker) are moved back by remove() when their node goes.
 // The queue keeps its length in an atomic that only the owner writes (a plain load and
 // store, no read-modify-write), so other threads can read it for introspection.
+//
+// Withdrawn nodes. A singly linked queue cannot unlink a node it holds no slot for
+// without walking to it, so a message the owner takes back (a Down flushed by demonitor,
+// src/runtime/queued_downs.hpp) stays linked, made unmatchable, until a scan meets it.
+// It leaves the length at once (the length counts live messages only, exactly) and is
+// counted in `withdrawn()` until it is unlinked.
 #pragma once
 
 #include <atomic>
@@ -89,14 +95,22 @@ class MessageQueue {
 
   /// Unlinks and returns the node at `*slot`.
   MessageNode* remove(MessageNode** slot) noexcept {
-    MessageNode* node = *slot;
-    *slot = node->next;
-    if (tail_ == &node->next) tail_ = slot;
-    if (marker_slot_ == &node->next) marker_slot_ = slot;
-    node->next = nullptr;
     length_.store(length_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-    return node;
+    return unlink(slot);
   }
+
+  /// A node still linked has been withdrawn: it no longer counts as a message.
+  void count_withdrawn() noexcept {
+    length_.store(length_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    ++withdrawn_;
+  }
+  /// Unlinks and returns the withdrawn node at `*slot`.
+  MessageNode* remove_withdrawn(MessageNode** slot) noexcept {
+    --withdrawn_;
+    return unlink(slot);
+  }
+  /// Withdrawn nodes still linked.
+  std::size_t withdrawn() const noexcept { return withdrawn_; }
 
   /// Marks the current end of the queue as the place where a receive `since(ref)` starts.
   void place_marker(std::uint64_t ref) noexcept {
@@ -122,16 +136,27 @@ class MessageQueue {
     tail_ = &head_;
     marker_slot_ = &head_;
     marker_ref_ = 0;
+    withdrawn_ = 0;
     length_.store(0, std::memory_order_relaxed);
   }
   ~MessageQueue() { clear(); }
 
  private:
+  MessageNode* unlink(MessageNode** slot) noexcept {
+    MessageNode* node = *slot;
+    *slot = node->next;
+    if (tail_ == &node->next) tail_ = slot;
+    if (marker_slot_ == &node->next) marker_slot_ = slot;
+    node->next = nullptr;
+    return node;
+  }
+
   MessageNode* head_ = nullptr;
   MessageNode** tail_ = &head_;
   MessageNode** marker_slot_ = &head_;
   std::uint64_t marker_ref_ = 0;
-  std::atomic<std::size_t> length_{0};
+  std::size_t withdrawn_ = 0;  // owner only
+  std::atomic<std::size_t> length_{0};  // live messages, withdrawn ones excluded
 };
 
 }  // namespace snow::internal

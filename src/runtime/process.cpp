@@ -7,6 +7,7 @@
 #include "snow/actor.hpp"
 #include "snow/detail/call.hpp"
 #include "src/observe/process_info.hpp"
+#include "src/runtime/queued_downs.hpp"
 #include "src/runtime/runtime_core.hpp"
 
 namespace snow::detail {
@@ -66,7 +67,7 @@ void handle_signal(Process* p, MessageNode* node) {
     auto& d = unbox<DownSignal>(node);
     // Only a monitor we still hold produces a Down, and erasing it makes it exactly once.
     if (p->has_relations() && p->relations().monitors.erase(d.ref.raw()) == 1) {
-      p->append_local(box(Down{d.ref, d.pid, std::move(d.reason)}));
+      queue_down(p, Down{d.ref, d.pid, std::move(d.reason)});
     }
   } else if (is_signal<TimeoutSignal>(node)) {
     const std::uint64_t timer = unbox<TimeoutSignal>(node).timer;
@@ -158,8 +159,6 @@ std::int64_t take_arrival(Process* p, const MessageNode* node) noexcept {
   }
   return nanos;
 }
-/// Forgets the arrival of a message leaving the queue other than through a receive.
-void forget_arrival(Process* p, const MessageNode* node) noexcept { take_arrival(p, node); }
 /// `node` was just taken by a receive. Its time in the mailbox ends, and
 /// the process's handling of it begins (ScopedActors excepted: what a host thread does
 /// between receives is not handling).
@@ -181,6 +180,8 @@ void note_local_arrival(Process* p, MessageNode* node) noexcept {
   if (p->core.options.histograms) [[unlikely]]
     remember_arrival(p, node, internal::observe_now_nanos(p->core));
 }
+
+void forget_arrival(Process* p, const MessageNode* node) noexcept { take_arrival(p, node); }
 
 void Process::count_turn() noexcept {
   const std::int64_t spent = core.options.budget - budget;  // a turn may overspend its budget
@@ -213,9 +214,12 @@ void drain(Process* p) {
 }
 
 void abandon_reply(Process* p, Ref ref) noexcept {
-  // A reply that raced the timeout may already be queued: take it out now.
+  // A reply that raced the timeout may already be queued: take it out now. It came after
+  // the request, so after the marker `ref` placed, if that is still the marker (it is
+  // at the end of a call): a long mailbox is not searched (otherwise from the head).
   drain(p);
-  for (MessageNode** slot = p->queue.head_slot(); *slot; slot = &(*slot)->next) {
+  for (MessageNode** slot = p->queue.start_for(ref.raw()); *slot; slot = &(*slot)->next) {
+    ++p->scanned;
     if ((*slot)->type == type_of<CallReply>() && unbox<CallReply>(*slot).ref == ref) {
       forget_arrival(p, *slot);
       destroy(p->queue.remove(slot));
@@ -389,6 +393,7 @@ void terminate(Process* p, ExitReason reason) noexcept {
   if (unmatched != 0) core.obs.unmatched_at_exit.fetch_add(unmatched, std::memory_order_relaxed);
   if (p->handling_since != 0) end_handling(p);
   p->queue.clear();
+  if (p->has_relations()) p->relations().queued_downs.clear();  // its nodes are gone
   p->arrivals.reset();
   p->drop_send_cache();
 
@@ -486,9 +491,15 @@ bool receive_try(Process* p, ReceiveState& s) noexcept {
   if (p->pending_exit) return false;
   try {
     while (MessageNode* node = *s.cursor) {
+      ++p->scanned;
+      if (is_withdrawn(node)) [[unlikely]] {
+        free_withdrawn(p, s.cursor);  // a Down demonitor flushed: the slot now holds the next
+        continue;
+      }
       const int clause = s.match(s.clauses, node);
       if (clause >= 0) {
         s.matched = p->queue.remove(s.cursor);
+        note_taken_down(p, s.matched);
         p->count_out();
         p->received.store(p->received.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
         if (p->core.options.histograms) [[unlikely]]
@@ -566,20 +577,14 @@ void Self::demonitor(Ref ref) const {
     const Pid target = it->second;
     monitors.erase(it);
     detail::deliver_from(process_, target, box_signal(detail::DemonitorSignal{ref}));
+    // Still active, so its Down is not queued: one still in the intake or yet to come
+    // is dropped by drain() because the monitor is gone.
+    return;
   }
-  // A Down for this ref already queued is withdrawn too (Erlang's demonitor with flush):
-  // after demonitor returns, no Down for `ref` is ever seen. A Down still in the intake
-  // is dropped by drain() because the monitor is gone; one already drained into the
-  // queue (the monitor was erased then) is removed here.
-  detail::drain(process_);
-  for (detail::MessageNode** slot = process_->queue.head_slot(); *slot; slot = &(*slot)->next) {
-    if ((*slot)->type == detail::type_of<Down>() && detail::unbox<Down>(*slot).ref == ref) {
-      detail::forget_arrival(process_, *slot);
-      detail::destroy(process_->queue.remove(slot));
-      process_->count_out();
-      break;
-    }
-  }
+  // Fired: its Down may be queued (the monitor was erased when it was drained). It is
+  // withdrawn, found through the index of queued Downs without a search
+  // (src/runtime/queued_downs.hpp): after demonitor returns, no Down for `ref` is seen.
+  detail::withdraw_queued_down(process_, ref);
 }
 
 void Self::trap_exits(bool on) const { process_->trap_exit = on; }

@@ -100,6 +100,9 @@ struct Relations {
   // as they arrive. An entry goes when its reply does; a server that never replies
   // leaves one entry (8 bytes) per abandoned call.
   absl::btree_set<std::uint64_t> abandoned_replies;
+  // The Downs in the queue, by ref: what lets demonitor flush one without a search
+  // (src/runtime/queued_downs.hpp). An entry goes when its Down leaves the queue.
+  absl::btree_map<std::uint64_t, MessageNode*> queued_downs;
 };
 
 /// What a host thread (ScopedActor) blocks on instead of being scheduled.
@@ -119,6 +122,9 @@ enum class NameState : std::uint8_t { none, named, dead };
 /// Histograms on: notes when `node`, a message the runtime queues itself (Exit, Down),
 /// arrived (snow/observe.hpp).
 void note_local_arrival(Process* p, MessageNode* node) noexcept;
+/// Histograms on: forgets the arrival of `node`, leaving the queue other than through a
+/// receive.
+void forget_arrival(Process* p, const MessageNode* node) noexcept;
 
 class Process {
  public:
@@ -178,6 +184,10 @@ class Process {
   // as a relaxed load and store (no locked instruction), and readable by any thread.
   std::atomic<std::uint64_t> reductions{0};  // published at the end of each turn
   std::atomic<std::uint64_t> received{0};    // messages taken by a receive
+  // Queued messages the runtime looked at: receive scans and its own searches. What a
+  // selective receive costs, counted rather than timed; owner only (tests read it to
+  // show that a call looks at none of the messages queued before it).
+  std::uint64_t scanned = 0;
   std::int64_t handling_since = 0;  // histograms on: when the message in hand was taken
   // Histograms on: when each queued message arrived, in queue order (so the message a
   // receive takes is usually first or last), made on first use.

@@ -144,6 +144,7 @@ struct NodeStats {
     std::uint64_t proof = 0;        // the cookie proof failed (a wrong cookie, or a guess)
     std::uint64_t duplicate = 0;    // already connected to that node (not an attack)
     std::uint64_t timeout = 0;      // no handshake within handshake_timeout
+    std::uint64_t capacity = 0;     // proved, but the table of known nodes is full
   } refused;
   /// Handshakes from an address with recent failures, heard only after a delay.
   std::uint64_t handshakes_delayed = 0;

@@ -31,6 +31,7 @@ std::string_view refusal_name(Refusal r) {
     case Refusal::proof: return "proof";
     case Refusal::duplicate: return "duplicate";
     case Refusal::timeout: return "timeout";
+    case Refusal::capacity: return "capacity";
   }
   return "?";
 }

@@ -50,8 +50,9 @@ enum class Refusal : std::uint8_t {
   proof,        // the cookie proof failed or was never finished
   duplicate,    // already connected to that life of that node
   timeout,      // no handshake within the handshake timeout
+  capacity,     // proved, but the table of known nodes is full
 };
-inline constexpr int kRefusalKinds = 7;
+inline constexpr int kRefusalKinds = 8;
 std::string_view refusal_name(Refusal r);
 
 /// What a peer says in its hello.

@@ -36,6 +36,12 @@ constexpr std::size_t kMaxFailureEntries = 4096;
 // While a connection is held back, what it sends waits unread; a handshake is a few
 // hundred bytes, so more than this is not a handshake.
 constexpr std::size_t kMaxHeldBytes = 4 * dist::kHandshakeFrameLimit;
+// Dials that peers frames ask for (the full mesh) are paced: a peer, even one with the
+// cookie, names the addresses, so one frame must not make this node open a thousand
+// connections at once. A joining node still reaches a 1,000-node mesh in about 30 s.
+constexpr std::size_t kMaxMeshDialsInFlight = 8;
+constexpr int kMaxMeshDialsPerSecond = 32;
+constexpr std::size_t kMaxMeshQueue = kMaxKnownNodes;
 
 // Source address without its port: the unit of failure accounting.
 std::string host_of(const std::string& address) { return address.substr(0, address.rfind(':')); }
@@ -427,7 +433,8 @@ NodeCounters NodeCore::counters() const {
                                     .certificate = refused(dist::Refusal::certificate),
                                     .proof = refused(dist::Refusal::proof),
                                     .duplicate = refused(dist::Refusal::duplicate),
-                                    .timeout = refused(dist::Refusal::timeout)};
+                                    .timeout = refused(dist::Refusal::timeout),
+                                    .capacity = refused(dist::Refusal::capacity)};
   out.handshakes_delayed = counters_.handshakes_delayed.load(std::memory_order_relaxed);
   const transport::TransportCounters t = transport_->counters();
   out.admission = NodeStats::Admission{.evicted_total_cap = t.evicted_total_cap,
@@ -641,7 +648,8 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
         c->peer_name, " refused the handshake (a different cookie, or a certificate without our name?): ",
         reason.message()));
   } else if (reason.code() == absl::StatusCode::kPermissionDenied ||
-             reason.code() == absl::StatusCode::kFailedPrecondition) {
+             reason.code() == absl::StatusCode::kFailedPrecondition ||
+             reason.code() == absl::StatusCode::kResourceExhausted) {
     status = absl::Status(reason.code(), absl::StrCat("cannot connect to ", c->peer_name, ": ", reason.message()));
   } else {
     status = absl::UnavailableError(absl::StrCat("cannot connect to ", c->peer_name, ": ", reason.message()));
@@ -723,6 +731,7 @@ void NodeCore::on_tick() {
       }
     }
   }
+  dial_mesh_peers();
   // Reconnect the peers connect() asked for.
   for (auto& [name, kept] : kept_) {
     if (now < kept.next_attempt) continue;
@@ -865,6 +874,12 @@ void NodeCore::on_authenticated(Connection& c) {
   }
   c.peer_creation = hello.creation;
   if (!keep_authenticated(c)) return;
+  // The node's entry is made before the acceptor proves itself, so a full table refuses
+  // the peer before it thinks itself connected (its connect() then fails, not succeeds).
+  c.map.peer_index = intern(c.peer_name, c.peer_creation);
+  if (c.map.peer_index == 0) {
+    return refuse(c, dist::Refused{dist::Refusal::capacity, absl::ResourceExhaustedError("the table of known nodes is full")});
+  }
   if (c.inbound) queue_control(c, c.handshake->acceptance());  // only now does the acceptor prove
   connection_up(c);
 }
@@ -910,7 +925,7 @@ void NodeCore::refuse(Connection& c, const dist::Refused& why) {
   // certificate without the name (its holder has our CA's certificate, so it is no
   // guesser, and a misconfigured node must not get its host's other nodes delayed).
   if (why.reason != dist::Refusal::duplicate && why.reason != dist::Refusal::version &&
-      why.reason != dist::Refusal::certificate) {
+      why.reason != dist::Refusal::certificate && why.reason != dist::Refusal::capacity) {
     note_handshake_failure(c);
   }
   const bool duplicate = why.reason == dist::Refusal::duplicate;
@@ -947,15 +962,10 @@ void NodeCore::note_handshake_failure(const Connection& c) {
 }
 
 void NodeCore::connection_up(Connection& c) {
-  const std::uint16_t index = intern(c.peer_name, c.peer_creation);
-  if (index == 0) {
-    log(LogLevel::error, absl::StrCat("refusing ", c.peer_name, ": the table of known nodes is full"));
-    return close_conn(c, absl::ResourceExhaustedError("too many nodes"));
-  }
+  const std::uint16_t index = c.map.peer_index;  // interned by on_authenticated
   transport_->admit(c.id);
   c.state = Connection::State::up;
   c.handshake.reset();
-  c.map.peer_index = index;
   c.last_received = c.last_ping = transport_->now();
   c.reader.set_limit(options_.max_frame_bytes);
   std::vector<std::string> peers;
@@ -993,18 +1003,62 @@ void NodeCore::connection_up(Connection& c) {
 void NodeCore::on_peers(Connection& c, std::string_view body) {
   BodyReader r(body);
   const std::uint16_t n = r.u16();
+  absl::flat_hash_set<std::string> known;
+  for (auto& [id, o] : conns_) {
+    if (!o->peer_name.empty()) known.insert(o->peer_name);
+  }
   for (std::uint16_t i = 0; i < n && r.ok(); ++i) {
     const std::string name(r.name());
     if (!r.ok()) break;
     absl::StatusOr<dist::NodeAddress> a = dist::parse_node_address(name, kDefaultNodePort);
-    if (!a.ok() || a->full() != name || name == name_) continue;
-    bool known = false;
-    for (auto& [id, o] : conns_) known = known || o->peer_name == name;
-    if (!known) start_attempt(*a);
+    if (!a.ok() || a->full() != name || name == name_ || known.contains(name) || mesh_queued_.contains(name)) continue;
+    if (mesh_queue_.size() >= kMaxMeshQueue) break;  // the rest may come in a later peers frame
+    mesh_queued_.insert(name);
+    mesh_queue_.push_back(*std::move(a));
   }
+  dial_mesh_peers();
   if (!r.ok()) {
     log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed peers frame"));
     close_conn(c, absl::InvalidArgumentError("malformed peers frame"));
+  }
+}
+
+void NodeCore::dial_mesh_peers() {
+  const absl::Time now = transport_->now();
+  if (now - mesh_window_start_ >= absl::Seconds(1)) {
+    mesh_window_start_ = now;
+    mesh_dials_in_window_ = 0;
+  }
+  std::size_t in_flight = 0;
+  absl::flat_hash_set<std::string> known;
+  for (auto& [id, o] : conns_) {
+    if (!o->peer_name.empty()) known.insert(o->peer_name);
+    if (!o->inbound && o->state != Connection::State::up && o->state != Connection::State::closing) ++in_flight;
+  }
+  while (!mesh_queue_.empty() && in_flight < kMaxMeshDialsInFlight && mesh_dials_in_window_ < kMaxMeshDialsPerSecond) {
+    dist::NodeAddress next = std::move(mesh_queue_.front());
+    mesh_queue_.pop_front();
+    mesh_queued_.erase(next.full());
+    if (known.contains(next.full())) continue;  // connected meanwhile (it dialled us)
+    start_attempt(next);
+    ++in_flight;
+    ++mesh_dials_in_window_;
+  }
+}
+
+std::size_t NodeCore::dials_in_flight_for_testing() const {
+  std::size_t n = 0;
+  for (auto& [id, o] : conns_) n += !o->inbound && o->state != Connection::State::up && o->state != Connection::State::closing;
+  return n;
+}
+
+void NodeCore::send_frame_for_testing(const std::string& peer, std::string frame) {
+  for (auto& [id, c] : conns_) {
+    if (c->peer_name == peer && c->state == Connection::State::up) {
+      queue_control(*c, std::move(frame));
+      pump(*c);
+      return;
+    }
   }
 }
 

@@ -136,6 +136,11 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   bool mismatched(std::uint16_t node_index, std::string_view name) const;
   /// Tests make one node of a simulated cluster disagree about a layout.
   void override_fingerprint_for_testing(std::string name, std::uint64_t digest);
+  /// Tests play a hostile peer holding the cookie: `frame` goes to `peer` (connected) as
+  /// this node's own. Transport thread (the simulated network's: the test's).
+  void send_frame_for_testing(const std::string& peer, std::string frame);
+  /// Outbound connections not up yet. Transport thread.
+  std::size_t dials_in_flight_for_testing() const;
 
   /// Global names, groups and remote spawn (src/dist/cluster.cpp); set by start_node.
   std::unique_ptr<ClusterState> cluster;
@@ -172,6 +177,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void connection_up(Connection& c);
   void connection_lost(Connection& c, const absl::Status& why);
   void on_peers(Connection& c, std::string_view body);
+  void dial_mesh_peers();
   void on_node_name(Connection& c, std::string_view body);
   void on_process_frame(Connection& c, dist::FrameKind kind, std::string_view body);
   void on_fragment(Connection& c, std::string_view body);
@@ -250,6 +256,11 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     absl::Time next_attempt;
   };
   absl::flat_hash_map<std::string, KeptPeer> kept_;  // explicitly connected peers
+  // Mesh dials that peers frames asked for, paced (dial_mesh_peers).
+  std::deque<dist::NodeAddress> mesh_queue_;
+  absl::flat_hash_set<std::string> mesh_queued_;
+  absl::Time mesh_window_start_ = absl::InfinitePast();
+  int mesh_dials_in_window_ = 0;
   absl::flat_hash_map<std::string, std::vector<std::shared_ptr<ConnectWaiter>>> waiters_;
   std::vector<std::pair<std::string, Pid>> node_watchers_;  // ("" = every node, watcher)
   // Failed handshakes by source address (without port), in a sliding window: each

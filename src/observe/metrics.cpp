@@ -191,7 +191,8 @@ std::string prometheus_text(Runtime& rt) {
                                         {"certificate", n.refused.certificate},
                                         {"proof", n.refused.proof},
                                         {"duplicate", n.refused.duplicate},
-                                        {"timeout", n.refused.timeout}}) {
+                                        {"timeout", n.refused.timeout},
+                                        {"capacity", n.refused.capacity}}) {
       w.sample("snow_node_handshake_refusals_total", {{"reason", reason}}, count);
     }
     w.single("snow_node_handshakes_delayed_total", "counter",

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -356,6 +357,52 @@ TEST_CASE("Pids of every earlier life stay dead over 300 restarts, even where cr
   c.net.run_for(absl::Seconds(1));
   CHECK(noproc == kLives);
   CHECK(replies_from_the_dead == 0);
+}
+
+TEST_CASE("a peers frame naming a thousand nodes makes at most 8 dials at a time, paced") {
+  SimCluster c(11);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  snow::dist::FrameWriter w(snow::dist::FrameKind::peers);
+  w.u16(1000);
+  for (int i = 0; i < 1000; ++i) w.name("x" + std::to_string(i) + "@ghost" + std::to_string(i) + ":9");
+  c["a"].core->send_frame_for_testing(c["b"].name, w.finish());  // a, holding the cookie, turns hostile
+  std::size_t most = 0;
+  c.net.run_until(
+      [&] {
+        most = std::max(most, c["b"].core->dials_in_flight_for_testing());
+        return false;
+      },
+      absl::Seconds(3));
+  CHECK(most > 0);
+  CHECK(most <= 8);
+  CHECK(c["b"].node().list() == std::vector<std::string>{c["a"].name});
+}
+
+TEST_CASE("a node whose table of known nodes is full refuses a newcomer, and the newcomer's connect says so") {
+  SimCluster c(12);
+  c.add("a");
+  c.add("b");
+  c.add("n");
+  c.connect("a", "b");
+  // a (holding the cookie) announces 1,100 made-up nodes to b: b's table fills.
+  for (int i = 0; i < 1100; ++i) {
+    c["a"].core->send_frame_for_testing(
+        c["b"].name, snow::dist::FrameWriter(snow::dist::FrameKind::node_name)
+                         .u16(static_cast<std::uint16_t>(i + 2))
+                         .u32(1)
+                         .name("x" + std::to_string(i) + "@ghost:9")
+                         .finish());
+  }
+  c.net.run_for(absl::Milliseconds(100));
+  auto waiter = std::make_shared<snow::detail::ConnectWaiter>();
+  c["n"].core->connect_async(*snow::dist::parse_node_address(c["b"].name, 9000), waiter, false);
+  c.net.run_until([&] { return waiter->done; }, absl::Seconds(5));
+  REQUIRE(waiter->done);
+  CHECK_FALSE(waiter->status.ok());  // it used to say OK while b had refused it
+  CHECK(c["n"].node().list().empty());
+  CHECK(c["b"].core->counters().refused.capacity == 1);
 }
 
 TEST_CASE("fresh creations are never 0 and never repeat: each runtime in a process gets a later one") {

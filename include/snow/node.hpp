@@ -134,6 +134,7 @@ struct NodeStats {
   std::uint64_t dropped_unreachable = 0;  // messages for nodes that were not connected
   std::uint64_t dropped_overflow = 0;     // a peer's outbound queue was over max_outbound_bytes
   std::uint64_t dropped_at_close = 0;     // queued frames lost when a connection closed
+  std::uint64_t dropped_incomplete = 0;   // fragmented messages from a peer left unfinished 30 s
   std::uint64_t handshakes_refused = 0;   // every refusal in `refused`, summed
   /// Connections refused before their peer was authenticated, by reason.
   struct Refusals {

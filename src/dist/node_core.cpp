@@ -42,6 +42,11 @@ constexpr std::size_t kMaxHeldBytes = 4 * dist::kHandshakeFrameLimit;
 constexpr std::size_t kMaxMeshDialsInFlight = 8;
 constexpr int kMaxMeshDialsPerSecond = 32;
 constexpr std::size_t kMaxMeshQueue = kMaxKnownNodes;
+// Fragmented messages a peer may have open at once (one per sending process is the
+// normal case), and how long one may wait for its next piece before it is dropped (the
+// sender serves its streams round robin, so a live one gets a piece every few ms).
+constexpr std::size_t kMaxOpenReassemblies = 1024;
+constexpr absl::Duration kReassemblyIdleLimit = absl::Seconds(30);
 
 // Source address without its port: the unit of failure accounting.
 std::string host_of(const std::string& address) { return address.substr(0, address.rfind(':')); }
@@ -134,7 +139,14 @@ struct NodeCore::Connection {
   absl::flat_hash_map<std::uint64_t, Stream> streams;  // by sender Pid
   std::deque<std::uint64_t> ring;                       // streams with frames, round robin
   std::size_t queued_bytes = 0;
-  absl::flat_hash_map<std::uint64_t, std::string> reassembly;  // by stream
+  // Fragmented messages arriving, by stream. What they hold is counted by capacity (what
+  // the memory costs, not what was received), and an entry that gets no piece for
+  // kReassemblyIdleLimit is dropped: a peer cannot park memory here.
+  struct Reassembly {
+    std::string bytes;
+    absl::Time last_piece;
+  };
+  absl::flat_hash_map<std::uint64_t, Reassembly> reassembly;
   std::size_t reassembly_bytes = 0;
   std::string address;  // the transport's peer address, for logs and rate limiting
   absl::Duration rtt = absl::ZeroDuration();
@@ -425,6 +437,7 @@ NodeCounters NodeCore::counters() const {
   out.dropped_unreachable = counters_.dropped_unreachable.load(std::memory_order_relaxed);
   out.dropped_overflow = counters_.dropped_overflow.load(std::memory_order_relaxed);
   out.dropped_at_close = counters_.dropped_at_close.load(std::memory_order_relaxed);
+  out.dropped_incomplete = counters_.dropped_incomplete.load(std::memory_order_relaxed);
   out.handshakes_refused = counters_.handshakes_refused.load(std::memory_order_relaxed);
   auto refused = [&](dist::Refusal r) { return counters_.refused[static_cast<int>(r)].load(std::memory_order_relaxed); };
   out.refused = NodeStats::Refusals{.malformed = refused(dist::Refusal::malformed),
@@ -721,6 +734,7 @@ void NodeCore::on_tick() {
         take_frames(*c);  // what it sent while it waited
       }
     } else if (c->state == Connection::State::up) {
+      expire_reassemblies(*c, now);
       if (now - c->last_received > silence_limit) {
         close_conn(*c, absl::UnavailableError(absl::StrCat("heartbeat timeout: nothing heard for ",
                                                             absl::FormatDuration(now - c->last_received))));
@@ -1142,24 +1156,55 @@ void NodeCore::on_fragment(Connection& c, std::string_view body) {
   const bool last = r.u8() != 0;
   const std::string_view piece = r.rest();
   if (!r.ok()) return close_conn(c, absl::InvalidArgumentError("malformed fragment"));
-  std::string& buf = c.reassembly[stream];
-  c.reassembly_bytes += piece.size();
+  if (!c.reassembly.contains(stream) && c.reassembly.size() >= kMaxOpenReassemblies) {
+    log_connection("bad frame", LogLevel::warning,
+                   absl::StrCat("closing connection to ", c.peer_name, ": over ", kMaxOpenReassemblies,
+                                " unfinished fragmented messages"));
+    return close_conn(c, absl::ResourceExhaustedError("too many unfinished fragmented messages"));
+  }
+  Connection::Reassembly& entry = c.reassembly[stream];
+  std::string& buf = entry.bytes;
+  const std::size_t capacity_before = buf.capacity();
   if (buf.size() + piece.size() > options_.max_message_bytes + 64 ||
-      c.reassembly_bytes > 4 * (options_.max_message_bytes + 64)) {
+      c.reassembly_bytes + piece.size() > 2 * (options_.max_message_bytes + 64)) {
     log_connection("bad frame", LogLevel::warning,
                    absl::StrCat("closing connection to ", c.peer_name, ": fragmented message over the limit"));
     return close_conn(c, absl::ResourceExhaustedError("fragmented message over max_message_bytes"));
   }
   buf.append(piece.data(), piece.size());
+  entry.last_piece = transport_->now();
+  c.reassembly_bytes += buf.capacity() - capacity_before;
   if (!last) return;
+  c.reassembly_bytes -= std::min(c.reassembly_bytes, buf.capacity());
   std::string whole = std::move(buf);
   c.reassembly.erase(stream);
-  c.reassembly_bytes -= std::min(c.reassembly_bytes, whole.size());
   if (whole.empty() || !dist::is_known_kind(static_cast<std::uint8_t>(whole[0])) ||
       static_cast<FrameKind>(whole[0]) == FrameKind::fragment) {
     return close_conn(c, absl::InvalidArgumentError("malformed fragmented frame"));
   }
   on_frame(c, static_cast<FrameKind>(whole[0]), std::string_view(whole).substr(1));
+}
+
+void NodeCore::expire_reassemblies(Connection& c, absl::Time now) {
+  std::uint64_t expired = 0;
+  absl::erase_if(c.reassembly, [&](auto& e) {
+    if (now - e.second.last_piece <= kReassemblyIdleLimit) return false;
+    c.reassembly_bytes -= std::min(c.reassembly_bytes, e.second.bytes.capacity());
+    ++expired;
+    return true;
+  });
+  if (expired == 0) return;
+  counters_.dropped_incomplete.fetch_add(expired, std::memory_order_relaxed);
+  log_connection("fragments expired", LogLevel::warning,
+                 absl::StrCat("dropped ", expired, " fragmented message(s) from ", c.peer_name, " that got no piece for ",
+                              absl::FormatDuration(kReassemblyIdleLimit)));
+}
+
+std::pair<std::size_t, std::size_t> NodeCore::reassemblies_for_testing(const std::string& peer) const {
+  for (auto& [id, c] : conns_) {
+    if (c->peer_name == peer && c->state == Connection::State::up) return {c->reassembly.size(), c->reassembly_bytes};
+  }
+  return {0, 0};
 }
 
 void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view body) {

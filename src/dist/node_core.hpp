@@ -141,6 +141,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void send_frame_for_testing(const std::string& peer, std::string frame);
   /// Outbound connections not up yet. Transport thread.
   std::size_t dials_in_flight_for_testing() const;
+  /// Unfinished fragmented messages from `peer`, and the bytes they hold. Transport thread.
+  std::pair<std::size_t, std::size_t> reassemblies_for_testing(const std::string& peer) const;
 
   /// Global names, groups and remote spawn (src/dist/cluster.cpp); set by start_node.
   std::unique_ptr<ClusterState> cluster;
@@ -181,6 +183,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void on_node_name(Connection& c, std::string_view body);
   void on_process_frame(Connection& c, dist::FrameKind kind, std::string_view body);
   void on_fragment(Connection& c, std::string_view body);
+  void expire_reassemblies(Connection& c, absl::Time now);
   void finish_waiters(const std::string& name, const absl::Status& status);
 
   // before authentication: questions only (see src/dist/handshake.hpp)
@@ -241,7 +244,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   struct {
     std::atomic<std::uint64_t> frames_in{0}, frames_out{0}, bytes_in{0}, bytes_out{0};
     std::atomic<std::uint64_t> messages_in{0}, messages_out{0};
-    std::atomic<std::uint64_t> dropped_unreachable{0}, dropped_overflow{0}, dropped_at_close{0};
+    std::atomic<std::uint64_t> dropped_unreachable{0}, dropped_overflow{0}, dropped_at_close{0}, dropped_incomplete{0};
     std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0}, handshakes_delayed{0};
     std::array<std::atomic<std::uint64_t>, dist::kRefusalKinds> refused{};
   } counters_;

@@ -182,6 +182,7 @@ std::string prometheus_text(Runtime& rt) {
     w.sample("snow_node_dropped_messages_total", {{"reason", "unreachable"}}, n.dropped_unreachable);
     w.sample("snow_node_dropped_messages_total", {{"reason", "outbound_overflow"}}, n.dropped_overflow);
     w.sample("snow_node_dropped_messages_total", {{"reason", "connection_closed"}}, n.dropped_at_close);
+    w.sample("snow_node_dropped_messages_total", {{"reason", "incomplete"}}, n.dropped_incomplete);
     w.single("snow_node_handshakes_refused_total", "counter", "Connections refused during the handshake.",
              n.handshakes_refused);
     w.family("snow_node_handshake_refusals_total", "counter", "Connections refused during the handshake, by reason.");

@@ -405,6 +405,40 @@ TEST_CASE("a node whose table of known nodes is full refuses a newcomer, and the
   CHECK(c["b"].core->counters().refused.capacity == 1);
 }
 
+TEST_CASE("unfinished fragmented messages hold at most twice what was sent, expire, and are capped in number") {
+  SimCluster c(13);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  auto fragment = [](std::uint64_t stream, std::size_t bytes) {
+    std::string piece(bytes, 'x');
+    piece[0] = static_cast<char>(snow::dist::FrameKind::send);
+    return snow::dist::FrameWriter(snow::dist::FrameKind::fragment).u64(stream).u8(0).bytes(piece).finish();
+  };
+  // A hostile peer (a holds the cookie) starts 100 large messages and never ends them.
+  std::size_t sent = 0;
+  for (std::uint64_t s = 1; s <= 100; ++s) {
+    for (int piece = 0; piece < 3; ++piece) {
+      c["a"].core->send_frame_for_testing(c["b"].name, fragment(s, 20'000));
+      sent += 20'000;
+    }
+  }
+  c.net.run_for(absl::Milliseconds(200));
+  auto [open, held] = c["b"].core->reassemblies_for_testing(c["a"].name);
+  CHECK(open == 100);
+  CHECK(held >= sent);
+  CHECK(held <= 2 * sent);
+  // Heartbeats keep the connection up; the unfinished messages go after 30 s idle.
+  c.net.run_for(absl::Seconds(31));
+  CHECK(c["b"].node().list() == std::vector<std::string>{c["a"].name});
+  CHECK(c["b"].core->reassemblies_for_testing(c["a"].name) == std::pair<std::size_t, std::size_t>{0, 0});
+  CHECK(c["b"].node().stats().dropped_incomplete == 100);
+  // More than 1,024 open at once is no sender's normal: the connection is closed.
+  for (std::uint64_t s = 1000; s < 1000 + 1025; ++s) c["a"].core->send_frame_for_testing(c["b"].name, fragment(s, 16));
+  c.net.run_for(absl::Milliseconds(200));
+  CHECK(c.logs.count_containing("unfinished fragmented messages") >= 1);
+}
+
 TEST_CASE("fresh creations are never 0 and never repeat: each runtime in a process gets a later one") {
   // A restarted node must never get its previous life's creation; within a process the
   // last one given is the floor, across processes the wall clock's milliseconds are.

@@ -8,10 +8,12 @@
 // every connected node; nodes that connect later receive it when they connect. A name
 // goes when its process ends, when it is unregistered, or when its node is lost.
 // There is no cluster-wide lock: whereis reads this node's copy and never waits, and a
-// partition never makes register or whereis hang. If both sides of a partition register
-// one name, every node settles on the same owner when it heals: the registration made on
-// the node whose name sorts first wins, and the loser's process is sent
-// `GlobalNameLost{name, winner}` (it is no longer registered; it is not killed).
+// partition never makes register or whereis hang. If two nodes register one name before
+// hearing of each other (a race with the first registration's propagation, or both sides
+// of a partition), every node settles on the same owner: the earlier registration keeps
+// it (stamped by a hybrid logical clock; the node name that sorts first breaks an exact
+// tie), and the loser's process is sent `GlobalNameLost{name, winner}` (it is no longer
+// registered; it is not killed). A node can claim names only for its own processes.
 #pragma once
 
 #include <optional>
@@ -27,7 +29,7 @@
 namespace snow {
 
 /// Sent to a process whose global name went to another process when two registrations
-/// of it met (after a partition healed).
+/// of it met (an earlier one it had not heard of, or after a partition healed).
 struct GlobalNameLost {
   std::string name;
   Pid winner;

@@ -11,8 +11,10 @@
 #include "snow/group.hpp"
 #include "snow/remote_spawn.hpp"
 #include "snow/snow.hpp"
+#include "src/dist/claim_clock.hpp"
 #include "src/dist/node_core.hpp"
 #include "src/dist/start_node.hpp"
+#include "src/runtime/log_limiter.hpp"
 #include "src/runtime/runtime_core.hpp"
 #include "src/runtime/strings.hpp"
 
@@ -20,12 +22,15 @@ namespace snow::detail {
 namespace {
 
 // -- what cluster processes tell each other (wire types) --
+//
+// Each arrives wrapped in a FromPeer naming the node that sent it; a message speaks only
+// for processes of that node (a claim's owner is its sender, never a field).
 struct GlobalAdd {
   std::string name;
   Pid pid;
-  std::string owner;
+  std::int64_t claimed = 0;  // the claim clock's stamp (claim_clock.hpp)
 };
-SNOW_WIRE(GlobalAdd, name, pid, owner)
+SNOW_WIRE(GlobalAdd, name, pid, claimed)
 struct GlobalRemove {
   std::string name;
   Pid pid;
@@ -71,6 +76,7 @@ SNOW_WIRE(SpawnRequest, from, ref, function, args)
 struct LocalRegistered {
   std::string name;
   Pid pid;
+  std::int64_t claimed = 0;
 };
 struct LocalUnregistered {
   std::string name;
@@ -98,16 +104,37 @@ struct SpawnTimedOut {
   Ref ref;
 };
 
-/// The rule every node applies when two registrations of one name meet: the one whose
-/// node sorts first wins; on one node (a restart), the later life.
+/// The rule every node applies when two registrations of one name meet: the earlier
+/// claim keeps the name (a late registration by a node that had not heard yet loses), the
+/// node whose name sorts first only breaks an exact tie; on one node, the later life (a
+/// restarted process takes its name back before its predecessor's Down is handled).
 bool wins(const ClusterState::GlobalEntry& a, const ClusterState::GlobalEntry& b) {
-  if (a.owner != b.owner) return a.owner < b.owner;
-  return std::make_pair(a.pid.creation(), a.pid.serial()) > std::make_pair(b.pid.creation(), b.pid.serial());
+  if (a.owner == b.owner) {
+    return std::make_pair(a.pid.creation(), a.pid.serial()) > std::make_pair(b.pid.creation(), b.pid.serial());
+  }
+  if (a.claimed != b.claimed) return a.claimed < b.claimed;
+  return a.owner < b.owner;
+}
+
+/// Longest piece of a peer's message quoted in a log line.
+constexpr std::size_t kMaxQuotedBytes = 200;
+
+/// Calls `fn` with `m` converted to T; false (and no call) if `m` is not a T.
+template <class T, class Fn>
+bool take(const Term& m, Fn&& fn) {
+  absl::StatusOr<T> value = from_term<T>(m);
+  if (!value.ok()) return false;
+  fn(std::move(*value));
+  return true;
 }
 
 class ClusterProcess {
  public:
-  ClusterProcess(Self self, ClusterState& state, NodeCore& node) : self_(self), state_(state), node_(node) {}
+  ClusterProcess(Self self, ClusterState& state, NodeCore& node)
+      : self_(self),
+        state_(state),
+        node_(node),
+        log_([&node](LogLevel level, std::string_view text) { node.log(level, text); }) {}
 
   Task<> run() {
     node_.monitor_node(self_.pid(), "", true);
@@ -124,7 +151,7 @@ class ClusterProcess {
           }),
           on<LocalRegistered>([&](LocalRegistered r) {
             watch(r.pid);
-            broadcast(GlobalAdd{r.name, r.pid, node_.name()});
+            broadcast(GlobalAdd{r.name, r.pid, r.claimed});
           }),
           on<LocalUnregistered>([&](LocalUnregistered r) { broadcast(GlobalRemove{r.name, r.pid}); }),
           on<LocalJoined>([&](LocalJoined j) {
@@ -132,48 +159,100 @@ class ClusterProcess {
             broadcast(GroupJoin{j.group, j.pid});
           }),
           on<LocalLeft>([&](LocalLeft l) { broadcast(GroupLeave{l.group, l.pid}); }),
-          on<GlobalAdd>([&](GlobalAdd a) { merge(a); }),
-          on<GlobalRemove>([&](GlobalRemove r) {
-            bool removed = false;
-            {
-              std::lock_guard lock(state_.mu);
-              if (auto it = state_.names.find(r.name); it != state_.names.end() && it->second.pid == r.pid) {
-                state_.names.erase(it);
-                removed = true;
-              }
-            }
-            // Another node unregistered one of our names. The owner's word is final: say
-            // it again to everyone, after anything we sent before (a sync in flight could
-            // otherwise bring the name back to a node that already removed it).
-            if (removed && r.pid.is_local()) broadcast(r);
-          }),
-          on<GlobalSync>([&](GlobalSync s) {
-            for (GlobalAdd& a : s.entries) merge(a);
-          }),
-          on<GroupJoin>([&](GroupJoin j) {
-            std::lock_guard lock(state_.mu);
-            state_.groups[j.group].insert(j.pid);
-          }),
-          on<GroupLeave>([&](GroupLeave l) { remove_member(l.group, l.pid); }),
-          on<GroupSync>([&](GroupSync s) {
-            std::lock_guard lock(state_.mu);
-            for (GroupJoin& j : s.members) state_.groups[j.group].insert(j.pid);
-          }),
-          on<SpawnRequest>([&](SpawnRequest r) { spawn_for(r); }),
+          on<FromPeer>([&](FromPeer m) { from_peer(m.node, m.message); }),
           on<LocalSpawn>([&](LocalSpawn s) { spawn(std::move(s)); }),
-          on<SpawnReply>([&](SpawnReply r) { answer_spawn(std::move(r)); }),
           on<SpawnTimedOut>([&](SpawnTimedOut t) {
             answer_spawn(SpawnReply{t.ref, Pid(), "no answer in time",
                                     static_cast<std::int64_t>(absl::StatusCode::kDeadlineExceeded)});
           }),
-          on<Fingerprint>([&](Fingerprint f) { compare(f); }),
-          any([&](Message m) {
-            node_.log(LogLevel::warning, absl::StrCat("cluster process: unexpected message ", m.to_string()));
-          }));
+          any([&](Message m) { unexpected("a local process", m.to_string()); }));
     }
   }
 
  private:
+  /// A message from node `peer`'s cluster process. Each is taken only when every process
+  /// it speaks for (a name's owner, a member, a spawn's requester or result) lives on
+  /// `peer`: a peer holding the cookie may speak for its own processes, not for others'.
+  void from_peer(std::uint16_t peer, const Term& m) {
+    const std::string sender = node_.node_of(Pid::make(peer, 0, 0));
+    auto on_sender = [peer](Pid pid) { return !pid.is_null() && pid.node() == peer; };
+    auto claim = [&](const GlobalAdd& a) {
+      if (!on_sender(a.pid)) return refuse(sender, "a claim of the global name", a.name, a.pid);
+      merge(a.name, ClusterState::GlobalEntry{a.pid, sender, a.claimed});
+    };
+    auto join = [&](const GroupJoin& j) {
+      if (!on_sender(j.pid)) return refuse(sender, "a join of the group", j.group, j.pid);
+      std::lock_guard lock(state_.mu);
+      state_.groups[j.group].insert(j.pid);
+    };
+    const bool known =
+        take<GlobalAdd>(m, claim) ||
+        take<GlobalSync>(m, [&](const GlobalSync& s) { std::for_each(s.entries.begin(), s.entries.end(), claim); }) ||
+        take<GlobalRemove>(m, [&](const GlobalRemove& r) { unregistered(r); }) ||
+        take<GroupJoin>(m, join) ||
+        take<GroupSync>(m, [&](const GroupSync& s) { std::for_each(s.members.begin(), s.members.end(), join); }) ||
+        take<GroupLeave>(m, [&](const GroupLeave& l) {
+          if (!on_sender(l.pid)) return refuse(sender, "a leave of the group", l.group, l.pid);
+          remove_member(l.group, l.pid);
+        }) ||
+        take<SpawnRequest>(m, [&](const SpawnRequest& r) {
+          if (!on_sender(r.from)) return refuse(sender, "a spawn request of", r.function, r.from);
+          spawn_for(r);
+        }) ||
+        take<SpawnReply>(m, [&](SpawnReply r) {
+          // Only the node asked may answer, and only with a process of its own: a reply
+          // for nobody has its process killed, which must never be another node's (or ours).
+          auto it = pending_.find(r.ref.raw());
+          if ((!r.pid.is_null() && !on_sender(r.pid)) || (it != pending_.end() && it->second.node != sender)) {
+            return refuse(sender, "a spawn reply for", r.ref.to_string(), r.pid);
+          }
+          answer_spawn(std::move(r));
+        }) ||
+        take<Fingerprint>(m, [&](const Fingerprint& f) {
+          if (f.node != sender) return refuse(sender, "the protocol fingerprint of", f.node, Pid());
+          compare(f);
+        });
+    if (!known) unexpected(sender, m.to_string());
+  }
+
+  /// Another node unregistered `r.name` (any node may unregister any name).
+  void unregistered(const GlobalRemove& r) {
+    bool removed = false;
+    {
+      std::lock_guard lock(state_.mu);
+      if (auto it = state_.names.find(r.name); it != state_.names.end() && it->second.pid == r.pid) {
+        state_.names.erase(it);
+        removed = true;
+      }
+    }
+    // One of our names. The owner's word is final: say it again to everyone, after
+    // anything we sent before (a sync in flight could otherwise bring the name back to a
+    // node that already removed it).
+    if (removed && r.pid.is_local()) broadcast(r);
+  }
+
+  /// A peer spoke for a process that is not its own: refused, counted, logged (quoting
+  /// only escaped, bounded pieces of what it sent; rate-limited, as a peer decides how often).
+  void refuse(const std::string& sender, std::string_view what, std::string_view subject, Pid pid) {
+    state_.refused.fetch_add(1, std::memory_order_relaxed);
+    write_log("cluster process: refused", absl::StrCat("cluster process: refused ", av(what), " \"",
+                                                       internal::printable(subject, kMaxQuotedBytes), "\" for ",
+                                                       pid.to_string(), " from ", sender,
+                                                       ": not a process of that node"));
+  }
+
+  void unexpected(std::string_view from, std::string_view text) {
+    write_log("cluster process: unexpected message",
+              absl::StrCat("cluster process: unexpected message from ", av(from), ": ",
+                           internal::printable(text, kMaxQuotedBytes)));
+  }
+
+  void write_log(std::string_view kind, std::string_view text) {
+    const absl::Time now = self_.runtime().core().timers.now();
+    log_.tick(now);
+    log_.write(kind, LogLevel::warning, text, now);
+  }
+
   template <class T>
   void broadcast(const T& msg) {
     for (const std::string& peer : node_.connected()) self_.send(kClusterProcessName, peer, msg);
@@ -190,7 +269,7 @@ class ClusterProcess {
     {
       std::lock_guard lock(state_.mu);
       for (auto& [name, e] : state_.names) {
-        if (e.pid.is_local()) names.entries.push_back(GlobalAdd{name, e.pid, node_.name()});
+        if (e.pid.is_local()) names.entries.push_back(GlobalAdd{name, e.pid, e.claimed});
       }
       for (auto& [group, pids] : state_.groups) {
         for (Pid p : pids) {
@@ -225,19 +304,19 @@ class ClusterProcess {
     node_.set_mismatches(theirs.node, std::move(differ));
   }
 
-  void merge(const GlobalAdd& a) {
+  void merge(const std::string& name, const ClusterState::GlobalEntry& incoming) {
     Pid loser;
-    ClusterState::GlobalEntry incoming{a.pid, a.owner};
     {
       std::lock_guard lock(state_.mu);
-      auto [it, fresh] = state_.names.try_emplace(a.name, incoming);
-      if (fresh || it->second.pid == a.pid) return;
+      observe_claim_stamp(state_.clock, incoming.claimed, self_.runtime().core().timers.now());
+      auto [it, fresh] = state_.names.try_emplace(name, incoming);
+      if (fresh || it->second.pid == incoming.pid) return;
       if (!wins(incoming, it->second)) return;  // the sender's node resolves it the same way
       loser = it->second.pid;
       it->second = incoming;
     }
     // Only the loser's own node tells it, so it hears exactly once.
-    if (loser.is_local()) self_.send(loser, GlobalNameLost{a.name, a.pid});
+    if (loser.is_local()) self_.send(loser, GlobalNameLost{name, incoming.pid});
   }
 
   void forget_process(Pid pid) {
@@ -355,6 +434,7 @@ class ClusterProcess {
   Self self_;
   ClusterState& state_;
   NodeCore& node_;
+  RateLimitedLog log_;  // lines a peer can cause (refusals, unexpected messages)
   absl::btree_set<Pid> watched_;
   absl::btree_map<std::uint64_t, PendingSpawn> pending_;  // by the caller's ref
 };
@@ -383,6 +463,11 @@ SpawnableRegistry& spawnables() {
 }
 
 }  // namespace
+
+MessageNode* box_peer_message(const ClusterState* cluster, Pid to, std::uint16_t peer, Term message) {
+  if (cluster != nullptr && to == cluster->process) return box(FromPeer{peer, std::move(message)});
+  return box(std::move(message));
+}
 
 void start_cluster_services(Runtime& rt, NodeCore& node) {
   node.cluster = std::make_unique<ClusterState>();
@@ -461,6 +546,7 @@ absl::Status register_name(Runtime& rt, std::string_view name, Pid pid) {
     return absl::InvalidArgumentError("only a process of this node can be registered here");
   }
   if (!rt.is_alive(pid)) return absl::InvalidArgumentError(absl::StrCat("no process ", pid.to_string()));
+  std::int64_t claimed = 0;
   {
     std::lock_guard lock((*state)->mu);
     auto [it, fresh] = (*state)->names.try_emplace(std::string(name), detail::ClusterState::GlobalEntry{pid, ""});
@@ -477,8 +563,10 @@ absl::Status register_name(Runtime& rt, std::string_view name, Pid pid) {
                                                    " on ", it->second.owner.empty() ? "this node" : it->second.owner));
     }
     it->second.owner = detail::node_of(rt)->name();
+    claimed = detail::next_claim_stamp((*state)->clock, rt.core().timers.now());
+    it->second.claimed = claimed;
   }
-  rt.send((*state)->process, detail::LocalRegistered{std::string(name), pid});
+  rt.send((*state)->process, detail::LocalRegistered{std::string(name), pid, claimed});
   return absl::OkStatus();
 }
 

@@ -1237,9 +1237,9 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
       if (!message.ok()) return malformed(internal::to_std(message.status().message()));
       counters_.messages_in.fetch_add(1, std::memory_order_relaxed);
       if (kind == FrameKind::send) {
-        deliver(core_, to, box(std::move(*message)), from);
+        deliver(core_, to, box_peer_message(cluster.get(), to, c.map.peer_index, std::move(*message)), from);
       } else if (auto pid = core_.registry.whereis(std::string(name))) {
-        deliver(core_, *pid, box(std::move(*message)), from);
+        deliver(core_, *pid, box_peer_message(cluster.get(), *pid, c.map.peer_index, std::move(*message)), from);
       } else {
         core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
       }

@@ -36,6 +36,11 @@ void end_with(Process* p, ExitReason reason) {
 }
 
 void handle_exit_signal(Process* p, ExitSignal& s) {
+  // The runtime's own processes (the cluster process) serve every node: no exit signal
+  // from another node ends them, kill included, whether sent or through a link (a peer
+  // holding the cookie could otherwise stop a node's global names). The program itself
+  // may still end them with a local exit.
+  if (p->system && !s.from.is_local()) return;
   if (s.via_link) {
     // An exit through a link we have since removed must not act (unlink guarantees it).
     if (!p->has_relations() || p->relations().links.erase(s.from) == 0) return;

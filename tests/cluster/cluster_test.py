@@ -92,13 +92,16 @@ try:
     check(c.ask("ping " + a.name) == "pong %s %s" % (a.name, a.name), "c -> a by name and back")
     check(b.ask("ping " + a.name) == "pong %s %s" % (a.name, a.name), "b -> a by name and back")
 
-    # A global name registered on c is seen on a and b, and refused elsewhere.
+    # A global name registered on c is seen on a and b, and refused elsewhere. b is asked
+    # only once it has heard of the name (each node hears one hop after c registers; a
+    # node that had not heard yet would register it too, and lose it to c's earlier claim).
     check(c.ask("gregister cglobal") == "gregister ok", "c registers the global name cglobal")
-    deadline = time.time() + 5
-    while time.time() < deadline and a.ask("gwhereis cglobal") != "gwhereis cglobal " + c.name:
-        time.sleep(0.05)
-    check(a.ask("gwhereis cglobal") == "gwhereis cglobal " + c.name, "a sees cglobal on c")
+    for p in (a, b):
+        check(eventually(lambda: p.ask("gwhereis cglobal") == "gwhereis cglobal " + c.name, within_s=5),
+              p.name + " sees cglobal on c")
     check(b.ask("gregister cglobal").startswith("gregister error ALREADY_EXISTS"), "b cannot take cglobal")
+    time.sleep(0.2)
+    check(all(p.ask("gwhereis cglobal") == "gwhereis cglobal " + c.name for p in peers), "c keeps cglobal everywhere")
 
     # A wrong cookie is refused, and the others are not disturbed.
     intruder = Peer("x@127.0.0.1:0", cookie="wrong")

@@ -97,32 +97,35 @@ TEST_CASE("names owned by a lost node are removed; a node that connects later le
   }
 }
 
-TEST_CASE("after a partition heals, every node agrees on one owner of a doubly registered name") {
+TEST_CASE("after a partition heals, the earlier registration keeps the name whichever node's name sorts first") {
   for (std::uint64_t seed : seeds(20)) {
-    INFO("seed " << seed);
+    SIM_SEED(seed);
     SimCluster c(seed);
     c.mesh3();
-    // Cut a from b and c; register "leader" on both sides.
+    // Cut a from b and c; register "leader" on both sides, b (which sorts after a) first.
     c.net.partition("a", "b");
     c.net.partition("a", "c");
     c.net.run_until([&] { return c["a"].node().list().empty(); }, absl::Seconds(3));
     std::vector<std::string> lost_a, lost_b;
     const Pid pa = c["a"].rt->spawn(listener, &lost_a);
     const Pid pb = c["b"].rt->spawn(listener, &lost_b);
-    REQUIRE(global::register_name(*c["a"].rt, "leader", pa).ok());
     REQUIRE(global::register_name(*c["b"].rt, "leader", pb).ok());
+    c.net.run_for(absl::Milliseconds(10));
+    REQUIRE(global::register_name(*c["a"].rt, "leader", pa).ok());
     c.net.run_for(absl::Milliseconds(100));
     CHECK(global::whereis(*c["c"].rt, "leader") == c.view("c", "b", pb));
     c.net.heal_all();
+    // Both, kept: a peer met through the mesh is not dialled again if c had not yet
+    // noticed a was gone when the mesh introduced them.
     c["a"].node().connect_async(c["b"].name);
+    c["a"].node().connect_async(c["c"].name);
     CHECK(c.net.run_until([&] { return c.sees("a", "b") && c.sees("a", "c"); }, absl::Seconds(5)));
     c.net.run_for(absl::Milliseconds(200));
-    // "n@a:9000" sorts before "n@b:9000": a's registration wins everywhere.
-    CHECK(global::whereis(*c["a"].rt, "leader") == pa);
-    CHECK(global::whereis(*c["b"].rt, "leader") == c.view("b", "a", pa));
-    CHECK(global::whereis(*c["c"].rt, "leader") == c.view("c", "a", pa));
-    CHECK(lost_a.empty());
-    CHECK(lost_b == std::vector<std::string>{"lost leader"});  // told exactly once
+    CHECK(global::whereis(*c["a"].rt, "leader") == c.view("a", "b", pb));
+    CHECK(global::whereis(*c["b"].rt, "leader") == pb);
+    CHECK(global::whereis(*c["c"].rt, "leader") == c.view("c", "b", pb));
+    CHECK(lost_b.empty());
+    CHECK(lost_a == std::vector<std::string>{"lost leader"});  // told exactly once
   }
 }
 

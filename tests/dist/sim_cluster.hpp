@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "snow/snow.hpp"
+#include "src/dist/cluster.hpp"
 #include "src/dist/node_core.hpp"
 #include "src/dist/start_node.hpp"
 #include "src/transport/sim_transport.hpp"
@@ -126,6 +127,16 @@ class SimCluster {
     const std::uint16_t index = nodes.at(viewer).core->node_index(nodes.at(owner).name);
     REQUIRE(index != 0);
     return snow::Pid::make(index, pid.creation(), pid.serial());
+  }
+  /// Sends `msg` from a process of `from`'s node to `to`'s cluster process, as a peer
+  /// holding the cookie can (tests of what the cluster process accepts).
+  template <class T>
+  void send_to_cluster_process(const std::string& from, const std::string& to, T msg) {
+    const std::string target = nodes.at(to).name;
+    nodes.at(from).rt->spawn([target, msg = std::move(msg)](snow::Self self) -> snow::Proc {
+      self.send(snow::detail::kClusterProcessName, target, msg);
+      co_return;
+    });
   }
   /// Processes alive on host's node (its system processes included).
   std::uint64_t live(const std::string& host) { return nodes.at(host).rt->stats().live; }

@@ -177,15 +177,21 @@ struct MetricsEndpointOptions {
   std::uint16_t port = 9464;  // 0 picks a free port (see port())
   /// A client connection is closed this long after it was accepted, answered or not.
   absl::Duration client_timeout = absl::Seconds(5);
-  /// Connections beyond this many at once are closed as soon as they are accepted.
+  /// A connection that has not sent its whole request is closed once it has sent nothing
+  /// for this long (a scraper sends its request as it connects).
+  absl::Duration idle_timeout = absl::Seconds(2);
+  /// At most this many connections at once. A new one beyond it takes the place of the
+  /// oldest connection still waiting for its request, so idle connections cannot starve
+  /// a scrape; it is closed on arrival only if every connection is being answered.
   int max_clients = 32;
 };
 
 /// A tiny HTTP server, on its own thread (a libuv loop), answering `GET /metrics` with
 /// prometheus_text(rt) and anything else with 404 (400 for what is not HTTP). One request
 /// per connection. What comes from the network never crashes it: requests are bounded
-/// (8 KiB), slow clients are cut at `client_timeout`, and a client that resets costs
-/// nothing. Stop it (or destroy it) before its Runtime.
+/// (8 KiB), slow clients are cut at `client_timeout`, silent ones at `idle_timeout` or
+/// sooner when a newcomer needs their place (so idle connections cannot starve a scrape),
+/// and a client that resets costs nothing. Stop it (or destroy it) before its Runtime.
 class MetricsEndpoint {
  public:
   explicit MetricsEndpoint(Runtime& rt);

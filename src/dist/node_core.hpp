@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -251,14 +252,17 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
 
   // transport-thread state
   RateLimitedLog connection_log_;
-  absl::flat_hash_map<transport::ConnId, std::unique_ptr<Connection>> conns_;
+  // Ordered containers where the node walks them (conns_ in ConnId order, kept_ by
+  // name): the order of closes, pings and reconnects is part of a simulated run, and
+  // absl's hash is seeded per process, so a hashed walk would not replay (DESIGN §7).
+  std::map<transport::ConnId, std::unique_ptr<Connection>> conns_;
   absl::flat_hash_map<std::uint16_t, PeerRelations> relations_;
   struct KeptPeer {
     dist::NodeAddress address;
     absl::Duration backoff;
     absl::Time next_attempt;
   };
-  absl::flat_hash_map<std::string, KeptPeer> kept_;  // explicitly connected peers
+  std::map<std::string, KeptPeer> kept_;  // explicitly connected peers
   // Mesh dials that peers frames asked for, paced (dial_mesh_peers).
   std::deque<dist::NodeAddress> mesh_queue_;
   absl::flat_hash_set<std::string> mesh_queued_;

@@ -5,9 +5,17 @@
 // line is parsed (method, target, HTTP version), one response is written per connection
 // (Connection: close), and every connection is closed `client_timeout` after it was
 // accepted whatever it is doing, so a client that sends slowly, never reads, or resets
-// costs at most a timer and a buffer. At most `max_clients` connections are open at
-// once; the others are closed as soon as they are accepted. SIGPIPE is blocked on the
-// loop's thread, so a peer that resets makes a write fail instead of killing the process.
+// costs at most a timer and a buffer. SIGPIPE is blocked on the loop's thread, so a peer
+// that resets makes a write fail instead of killing the process.
+//
+// Idle connections must not starve scrapes. A client that has not finished its request
+// and has sent nothing for `idle_timeout` is closed; and when `max_clients` are open, a
+// new connection takes the place of the oldest one still waiting for its request
+// (evicted) rather than being turned away. A scraper sends its request as soon as it
+// connects, so it is answered before anyone can push it out, while connections held
+// open and silent only ever push out each other. Connections whose answer is being
+// written are never evicted (they end on their own); only when every slot holds one is a
+// newcomer closed on arrival.
 //
 // Threads. start() sets up the loop and the listener on the caller's thread (so a port in
 // use is reported there), then hands the loop to a thread of its own; after that only
@@ -15,6 +23,7 @@
 #include <signal.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -99,6 +108,12 @@ struct MetricsEndpoint::Impl {
     int open_handles = 0;
     bool closing = false;
     bool answered = false;
+    std::uint64_t accepted_ms = 0;  // uv_now at accept
+    std::uint64_t heard_ms = 0;     // uv_now when its request last grew
+    // The unanswered clients, oldest first: an intrusive list (no allocation, O(1) unlink).
+    Client* older = nullptr;
+    Client* newer = nullptr;
+    bool waiting = false;
     std::string request;
     std::string response;  // kept alive until its write completes
     char read_buffer[4096];
@@ -114,6 +129,8 @@ struct MetricsEndpoint::Impl {
   std::thread thread;
   std::uint16_t port = 0;
   absl::flat_hash_set<Client*> clients;  // the loop's thread only
+  Client* oldest_waiting = nullptr;       // the unanswered clients, by accept time
+  Client* newest_waiting = nullptr;
 
   /// Sets up the loop and the listener on the calling thread.
   absl::Status open() {
@@ -190,12 +207,14 @@ struct MetricsEndpoint::Impl {
       tracked = false;
     }
     // Accept first in any case: a connection left unaccepted would stall the listener.
-    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0 || !tracked ||
-        self->clients.size() > static_cast<std::size_t>(self->options.max_clients)) {
-      return self->close_client(c);
+    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0 || !tracked) return self->close_client(c);
+    if (self->clients.size() > static_cast<std::size_t>(self->options.max_clients)) {
+      if (self->oldest_waiting == nullptr) return self->close_client(c);  // every slot is answering
+      self->close_client(self->oldest_waiting);
     }
-    const std::int64_t ms = absl::ToInt64Milliseconds(self->options.client_timeout);
-    uv_timer_start(&c->timer, &Impl::on_timeout, static_cast<std::uint64_t>(ms > 0 ? ms : 1), 0);
+    c->accepted_ms = c->heard_ms = uv_now(&self->loop);
+    self->start_waiting(c);
+    self->arm_timer(c);
     if (uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), &Impl::on_alloc, &Impl::on_read) != 0) {
       self->close_client(c);
     }
@@ -222,6 +241,7 @@ struct MetricsEndpoint::Impl {
   void serve(Client* c, std::string_view bytes) {
     const std::size_t searched = c->request.size();
     c->request.append(bytes.data(), bytes.size());
+    c->heard_ms = uv_now(&loop);
     const std::size_t end = head_end(c->request, searched);
     if (end == std::string::npos) {
       if (c->request.size() > kMaxRequestBytes) respond(c, "400 Bad Request", "request too large\n");
@@ -242,6 +262,7 @@ struct MetricsEndpoint::Impl {
   void respond(Client* c, std::string_view status, std::string body,
                std::string_view content_type = "text/plain; charset=utf-8") {
     c->answered = true;
+    stop_waiting(c);
     c->request.clear();
     c->request.shrink_to_fit();
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&c->tcp));
@@ -280,14 +301,51 @@ struct MetricsEndpoint::Impl {
     }
   }
 
+  static std::uint64_t to_ms(absl::Duration d) {
+    const std::int64_t ms = absl::ToInt64Milliseconds(d);
+    return static_cast<std::uint64_t>(ms > 0 ? ms : 1);
+  }
+
+  /// When `c` must go: `client_timeout` after its accept, or earlier, while it has not
+  /// sent its whole request, `idle_timeout` after it last sent anything.
+  std::uint64_t deadline_ms(const Client* c) const {
+    const std::uint64_t whole = c->accepted_ms + to_ms(options.client_timeout);
+    return c->answered ? whole : std::min(whole, c->heard_ms + to_ms(options.idle_timeout));
+  }
+
+  /// One timer per client, re-armed when it fires early (the client spoke meanwhile)
+  /// rather than on every read, so a client trickling bytes costs no timer work per read.
+  void arm_timer(Client* c) {
+    const std::uint64_t now = uv_now(&loop);
+    const std::uint64_t at = deadline_ms(c);
+    uv_timer_start(&c->timer, &Impl::on_timeout, at > now ? at - now : 0, 0);
+  }
+
   static void on_timeout(uv_timer_t* timer) {
     Client* c = static_cast<Client*>(timer->data);
+    if (uv_now(&c->owner->loop) < c->owner->deadline_ms(c)) return c->owner->arm_timer(c);
     c->owner->close_client(c);
+  }
+
+  void start_waiting(Client* c) {
+    c->waiting = true;
+    c->older = newest_waiting;
+    (newest_waiting != nullptr ? newest_waiting->newer : oldest_waiting) = c;
+    newest_waiting = c;
+  }
+
+  void stop_waiting(Client* c) {
+    if (!c->waiting) return;
+    c->waiting = false;
+    (c->older != nullptr ? c->older->newer : oldest_waiting) = c->newer;
+    (c->newer != nullptr ? c->newer->older : newest_waiting) = c->older;
+    c->older = c->newer = nullptr;
   }
 
   void close_client(Client* c) {
     if (c->closing) return;
     c->closing = true;
+    stop_waiting(c);
     clients.erase(c);
     uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), &Impl::on_client_handle_closed);
     uv_close(reinterpret_cast<uv_handle_t*>(&c->timer), &Impl::on_client_handle_closed);
@@ -309,6 +367,9 @@ absl::Status MetricsEndpoint::start(MetricsEndpointOptions options) {
   if (options.max_clients < 1) return absl::InvalidArgumentError("MetricsEndpointOptions::max_clients must be >= 1");
   if (options.client_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("MetricsEndpointOptions::client_timeout must be positive");
+  }
+  if (options.idle_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("MetricsEndpointOptions::idle_timeout must be positive");
   }
   auto impl = std::make_unique<Impl>(rt_, std::move(options));
   SNOW_RETURN_IF_ERROR(impl->open());

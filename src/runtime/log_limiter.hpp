@@ -27,10 +27,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "snow/log.hpp"
 
@@ -64,7 +64,9 @@ class RateLimitedLog {
   int burst_per_second_;
   absl::Duration summary_period_;
   std::string period_text_;  // "10 s", for the summary lines
-  absl::flat_hash_map<std::string, KindState> kinds_;
+  // Ordered: tick() writes one summary line per kind, and their order must not depend
+  // on the process (absl's hash is seeded per process; the simulated network replays logs).
+  std::map<std::string, KindState, std::less<>> kinds_;
 };
 
 }  // namespace snow

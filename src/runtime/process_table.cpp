@@ -1,5 +1,7 @@
 #include "src/runtime/process_table.hpp"
 
+#include <algorithm>
+
 namespace snow::internal {
 
 void ProcessTable::insert(Process* p) {
@@ -36,6 +38,9 @@ std::vector<ProcessRef> ProcessTable::snapshot() const {
       out.emplace_back(p);
     }
   }
+  // Serial order, not the shards' hash order: a stopping runtime ends its processes in
+  // this order (their destructors may log or send), and process listings show it.
+  std::sort(out.begin(), out.end(), [](const ProcessRef& a, const ProcessRef& b) { return a->pid.serial() < b->pid.serial(); });
   return out;
 }
 

@@ -243,8 +243,8 @@ void SimTransport::finish_connect(ConnId id, const std::string& host, bool acros
     auto target = net_.hosts_.find(host);
     if (across_cut || target == net_.hosts_.end() || target->second->dead_ || !target->second->listening_) {
       conns_.erase(id);
-      handler_->on_closed(id, across_cut ? absl::UnavailableError("connection timed out")
-                                         : absl::UnavailableError("connection refused"));
+      notify_closed(id, across_cut ? absl::UnavailableError("connection timed out")
+                                   : absl::UnavailableError("connection refused"));
       return;
     }
     SimTransport* peer = target->second;
@@ -267,9 +267,9 @@ void SimTransport::finish_connect(ConnId id, const std::string& host, bool acros
     mine.last_delivery = net_.now() + net_.latency(host_, host);
     net_.schedule(mine.last_delivery, host_, [net = &net_, me = host_, gen = generation_, id] {
       SimTransport* t = net->live(me, gen);
-      if (t != nullptr && t->conns_.contains(id)) t->handler_->on_open(id, false);
+      if (t != nullptr && t->conns_.contains(id)) t->notify_open(id, false);
     });
-    peer->handler_->on_open(peer_id, true);
+    peer->notify_open(peer_id, true);
   }
 }
 
@@ -341,6 +341,7 @@ void SimTransport::check_drained(ConnId id) {
 void SimTransport::deliver_bytes(ConnId id, std::string bytes) {
   auto it = conns_.find(id);
   if (dead_ || it == conns_.end() || !it->second.open || it->second.broken) return;  // lost in a cut
+  net_.events_log_.data(net_.now(), host_, id, bytes.size());
   handler_->on_data(id, bytes);
 }
 
@@ -370,7 +371,7 @@ void SimTransport::peer_closed(ConnId id, const absl::Status& why) {
   auto it = conns_.find(id);
   if (dead_ || it == conns_.end()) return;
   conns_.erase(it);
-  handler_->on_closed(id, why);
+  notify_closed(id, why);
 }
 
 void SimTransport::close(ConnId id, const absl::Status& reason) {
@@ -380,7 +381,7 @@ void SimTransport::close(ConnId id, const absl::Status& reason) {
   conns_.erase(it);
   net_.schedule(net_.now(), host_, [net = &net_, me = host_, gen = generation_, id, reason] {
     SimTransport* t = net->live(me, gen);
-    if (t != nullptr && t->handler_ != nullptr) t->handler_->on_closed(id, reason);
+    if (t != nullptr && t->handler_ != nullptr) t->notify_closed(id, reason);
   });
   if (c.peer == nullptr || c.broken || net_.cut(host_, c.peer_host)) return;
   auto p = net_.hosts_.find(c.peer_host);
@@ -403,6 +404,16 @@ std::string SimTransport::channel_binding(ConnId id) const {
 std::string SimTransport::peer_address(ConnId id) const {
   auto it = conns_.find(id);
   return absl::StrCat(it == conns_.end() ? "?" : it->second.peer_host, ":", id);
+}
+
+void SimTransport::notify_open(ConnId id, bool inbound) {
+  net_.events_log_.opened(net_.now(), host_, id, inbound);
+  handler_->on_open(id, inbound);
+}
+
+void SimTransport::notify_closed(ConnId id, const absl::Status& why) {
+  net_.events_log_.closed(net_.now(), host_, id, why.ToString());
+  handler_->on_closed(id, why);
 }
 
 void SimTransport::wake() {

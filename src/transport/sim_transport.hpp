@@ -30,8 +30,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "src/transport/sim_event_log.hpp"
 #include "src/transport/transport.hpp"
 
 namespace snow {
@@ -83,6 +83,11 @@ class SimNetwork {
   /// from it meanwhile, so a pause longer than their heartbeat budget looks like a dead
   /// node, and a shorter one must not.
   void pause(const std::string& host, absl::Duration d);
+  /// Records every open, delivery and close the nodes see from now on (SimEventLog): the
+  /// same seed gives the same log in any process, which the replay test checks.
+  void record_events() { events_log_.enable(); }
+  /// What was recorded since record_events(), one line per event.
+  const std::string& event_log() const { return events_log_.text(); }
   /// Connections ended by `LinkFaults::drop` so far.
   std::uint64_t drops() const { return drops_; }
   /// Latency range for new deliveries.
@@ -138,6 +143,7 @@ class SimNetwork {
   std::uint64_t drops_ = 0;
   std::uint64_t next_conn_ = 1;
   std::uint64_t next_generation_ = 1;
+  SimEventLog events_log_;
 };
 
 class SimTransport final : public Transport {
@@ -184,6 +190,9 @@ class SimTransport final : public Transport {
   void check_drained(ConnId id);
   void peer_closed(ConnId id, const absl::Status& why);
   void tick();
+  /// The handler's on_open / on_closed, recorded in the network's event log first.
+  void notify_open(ConnId id, bool inbound);
+  void notify_closed(ConnId id, const absl::Status& why);
 
   SimNetwork& net_;
   std::string host_;
@@ -194,7 +203,9 @@ class SimTransport final : public Transport {
   bool listening_ = false;
   bool dead_ = false;
   bool wake_pending_ = false;
-  absl::flat_hash_map<ConnId, Conn> conns_;
+  // Ordered by id, not hashed: crash() and stop() walk it, drawing a latency and taking
+  // a sequence number per connection, so its order is part of the run a seed replays.
+  std::map<ConnId, Conn> conns_;
 };
 
 }  // namespace snow::transport

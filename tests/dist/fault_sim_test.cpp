@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <random>
@@ -825,6 +826,61 @@ TEST_CASE("a slow node: a pause just under the heartbeat budget keeps it, just o
       }
       inv.finish(procs);
     }
+  }
+}
+
+// -- replay: the same seed, the same run --
+
+// One scenario with every fault at once: a mesh of three with traffic, global names
+// registered, a lossy jittery link, a partition that heals, a crash. Its event log (the
+// simulated network's SimEventLog, then the nodes' log lines) goes to the file named by
+// SNOW_EVENT_LOG (every seed's, one after the other); tests/dist/replay_test.py runs this
+// test case in several processes with the same seeds and compares the files byte for
+// byte. Here it checks only that the log says something and names no address.
+TEST_CASE("replay: one scenario's event log, for comparison across processes") {
+  std::string all_seeds;
+  for (std::uint64_t seed : seeds(1)) {
+    SIM_SEED(seed);
+    SimCluster c(seed);
+    std::mt19937_64 draw(seed);
+    c.net.record_events();
+    c.mesh({"a", "b", "c"});
+    Invariants inv(c);
+    inv.start();
+    std::vector<std::pair<std::string, Pid>> procs;
+    for (const std::string owner : {"a", "b", "c", "a"}) {
+      const Pid p = c[owner].rt->spawn(holder);
+      procs.emplace_back(owner, p);
+      REQUIRE(global::register_name(*c[owner].rt, "name" + std::to_string(procs.size()), p).ok());
+      c.net.run_for(absl::Microseconds(static_cast<std::int64_t>(draw() % 3000)));
+    }
+    c.net.set_link("a", "b", {.delay = absl::Microseconds(200), .jitter = absl::Milliseconds(2), .drop = 0.01});
+    c.net.run_for(absl::Milliseconds(100));
+    c.net.set_link("a", "b", {});
+    c.net.partition("a", "c");
+    c.net.run_for(absl::Seconds(1));
+    c.net.heal_all();
+    CHECK(c.net.run_until([&] { return c.full_mesh() && registries_agree(c); }, absl::Seconds(5)));
+    c.crash("c");
+    c.net.run_for(absl::Seconds(1));
+    procs.erase(std::remove_if(procs.begin(), procs.end(), [](auto& p) { return p.first == "c"; }), procs.end());
+    inv.finish(procs);
+
+    std::string log = c.net.event_log();
+    CHECK(log.find(" data ") != std::string::npos);
+    CHECK(log.find(" closed ") != std::string::npos);
+    log += "-- the nodes' log lines --\n";
+    {
+      absl::MutexLock lock(&c.logs.mu);
+      for (const std::string& line : c.logs.lines) log += line + "\n";
+    }
+    CHECK(log.find("0x") == std::string::npos);  // no pointer printed
+    all_seeds += "-- seed " + std::to_string(seed) + " --\n" + log;
+  }
+  if (const char* path = std::getenv("SNOW_EVENT_LOG")) {
+    std::ofstream out(path, std::ios::binary);
+    out << all_seeds;
+    REQUIRE(out.good());
   }
 }
 

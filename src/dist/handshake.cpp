@@ -22,6 +22,16 @@ Handshake::Step malformed(std::string_view what) {
 }
 }  // namespace
 
+std::optional<PeerHello> parse_hello(std::string_view body) {
+  BodyReader r(body);
+  PeerHello hello;
+  hello.version = r.u8();
+  hello.creation = r.u32();
+  hello.name = std::string(r.name());
+  if (!r.ok() || !r.at_end()) return std::nullopt;
+  return hello;
+}
+
 std::string_view refusal_name(Refusal r) {
   switch (r) {
     case Refusal::malformed: return "malformed";
@@ -62,16 +72,15 @@ Handshake::Step Handshake::on_frame(FrameKind kind, std::string_view body, std::
 }
 
 Handshake::Step Handshake::on_hello(std::string_view body, const HandshakeGate& gate) {
-  BodyReader r(body);
-  PeerHello hello;
-  hello.version = r.u8();
-  if (r.ok() && hello.version != kProtocolVersion) {
+  // The version first: another version's hello has another layout.
+  if (const auto version = body.empty() ? kProtocolVersion : static_cast<std::uint8_t>(body[0]);
+      version != kProtocolVersion) {
     return refuse(Refusal::version, absl::FailedPreconditionError(absl::StrCat(
-                                        "protocol version ", hello.version, ", this node speaks ", kProtocolVersion)));
+                                        "protocol version ", version, ", this node speaks ", kProtocolVersion)));
   }
-  hello.creation = r.u32();
-  hello.name = std::string(r.name());
-  if (!r.ok() || !r.at_end()) return malformed("malformed hello");
+  std::optional<PeerHello> well_formed = parse_hello(body);
+  if (!well_formed) return malformed("malformed hello");
+  PeerHello hello = *std::move(well_formed);
   absl::StatusOr<NodeAddress> parsed = parse_node_address(hello.name, kDefaultNodePort);
   if (!parsed.ok() || parsed->full() != hello.name || hello.name == my_name_ || hello.creation == 0) {
     return refuse(Refusal::name, absl::InvalidArgumentError("bad node name in hello"));

@@ -62,6 +62,10 @@ struct PeerHello {
   std::string name;
 };
 
+/// The fields of a hello's body, if it is well formed for this protocol version (what
+/// they say is not checked here).
+std::optional<PeerHello> parse_hello(std::string_view body);
+
 /// A refusal: why (for counters and penalties) and what to tell the node's log.
 struct Refused {
   Refusal reason;

@@ -317,13 +317,7 @@ class Attack {
   static std::optional<snow::dist::PeerHello> first_hello(const Conn& c) {
     for (const auto& [kind, body] : c.received) {
       if (kind != FrameKind::hello) continue;
-      snow::dist::BodyReader r(body);
-      snow::dist::PeerHello h;
-      h.version = r.u8();
-      h.creation = r.u32();
-      h.name = std::string(r.name());
-      if (!r.ok() || !r.at_end()) return std::nullopt;
-      return h;
+      return snow::dist::parse_hello(body);
     }
     return std::nullopt;
   }

@@ -258,13 +258,7 @@ class FuzzNode {
     if (it == net_->written.end() || it->second.frames.empty()) return std::nullopt;
     const auto& [kind, body] = it->second.frames.front();
     if (kind != snow::dist::FrameKind::hello) return std::nullopt;
-    snow::dist::BodyReader r(body);
-    snow::dist::PeerHello h;
-    h.version = r.u8();
-    h.creation = r.u32();
-    h.name = std::string(r.name());
-    if (!r.ok() || !r.at_end()) return std::nullopt;
-    return h;
+    return snow::dist::parse_hello(body);
   }
 
   /// Runs the handshake of a well-behaved peer on `id` to its end: sends its frames and

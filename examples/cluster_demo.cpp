@@ -47,7 +47,7 @@ SNOW_WIRE(Count, ref, n)
 
 void say(const std::string& line) { std::printf("%s\n", line.c_str()); std::fflush(stdout); }
 
-const snow::NodeOptions kOptions{.cookie = "cluster-demo", .heartbeat = absl::Milliseconds(100)};
+const snow::NodeOptions kOptions{.cookie = "cluster-demo-cookie-4b8e", .heartbeat = absl::Milliseconds(100)};
 
 void log_errors_only(snow::LogLevel level, std::string_view text) {
   if (level >= snow::LogLevel::error) say("[log] " + std::string(text));

@@ -68,7 +68,7 @@ snow::Proc coordinator(snow::Self self, std::string beta, bool* ok) {
 
 int main() {
   snow::Runtime alpha_rt, beta_rt;
-  const snow::NodeOptions options{.cookie = "groups-demo"};
+  const snow::NodeOptions options{.cookie = "groups-demo-cookie-93d1"};
   auto alpha = snow::Node::start(alpha_rt, "alpha@127.0.0.1:0", options);
   auto beta = snow::Node::start(beta_rt, "beta@127.0.0.1:0", options);
   if (!alpha.ok() || !beta.ok() || !alpha->connect(beta->name()).ok()) return 1;

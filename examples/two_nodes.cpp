@@ -31,7 +31,7 @@ snow::Proc greeter(snow::Self self) {
 
 int main() {
   snow::Runtime alpha_rt, beta_rt;
-  snow::NodeOptions options{.cookie = "demo-cookie"};
+  snow::NodeOptions options{.cookie = "demo-cookie-7f3a91c2e5"};
   auto alpha = snow::Node::start(alpha_rt, "alpha@127.0.0.1:0", options);  // port 0: any free port
   auto beta = snow::Node::start(beta_rt, "beta@127.0.0.1:0", options);
   if (!alpha.ok() || !beta.ok()) {

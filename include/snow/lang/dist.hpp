@@ -76,7 +76,9 @@ inline snow::Proc forget_lost_peers(Self self, snow::Node node) {
   }
 }
 
-/// `Node.start(name, cookie)`: 0 ok, -1 already started, -2 cannot listen, -3 malformed name.
+/// `Node.start(name, cookie)`: 0 ok, -1 already started, -2 cannot start (cannot listen,
+/// or an unusable ~/.snow.cookie), -3 malformed name. An empty cookie means the cookie
+/// file (NodeOptions::cookie).
 inline Value Node_start(Self self, const Value& name, const Value& cookie) {
   touch();
   snow::NodeOptions options;
@@ -85,7 +87,7 @@ inline Value Node_start(Self self, const Value& name, const Value& cookie) {
   if (!node.ok()) {
     switch (node.status().code()) {
       case absl::StatusCode::kAlreadyExists: return I(-1);
-      case absl::StatusCode::kInvalidArgument: return I(-3);  // a malformed name (or an empty cookie)
+      case absl::StatusCode::kInvalidArgument: return I(-3);  // a malformed name
       default: return I(-2);
     }
   }

@@ -1043,11 +1043,10 @@ void NodeCore::dial_mesh_peers() {
     mesh_window_start_ = now;
     mesh_dials_in_window_ = 0;
   }
-  std::size_t in_flight = 0;
+  std::size_t in_flight = outbound_in_flight();
   absl::flat_hash_set<std::string> known;
   for (auto& [id, o] : conns_) {
     if (!o->peer_name.empty()) known.insert(o->peer_name);
-    if (!o->inbound && o->state != Connection::State::up && o->state != Connection::State::closing) ++in_flight;
   }
   while (!mesh_queue_.empty() && in_flight < kMaxMeshDialsInFlight && mesh_dials_in_window_ < kMaxMeshDialsPerSecond) {
     dist::NodeAddress next = std::move(mesh_queue_.front());
@@ -1060,11 +1059,13 @@ void NodeCore::dial_mesh_peers() {
   }
 }
 
-std::size_t NodeCore::dials_in_flight_for_testing() const {
+std::size_t NodeCore::outbound_in_flight() const {
   std::size_t n = 0;
   for (auto& [id, o] : conns_) n += !o->inbound && o->state != Connection::State::up && o->state != Connection::State::closing;
   return n;
 }
+
+std::size_t NodeCore::dials_in_flight_for_testing() const { return outbound_in_flight(); }
 
 void NodeCore::send_frame_for_testing(const std::string& peer, std::string frame) {
   for (auto& [id, c] : conns_) {

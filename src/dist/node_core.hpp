@@ -181,6 +181,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void connection_lost(Connection& c, const absl::Status& why);
   void on_peers(Connection& c, std::string_view body);
   void dial_mesh_peers();
+  std::size_t outbound_in_flight() const;  // our connections not up yet
   void on_node_name(Connection& c, std::string_view body);
   void on_process_frame(Connection& c, dist::FrameKind kind, std::string_view body);
   void on_fragment(Connection& c, std::string_view body);

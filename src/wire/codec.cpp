@@ -151,11 +151,12 @@ bool Decoder::fail_count_exceeds_input(std::size_t n) {
 bool Decoder::fail_depth() { return fail(absl::StrCat("nesting deeper than the limit of ", limits_.max_depth)); }
 
 bool Decoder::fail_decoded_size(std::size_t bytes) {
-  return fail(absl::StrCat("the decoded value would take more than ", decoded_budget_, " bytes of memory (",
-                           decoded_bytes(), " so far, ", bytes, " more), over the limit of ",
-                           limits_.max_decoded_bytes_per_input_byte, " bytes per input byte for these ",
-                           static_cast<std::size_t>(end_ - begin_),
-                           " bytes (DecodeLimits::max_decoded_bytes_per_input_byte)"));
+  // The limit's name first: a node's log line keeps only the start of the message.
+  return fail(absl::StrCat("over max_decoded_bytes_per_input_byte: the decoded value would take more than ",
+                           decoded_budget_, " bytes of memory (", decoded_bytes(), " so far, ", bytes,
+                           " more) for these ", static_cast<std::size_t>(end_ - begin_),
+                           " bytes (DecodeLimits allows ", limits_.max_decoded_bytes_per_input_byte,
+                           " bytes per input byte, and at least ", limits_.min_decoded_bytes, ")"));
 }
 
 absl::Status Decoder::status(std::string_view what) const {

@@ -24,14 +24,6 @@ MAX_GROWTH_PER_BYTE = 4.0
 check = Checks()
 
 
-def vm_hwm_kb(node):
-    with open("/proc/%d/status" % node.proc.pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
 def protocol_errors(node):
     stats = dict(item.split("=") for item in node.ask("nodestats").split()[1:])
     return int(stats["protocol_errors"])
@@ -50,7 +42,7 @@ def main():
             check(x.ask("connect " + y.name) == "connect ok", "%s connects to %s" % (x.name, y.name))
         time.sleep(1.0)  # the streams flow, b's memory settles
 
-        hwm_before = vm_hwm_kb(b)
+        hwm_before = b.status_kb("VmHWM")
         errors_before = protocol_errors(b)
         answer = a.ask("sendnested %s %d" % (b.name, ELEMENTS), timeout=120)
         sent = int(answer.split()[1])
@@ -58,7 +50,7 @@ def main():
         # the limit, decodes it all; either way its peak is reached by the time it is done.
         refused = eventually(lambda: protocol_errors(b) > errors_before, 30, every_s=0.2)
         time.sleep(0.5)
-        growth = (vm_hwm_kb(b) - hwm_before) * 1024
+        growth = (b.status_kb("VmHWM") - hwm_before) * 1024
         per_mb = growth / sent
         print("b's peak memory grew %.1f MB for the %.1f MB sent: %.2f MB per MB sent (limit %.1f)" %
               (growth / 1e6, sent / 1e6, per_mb, MAX_GROWTH_PER_BYTE), flush=True)

@@ -123,13 +123,6 @@ class Atom {
   std::shared_ptr<const detail::TermNode> owner_;  // null for an interned atom
 };
 
-class Term;
-
-class Term;
-namespace detail {
-struct TermNode;
-}  // namespace detail
-
 class Term {
  public:
   enum class Kind : std::uint8_t {

@@ -42,13 +42,14 @@ struct DecodeLimits {
   /// overflow the stack.
   std::size_t max_depth = 64;
   /// Decoding to a Term may build at most this many bytes of memory per byte of input.
-  /// A Term costs far more than its encoding (a 1-byte `()` is a 32-byte Term, a 5-byte
-  /// `[1]` a heap node of about 170 bytes), so without this bound a hostile peer could
-  /// make a receiver allocate ~40 times what it sent. The decoder counts each value it
-  /// builds at its in-memory size (docs/WIRE.md §3) and fails when the count would pass
-  /// `max(min_decoded_bytes, max_decoded_bytes_per_input_byte * input size)`, before it
-  /// allocates the part that would pass it. Typed decodes (into C++ types) are not
-  /// counted: their values cost at most a few times their encoding.
+  /// A Term costs far more than its encoding (a 1-byte `()` is a 32-byte Term, a 7-byte
+  /// `[1]` a heap node and an array of about 210 bytes), so without this bound a hostile
+  /// peer could make a receiver allocate ~40 times what it sent. The decoder counts each
+  /// value it builds at its in-memory size (docs/WIRE.md §3) and fails when the count
+  /// would pass `max(min_decoded_bytes, max_decoded_bytes_per_input_byte * input size)`,
+  /// before it allocates the part that would pass it; with the input itself, a receiver
+  /// holds at most about 4 times what it was sent. Typed decodes (into C++ types) are not
+  /// counted: their values cost at most about 7 times their encoding (an empty string).
   std::size_t max_decoded_bytes_per_input_byte = 3;
   /// The budget above is never smaller than this, so small messages (whose Terms cost
   /// tens of times their few bytes) always decode.

@@ -63,45 +63,65 @@ struct Unit {
   friend std::ostream& operator<<(std::ostream& os, Unit) { return os << "()"; }
 };
 
-/// An interned name. Two atoms with the same text are the same atom, so equality is one
-/// pointer comparison; order is by text. Atoms are never freed, so the table is bounded
-/// (`kMaxAtoms`): code that interns names taken from the network must use `try_make`,
-/// which fails instead of growing the table without limit (Erlang's atom-table
-/// exhaustion).
+namespace detail {
+struct TermNode;
+}  // namespace detail
+
+/// A name. Two atoms with the same text are equal; order is by text.
+///
+/// Most atoms are interned: the process keeps one copy of each name in a bounded table
+/// (`kMaxAtoms`) and never frees it, so comparing two interned atoms is one pointer
+/// comparison. Names that come from outside must not fill that table (Erlang's
+/// atom-table exhaustion), so an atom can also *own* its text: `from_outside` gives the
+/// interned atom when the table already holds the name and otherwise an owning atom,
+/// freed with its last copy, that never takes a table slot. The STF decoder makes every
+/// atom it reads this way. An owning atom behaves exactly as an interned one (equality,
+/// order and hash are by text); only comparing it costs a string comparison.
 class Atom {
  public:
-  /// At most this many distinct atoms exist in a process.
+  /// At most this many distinct atoms are interned in a process.
   static constexpr std::size_t kMaxAtoms = 1 << 16;
   /// An atom's text is at most this many bytes (the STF encodes its length in a byte).
   static constexpr std::size_t kMaxBytes = 255;
 
   /// The empty atom.
   Atom();
-  /// Interns `name`. Too long a name or a full table is a programming error and aborts;
-  /// use `try_make` for names that come from outside.
+  /// Interns `name`. Too long a name or one that is not UTF-8 is a programming error and
+  /// aborts. A full table does not: the atom then owns its text (as `from_outside`
+  /// makes it), so local code keeps working, only its comparisons are slower.
   explicit Atom(std::string_view name);
   /// Interns `name`, or says why it cannot (InvalidArgument for a name over kMaxBytes or
   /// not UTF-8, ResourceExhausted when the table is full).
   static absl::StatusOr<Atom> try_make(std::string_view name);
+  /// The atom for a name read from outside (the network, a file): the interned atom if
+  /// the table already holds `name`, else an atom owning a copy of it. Never adds to the
+  /// table. InvalidArgument for a name over kMaxBytes or not UTF-8.
+  static absl::StatusOr<Atom> from_outside(std::string_view name);
 
   std::string_view name() const { return *text_; }
-  friend bool operator==(Atom a, Atom b) { return a.text_ == b.text_; }
-  friend std::strong_ordering operator<=>(Atom a, Atom b) {
+  /// True when the atom is the table's copy (see the top of this class).
+  bool is_interned() const { return owner_ == nullptr; }
+
+  friend bool operator==(const Atom& a, const Atom& b) {
+    if (a.text_ == b.text_) return true;
+    if (a.is_interned() && b.is_interned()) return false;  // one copy per interned name
+    return a.name() == b.name();
+  }
+  friend std::strong_ordering operator<=>(const Atom& a, const Atom& b) {
     return a.text_ == b.text_ ? std::strong_ordering::equal : a.name().compare(b.name()) <=> 0;
   }
+  // By text, not by pointer: an owning atom must hash as the interned one it equals.
   template <class H>
-  friend H AbslHashValue(H h, Atom a) { return H::combine(std::move(h), a.text_); }
-  friend std::ostream& operator<<(std::ostream& os, Atom a) { return os << a.name(); }
+  friend H AbslHashValue(H h, const Atom& a) { return H::combine(std::move(h), a.name()); }
+  friend std::ostream& operator<<(std::ostream& os, const Atom& a) { return os << a.name(); }
 
  private:
-  explicit Atom(const std::string* text) : text_(text) {}
-  const std::string* text_;  // owned by the atom table, lives as long as the process
+  friend class Term;
+  Atom(const std::string* text, std::shared_ptr<const detail::TermNode> owner)
+      : text_(text), owner_(std::move(owner)) {}
+  const std::string* text_;  // the table's copy, or owner_->text
+  std::shared_ptr<const detail::TermNode> owner_;  // null for an interned atom
 };
-
-class Term;
-namespace detail {
-struct TermNode;
-}  // namespace detail
 
 class Term {
  public:
@@ -127,7 +147,9 @@ class Term {
   Term(std::string s);                                                  // NOLINT
   Term(std::string_view s) : Term(std::string(s)) {}                   // NOLINT
   Term(const char* s) : Term(std::string(s)) {}                        // NOLINT
-  Term(Atom a) noexcept : kind_(Kind::atom) { scalar_.atom = a; }       // NOLINT
+  Term(Atom a) noexcept : kind_(Kind::atom), node_(std::move(a.owner_)) {  // NOLINT
+    scalar_.atom_text = a.text_;
+  }
   Term(Pid p) noexcept : kind_(Kind::pid) { scalar_.u = p.raw(); }      // NOLINT
   Term(Ref r) noexcept : kind_(Kind::ref) { scalar_.u = r.raw(); }      // NOLINT
 
@@ -169,7 +191,7 @@ class Term {
   bool as_bool() const { return want(Kind::boolean), scalar_.i != 0; }
   std::int64_t as_int() const { return want(Kind::integer), scalar_.i; }
   double as_float() const { return want(Kind::floating), scalar_.d; }
-  Atom as_atom() const { return want(Kind::atom), scalar_.atom; }
+  Atom as_atom() const { return want(Kind::atom), Atom(scalar_.atom_text, node_); }
   Pid as_pid() const { return want(Kind::pid), Pid::from_raw(scalar_.u); }
   Ref as_ref() const { return want(Kind::ref), Ref::from_raw(scalar_.u); }
   const std::string& as_string() const;
@@ -220,7 +242,7 @@ class Term {
     std::int64_t i;
     std::uint64_t u;
     double d;
-    Atom atom;
+    const std::string* atom_text;  // an Atom's text; node_ owns it when not interned
     Scalar() : i(0) {}
   };
   Kind kind_;
@@ -229,7 +251,8 @@ class Term {
 };
 
 namespace detail {
-/// The shared payload of a string or compound Term. Immutable once built.
+/// The shared payload of a string, compound Term or atom that owns its text. Immutable
+/// once built; every empty list, tuple, map and set shares one (`empty_term_node`).
 struct TermNode {
   std::string text;                // a string's bytes; a struct's or sum's type name
   std::string variant;             // a sum's variant name
@@ -237,6 +260,11 @@ struct TermNode {
   std::vector<std::string> names;  // field names, parallel to items (struct and sum)
   std::vector<Term::Entry> entries;  // map entries, sorted by key
 };
+
+/// The one node every empty list, tuple, map and set shares, so that an empty
+/// collection costs no allocation (a hostile input of nested empty lists would otherwise
+/// cost a heap node for each 5 bytes).
+const std::shared_ptr<const TermNode>& empty_term_node();
 }  // namespace detail
 
 /// The Snow name of a kind, for messages: `Int`, `Float`, `String`, `List`, ...

@@ -33,7 +33,7 @@
 // Encoding writes a typed value straight to bytes (no Term in between); decoding reads
 // bytes straight into a T, or into a Term when the type is not known. The decoder treats
 // its input as hostile: see DecodeLimits and docs/WIRE.md. Every function here is
-// reentrant; none touches shared state except Atom interning (which locks).
+// reentrant; none touches shared state except the atom table (read, under its lock).
 #pragma once
 
 #include <concepts>
@@ -622,7 +622,8 @@ struct Wire<Atom> {
   static bool decode(detail::Decoder& d, Atom& out) {
     std::string_view s;
     if (!d.expect(detail::Tag::atom, "Atom") || !d.get_name(s, true)) return false;
-    absl::StatusOr<Atom> a = Atom::try_make(s);
+    // Never interned: names from another node must not fill this process's table.
+    absl::StatusOr<Atom> a = Atom::from_outside(s);
     if (!a.ok()) return d.fail(std::string(a.status().message()));
     out = *a;
     return true;

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "snow/detail/message_node.hpp"
 #include "snow/wire.hpp"
+#include "src/wire/decoded_cost.hpp"
 #include "src/runtime/strings.hpp"
 
 namespace snow {
@@ -148,6 +149,15 @@ bool Decoder::fail_count_exceeds_input(std::size_t n) {
 }
 
 bool Decoder::fail_depth() { return fail(absl::StrCat("nesting deeper than the limit of ", limits_.max_depth)); }
+
+bool Decoder::fail_decoded_size(std::size_t bytes) {
+  // The limit's name first: a node's log line keeps only the start of the message.
+  return fail(absl::StrCat("over max_decoded_bytes_per_input_byte: the decoded value would take more than ",
+                           decoded_budget_, " bytes of memory (", decoded_bytes(), " so far, ", bytes,
+                           " more) for these ", static_cast<std::size_t>(end_ - begin_),
+                           " bytes (DecodeLimits allows ", limits_.max_decoded_bytes_per_input_byte,
+                           " bytes per input byte, and at least ", limits_.min_decoded_bytes, ")"));
+}
 
 absl::Status Decoder::status(std::string_view what) const {
   const std::string path = trail_.path();
@@ -312,9 +322,15 @@ void encode_term(Encoder& e, const Term& t) {
   e.leave();
 }
 
+// Decoding counts what it builds against the decoder's budget (charge_decoded), before
+// it allocates: the heap node of every string and compound value, the arrays of elements,
+// entries and field names, and strings too long to live in place (decoded_cost.hpp).
+// Scalars live in their parent's array, counted with it.
+
 namespace {
 
 bool decode_items(Decoder& d, std::uint32_t n, std::vector<Term>& items) {
+  if (!d.charge_decoded(decoded_cost::array(n, sizeof(Term)))) return false;
   items.reserve(n);  // get_count checked n against the remaining bytes
   for (std::uint32_t i = 0; i < n; ++i) {
     if (!decode_term(d, items.emplace_back())) return d.trail().in_index(i);
@@ -325,18 +341,38 @@ bool decode_items(Decoder& d, std::uint32_t n, std::vector<Term>& items) {
 bool decode_fields_of(Decoder& d, detail::TermNode& node) {
   std::uint32_t n;
   if (!d.get_count(n, 2)) return false;  // a field is at least a length byte and a tag
+  if (!d.charge_decoded(decoded_cost::array(n, sizeof(Term)) + decoded_cost::array(n, sizeof(std::string))))
+    return false;
   node.items.reserve(n);
   node.names.reserve(n);
   for (std::uint32_t i = 0; i < n; ++i) {
     std::string_view name;
-    if (!d.get_name(name, true)) return false;
+    if (!d.get_name(name, true) || !d.charge_decoded(decoded_cost::string_heap(name.size()))) return false;
     node.names.emplace_back(name);
     if (!decode_term(d, node.items.emplace_back())) return d.trail().in_field(name);
   }
   return true;
 }
 
+bool decode_map_entries(Decoder& d, std::uint32_t n, std::vector<Term::Entry>& entries) {
+  if (!d.charge_decoded(decoded_cost::array(n, sizeof(Term::Entry)))) return false;
+  entries.reserve(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    auto& [k, v] = entries.emplace_back();
+    if (!decode_term(d, k)) return d.trail().in_entry(i, true);
+    if (!decode_term(d, v)) return d.trail().in_entry(i, false);
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Term::Entry& a, const Term::Entry& b) { return Term::compare(a.first, b.first) < 0; });
+  for (std::size_t i = 1; i < entries.size(); ++i) {
+    if (entries[i - 1].first == entries[i].first) return d.fail_duplicate("map key");
+  }
+  return true;
+}
+
 bool less(const Term& a, const Term& b) { return Term::compare(a, b) < 0; }
+
+bool is_collection(Tag tag) { return tag == Tag::list || tag == Tag::tuple || tag == Tag::map || tag == Tag::set; }
 
 }  // namespace
 
@@ -370,14 +406,20 @@ bool decode_term(Decoder& d, Term& out) {
     }
     case Tag::string: {
       std::string_view s;
-      if (!d.get_string(s)) return false;
+      if (!d.get_string(s) || !d.charge_decoded(decoded_cost::kSharedNode + decoded_cost::string_heap(s.size())))
+        return false;
       out = Term(s);
       return true;
     }
     case Tag::atom: {
       Atom a;
       if (!Wire<Atom>::decode(d, a)) return false;
-      out = Term(a);
+      // An atom the table does not hold owns its text (Atom::from_outside): counted once
+      // made, since only the table can say which it is; it is a few hundred bytes at most.
+      if (!a.is_interned() &&
+          !d.charge_decoded(decoded_cost::kSharedNode + decoded_cost::string_heap(a.name().size())))
+        return false;
+      out = Term(std::move(a));
       return true;
     }
     case Tag::pid: {
@@ -397,62 +439,63 @@ bool decode_term(Decoder& d, Term& out) {
   // Compound values.
   d.get_tag(tag);
   if (!d.enter()) return false;
-  auto node = std::make_shared<detail::TermNode>();
-  Term::Kind kind = kind_of_tag(tag);
-  std::int64_t flag = 0;
-  switch (static_cast<Tag>(tag)) {
-    case Tag::list:
-    case Tag::tuple: {
-      std::uint32_t n;
-      if (!d.get_count(n, 1) || !decode_items(d, n, node->items)) return false;
-      break;
+  const Tag compound = static_cast<Tag>(tag);
+  const Term::Kind kind = kind_of_tag(tag);
+  std::uint32_t n = 0;
+  if (is_collection(compound)) {
+    if (!d.get_count(n, compound == Tag::map ? 2 : 1)) return false;  // a map entry is at least two tags
+    if (n == 0) {  // shares the one empty node: no allocation to count
+      d.leave();
+      out = Term::from_node(kind, detail::empty_term_node());
+      return true;
     }
-    case Tag::set: {
-      std::uint32_t n;
-      if (!d.get_count(n, 1) || !decode_items(d, n, node->items)) return false;
+  }
+  if (compound == Tag::none) {
+    d.leave();
+    out = Term::none();
+    return true;
+  }
+  if (!d.charge_decoded(decoded_cost::kSharedNode)) return false;
+  auto node = std::make_shared<detail::TermNode>();
+  std::int64_t flag = 0;
+  switch (compound) {
+    case Tag::list:
+    case Tag::tuple:
+      if (!decode_items(d, n, node->items)) return false;
+      break;
+    case Tag::set:
+      if (!decode_items(d, n, node->items)) return false;
       // Sets are kept sorted; a repeated element is malformed (the encoder never writes one).
       std::sort(node->items.begin(), node->items.end(), less);
       if (std::adjacent_find(node->items.begin(), node->items.end()) != node->items.end())
         return d.fail_duplicate("set element");
       break;
-    }
-    case Tag::map: {
-      std::uint32_t n;
-      if (!d.get_count(n, 2)) return false;
-      node->entries.reserve(n);
-      for (std::uint32_t i = 0; i < n; ++i) {
-        auto& [k, v] = node->entries.emplace_back();
-        if (!decode_term(d, k)) return d.trail().in_entry(i, true);
-        if (!decode_term(d, v)) return d.trail().in_entry(i, false);
-      }
-      std::sort(node->entries.begin(), node->entries.end(),
-                [](const Term::Entry& a, const Term::Entry& b) { return less(a.first, b.first); });
-      for (std::size_t i = 1; i < node->entries.size(); ++i) {
-        if (node->entries[i - 1].first == node->entries[i].first) return d.fail_duplicate("map key");
-      }
+    case Tag::map:
+      if (!decode_map_entries(d, n, node->entries)) return false;
       break;
-    }
     case Tag::structure: {
       std::string_view name;
-      if (!d.get_name(name, true)) return false;
+      if (!d.get_name(name, true) || !d.charge_decoded(decoded_cost::string_heap(name.size()))) return false;
       node->text = name;
       if (!decode_fields_of(d, *node)) return false;
       break;
     }
     case Tag::sum: {
       std::string_view type, variant;
-      if (!d.get_name(type, true) || !d.get_name(variant, true)) return false;
+      if (!d.get_name(type, true) || !d.get_name(variant, true) ||
+          !d.charge_decoded(decoded_cost::string_heap(type.size()) + decoded_cost::string_heap(variant.size())))
+        return false;
       node->text = type;
       node->variant = variant;
       if (!decode_fields_of(d, *node)) return false;
       break;
     }
-    case Tag::none: node.reset(); break;
     case Tag::some:
     case Tag::ok:
     case Tag::err:
-      flag = static_cast<Tag>(tag) == Tag::err ? 0 : 1;
-      if (!decode_term(d, node->items.emplace_back())) return false;
+      flag = compound == Tag::err ? 0 : 1;
+      if (!d.charge_decoded(decoded_cost::array(1, sizeof(Term))) || !decode_term(d, node->items.emplace_back()))
+        return false;
       break;
     default: return d.fail_unknown_tag(tag);  // unreachable: peek_tag checked the range
   }

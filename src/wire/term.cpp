@@ -1,80 +1,16 @@
-// Term: construction, term order, hashing, printing; and the atom table.
+// Term: construction, term order, hashing, printing (the atom table is in atom.cpp).
 #include "snow/term.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <mutex>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "src/runtime/strings.hpp"
-#include "src/wire/utf8.hpp"
 
 namespace snow {
-
-// -- atoms -----------------------------------------------------------------------------
-
-namespace {
-
-// The atom table: text -> its one interned copy. Entries are never removed, so an Atom
-// (a pointer to its text) stays valid for the life of the process. std::mutex, not
-// absl::Mutex, for the reason DESIGN.md §4 gives; interning is rare next to comparing.
-struct AtomTable {
-  std::mutex mu;
-  absl::flat_hash_map<std::string_view, std::unique_ptr<const std::string>> by_text;
-};
-
-AtomTable& atom_table() {
-  static auto* table = new AtomTable;  // leaked on purpose: atoms outlive static destructors
-  return *table;
-}
-
-const std::string* empty_atom_text() {
-  static const std::string* text = [] {
-    AtomTable& t = atom_table();
-    std::lock_guard lock(t.mu);
-    auto owned = std::make_unique<const std::string>();
-    const std::string* p = owned.get();
-    t.by_text.emplace(std::string_view(*p), std::move(owned));
-    return p;
-  }();
-  return text;
-}
-
-absl::StatusOr<const std::string*> intern(std::string_view name) {
-  if (name.empty()) return empty_atom_text();
-  if (name.size() > Atom::kMaxBytes)
-    return absl::InvalidArgumentError(absl::StrCat("atom of ", name.size(), " bytes is over the limit of ", Atom::kMaxBytes));
-  if (!detail::is_valid_utf8(name)) return absl::InvalidArgumentError("atom is not valid UTF-8");
-  AtomTable& t = atom_table();
-  std::lock_guard lock(t.mu);
-  auto it = t.by_text.find(name);
-  if (it != t.by_text.end()) return it->second.get();
-  if (t.by_text.size() >= Atom::kMaxAtoms)
-    return absl::ResourceExhaustedError(absl::StrCat("the atom table is full (", Atom::kMaxAtoms, " atoms)"));
-  auto owned = std::make_unique<const std::string>(name);
-  const std::string* p = owned.get();
-  t.by_text.emplace(std::string_view(*p), std::move(owned));
-  return p;
-}
-
-}  // namespace
-
-Atom::Atom() : text_(empty_atom_text()) {}
-
-Atom::Atom(std::string_view name) {
-  absl::StatusOr<const std::string*> p = intern(name);
-  SNOW_CHECK(p.ok(), "Atom: name too long, not UTF-8, or atom table full (use Atom::try_make)");
-  text_ = *p;
-}
-
-absl::StatusOr<Atom> Atom::try_make(std::string_view name) {
-  SNOW_ASSIGN_OR_RETURN(const std::string* p, intern(name));
-  return Atom(p);
-}
 
 // -- construction ----------------------------------------------------------------------
 
@@ -83,6 +19,11 @@ namespace {
 std::shared_ptr<detail::TermNode> new_node() { return std::make_shared<detail::TermNode>(); }
 
 }  // namespace
+
+const std::shared_ptr<const detail::TermNode>& detail::empty_term_node() {
+  static const auto* node = new std::shared_ptr<const TermNode>(std::make_shared<TermNode>());  // leaked: outlives every Term
+  return *node;
+}
 
 Term::Term(std::string s) : kind_(Kind::string) {
   auto n = new_node();
@@ -99,12 +40,14 @@ Term Term::from_node(Kind kind, std::shared_ptr<const detail::TermNode> node, st
 }
 
 Term Term::list(std::vector<Term> elements) {
+  if (elements.empty()) return from_node(Kind::list, detail::empty_term_node());
   auto n = new_node();
   n->items = std::move(elements);
   return from_node(Kind::list, std::move(n));
 }
 
 Term Term::tuple(std::vector<Term> elements) {
+  if (elements.empty()) return from_node(Kind::tuple, detail::empty_term_node());
   auto n = new_node();
   n->items = std::move(elements);
   return from_node(Kind::tuple, std::move(n));
@@ -123,6 +66,7 @@ Term Term::map(std::vector<Entry> entries) {
       unique.push_back(std::move(e));
     }
   }
+  if (unique.empty()) return from_node(Kind::map, detail::empty_term_node());
   auto n = new_node();
   n->entries = std::move(unique);
   return from_node(Kind::map, std::move(n));
@@ -131,6 +75,7 @@ Term Term::map(std::vector<Entry> entries) {
 Term Term::set(std::vector<Term> elements) {
   std::sort(elements.begin(), elements.end(), [](const Term& a, const Term& b) { return compare(a, b) < 0; });
   elements.erase(std::unique(elements.begin(), elements.end()), elements.end());
+  if (elements.empty()) return from_node(Kind::set, detail::empty_term_node());
   auto n = new_node();
   n->items = std::move(elements);
   return from_node(Kind::set, std::move(n));
@@ -331,7 +276,9 @@ std::strong_ordering Term::compare(const Term& a, const Term& b) {
       return 0 <=> compare_int_double(b.scalar_.i, a.scalar_.d);
     case Kind::unit: return std::strong_ordering::equal;
     case Kind::boolean: return a.scalar_.i <=> b.scalar_.i;
-    case Kind::atom: return a.scalar_.atom <=> b.scalar_.atom;
+    case Kind::atom:  // one pointer when both are the same interned atom, else by text
+      if (a.scalar_.atom_text == b.scalar_.atom_text) return std::strong_ordering::equal;
+      return order(a.scalar_.atom_text->compare(*b.scalar_.atom_text));
     case Kind::pid:
     case Kind::ref: return a.scalar_.u <=> b.scalar_.u;
     case Kind::string: return order(a.node_->text.compare(b.node_->text));
@@ -385,7 +332,7 @@ std::size_t Term::hash() const {
       std::memcpy(&bits, &d, sizeof bits);
       return absl::HashOf(3, bits);
     }
-    case Kind::atom: return absl::HashOf(4, scalar_.atom);
+    case Kind::atom: return absl::HashOf(4, internal::to_absl(*scalar_.atom_text));
     case Kind::pid: return absl::HashOf(5, scalar_.u);
     case Kind::ref: return absl::HashOf(6, scalar_.u);
     case Kind::string: return absl::HashOf(7, internal::to_absl(node_->text));

@@ -74,7 +74,7 @@ build() {
   fz="$root/tests/fuzz"
   case $target in
     stf)
-      srcs="$fz/stf_fuzz.cpp $root/src/wire/codec.cpp $root/src/wire/term.cpp $root/src/wire/utf8.cpp
+      srcs="$fz/stf_fuzz.cpp $root/src/wire/atom.cpp $root/src/wire/codec.cpp $root/src/wire/term.cpp $root/src/wire/utf8.cpp
         $root/src/wire/type_registry.cpp $root/src/runtime/format.cpp"
       deps="$root/src/wire $root/src/runtime/format.cpp $fz/stf_fuzz.cpp $root/include/snow"
       libs=$(pkg-config --libs $absl_modules)

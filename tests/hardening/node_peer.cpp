@@ -33,6 +33,9 @@
 //     errors            -> "errors <count> <first error, if any>"
 //     nodestats         -> "nodestats refused=N protocol_errors=N messages_in=N messages_out=N
 //                          dropped_unreachable=N dropped_at_close=N"
+//     sendnested PEER N -> "sendnested <bytes>": sends {"void", PEER} (a name no node
+//                          registers, so PEER decodes it and drops it) N `[[]]` in lists
+//                          of 1,000: 10 bytes each on the wire and ~25 times that as Terms
 //     quit              (or the end of stdin) stops the node
 //
 // Traffic: every --traffic MS a process sends a burst of Seq{node, incarnation, epoch, n} to
@@ -364,6 +367,21 @@ int main(int argc, char** argv) {
        [&](const std::string&) {
          std::lock_guard lock(shared->sink.mu);
          return "errors " + std::to_string(shared->sink.errors) + " " + shared->sink.first_error;
+       }},
+      {"sendnested",
+       [&](const std::string& arg) {
+         const std::size_t space = arg.find(' ');
+         const std::string peer = arg.substr(0, space);
+         std::size_t count = 0;
+         std::from_chars(arg.data() + space + 1, arg.data() + arg.size(), count);
+         // Copies of one shared Term: cheap here, each decoded separately there. Rows of
+         // 1,000, so no list is over DecodeLimits::max_collection_count.
+         const snow::Term row = snow::Term::list(std::vector<snow::Term>(1000, snow::Term::list({snow::Term::list({})})));
+         const snow::Term message = snow::Term::list(std::vector<snow::Term>(count / 1000, row));
+         const std::size_t bytes = snow::encode(message)->size();
+         snow::ScopedActor me(rt);
+         me.send("void", peer, message);
+         return "sendnested " + std::to_string(bytes);
        }},
       {"nodestats",
        [&](const std::string&) {

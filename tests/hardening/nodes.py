@@ -71,9 +71,13 @@ class Node:
         return [n for n in self.ask("list")[len("list "):].split(",") if n]
 
     def rss_kb(self):
+        return self.status_kb("VmRSS")
+
+    def status_kb(self, field):
+        """A kB figure of /proc/PID/status: VmRSS (now), VmHWM (the peak so far), ..."""
         with open("/proc/%d/status" % self.proc.pid) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
         return 0
 

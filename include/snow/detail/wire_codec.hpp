@@ -11,6 +11,7 @@
 // the golden tests on purpose.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +41,19 @@ struct DecodeLimits {
   /// other and rejects 65. Bounds the decoder's recursion, so hostile input cannot
   /// overflow the stack.
   std::size_t max_depth = 64;
+  /// Decoding to a Term may build at most this many bytes of memory per byte of input.
+  /// A Term costs far more than its encoding (a 1-byte `()` is a 32-byte Term, a 7-byte
+  /// `[1]` a heap node and an array of about 210 bytes), so without this bound a hostile
+  /// peer could make a receiver allocate ~40 times what it sent. The decoder counts each
+  /// value it builds at its in-memory size (docs/WIRE.md §3) and fails when the count
+  /// would pass `max(min_decoded_bytes, max_decoded_bytes_per_input_byte * input size)`,
+  /// before it allocates the part that would pass it; with the input itself, a receiver
+  /// holds at most about 4 times what it was sent. Typed decodes (into C++ types) are not
+  /// counted: their values cost at most about 7 times their encoding (an empty string).
+  std::size_t max_decoded_bytes_per_input_byte = 3;
+  /// The budget above is never smaller than this, so small messages (whose Terms cost
+  /// tens of times their few bytes) always decode.
+  std::size_t min_decoded_bytes = std::size_t{16} << 20;
 };
 
 /// Bounds the encoder enforces, so that a sender fails at once instead of the receiver
@@ -262,7 +276,12 @@ class Encoder {
 class Decoder {
  public:
   Decoder(std::string_view in, const DecodeLimits& limits)
-      : begin_(in.data()), cur_(in.data()), end_(in.data() + in.size()), limits_(limits) {}
+      : begin_(in.data()),
+        cur_(in.data()),
+        end_(in.data() + in.size()),
+        limits_(limits),
+        decoded_budget_(decoded_budget_for(in.size(), limits)),
+        decoded_left_(decoded_budget_) {}
 
   std::size_t offset() const { return static_cast<std::size_t>(cur_ - begin_); }
   std::size_t remaining() const { return static_cast<std::size_t>(end_ - cur_); }
@@ -421,6 +440,19 @@ class Decoder {
   }
   void leave() { --depth_; }
 
+  /// Counts `bytes` of memory the decoded value is about to take; false (and the decode
+  /// fails) when that would pass the budget DecodeLimits sets for this input. Called
+  /// before the allocation, so a refused input never holds more than the budget.
+  bool charge_decoded(std::size_t bytes) {
+    if (bytes > decoded_left_) [[unlikely]]
+      return fail_decoded_size(bytes);
+    decoded_left_ -= bytes;
+    return true;
+  }
+  /// What the value decoded so far has been counted at.
+  std::size_t decoded_bytes() const { return decoded_budget_ - decoded_left_; }
+  std::size_t decoded_budget() const { return decoded_budget_; }
+
   ErrorTrail& trail() { return trail_; }
   /// Records a failure at the current offset.
   [[gnu::cold]] bool fail(std::string message);
@@ -439,6 +471,14 @@ class Decoder {
   [[gnu::cold]] bool fail_count_exceeds_input(std::size_t n);
   [[gnu::cold]] bool fail_depth();
   [[gnu::cold]] bool fail_unknown_node(std::uint16_t index);
+  [[gnu::cold]] bool fail_decoded_size(std::size_t bytes);
+  static std::size_t decoded_budget_for(std::size_t input_bytes, const DecodeLimits& limits) {
+    const std::size_t k = limits.max_decoded_bytes_per_input_byte;
+    const std::size_t scaled =
+        k != 0 && input_bytes > std::numeric_limits<std::size_t>::max() / k ? std::numeric_limits<std::size_t>::max()
+                                                                             : k * input_bytes;
+    return std::max(limits.min_decoded_bytes, scaled);
+  }
 
   const char* begin_;
   const char* cur_;
@@ -446,6 +486,8 @@ class Decoder {
   std::size_t depth_ = 0;
   std::size_t error_offset_ = 0;
   const DecodeLimits& limits_;
+  std::size_t decoded_budget_;
+  std::size_t decoded_left_;
   const NodeIndexMap* node_map_ = nullptr;
   ErrorTrail trail_;
 };

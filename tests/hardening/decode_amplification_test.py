@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""A peer that holds the cookie sends b one message built to cost far more as Terms
+than as bytes: a list of `[[]]`, 10 bytes each on the wire and ~25 times that decoded.
+
+Nodes a, b and c exchange Seq streams all the while. a sends b the message (to a name
+b does not register, so whatever b decodes it then drops). The test checks that b's
+peak memory (VmHWM) grew at most MAX_GROWTH_PER_BYTE times the bytes sent (the decoder
+refuses the message once its Terms would pass DecodeLimits::max_decoded_bytes_per_input_byte,
+docs/WIRE.md §3), that b stays up and serving, and that every stream between the three
+nodes is whole at the end. It prints the measured growth per MB sent.
+
+Usage: decode_amplification_test.py PATH/TO/hardening_peer
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nodes import Checks, Node, check_streams_complete, eventually, stop_all  # noqa: E402
+
+PEER = sys.argv[1]
+ELEMENTS = 1_600_000  # 16 MB on the wire; decoded in full it would be ~400 MB
+MAX_GROWTH_PER_BYTE = 4.0
+check = Checks()
+
+
+def protocol_errors(node):
+    stats = dict(item.split("=") for item in node.ask("nodestats").split()[1:])
+    return int(stats["protocol_errors"])
+
+
+def connected(x, y):
+    return y.name in x.list() and x.name in y.list()
+
+
+def main():
+    nodes = []
+    try:
+        a, b, c = (Node(PEER, n + "@127.0.0.1:0", args=["--traffic", 10]) for n in "abc")
+        nodes += [a, b, c]
+        for x, y in ((a, b), (a, c), (b, c)):
+            check(x.ask("connect " + y.name) == "connect ok", "%s connects to %s" % (x.name, y.name))
+        time.sleep(1.0)  # the streams flow, b's memory settles
+
+        hwm_before = b.status_kb("VmHWM")
+        errors_before = protocol_errors(b)
+        answer = a.ask("sendnested %s %d" % (b.name, ELEMENTS), timeout=120)
+        sent = int(answer.split()[1])
+        # b refuses the message (a protocol error, the connection to a closed) or, without
+        # the limit, decodes it all; either way its peak is reached by the time it is done.
+        refused = eventually(lambda: protocol_errors(b) > errors_before, 30, every_s=0.2)
+        time.sleep(0.5)
+        growth = (b.status_kb("VmHWM") - hwm_before) * 1024
+        per_mb = growth / sent
+        print("b's peak memory grew %.1f MB for the %.1f MB sent: %.2f MB per MB sent (limit %.1f)" %
+              (growth / 1e6, sent / 1e6, per_mb, MAX_GROWTH_PER_BYTE), flush=True)
+        check(per_mb <= MAX_GROWTH_PER_BYTE, "b's peak growth %.2f x the bytes sent is at most %.1f x" %
+              (per_mb, MAX_GROWTH_PER_BYTE))
+        check(refused, "b refused the message (its protocol errors went up)")
+        check(any("max_decoded_bytes_per_input_byte" in line for line in b.stderr_lines),
+              "b's log names the limit")
+        check(b.alive(), "b is up")
+
+        # a reconnects to b (a node reconnects to a peer it sends to); the other links
+        # never went down.
+        if not eventually(lambda: connected(a, b), 5):
+            a.ask("connect " + b.name)
+        check(eventually(lambda: connected(a, b), 10), "a and b are connected again")
+        check(connected(a, c) and connected(b, c), "a <-> c and b <-> c stayed connected")
+        time.sleep(1.0)  # the new a <-> b streams flow
+        for x, y in ((a, b), (b, a), (c, b), (b, c)):
+            check(x.ask("ping " + y.name) == "pong %s %s" % (y.name, y.name), "%s -> %s ping" % (x.name, y.name))
+
+        for n in nodes:
+            n.ask("traffic off")
+        time.sleep(1.0)
+        for x in nodes:
+            for y in nodes:
+                if x is not y:
+                    check_streams_complete(check, x, y)
+        check(all(n.alive() for n in nodes), "a, b and c are alive")
+    finally:
+        stop_all(check, nodes)
+    return check.exit_code()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -48,9 +48,9 @@ struct DecodeLimits {
   /// value it builds at its in-memory size (docs/WIRE.md §3) and fails when the count
   /// would pass `max(min_decoded_bytes, max_decoded_bytes_per_input_byte * input size)`,
   /// before it allocates the part that would pass it; with the input itself, a receiver
-  /// holds at most about 4 times what it was sent. Typed decodes (into C++ types) are not
+  /// holds at most about 3 times what it was sent. Typed decodes (into C++ types) are not
   /// counted: their values cost at most about 7 times their encoding (an empty string).
-  std::size_t max_decoded_bytes_per_input_byte = 3;
+  std::size_t max_decoded_bytes_per_input_byte = 2;
   /// The budget above is never smaller than this, so small messages (whose Terms cost
   /// tens of times their few bytes) always decode.
   std::size_t min_decoded_bytes = std::size_t{16} << 20;

@@ -365,7 +365,8 @@ absl::Status NodeCore::check_send(std::uint16_t index, const std::string& node, 
   if (check_type && mismatched(peer, type_name)) {
     return absl::FailedPreconditionError("the type is declared differently there (protocol fingerprint)");
   }
-  if (!check_size || (index != 0 && stf.size() <= always_within_[index].load(std::memory_order_relaxed))) {
+  if (!check_size ||
+      (index != 0 && index < kMaxKnownNodes && stf.size() <= always_within_[index].load(std::memory_order_relaxed))) {
     return absl::OkStatus();
   }
   dist::ReceiveLimits limits = receive_limits_;

@@ -1,5 +1,5 @@
 // src/wire/type_registry.cpp: the wire types this program knows, for the fingerprint
-// nodes compare when they connect (src/dist/cluster.cpp).
+// nodes exchange when they connect (node_info frames, src/dist/node_info.hpp).
 #include <map>
 #include <mutex>
 #include <set>

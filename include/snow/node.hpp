@@ -135,6 +135,8 @@ struct NodeStats {
   std::uint64_t dropped_overflow = 0;     // a peer's outbound queue was over max_outbound_bytes
   std::uint64_t dropped_at_close = 0;     // queued frames lost when a connection closed
   std::uint64_t dropped_incomplete = 0;   // fragmented messages from a peer left unfinished 30 s
+  std::uint64_t dropped_mismatched = 0;   // received of a type the two nodes declare differently
+  std::uint64_t refused_over_limits = 0;  // sends refused here: over the peer's limits (node_info)
   std::uint64_t handshakes_refused = 0;   // every refusal in `refused`, summed
   /// Connections refused before their peer was authenticated, by reason.
   struct Refusals {

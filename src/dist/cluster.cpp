@@ -6,7 +6,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "snow/global.hpp"
 #include "snow/group.hpp"
 #include "snow/remote_spawn.hpp"
@@ -54,16 +53,6 @@ struct GroupSync {
   std::vector<GroupJoin> members;  // the sender's own members
 };
 SNOW_WIRE(GroupSync, members)
-struct FingerprintEntry {
-  std::string name;
-  std::int64_t digest = 0;  // the layout's 64-bit digest, as a signed Int
-};
-SNOW_WIRE(FingerprintEntry, name, digest)
-struct Fingerprint {
-  std::string node;
-  std::vector<FingerprintEntry> entries;
-};
-SNOW_WIRE(Fingerprint, node, entries)
 struct SpawnRequest {
   Pid from;
   Ref ref;
@@ -207,10 +196,6 @@ class ClusterProcess {
             return refuse(sender, "a spawn reply for", r.ref.to_string(), r.pid);
           }
           answer_spawn(std::move(r));
-        }) ||
-        take<Fingerprint>(m, [&](const Fingerprint& f) {
-          if (f.node != sender) return refuse(sender, "the protocol fingerprint of", f.node, Pid());
-          compare(f);
         });
     if (!known) unexpected(sender, m.to_string());
   }
@@ -277,31 +262,8 @@ class ClusterProcess {
         }
       }
     }
-    Fingerprint mine{node_.name(), {}};
-    for (auto& [name, digest] : node_.fingerprint()) {
-      mine.entries.push_back(FingerprintEntry{name, static_cast<std::int64_t>(digest)});
-    }
-    self_.send(kClusterProcessName, peer, mine);
     self_.send(kClusterProcessName, peer, names);
     self_.send(kClusterProcessName, peer, groups);
-  }
-
-  /// A peer's wire types and spawnable functions: the names both know with different
-  /// layouts are refused from now on, with a clear error instead of a silent mismatch.
-  void compare(const Fingerprint& theirs) {
-    absl::flat_hash_map<std::string, std::uint64_t> mine;
-    for (auto& [name, digest] : node_.fingerprint()) mine.emplace(name, digest);
-    std::vector<std::string> differ;
-    for (const FingerprintEntry& e : theirs.entries) {
-      auto it = mine.find(e.name);
-      if (it != mine.end() && it->second != static_cast<std::uint64_t>(e.digest)) differ.push_back(e.name);
-    }
-    if (!differ.empty()) {
-      node_.log(LogLevel::warning, absl::StrCat("protocol mismatch with ", theirs.node, ": ",
-                                                absl::StrJoin(differ, ", "),
-                                                " declared differently there; those are refused between the two"));
-    }
-    node_.set_mismatches(theirs.node, std::move(differ));
   }
 
   void merge(const std::string& name, const ClusterState::GlobalEntry& incoming) {

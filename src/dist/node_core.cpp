@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "snow/wire.hpp"
 #include "src/dist/cluster.hpp"
 #include "src/dist/handshake.hpp"
@@ -130,6 +131,11 @@ struct NodeCore::Connection {
   dist::FrameReader reader{dist::kHandshakeFrameLimit};
   ConnectionNodeMap map;
   absl::flat_hash_map<std::uint16_t, bool> announced;  // my indices this peer knows
+  // The peer's node_info (src/dist/node_info.hpp) comes before any other frame from it;
+  // until its last piece, `my_fingerprint` is what the pieces are compared with.
+  bool peer_info_done = false;
+  std::optional<absl::flat_hash_map<std::string, std::uint64_t>> my_fingerprint;
+  absl::flat_hash_set<std::string> mismatched;  // names both declare, differently
 
   std::deque<std::string> control;
   struct Stream {
@@ -180,7 +186,13 @@ NodeCore::NodeCore(RuntimeCore& core, dist::NodeAddress address, NodeOptions opt
       address_(std::move(address)),
       options_(std::move(options)),
       transport_(std::move(transport)),
-      connection_log_([this](LogLevel level, std::string_view text) { log(level, text); }) {}
+      receive_limits_{options_.max_message_bytes, DecodeLimits{}},
+      sends_always_within_(dist::size_always_within(receive_limits_)),
+      always_within_(new std::atomic<std::size_t>[kMaxKnownNodes]),
+      send_log_([this](LogLevel level, std::string_view text) { log(level, text); }),
+      connection_log_([this](LogLevel level, std::string_view text) { log(level, text); }) {
+  for (std::size_t i = 0; i < kMaxKnownNodes; ++i) always_within_[i].store(sends_always_within_.load());
+}
 
 NodeCore::~NodeCore() { stop(); }
 
@@ -240,7 +252,7 @@ void NodeCore::post(Command c) {
   if (first) transport_->wake();
 }
 
-Delivery NodeCore::route(Pid from, Pid to, MessageNode* node) noexcept {
+Delivery NodeCore::route(Pid from, Pid to, MessageNode* node, absl::Status* refused) noexcept {
   Command c;
   c.from = from;
   c.to = to;
@@ -292,29 +304,19 @@ Delivery NodeCore::route(Pid from, Pid to, MessageNode* node) noexcept {
       destroy(node);
       return Delivery::dead;
     }
-    if (has_mismatches_.load(std::memory_order_relaxed)) [[unlikely]] {
-      const std::string name = wire_name_of(*type->std_type);
-      if (!name.empty() && mismatched(to.node(), name)) {
-        log(LogLevel::error, absl::StrCat("cannot send ", name, " to ", to.to_string(), " on ", node_of(to),
-                                          ": the type is declared differently there (protocol fingerprint); dropped"));
-        core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
-        destroy(node);
-        return Delivery::dead;
-      }
-    }
     FrameWriter w(FrameKind::send);
     w.pid(from).pid(to);
     const std::size_t header = w.buffer().size();
     absl::Status st = type->encode(node, w.buffer());  // straight into the frame: no copy
-    if (st.ok() && w.buffer().size() - header > options_.max_message_bytes) {
-      st = absl::InvalidArgumentError(
-          absl::StrCat("message of ", w.buffer().size() - header, " bytes is over max_message_bytes"));
-    }
+    const std::string_view stf = std::string_view(w.buffer()).substr(header);
+    const std::string_view type_name = dist::message_type_name(stf);
+    if (st.ok()) st = check_send(to.node(), std::string(), type_name, stf);
     if (!st.ok()) {
-      log(LogLevel::error, absl::StrCat("cannot send to ", to.to_string(), ": ", st.message()));
-      core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
       destroy(node);
-      return Delivery::dead;
+      return refuse_send(absl::Status(st.code(), absl::StrCat("cannot send ", type_name.empty() ? "a message" : av(type_name),
+                                                              " to ", to.to_string(), " on ", node_of(to), ": ",
+                                                              st.message())),
+                         refused);
     }
     c.frame = w.finish();
   }
@@ -325,9 +327,15 @@ Delivery NodeCore::route(Pid from, Pid to, MessageNode* node) noexcept {
 
 Delivery NodeCore::route_named(Pid from, std::string_view name, std::string_view node_name,
                                std::string encoded) noexcept {
-  if (name.empty() || name.size() > 255 || encoded.size() > options_.max_message_bytes) {
+  if (name.empty() || name.size() > 255) {
     core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
     return Delivery::dead;
+  }
+  const std::string_view type_name = dist::message_type_name(encoded);
+  if (absl::Status st = check_send(0, std::string(node_name), type_name, encoded); !st.ok()) {
+    return refuse_send(absl::Status(st.code(), absl::StrCat("cannot send ", type_name.empty() ? "a message" : av(type_name),
+                                                            " to ", av(name), " on ", av(node_name), ": ", st.message())),
+                       nullptr);
   }
   Command c;
   c.frame_kind = FrameKind::send_named;
@@ -336,6 +344,59 @@ Delivery NodeCore::route_named(Pid from, std::string_view name, std::string_view
   c.frame = FrameWriter(FrameKind::send_named).pid(from).name(name).bytes(encoded).finish();
   post(std::move(c));
   return Delivery::delivered;
+}
+
+absl::Status NodeCore::try_route(Pid from, Pid to, MessageNode* node) noexcept {
+  absl::Status refused;
+  if (route(from, to, node, &refused) == Delivery::delivered) return absl::OkStatus();
+  return refused.ok() ? absl::NotFoundError(absl::StrCat("no process ", to.to_string())) : refused;
+}
+
+absl::Status NodeCore::check_send(std::uint16_t index, const std::string& node, std::string_view type_name,
+                                  std::string_view stf) const {
+  // The common case (no fingerprint differs anywhere, a message smaller than every
+  // node's limits) costs two relaxed loads; only the rest looks at the node table.
+  const bool check_type = !type_name.empty() && has_mismatches_.load(std::memory_order_relaxed);
+  const bool check_size = stf.size() > sends_always_within_.load(std::memory_order_relaxed);
+  if (!check_type && !check_size) [[likely]] return absl::OkStatus();
+  std::string peer = node;
+  if (index == 0 && !peer.empty()) index = node_index(peer);
+  if (peer.empty()) peer = node_of(Pid::make(index, 0, 0));
+  if (check_type && mismatched(peer, type_name)) {
+    return absl::FailedPreconditionError("the type is declared differently there (protocol fingerprint)");
+  }
+  if (!check_size ||
+      (index != 0 && index < kMaxKnownNodes && stf.size() <= always_within_[index].load(std::memory_order_relaxed))) {
+    return absl::OkStatus();
+  }
+  dist::ReceiveLimits limits = receive_limits_;
+  std::string whose = absl::StrCat("this node (", peer, " has not said its own limits yet)");
+  {
+    std::lock_guard lock(table_mu_);
+    if (index != 0 && index < nodes_.size() && nodes_[index].limits) {
+      limits = *nodes_[index].limits;
+      // Our own max_message_bytes bounds what we send, whatever the peer takes.
+      limits.max_message_bytes = std::min(limits.max_message_bytes, options_.max_message_bytes);
+      whose = peer;
+    }
+  }
+  return dist::check_message_for(limits, whose, stf);
+}
+
+Delivery NodeCore::refuse_send(absl::Status why, absl::Status* refused) noexcept {
+  if (why.code() == absl::StatusCode::kResourceExhausted) {
+    counters_.refused_over_limits.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (refused != nullptr) {
+    *refused = std::move(why);
+    return Delivery::dead;
+  }
+  core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(send_log_mu_);
+  const absl::Time now = core_.timers.now();
+  send_log_.tick(now);
+  send_log_.write("send refused", LogLevel::error, absl::StrCat(why.message(), "; dropped"), now);
+  return Delivery::dead;
 }
 
 void NodeCore::connect_async(dist::NodeAddress peer, std::shared_ptr<ConnectWaiter> waiter, bool keep) {
@@ -390,7 +451,10 @@ void NodeCore::set_mismatches(const std::string& node, std::vector<std::string> 
 }
 
 bool NodeCore::mismatched(std::uint16_t node_index, std::string_view name) const {
-  const std::string node = node_of(Pid::make(node_index, 0, 0));
+  return mismatched(node_of(Pid::make(node_index, 0, 0)), name);
+}
+
+bool NodeCore::mismatched(const std::string& node, std::string_view name) const {
   std::lock_guard lock(fingerprint_mu_);
   auto it = mismatches_.find(node);
   return it != mismatches_.end() && it->second.contains(std::string(name));
@@ -438,6 +502,8 @@ NodeCounters NodeCore::counters() const {
   out.dropped_overflow = counters_.dropped_overflow.load(std::memory_order_relaxed);
   out.dropped_at_close = counters_.dropped_at_close.load(std::memory_order_relaxed);
   out.dropped_incomplete = counters_.dropped_incomplete.load(std::memory_order_relaxed);
+  out.dropped_mismatched = counters_.dropped_mismatched.load(std::memory_order_relaxed);
+  out.refused_over_limits = counters_.refused_over_limits.load(std::memory_order_relaxed);
   out.handshakes_refused = counters_.handshakes_refused.load(std::memory_order_relaxed);
   auto refused = [&](dist::Refusal r) { return counters_.refused[static_cast<int>(r)].load(std::memory_order_relaxed); };
   out.refused = NodeStats::Refusals{.malformed = refused(dist::Refusal::malformed),
@@ -720,6 +786,10 @@ void NodeCore::on_drained(ConnId id) {
 void NodeCore::on_tick() {
   const absl::Time now = transport_->now();
   connection_log_.tick(now);
+  {
+    std::lock_guard lock(send_log_mu_);
+    send_log_.tick(core_.timers.now());
+  }
   const absl::Duration silence_limit = options_.heartbeat * options_.heartbeat_misses;
   std::vector<Connection*> all;
   for (auto& [id, c] : conns_) all.push_back(c.get());
@@ -807,6 +877,7 @@ void NodeCore::take_frames(Connection& c) {
 
 void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body) {
   if (c.state != Connection::State::up) return on_handshake_frame(c, kind, body);
+  if (!c.peer_info_done) [[unlikely]] return on_node_info(c, kind, body);
   switch (kind) {
     case FrameKind::ping:
       queue_control(c, FrameWriter(FrameKind::pong).bytes(body.substr(0, 8)).finish());
@@ -829,6 +900,10 @@ void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body) {
     case FrameKind::confirm:
       log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": a second handshake"));
       return close_conn(c, absl::InvalidArgumentError("handshake frame after authentication"));
+    case FrameKind::node_info:
+      counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": a second node_info"));
+      return close_conn(c, absl::InvalidArgumentError("node_info after the peer's last one"));
     default: return on_process_frame(c, kind, body);
   }
 }
@@ -1002,6 +1077,10 @@ void NodeCore::connection_up(Connection& c) {
     std::lock_guard lock(table_mu_);
     count = nodes_.size();
   }
+  // node_info first: the peer knows our limits and fingerprint before any process frame.
+  for (std::string& f : dist::node_info_frames(receive_limits_, fingerprint(), options_.fragment_bytes)) {
+    queue_control(c, std::move(f));
+  }
   for (std::size_t i = 1; i < count; ++i) announce(c, static_cast<std::uint16_t>(i));
   FrameWriter w(FrameKind::peers);
   w.u16(static_cast<std::uint16_t>(peers.size()));
@@ -1075,6 +1154,62 @@ void NodeCore::send_frame_for_testing(const std::string& peer, std::string frame
       return;
     }
   }
+}
+
+void NodeCore::on_node_info(Connection& c, FrameKind kind, std::string_view body) {
+  absl::StatusOr<dist::NodeInfoPiece> piece =
+      kind == FrameKind::node_info
+          ? dist::parse_node_info(body)
+          : absl::InvalidArgumentError(absl::StrCat("a ", av(kind_name(kind)), " frame before node_info"));
+  if (!piece.ok()) {
+    counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    log_connection("bad frame", LogLevel::warning,
+                   absl::StrCat("closing connection to ", c.peer_name, ": ", piece.status().message()));
+    return close_conn(c, piece.status());
+  }
+  // Only names this node knows are kept: what a peer sends costs no memory here.
+  if (!c.my_fingerprint) {
+    const dist::Fingerprint mine = fingerprint();
+    c.my_fingerprint.emplace(mine.begin(), mine.end());
+  }
+  for (const auto& [name, digest] : piece->entries) {
+    if (auto it = c.my_fingerprint->find(av(name)); it != c.my_fingerprint->end() && it->second != digest) {
+      c.mismatched.insert(it->first);
+    }
+  }
+  if (!piece->last) return;
+  c.peer_info_done = true;
+  c.my_fingerprint.reset();
+  const std::uint16_t index = c.map.peer_index;
+  {
+    std::lock_guard lock(table_mu_);
+    nodes_[index].limits = piece->limits;
+  }
+  dist::ReceiveLimits limits = piece->limits;
+  limits.max_message_bytes = std::min(limits.max_message_bytes, options_.max_message_bytes);
+  const std::size_t within = dist::size_always_within(limits);
+  always_within_[index].store(within, std::memory_order_relaxed);
+  for (std::size_t least = sends_always_within_.load(); within < least;) {
+    if (sends_always_within_.compare_exchange_weak(least, within)) break;
+  }
+  std::vector<std::string> differ(c.mismatched.begin(), c.mismatched.end());
+  std::sort(differ.begin(), differ.end());
+  if (!differ.empty()) {
+    log(LogLevel::warning, absl::StrCat("protocol mismatch with ", c.peer_name, ": ", absl::StrJoin(differ, ", "),
+                                        " declared differently there; those are refused between the two"));
+  }
+  set_mismatches(c.peer_name, std::move(differ));
+}
+
+bool NodeCore::drop_mismatched(Connection& c, const Term& message) {
+  if (!message.is_struct() && !message.is_sum()) return false;
+  if (!c.mismatched.contains(message.type_name())) return false;
+  counters_.dropped_mismatched.fetch_add(1, std::memory_order_relaxed);
+  core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+  log_connection("type declared differently", LogLevel::warning,
+                 absl::StrCat("dropped a ", message.type_name(), " from ", c.peer_name,
+                              ": the type is declared differently on the two nodes (protocol fingerprint)"));
+  return true;
 }
 
 void NodeCore::on_node_name(Connection& c, std::string_view body) {
@@ -1210,7 +1345,7 @@ std::pair<std::size_t, std::size_t> NodeCore::reassemblies_for_testing(const std
 
 void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view body) {
   BodyReader r(body);
-  const DecodeLimits limits{};
+  const DecodeLimits& limits = receive_limits_.decode;
   // A process frame comes from a process on the peer (or from no process), and goes
   // to a process here: a node never relays for another.
   const Pid from_wire = Pid::from_raw(r.u64());
@@ -1237,6 +1372,7 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
       absl::StatusOr<Term> message = decode_term_with(r.rest(), limits, c.map);
       if (!message.ok()) return malformed(internal::to_std(message.status().message()));
       counters_.messages_in.fetch_add(1, std::memory_order_relaxed);
+      if (!c.mismatched.empty() && drop_mismatched(c, *message)) [[unlikely]] return;
       if (kind == FrameKind::send) {
         deliver(core_, to, box_peer_message(cluster.get(), to, c.map.peer_index, std::move(*message)), from);
       } else if (auto pid = core_.registry.whereis(std::string(name))) {

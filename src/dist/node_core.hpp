@@ -38,6 +38,7 @@
 #include "snow/node.hpp"
 #include "src/dist/handshake.hpp"
 #include "src/dist/node_address.hpp"
+#include "src/dist/node_info.hpp"
 #include "src/dist/protocol.hpp"
 #include "src/runtime/log_limiter.hpp"
 #include "src/runtime/remote_router.hpp"
@@ -106,7 +107,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   const NodeOptions& options() const { return options_; }
 
   // -- RemoteRouter: any thread --
-  Delivery route(Pid from, Pid to, MessageNode* node) noexcept override;
+  Delivery route(Pid from, Pid to, MessageNode* node) noexcept override { return route(from, to, node, nullptr); }
+  absl::Status try_route(Pid from, Pid to, MessageNode* node) noexcept override;
   Delivery route_named(Pid from, std::string_view name, std::string_view node_name,
                        std::string encoded) noexcept override;
   void stop() noexcept override;
@@ -129,12 +131,13 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   /// rate-limited per `kind` (src/runtime/log_limiter.hpp). Transport thread.
   void log_connection(std::string_view kind, LogLevel level, std::string_view text);
 
-  // -- the protocol fingerprint (src/dist/cluster.cpp compares them at connect) --
+  // -- the protocol fingerprint (exchanged in node_info frames, src/dist/node_info.hpp) --
   /// This node's wire types and spawnable functions, with a digest of each layout.
   std::vector<std::pair<std::string, std::uint64_t>> fingerprint() const;
   /// The names whose layouts differ on `node`; sends of those types to it are refused.
   void set_mismatches(const std::string& node, std::vector<std::string> names);
   bool mismatched(std::uint16_t node_index, std::string_view name) const;
+  bool mismatched(const std::string& node, std::string_view name) const;
   /// Tests make one node of a simulated cluster disagree about a layout.
   void override_fingerprint_for_testing(std::string name, std::uint64_t digest);
   /// Tests play a hostile peer holding the cookie: `frame` goes to `peer` (connected) as
@@ -164,6 +167,15 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
 
   // commands from other threads
   void post(Command c);
+  /// route(), with `refused` set (try_send) or not (send): see RemoteRouter::try_route.
+  Delivery route(Pid from, Pid to, MessageNode* node, absl::Status* refused) noexcept;
+  /// OK when the message `stf` may go to node `index` (`node` by name): within its limits
+  /// (ours until its node_info came), of a type both declare alike. Any thread.
+  absl::Status check_send(std::uint16_t index, const std::string& node, std::string_view type_name,
+                          std::string_view stf) const;
+  /// A message that will not be sent: `refused` learns why (try_send), or the reason is
+  /// logged (rate-limited) and a dead letter counted (send). Any thread.
+  Delivery refuse_send(absl::Status why, absl::Status* refused) noexcept;
   void run(Command& c);
   void run_route(Command& c);
 
@@ -183,6 +195,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void dial_mesh_peers();
   std::size_t outbound_in_flight() const;  // our connections not up yet
   void on_node_name(Connection& c, std::string_view body);
+  void on_node_info(Connection& c, dist::FrameKind kind, std::string_view body);  // until the peer's last piece
+  bool drop_mismatched(Connection& c, const Term& message);  // a message of a type the peer declares differently
   void on_process_frame(Connection& c, dist::FrameKind kind, std::string_view body);
   void on_fragment(Connection& c, std::string_view body);
   void expire_reassemblies(Connection& c, absl::Time now);
@@ -224,6 +238,16 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   absl::flat_hash_map<std::string, std::uint64_t> fingerprint_overrides_;
   std::atomic<bool> has_mismatches_{false};  // the common case costs one relaxed load
 
+  // What this node accepts (told to peers in node_info), and what sends need no check of
+  // their peer's limits: messages of at most sends_always_within_ bytes (the least of
+  // every node's figure), or at most always_within_[index] for node `index`.
+  const dist::ReceiveLimits receive_limits_;
+  std::atomic<std::size_t> sends_always_within_;
+  std::unique_ptr<std::atomic<std::size_t>[]> always_within_;  // by node index
+  // Sends refused for the peer's limits or fingerprint: logged from any thread, a few a second.
+  mutable std::mutex send_log_mu_;
+  RateLimitedLog send_log_;
+
   // posted commands
   std::mutex post_mu_;
   std::vector<Command> posted_;
@@ -237,6 +261,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     // A later life of the node has connected (or this is an earlier life of this node):
     // every process of this life is dead, so sends to its Pids are noproc.
     bool superseded = false;
+    std::optional<dist::ReceiveLimits> limits;  // from its node_info; ours apply until then
     PeerStats stats;             // of the current connection
   };
   std::vector<KnownNode> nodes_;  // index 0 is this node
@@ -247,6 +272,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     std::atomic<std::uint64_t> frames_in{0}, frames_out{0}, bytes_in{0}, bytes_out{0};
     std::atomic<std::uint64_t> messages_in{0}, messages_out{0};
     std::atomic<std::uint64_t> dropped_unreachable{0}, dropped_overflow{0}, dropped_at_close{0}, dropped_incomplete{0};
+    std::atomic<std::uint64_t> dropped_mismatched{0}, refused_over_limits{0};
     std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0}, handshakes_delayed{0};
     std::array<std::atomic<std::uint64_t>, dist::kRefusalKinds> refused{};
   } counters_;

@@ -14,6 +14,7 @@ bool is_known_kind(std::uint8_t kind) {
     case FrameKind::pong:
     case FrameKind::peers:
     case FrameKind::node_name:
+    case FrameKind::node_info:
     case FrameKind::send:
     case FrameKind::send_named:
     case FrameKind::link:
@@ -36,6 +37,7 @@ std::string_view kind_name(FrameKind kind) {
     case FrameKind::pong: return "pong";
     case FrameKind::peers: return "peers";
     case FrameKind::node_name: return "node_name";
+    case FrameKind::node_info: return "node_info";
     case FrameKind::send: return "send";
     case FrameKind::send_named: return "send_named";
     case FrameKind::link: return "link";

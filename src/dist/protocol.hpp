@@ -32,6 +32,7 @@ enum class FrameKind : std::uint8_t {
   pong = 0x04,       // u64 the ping's value
   peers = 0x05,      // u16 count, then names (u8 length + bytes)
   node_name = 0x06,  // u16 index, u32 creation, name: "my node index `index` is this life of this node"
+  node_info = 0x08,  // u8 last, limits, fingerprint entries: the first frames after up (src/dist/node_info.hpp)
   // Between processes. `from` is the sender, `to` the receiver.
   send = 0x10,        // u64 from, u64 to, STF message
   send_named = 0x11,  // u64 from, name (u8 length + bytes), STF message

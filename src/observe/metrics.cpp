@@ -183,6 +183,8 @@ std::string prometheus_text(Runtime& rt) {
     w.sample("snow_node_dropped_messages_total", {{"reason", "outbound_overflow"}}, n.dropped_overflow);
     w.sample("snow_node_dropped_messages_total", {{"reason", "connection_closed"}}, n.dropped_at_close);
     w.sample("snow_node_dropped_messages_total", {{"reason", "incomplete"}}, n.dropped_incomplete);
+    w.sample("snow_node_dropped_messages_total", {{"reason", "type_mismatch"}}, n.dropped_mismatched);
+    w.sample("snow_node_dropped_messages_total", {{"reason", "over_peer_limits"}}, n.refused_over_limits);
     w.single("snow_node_handshakes_refused_total", "counter", "Connections refused during the handshake.",
              n.handshakes_refused);
     w.family("snow_node_handshake_refusals_total", "counter", "Connections refused during the handshake, by reason.");

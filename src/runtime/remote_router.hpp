@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "snow/detail/message_node.hpp"
 #include "snow/pid.hpp"
 
@@ -22,6 +23,10 @@ class RemoteRouter {
   /// Takes `node` (a message or a runtime signal) from `from` (null: no process) to the
   /// process `to` on another node. Consumes `node`. Any thread; never blocks.
   virtual Delivery route(Pid from, Pid to, MessageNode* node) noexcept = 0;
+  /// route() for try_send: OK once the message is on its way; a message the node refuses
+  /// to send (over the peer's limits, a type declared differently there) comes back as
+  /// that error, where route() would log it and count a dead letter.
+  virtual absl::Status try_route(Pid from, Pid to, MessageNode* node) noexcept = 0;
   /// Sends an already encoded (STF) message to the process registered as `name` on
   /// `node_name`. Any thread; never blocks.
   virtual Delivery route_named(Pid from, std::string_view name, std::string_view node_name,

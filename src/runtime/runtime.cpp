@@ -130,6 +130,14 @@ void send(RuntimeCore& core, Pid to, MessageNode* node) noexcept { deliver(core,
 void send_from(Process* from, Pid to, MessageNode* node) noexcept { deliver_from(from, to, node); }
 
 absl::Status try_send(RuntimeCore& core, Process* from, Pid to, MessageNode* node) noexcept {
+  // To another node: the node says why it refuses a message (the peer's limits), which
+  // the Delivery of a plain send cannot carry.
+  if (!to.is_local() && !to.is_null() && !core.stopping()) [[unlikely]] {
+    if (RemoteRouter* router = core.router.load(std::memory_order_acquire)) {
+      if (from != nullptr) --from->budget;  // a send is a reduction, as in deliver_from
+      return router->try_route(from != nullptr ? from->pid : Pid(), to, node);
+    }
+  }
   switch (from ? deliver_from(from, to, node) : deliver(core, to, node)) {
     case Delivery::delivered: return absl::OkStatus();
     case Delivery::dead: return absl::NotFoundError(absl::StrCat("no process ", to.to_string()));

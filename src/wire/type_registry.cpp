@@ -1,5 +1,5 @@
 // src/wire/type_registry.cpp: the wire types this program knows, for the fingerprint
-// nodes compare when they connect (src/dist/cluster.cpp).
+// nodes exchange when they connect (node_info frames, src/dist/node_info.hpp).
 #include <map>
 #include <mutex>
 #include <set>
@@ -15,6 +15,10 @@ struct Registry {
   std::map<std::string, std::string> layouts;          // name -> layout
   std::map<std::type_index, std::string> names;        // C++ type -> name
   std::map<std::string, std::string> cpp_names;        // demangled C++ name -> name
+  // The fingerprint costs a search of every layout for every type's name, and a node
+  // sends it on every connection (node_info): kept until the next registration.
+  std::vector<std::pair<std::string, std::uint64_t>> fingerprint;
+  bool fingerprint_current = false;
 };
 Registry& registry() {
   static Registry* r = new Registry;  // filled during static initialisation, never freed
@@ -82,12 +86,14 @@ void register_wire_layout(std::string_view name, const std::type_info& type, std
   r.layouts[std::string(name)] = std::move(layout);
   r.names[std::type_index(type)] = std::string(name);
   r.cpp_names[demangle(type)] = std::string(name);
+  r.fingerprint_current = false;
 }
 
 void register_layout(std::string name, std::string layout) {
   Registry& r = registry();
   std::lock_guard lock(r.mu);
   r.layouts[std::move(name)] = std::move(layout);
+  r.fingerprint_current = false;
 }
 
 std::string wire_name_of(const std::type_info& type) {
@@ -100,9 +106,12 @@ std::string wire_name_of(const std::type_info& type) {
 std::vector<std::pair<std::string, std::uint64_t>> wire_fingerprint() {
   Registry& r = registry();
   std::lock_guard lock(r.mu);
-  std::vector<std::pair<std::string, std::uint64_t>> out;
-  for (auto& [name, layout] : r.layouts) out.emplace_back(name, stable_digest(closed_layout(r, name)));
-  return out;
+  if (!r.fingerprint_current) {
+    r.fingerprint.clear();
+    for (auto& [name, layout] : r.layouts) r.fingerprint.emplace_back(name, stable_digest(closed_layout(r, name)));
+    r.fingerprint_current = true;
+  }
+  return r.fingerprint;
 }
 
 }  // namespace snow::detail

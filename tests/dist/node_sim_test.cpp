@@ -495,6 +495,69 @@ TEST_CASE("a 10 MiB message does not hold back a small one from another process"
   CHECK(got == std::vector<std::string>{"Ping 1", "Blob " + std::to_string(10 << 20)});
 }
 
+namespace {
+/// What a sender sees when its message is over the limits b advertised: pings 1-50,
+/// a try_send and a send of `big`, pings 51-100, all from one process.
+struct OverLimit {
+  std::vector<std::string> got;  // on b, in order
+  absl::Status try_status;
+};
+void send_over_limit(SimCluster& c, OverLimit& out, std::string big) {
+  const Pid r = c.view("a", "b", c["b"].rt->spawn(recorder, &out.got));
+  c["a"].rt->spawn([r, &out, big = std::move(big)](Self self) -> snow::Proc {
+    for (int i = 1; i <= 50; ++i) self.send(r, Ping{Pid(), i});
+    out.try_status = self.try_send(r, Blob{big});
+    self.send(r, Blob{big});
+    for (int i = 51; i <= 100; ++i) self.send(r, Ping{Pid(), i});
+    co_return;
+  });
+  c.net.run_until([&] { return out.got.size() >= 100; }, absl::Seconds(10));
+  c.net.run_for(absl::Milliseconds(100));
+}
+std::vector<std::string> pings(int from, int to) {
+  std::vector<std::string> out;
+  for (int i = from; i <= to; ++i) out.push_back("Ping " + std::to_string(i));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a message over the peer's max_message_bytes fails at the sender; the connection carries on") {
+  SimCluster c(31);
+  c.add("a");
+  snow::NodeOptions small = default_options();
+  small.max_message_bytes = 1 << 20;  // b takes at most 1 MiB; a's own limit is 64 MiB
+  c.add("b", small);
+  c.connect("a", "b");
+  c.net.run_for(absl::Milliseconds(50));  // node_info has come both ways
+  OverLimit out;
+  send_over_limit(c, out, std::string(2 << 20, 'x'));
+  CHECK(out.got == pings(1, 100));
+  CHECK(out.try_status.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(out.try_status.message().find("over max_message_bytes (1048576) of " + c["b"].name) != std::string::npos);
+  CHECK(c.logs.count_containing("over max_message_bytes (1048576) of " + c["b"].name) == 1);  // the plain send
+  CHECK(c["a"].node().stats().refused_over_limits == 2);
+  CHECK(c["a"].rt->stats().dead_letters == 1);
+  CHECK(c.sees("a", "b"));
+  CHECK(c["b"].node().stats().protocol_errors == 0);
+}
+
+TEST_CASE("a 50 MB string, over the peer's max_string_bytes, fails at the sender; the connection carries on") {
+  SimCluster c(32);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  c.net.run_for(absl::Milliseconds(50));
+  OverLimit out;
+  send_over_limit(c, out, std::string(50 << 20, 'x'));  // under max_message_bytes (64 MiB)
+  CHECK(out.got == pings(1, 100));
+  CHECK(out.try_status.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(out.try_status.message().find("over max_string_bytes (16777216) of " + c["b"].name) != std::string::npos);
+  CHECK(c.logs.count_containing("over max_string_bytes (16777216) of " + c["b"].name) == 1);
+  CHECK(c["a"].node().stats().refused_over_limits == 2);
+  CHECK(c.sees("a", "b"));
+  CHECK(c["b"].node().stats().protocol_errors == 0);
+}
+
 TEST_CASE("a non-wire message to a remote Pid is an error at the call site") {
   SimCluster c(10);
   c.add("a");

@@ -27,6 +27,7 @@
 #include "src/dist/handshake.hpp"
 #include "src/dist/node_address.hpp"
 #include "src/dist/node_core.hpp"
+#include "src/dist/node_info.hpp"
 #include "src/dist/protocol.hpp"
 #include "src/dist/start_node.hpp"
 #include "src/transport/transport.hpp"
@@ -271,7 +272,8 @@ class FuzzNode {
   }
 
   /// The handshake a well-behaved peer (`name`, life `creation`, the right cookie) does
-  /// on an accepted connection, then the node_name frame that gives the peer a wire
+  /// on an accepted connection, then its node_info (default limits, no wire types: the
+  /// first frame a node takes after the handshake), then the node_name frame that gives the peer a wire
   /// index (1) for the node, so that process frames can address the node's processes.
   /// The connection is up afterwards.
   ConnId accept_authenticated(std::string_view name = kPeerName, std::uint32_t creation = kPeerCreation) {
@@ -281,6 +283,7 @@ class FuzzNode {
     if (!peer.authenticated() || !admitted(id) || !up()) fail("a correct handshake did not bring the connection up");
     const std::optional<snow::dist::PeerHello> me = node_hello(id);
     if (!me) fail("the node did not open with a well-formed hello");
+    for (const std::string& f : snow::dist::node_info_frames({std::size_t{64} << 20, {}}, {}, 1024)) feed(id, f);
     feed(id, node_name_frame(1, me->creation, kNodeName));
     return id;
   }

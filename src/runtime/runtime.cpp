@@ -130,6 +130,10 @@ void send(RuntimeCore& core, Pid to, MessageNode* node) noexcept { deliver(core,
 void send_from(Process* from, Pid to, MessageNode* node) noexcept { deliver_from(from, to, node); }
 
 absl::Status try_send(RuntimeCore& core, Process* from, Pid to, MessageNode* node) noexcept {
+  // A host thread can wait for the far node's answer; a process cannot wait here (it
+  // would hold its worker): it uses Self::send_acked.
+  if (from == nullptr && !to.is_local()) [[unlikely]]
+    return send_acked_blocking(core, to, node, kDefaultAckTimeout, false);
   switch (from ? deliver_from(from, to, node) : deliver(core, to, node)) {
     case Delivery::delivered: return absl::OkStatus();
     case Delivery::dead: return absl::NotFoundError(absl::StrCat("no process ", to.to_string()));

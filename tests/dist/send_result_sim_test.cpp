@@ -4,7 +4,10 @@
 // (Self::send_acked / send_wait) give the sending process the far node's answer.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -234,4 +237,61 @@ TEST_CASE("a decode failure names the limit it broke, so a sender can be told wh
         std::make_pair(DecodeLimit::decoded_budget, std::uint64_t{limits.max_decoded_bytes_per_input_byte}));
   CHECK(snow::dist::classify_decode_failure(absl::InvalidArgumentError("STF: cannot decode Term at byte 3: bad tag"),
                                             limits) == std::make_pair(DecodeLimit::malformed, std::uint64_t{0}));
+}
+
+namespace {
+/// Takes nothing until `*drain`, then counts the Nums it gets.
+snow::Proc gated_reader(Self self, const std::atomic<bool>* drain, std::atomic<int>* got) {
+  while (!drain->load()) co_await self.sleep(absl::Milliseconds(2));
+  for (;;) co_await self.receive(snow::on<Num>([&](Num) { got->fetch_add(1); }));
+}
+}  // namespace
+
+// The one test here on real sockets (loopback): a host thread's try_send and send_wait
+// block for the far node's answer, which a deterministic runtime cannot do.
+TEST_CASE("from a host thread, rt.try_send and rt.send_wait to a remote Pid wait for the far node's answer") {
+  snow::testing::LogCapture log;
+  snow::Runtime a_rt(snow::testing::threaded(log));
+  snow::Runtime b_rt(snow::testing::threaded(log));
+  snow::NodeOptions options{.cookie = "send-result-test", .heartbeat = absl::Milliseconds(50)};
+  absl::StatusOr<snow::Node> a = snow::Node::start(a_rt, "a@127.0.0.1:0", options);
+  absl::StatusOr<snow::Node> b = snow::Node::start(b_rt, "b@127.0.0.1:0", options);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(a->connect(b->name()).ok());
+  std::atomic<bool> drain{false};
+  std::atomic<int> got{0};
+  const Pid local = b_rt.spawn_with({.mailbox_capacity = 1}, gated_reader, &drain, &got);
+  const std::uint16_t index = snow::detail::node_of(a_rt)->node_index(b->name());
+  REQUIRE(index != 0);
+  const Pid remote = Pid::make(index, local.creation(), local.serial());
+
+  // The first fits; a connection that is replaced at once (both nodes dialling) may lose
+  // it and answer Unavailable, so try until one is delivered.
+  absl::Status first = a_rt.try_send(remote, Num{1});
+  for (int i = 0; i < 50 && absl::IsUnavailable(first); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    first = a_rt.try_send(remote, Num{1});
+  }
+  CHECK_MESSAGE(first.ok(), first.ToString());
+  const absl::Status full = a_rt.try_send(remote, Num{2});
+  CHECK_MESSAGE(absl::IsResourceExhausted(full), full.ToString());
+  CHECK_MESSAGE(full.message().find("capacity 1") != std::string::npos, full.ToString());
+  const absl::Status stayed = a_rt.send_wait(remote, Num{3}, absl::Milliseconds(100));
+  CHECK_MESSAGE(absl::IsDeadlineExceeded(stayed), stayed.ToString());
+  std::thread opener([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    drain = true;
+  });
+  const absl::Status waited = a_rt.send_wait(remote, Num{4}, absl::Seconds(10));
+  opener.join();
+  CHECK_MESSAGE(waited.ok(), waited.ToString());
+  const Pid gone = b_rt.spawn([](Self) -> snow::Proc { co_return; });
+  {
+    snow::ScopedActor me(b_rt);
+    me.monitor(gone);
+    me.receive(snow::on<snow::Down>([](snow::Down) {}));  // it has ended
+  }
+  const absl::Status dead = a_rt.try_send(Pid::make(index, gone.creation(), gone.serial()), Num{5});
+  CHECK_MESSAGE(absl::IsNotFound(dead), dead.ToString());
 }

@@ -1,5 +1,5 @@
 // src/dist/send_result.hpp: what a node tells a peer about one message it could not
-// deliver, and the answer to an acknowledged send (docs/WIRE.md §5.5).
+// deliver, and the answer to an acknowledged send (docs/WIRE.md §5.3).
 //
 // A message that arrives whole but cannot be delivered — the mailbox is full, the
 // process or name does not exist, or the message does not decode under this node's

@@ -295,3 +295,48 @@ TEST_CASE("from a host thread, rt.try_send and rt.send_wait to a remote Pid wait
   const absl::Status dead = a_rt.try_send(Pid::make(index, gone.creation(), gone.serial()), Num{5});
   CHECK_MESSAGE(absl::IsNotFound(dead), dead.ToString());
 }
+
+TEST_CASE("a send_result or refusal_summary that does not parse closes the connection; an unknown ticket is ignored") {
+  SimCluster c(41);
+  c.pair();
+  // An answer for a ticket never given (or given up): nothing waits for it, nothing breaks.
+  c["b"].core->send_frame_for_testing(
+      c["a"].name, snow::dist::write_send_result({.ticket = 12345, .outcome = snow::dist::SendOutcome::delivered}));
+  c.net.run_for(absl::Milliseconds(100));
+  CHECK(c.sees("a", "b"));
+  CHECK(c["a"].node().stats().protocol_errors == 0);
+  // A plain send is never answered "delivered"; a short summary is not a summary.
+  c["b"].core->send_frame_for_testing(c["a"].name, snow::dist::write_send_result({.ticket = 0}));
+  c.net.run_for(absl::Milliseconds(50));
+  CHECK(c["a"].node().stats().protocol_errors == 1);
+  REQUIRE(c.net.run_until([&] { return c.sees("a", "b"); }, absl::Seconds(5)));  // a keeps b: it reconnects
+  std::string short_summary = snow::dist::write_refusal_summary({});
+  short_summary.pop_back();
+  short_summary[0] = static_cast<char>(short_summary.size() - 4);
+  c["b"].core->send_frame_for_testing(c["a"].name, short_summary);
+  c.net.run_for(absl::Milliseconds(50));
+  CHECK(c["a"].node().stats().protocol_errors == 2);
+}
+
+TEST_CASE("Self::send_wait to a full local mailbox waits for room, and gives up at its timeout") {
+  SimCluster c(43);
+  c.add("a");
+  bool drain = false;
+  std::vector<std::int64_t> got;
+  const Pid r = c["a"].rt->spawn_with({.mailbox_capacity = 1}, slow_reader, &drain, &got);
+  std::optional<absl::Status> first, timed_out, waited;
+  c["a"].rt->spawn([&, r](Self self) -> snow::Proc {
+    first = co_await self.send_wait(r, Num{1}, absl::Seconds(1));
+    timed_out = co_await self.send_wait(r, Num{2}, absl::Milliseconds(50));
+    waited = co_await self.send_wait(r, Num{3}, absl::Seconds(5));
+  });
+  REQUIRE(c.net.run_until([&] { return timed_out.has_value(); }, absl::Seconds(2)));
+  CHECK(first->ok());
+  CHECK_MESSAGE(absl::IsDeadlineExceeded(*timed_out), timed_out->ToString());
+  c.net.run_for(absl::Milliseconds(200));
+  CHECK_FALSE(waited.has_value());
+  drain = true;
+  REQUIRE(c.net.run_until([&] { return waited.has_value() && got.size() == 2; }, absl::Seconds(2)));
+  CHECK(waited->ok());
+  CHECK(got == std::vector<std::int64_t>{1, 3});
+}

@@ -67,9 +67,13 @@ absl::Status send_acked_blocking(RuntimeCore& core, Pid to, MessageNode* node, a
     absl::Status status;
     {
       std::unique_lock lock(waiter->mu);
-      // A little past the deadline: the node's thread answers DeadlineExceeded itself.
-      if (!waiter->cv.wait_for(lock, absl::ToChronoNanoseconds(deadline - absl::Now() + absl::Milliseconds(100)),
-                               [&] { return waiter->done; })) {
+      // A little past the deadline: the node's thread answers DeadlineExceeded itself. In
+      // slices of at most a second, so an infinite timeout does not overflow the clock.
+      const absl::Time give_up = deadline + absl::Milliseconds(100);
+      while (!waiter->done && absl::Now() < give_up) {
+        waiter->cv.wait_for(lock, absl::ToChronoNanoseconds(std::min(give_up - absl::Now(), absl::Seconds(1))));
+      }
+      if (!waiter->done) {
         waiter->done = true;  // abandoned: a late finish() does nothing
         return absl::DeadlineExceededError(
             absl::StrCat("no answer about the message to ", to.to_string(), " within ", absl::FormatDuration(timeout)));

@@ -90,10 +90,30 @@ class Self {
     send(to.pid(), std::forward<T>(msg));
   }
   /// send that reports a full mailbox (ResourceExhausted) or a dead process (NotFound).
+  /// For a Pid on another node it cannot wait for that node's answer (a process must not
+  /// block its worker): it says OK once the message is queued; use send_acked.
   template <MessageType T>
   absl::Status try_send(Pid to, T&& msg) const {
     detail::check_sendable<T>(to);
     return detail::try_send(detail::core_of(process_), process_, to, detail::box(std::forward<T>(msg)));
+  }
+  /// try_send that, for a Pid on another node, waits (as in a receive) for that node's
+  /// answer: OK once the message is in the mailbox there; ResourceExhausted (the mailbox
+  /// is full, its capacity named), NotFound (no such process), InvalidArgument (over the
+  /// receiver's DecodeLimits, the limit named), Unavailable (not connected, or the
+  /// connection was lost before the answer), DeadlineExceeded (no answer in `timeout`).
+  /// For a local Pid, try_send. `co_await self.send_acked(pid, msg)`.
+  template <MessageType T>
+  Task<absl::Status> send_acked(Pid to, T&& msg, absl::Duration timeout = detail::kDefaultAckTimeout) const {
+    detail::check_sendable<T>(to);
+    return detail::send_acked(*this, to, detail::box(std::forward<T>(msg)), timeout, false);
+  }
+  /// send_acked that waits for room in a full mailbox, local or remote, retrying with a
+  /// growing pause (1 to 50 ms) until `timeout`: then DeadlineExceeded.
+  template <MessageType T>
+  Task<absl::Status> send_wait(Pid to, T&& msg, absl::Duration timeout) const {
+    detail::check_sendable<T>(to);
+    return detail::send_acked(*this, to, detail::box(std::forward<T>(msg)), timeout, true);
   }
   /// Sends to the process registered under `name`; a dead letter if there is none.
   template <MessageType T>

@@ -160,6 +160,19 @@ struct NodeStats {
     std::uint64_t tls_timeout = 0;          // no TLS within handshake_timeout
   } admission;
   std::uint64_t protocol_errors = 0;      // connections closed for a malformed frame
+  /// Messages from peers that arrived whole but did not decode under DecodeLimits (a
+  /// string over 16 MiB, say): dropped alone, the connection kept, the sender told.
+  std::uint64_t dropped_undecodable = 0;
+  /// Refusals of plain sends that this node reported to their sender in a per-second
+  /// summary instead of one notice each (past 100 a second on a connection).
+  std::uint64_t notices_summarized = 0;
+  /// Messages this node sent that the receiving node refused, as it reported back (a
+  /// plain send's drop is otherwise seen only there; see docs/guide.md, "Overload").
+  struct RemoteRefusals {
+    std::uint64_t mailbox_full = 0;  // the receiver's bounded mailbox was full
+    std::uint64_t no_process = 0;    // no such process (dead Pid) or registered name
+    std::uint64_t undecodable = 0;   // over the receiver's DecodeLimits
+  } remote_refused;
 };
 
 /// One connected peer, as this node sees it (see Node::peers).
@@ -168,6 +181,7 @@ struct PeerInfo {
   std::uint64_t bytes_in = 0, bytes_out = 0;  // over the current connection
   std::size_t queued_bytes = 0;               // waiting in this node's outbound lanes for it
   absl::Duration rtt = absl::ZeroDuration();  // the last heartbeat's round trip; 0: none yet
+  std::uint64_t remote_refused = 0;           // messages to it that it refused, as it reported
 };
 
 namespace detail {

@@ -127,13 +127,17 @@ class Runtime {
   }
   bool cancel_timer(TimerRef timer);
   /// send that reports a full mailbox (ResourceExhausted) or a dead process (NotFound).
+  /// To a Pid on another node it waits (up to 5 s) for that node's answer, with the
+  /// results of Self::send_acked. Not in a deterministic runtime (FailedPrecondition).
   template <MessageType T>
   absl::Status try_send(Pid to, T&& msg) {
     detail::check_sendable<T>(to);
     return detail::try_send(*core_, nullptr, to, detail::box(std::forward<T>(msg)));
   }
   /// send that blocks this host thread while the mailbox is full, at most `timeout`
-  /// (then DeadlineExceeded; NotFound if the process is gone). Never from a process.
+  /// (then DeadlineExceeded; NotFound if the process is gone). Never from a process
+  /// (it has Self::send_wait). To a Pid on another node: acknowledged sends, retried
+  /// while the far mailbox is full, with the results of Self::send_acked.
   template <MessageType T>
   absl::Status send_wait(Pid to, T&& msg, absl::Duration timeout) {
     detail::check_sendable<T>(to);

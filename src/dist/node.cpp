@@ -162,7 +162,8 @@ std::vector<PeerInfo> Node::peers() const {
   std::vector<PeerInfo> out;
   for (const detail::PeerStats& p : core_->peers()) {
     out.push_back(PeerInfo{.name = p.name, .bytes_in = p.bytes_in, .bytes_out = p.bytes_out,
-                           .queued_bytes = p.queued_bytes, .rtt = p.rtt});
+                           .queued_bytes = p.queued_bytes, .rtt = p.rtt,
+                           .remote_refused = p.remote_refused});
   }
   return out;
 }

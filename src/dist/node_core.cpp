@@ -156,6 +156,7 @@ struct NodeCore::Connection {
   std::size_t reassembly_bytes = 0;
   std::string address;  // the transport's peer address, for logs and rate limiting
   absl::Duration rtt = absl::ZeroDuration();
+  dist::NoticeBudget notices;  // refusals of this peer's plain sends, paced
 };
 
 /// A node's links and monitors that cross to one peer node, so that losing the peer can
@@ -176,6 +177,8 @@ struct NodeCore::Command {
   dist::NodeAddress address;
   bool keep = false;
   std::shared_ptr<ConnectWaiter> waiter;
+  std::shared_ptr<AckWaiter> ack;  // send_acked: who waits for the answer, until `deadline`
+  absl::Time deadline;
 };
 
 // -- construction --
@@ -222,6 +225,7 @@ void NodeCore::stop() noexcept {
   std::lock_guard lock(post_mu_);
   for (Command& c : posted_) {
     if (c.waiter) c.waiter->finish(absl::CancelledError("the node stopped"));
+    if (c.ack) c.ack->finish(absl::CancelledError("the node stopped"));
   }
   posted_.clear();
 }
@@ -239,6 +243,7 @@ void NodeCore::log(LogLevel level, std::string_view text) const {
 void NodeCore::post(Command c) {
   if (stopped_.load(std::memory_order_acquire)) {
     if (c.waiter) c.waiter->finish(absl::CancelledError("the node stopped"));
+    if (c.ack) c.ack->finish(absl::CancelledError("the node stopped"));
     return;
   }
   bool first;
@@ -522,6 +527,12 @@ NodeCounters NodeCore::counters() const {
                                        .tls_failed = t.tls_failed,
                                        .tls_timeout = t.tls_timeout};
   out.protocol_errors = counters_.protocol_errors.load(std::memory_order_relaxed);
+  out.dropped_undecodable = counters_.dropped_undecodable.load(std::memory_order_relaxed);
+  out.notices_summarized = counters_.notices_summarized.load(std::memory_order_relaxed);
+  auto remote = [&](dist::SendOutcome o) { return counters_.remote_refused[static_cast<int>(o)].load(std::memory_order_relaxed); };
+  out.remote_refused = NodeStats::RemoteRefusals{.mailbox_full = remote(dist::SendOutcome::mailbox_full),
+                                                 .no_process = remote(dist::SendOutcome::no_process),
+                                                 .undecodable = remote(dist::SendOutcome::undecodable)};
   return out;
 }
 
@@ -576,6 +587,7 @@ void NodeCore::run(Command& c) {
 }
 
 void NodeCore::run_route(Command& c) {
+  if (c.frame_kind == FrameKind::send_acked) return run_send_acked(c);
   if (c.frame_kind == FrameKind::send_named) {
     Connection* conn = nullptr;
     {
@@ -773,6 +785,7 @@ void NodeCore::connection_lost(Connection& c, const absl::Status& why) {
     }
   }
   notify_node_watchers(c.peer_name, false, std::string(why.message()));
+  finish_acked_sends(c.id, absl::InfinitePast());
   if (auto k = kept_.find(c.peer_name); k != kept_.end()) {
     k->second.backoff = options_.reconnect_min;
     k->second.next_attempt = transport_->now() + k->second.backoff;
@@ -805,6 +818,10 @@ void NodeCore::on_tick() {
       }
     } else if (c->state == Connection::State::up) {
       expire_reassemblies(*c, now);
+      if (std::optional<dist::RefusalCounts> held = c->notices.due_summary(now)) {
+        queue_control(*c, dist::write_refusal_summary(*held));
+        pump(*c);
+      }
       if (now - c->last_received > silence_limit) {
         close_conn(*c, absl::UnavailableError(absl::StrCat("heartbeat timeout: nothing heard for ",
                                                             absl::FormatDuration(now - c->last_received))));
@@ -815,6 +832,7 @@ void NodeCore::on_tick() {
       }
     }
   }
+  finish_acked_sends(0, now);
   dial_mesh_peers();
   // Reconnect the peers connect() asked for.
   for (auto& [name, kept] : kept_) {
@@ -895,6 +913,8 @@ void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body) {
     case FrameKind::peers: return on_peers(c, body);
     case FrameKind::node_name: return on_node_name(c, body);
     case FrameKind::fragment: return on_fragment(c, body);
+    case FrameKind::send_result: return on_send_result(c, body);
+    case FrameKind::refusal_summary: return on_refusal_summary(c, body);
     case FrameKind::hello:
     case FrameKind::pake:
     case FrameKind::confirm:
@@ -1368,17 +1388,33 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
   PeerRelations& rel = relations_[c.map.peer_index];
   switch (kind) {
     case FrameKind::send:
-    case FrameKind::send_named: {
+    case FrameKind::send_named:
+    case FrameKind::send_acked: {
+      const std::uint64_t ticket = kind == FrameKind::send_acked ? r.u64() : 0;
+      if (!r.ok() || (kind == FrameKind::send_acked && ticket == 0)) return malformed("");
       absl::StatusOr<Term> message = decode_term_with(r.rest(), limits, c.map);
-      if (!message.ok()) return malformed(internal::to_std(message.status().message()));
+      // Well framed but not decodable: only this message is lost (refuse_undecodable).
+      if (!message.ok()) return refuse_undecodable(c, ticket, to, limits, message.status());
       counters_.messages_in.fetch_add(1, std::memory_order_relaxed);
-      if (!c.mismatched.empty() && drop_mismatched(c, *message)) [[unlikely]] return;
-      if (kind == FrameKind::send) {
-        deliver(core_, to, box_peer_message(cluster.get(), to, c.map.peer_index, std::move(*message)), from);
+      if (!c.mismatched.empty() && drop_mismatched(c, *message)) [[unlikely]] {
+        if (ticket != 0) {
+          answer_send(c, dist::SendResult{.ticket = ticket, .to = to.raw(), .outcome = dist::SendOutcome::undecodable},
+                      "the type is declared differently here (protocol fingerprint)");
+        }
+        return;
+      }
+      if (kind != FrameKind::send_named) {
+        const Delivery d =
+            deliver(core_, to, box_peer_message(cluster.get(), to, c.map.peer_index, std::move(*message)), from);
+        if (d != Delivery::delivered || ticket != 0) answer_delivery(c, ticket, to, d);
       } else if (auto pid = core_.registry.whereis(std::string(name))) {
-        deliver(core_, *pid, box_peer_message(cluster.get(), *pid, c.map.peer_index, std::move(*message)), from);
+        const Delivery d =
+            deliver(core_, *pid, box_peer_message(cluster.get(), *pid, c.map.peer_index, std::move(*message)), from);
+        if (d != Delivery::delivered) answer_delivery(c, 0, *pid, d);
       } else {
         core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+        answer_send(c, dist::SendResult{.outcome = dist::SendOutcome::no_process},
+                    absl::StrCat("no process is registered as ", internal::printable(name)));
       }
       return;
     }
@@ -1430,6 +1466,198 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
     }
     default: return malformed("unexpected kind");
   }
+}
+
+// -- what became of a peer's message --
+
+void NodeCore::refuse_undecodable(Connection& c, std::uint64_t ticket, Pid to, const DecodeLimits& limits,
+                                  const absl::Status& why) {
+  counters_.dropped_undecodable.fetch_add(1, std::memory_order_relaxed);
+  core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+  const auto [limit, value] = dist::classify_decode_failure(why, limits);
+  answer_send(c, dist::SendResult{.ticket = ticket, .to = to.raw(), .outcome = dist::SendOutcome::undecodable,
+                                  .limit = limit, .detail = value},
+              internal::printable(internal::to_std(why.message())));
+}
+
+void NodeCore::answer_delivery(Connection& c, std::uint64_t ticket, Pid to, Delivery d) {
+  dist::SendResult result{.ticket = ticket, .to = to.raw()};
+  switch (d) {
+    case Delivery::delivered: return answer_send(c, result, "");
+    case Delivery::dead:
+      result.outcome = dist::SendOutcome::no_process;
+      return answer_send(c, result, absl::StrCat("no process ", to.to_string()));
+    case Delivery::full: {
+      ProcessRef p = core_.find(to);
+      result.outcome = dist::SendOutcome::mailbox_full;
+      result.detail = p ? p->capacity : 0;
+      return answer_send(c, result, absl::StrCat("the mailbox of ", to.to_string(), " is full"));
+    }
+  }
+}
+
+void NodeCore::answer_send(Connection& c, dist::SendResult result, std::string_view refused_why) {
+  if (result.outcome == dist::SendOutcome::undecodable) {
+    log_connection("undecodable message", LogLevel::warning,
+                   absl::StrCat("dropped a message from ", c.peer_name, " (the connection stays up): ", av(refused_why)));
+  } else if (result.outcome != dist::SendOutcome::delivered) {
+    log_connection("message refused", LogLevel::debug,
+                   absl::StrCat("dropped a message from ", c.peer_name, ": ", av(refused_why)));
+  }
+  // Answers to acknowledged sends are one per request, each smaller than it; notices
+  // about plain sends are paced, the rest reported in the next refusal_summary.
+  if (result.ticket == 0 && !c.notices.take(result.outcome, transport_->now())) {
+    counters_.notices_summarized.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  std::string frame = dist::write_send_result(result);
+  // Bounded as data is: a peer that sends and never reads cannot park answers here.
+  if (c.queued_bytes + frame.size() > options_.max_outbound_bytes) return;
+  queue_control(c, std::move(frame));
+  pump(c);
+}
+
+void NodeCore::count_remote_refusals(const Connection& c, dist::SendOutcome outcome, std::uint64_t n) {
+  if (n == 0 || outcome == dist::SendOutcome::delivered) return;
+  counters_.remote_refused[static_cast<int>(outcome)].fetch_add(n, std::memory_order_relaxed);
+  std::lock_guard lock(table_mu_);
+  nodes_[c.map.peer_index].stats.remote_refused += n;
+}
+
+void NodeCore::on_send_result(Connection& c, std::string_view body) {
+  std::optional<dist::SendResult> r = dist::read_send_result(body);
+  Pid to;
+  if (!r || (r->to != 0 && !translate(c, r->to, to))) {
+    counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    log_connection("bad frame", LogLevel::warning,
+                   absl::StrCat("closing connection to ", c.peer_name, ": malformed send_result frame"));
+    return close_conn(c, absl::InvalidArgumentError("malformed send_result frame"));
+  }
+  count_remote_refusals(c, r->outcome, 1);
+  if (r->ticket != 0) {
+    // An answer after the deadline, or for a ticket never given, finds nothing to finish.
+    auto it = acked_sends_.find(r->ticket);
+    if (it == acked_sends_.end() || it->second.conn != c.id) return;
+    const Pid addressed = it->second.to;  // as the sender named it
+    std::shared_ptr<AckWaiter> waiter = std::move(it->second.waiter);
+    acked_sends_.erase(it);
+    waiter->finish(dist::refusal_status(*r, c.peer_name, addressed));
+    return;
+  }
+  log_connection("refused by peer", LogLevel::warning,
+                 absl::StrCat("a message sent to ", c.peer_name, " was dropped there: ",
+                              dist::refusal_status(*r, c.peer_name, to).message()));
+}
+
+void NodeCore::on_refusal_summary(Connection& c, std::string_view body) {
+  std::optional<dist::RefusalCounts> counts = dist::read_refusal_summary(body);
+  if (!counts) {
+    counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    log_connection("bad frame", LogLevel::warning,
+                   absl::StrCat("closing connection to ", c.peer_name, ": malformed refusal_summary frame"));
+    return close_conn(c, absl::InvalidArgumentError("malformed refusal_summary frame"));
+  }
+  std::uint64_t total = 0;
+  for (int o = 0; o < dist::kSendOutcomes; ++o) {
+    count_remote_refusals(c, static_cast<dist::SendOutcome>(o), (*counts)[o]);
+    total += (*counts)[o];
+  }
+  log_connection("refused by peer", LogLevel::warning,
+                 absl::StrCat(c.peer_name, " dropped ", total, " more messages from this node (",
+                              (*counts)[static_cast<int>(dist::SendOutcome::mailbox_full)], " to full mailboxes, ",
+                              (*counts)[static_cast<int>(dist::SendOutcome::no_process)], " to no process, ",
+                              (*counts)[static_cast<int>(dist::SendOutcome::undecodable)], " undecodable)"));
+}
+
+// -- acknowledged sends: the sender's side --
+
+absl::StatusOr<std::string> NodeCore::encode_acked(Pid from, Pid to, MessageNode* node) noexcept {
+  const TypeInfo* type = node->type;
+  if (type->is_signal || type->encode == nullptr) {
+    const std::string what = demangle(*type->std_type);
+    destroy(node);
+    return absl::InvalidArgumentError(absl::StrCat("cannot send ", what, " to ", to.to_string(),
+                                                   ": not a wire type (declare it with SNOW_WIRE)"));
+  }
+  FrameWriter w(FrameKind::send_acked);
+  w.pid(from).pid(to).u64(0);  // the ticket, written when the frame is queued
+  const std::size_t header = w.buffer().size();
+  absl::Status st = type->encode(node, w.buffer());
+  destroy(node);
+  // The same checks as a plain send's (route): the peer's fingerprint and limits.
+  const std::string_view stf = std::string_view(w.buffer()).substr(header);
+  const std::string_view type_name = dist::message_type_name(stf);
+  if (st.ok()) st = check_send(to.node(), std::string(), type_name, stf);
+  if (!st.ok()) {
+    if (st.code() == absl::StatusCode::kResourceExhausted) {
+      counters_.refused_over_limits.fetch_add(1, std::memory_order_relaxed);
+    }
+    return absl::Status(st.code(), absl::StrCat("cannot send ", type_name.empty() ? "a message" : av(type_name), " to ",
+                                                to.to_string(), " on ", node_of(to), ": ", st.message()));
+  }
+  return w.finish();
+}
+
+void NodeCore::send_acked(Pid from, Pid to, std::string frame, absl::Time deadline,
+                          std::shared_ptr<AckWaiter> waiter) noexcept {
+  Command c;
+  c.frame_kind = FrameKind::send_acked;
+  c.from = from;
+  c.to = to;
+  c.frame = std::move(frame);
+  c.deadline = deadline;
+  c.ack = std::move(waiter);
+  post(std::move(c));
+}
+
+void NodeCore::run_send_acked(Command& c) {
+  const Pid to = c.to;
+  ConnId id = 0;
+  bool dead_life = false;
+  std::string node;
+  {
+    std::lock_guard lock(table_mu_);
+    if (to.node() != 0 && to.node() < nodes_.size()) {
+      const KnownNode& n = nodes_[to.node()];
+      id = n.conn;
+      node = n.name;
+      dead_life = n.superseded || static_cast<std::uint8_t>(n.creation) != to.creation();
+    }
+  }
+  Connection* conn = find_conn(id);
+  if (dead_life) return c.ack->finish(absl::NotFoundError(absl::StrCat("no process ", to.to_string(), " (", node, " has restarted since)")));
+  if (conn == nullptr || conn->state != Connection::State::up) {
+    return c.ack->finish(absl::UnavailableError(absl::StrCat("not connected to ", node.empty() ? "its node" : node)));
+  }
+  if (conn->queued_bytes + c.frame.size() > options_.max_outbound_bytes) {
+    return c.ack->finish(absl::ResourceExhaustedError(
+        absl::StrCat("the queue to ", node, " is over max_outbound_bytes (", options_.max_outbound_bytes, ")")));
+  }
+  const std::uint64_t ticket = next_ticket_++;
+  for (std::size_t i = 0; i < 8; ++i) {  // after the length, kind, from and to
+    c.frame[dist::kFrameHeaderBytes + 1 + 16 + i] = static_cast<char>(ticket >> (8 * i));
+  }
+  acked_sends_[ticket] = AckedSend{conn->id, to, c.deadline, std::move(c.ack)};
+  queue_stream(*conn, c.from, std::move(c.frame));
+}
+
+void NodeCore::finish_acked_sends(ConnId conn, absl::Time now) {
+  std::vector<std::pair<std::shared_ptr<AckWaiter>, absl::Status>> done;
+  for (auto it = acked_sends_.begin(); it != acked_sends_.end();) {
+    AckedSend& a = it->second;
+    if (conn != 0 && a.conn == conn) {
+      done.emplace_back(std::move(a.waiter), absl::UnavailableError(absl::StrCat(
+                                                 "the connection to ", node_of(a.to), " was lost before it answered")));
+    } else if (conn == 0 && now >= a.deadline) {
+      done.emplace_back(std::move(a.waiter), absl::DeadlineExceededError(absl::StrCat(
+                                                 "no answer from ", node_of(a.to), " about the message to ", a.to.to_string())));
+    } else {
+      ++it;
+      continue;
+    }
+    it = acked_sends_.erase(it);
+  }
+  for (auto& [waiter, status] : done) waiter->finish(status);
 }
 
 // -- outbound --

@@ -40,6 +40,7 @@
 #include "src/dist/node_address.hpp"
 #include "src/dist/node_info.hpp"
 #include "src/dist/protocol.hpp"
+#include "src/dist/send_result.hpp"
 #include "src/runtime/log_limiter.hpp"
 #include "src/runtime/remote_router.hpp"
 #include "src/transport/transport.hpp"
@@ -90,6 +91,7 @@ struct PeerStats {
   std::uint64_t bytes_in = 0, bytes_out = 0;
   std::size_t queued_bytes = 0;  // waiting in this node's lanes for the peer
   absl::Duration rtt = absl::ZeroDuration();  // last ping's round trip
+  std::uint64_t remote_refused = 0;  // messages to it that it refused (send_result, refusal_summary)
 };
 
 struct ClusterState;  // src/dist/cluster.hpp
@@ -111,6 +113,9 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   absl::Status try_route(Pid from, Pid to, MessageNode* node) noexcept override;
   Delivery route_named(Pid from, std::string_view name, std::string_view node_name,
                        std::string encoded) noexcept override;
+  absl::StatusOr<std::string> encode_acked(Pid from, Pid to, MessageNode* node) noexcept override;
+  void send_acked(Pid from, Pid to, std::string frame, absl::Time deadline,
+                  std::shared_ptr<AckWaiter> waiter) noexcept override;
   void stop() noexcept override;
 
   // -- the public API's work: any thread --
@@ -199,6 +204,18 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   bool drop_mismatched(Connection& c, const Term& message);  // a message of a type the peer declares differently
   void on_process_frame(Connection& c, dist::FrameKind kind, std::string_view body);
   void on_fragment(Connection& c, std::string_view body);
+  // What became of a message from a peer's process: refusals go back in a send_result
+  // (paced for plain sends), acknowledged sends are always answered; `refused_why`
+  // (logged) says why for a refusal. And the sender's side of the same frames.
+  void answer_send(Connection& c, dist::SendResult result, std::string_view refused_why);
+  void on_send_result(Connection& c, std::string_view body);
+  void on_refusal_summary(Connection& c, std::string_view body);
+  void count_remote_refusals(const Connection& c, dist::SendOutcome outcome, std::uint64_t n);
+  void run_send_acked(Command& c);
+  void refuse_undecodable(Connection& c, std::uint64_t ticket, Pid to, const DecodeLimits& limits,
+                          const absl::Status& why);
+  void answer_delivery(Connection& c, std::uint64_t ticket, Pid to, Delivery d);
+  void finish_acked_sends(transport::ConnId conn, absl::Time now);
   void expire_reassemblies(Connection& c, absl::Time now);
   void finish_waiters(const std::string& name, const absl::Status& status);
 
@@ -275,6 +292,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     std::atomic<std::uint64_t> dropped_mismatched{0}, refused_over_limits{0};
     std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0}, handshakes_delayed{0};
     std::array<std::atomic<std::uint64_t>, dist::kRefusalKinds> refused{};
+    std::atomic<std::uint64_t> dropped_undecodable{0}, notices_summarized{0};
+    std::array<std::atomic<std::uint64_t>, dist::kSendOutcomes> remote_refused{};  // by SendOutcome
   } counters_;
 
   // transport-thread state
@@ -284,6 +303,17 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   // absl's hash is seeded per process, so a hashed walk would not replay (DESIGN §7).
   std::map<transport::ConnId, std::unique_ptr<Connection>> conns_;
   absl::flat_hash_map<std::uint16_t, PeerRelations> relations_;
+  // Acknowledged sends waiting for their send_result, by ticket. Each is answered by the
+  // peer, by the loss of its connection, or at its deadline (on_tick), so a peer that
+  // never answers cannot make the table grow past the senders waiting.
+  struct AckedSend {
+    transport::ConnId conn = 0;
+    Pid to;
+    absl::Time deadline;
+    std::shared_ptr<AckWaiter> waiter;
+  };
+  std::map<std::uint64_t, AckedSend> acked_sends_;
+  std::uint64_t next_ticket_ = 1;
   struct KeptPeer {
     dist::NodeAddress address;
     absl::Duration backoff;

@@ -23,6 +23,9 @@ bool is_known_kind(std::uint8_t kind) {
     case FrameKind::monitor:
     case FrameKind::demonitor:
     case FrameKind::down:
+    case FrameKind::send_result:
+    case FrameKind::send_acked:
+    case FrameKind::refusal_summary:
     case FrameKind::fragment: return true;
   }
   return false;
@@ -46,6 +49,9 @@ std::string_view kind_name(FrameKind kind) {
     case FrameKind::monitor: return "monitor";
     case FrameKind::demonitor: return "demonitor";
     case FrameKind::down: return "down";
+    case FrameKind::send_result: return "send_result";
+    case FrameKind::send_acked: return "send_acked";
+    case FrameKind::refusal_summary: return "refusal_summary";
     case FrameKind::fragment: return "fragment";
   }
   return "unknown";

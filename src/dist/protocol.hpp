@@ -42,6 +42,11 @@ enum class FrameKind : std::uint8_t {
   monitor = 0x15,     // u64 from (watcher), u64 to (watched), u64 ref
   demonitor = 0x16,   // u64 from (watcher), u64 to (watched), u64 ref
   down = 0x17,        // u64 from (the process that ended), u64 to (watcher), u64 ref, reason
+  // What became of a message (src/dist/send_result.hpp): a refusal of a plain send, or
+  // the answer to a send_acked. Fixed-size, control lane.
+  send_result = 0x18,      // u64 ticket (0: a plain send), u64 to, u8 outcome, u8 limit, u64 detail
+  send_acked = 0x19,       // u64 from, u64 to, u64 ticket, STF message: answered by send_result
+  refusal_summary = 0x1A,  // u32 mailbox_full, u32 no_process, u32 undecodable: refusals not sent one by one
   fragment = 0x20,    // u64 stream, u8 last, bytes: a piece of one large frame (kind + body)
 };
 /// True for kinds this version knows.

@@ -185,6 +185,15 @@ std::string prometheus_text(Runtime& rt) {
     w.sample("snow_node_dropped_messages_total", {{"reason", "incomplete"}}, n.dropped_incomplete);
     w.sample("snow_node_dropped_messages_total", {{"reason", "type_mismatch"}}, n.dropped_mismatched);
     w.sample("snow_node_dropped_messages_total", {{"reason", "over_peer_limits"}}, n.refused_over_limits);
+    w.sample("snow_node_dropped_messages_total", {{"reason", "undecodable"}}, n.dropped_undecodable);
+    w.family("snow_node_remote_refused_total", "counter",
+             "Messages this node sent that the receiving node dropped, as it reported back, by reason.");
+    w.sample("snow_node_remote_refused_total", {{"reason", "mailbox_full"}}, n.remote_refused.mailbox_full);
+    w.sample("snow_node_remote_refused_total", {{"reason", "no_process"}}, n.remote_refused.no_process);
+    w.sample("snow_node_remote_refused_total", {{"reason", "undecodable"}}, n.remote_refused.undecodable);
+    w.single("snow_node_refusal_notices_summarized_total", "counter",
+             "Refusals of peers' plain sends reported in a per-second summary instead of one notice each.",
+             n.notices_summarized);
     w.single("snow_node_handshakes_refused_total", "counter", "Connections refused during the handshake.",
              n.handshakes_refused);
     w.family("snow_node_handshake_refusals_total", "counter", "Connections refused during the handshake, by reason.");
@@ -220,6 +229,8 @@ std::string prometheus_text(Runtime& rt) {
       }
       w.family("snow_peer_queued_bytes", "gauge", "Bytes waiting in this node's outbound lanes for a peer.");
       for (const PeerInfo& p : m.peers) w.sample("snow_peer_queued_bytes", {{"peer", p.name}}, p.queued_bytes);
+      w.family("snow_peer_remote_refused_total", "counter", "Messages to a peer that it dropped, as it reported back.");
+      for (const PeerInfo& p : m.peers) w.sample("snow_peer_remote_refused_total", {{"peer", p.name}}, p.remote_refused);
       w.family("snow_peer_rtt_seconds", "gauge", "The last heartbeat round trip to a peer.");
       for (const PeerInfo& p : m.peers) {
         w.sample("snow_peer_rtt_seconds", {{"peer", p.name}}, format_double(absl::ToDoubleSeconds(p.rtt)));

@@ -275,6 +275,8 @@ Delivery push_to(RuntimeCore& core, Process* p, Pid to, MessageNode* node) noexc
 }  // namespace
 
 absl::Status send_until(RuntimeCore& core, Pid to, MessageNode* node, absl::Time deadline) noexcept {
+  if (!to.is_local()) [[unlikely]]
+    return send_acked_blocking(core, to, node, std::max(deadline - core.timers.now(), absl::ZeroDuration()), true);
   absl::Duration pause = absl::Microseconds(20);
   for (;;) {
     ProcessRef p = core.stopping() ? ProcessRef() : core.find(to);

@@ -130,10 +130,16 @@ void send(RuntimeCore& core, Pid to, MessageNode* node) noexcept { deliver(core,
 void send_from(Process* from, Pid to, MessageNode* node) noexcept { deliver_from(from, to, node); }
 
 absl::Status try_send(RuntimeCore& core, Process* from, Pid to, MessageNode* node) noexcept {
-  // To another node: the node says why it refuses a message (the peer's limits), which
-  // the Delivery of a plain send cannot carry.
-  if (!to.is_local() && !to.is_null() && !core.stopping()) [[unlikely]] {
-    if (RemoteRouter* router = core.router.load(std::memory_order_acquire)) {
+  if (!to.is_local() && !to.is_null()) [[unlikely]] {
+    // A host thread waits for the far node's answer (src/runtime/acked_send.cpp). A
+    // process cannot wait here (it would hold its worker; Self::send_acked waits as a
+    // receive does), nor can the host thread of a deterministic runtime (its network runs
+    // on that very thread): they get the refusals this node makes itself (the peer's
+    // limits, a type declared differently there), which a plain send's Delivery cannot carry.
+    if (from == nullptr && !core.options.deterministic) {
+      return send_acked_blocking(core, to, node, kDefaultAckTimeout, false);
+    }
+    if (RemoteRouter* router = core.router.load(std::memory_order_acquire); router != nullptr && !core.stopping()) {
       if (from != nullptr) --from->budget;  // a send is a reduction, as in deliver_from
       return router->try_route(from != nullptr ? from->pid : Pid(), to, node);
     }

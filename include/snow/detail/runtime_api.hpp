@@ -62,6 +62,15 @@ absl::Status try_send(RuntimeCore& core, Process* from, Pid to, MessageNode* nod
 /// From a host thread: waits (until `deadline`) for room in a full mailbox.
 /// DeadlineExceeded if there was none in time, NotFound if the process is gone.
 absl::Status send_until(RuntimeCore& core, Pid to, MessageNode* node, absl::Time deadline) noexcept;
+/// An acknowledged send to a Pid on another node, blocking a host thread for the far
+/// node's answer (src/runtime/acked_send.cpp); `wait_for_room`: retry while it is full.
+absl::Status send_acked_blocking(RuntimeCore& core, Pid to, MessageNode* node, absl::Duration timeout,
+                                 bool wait_for_room) noexcept;
+/// The same from a process, which waits as in a receive. A local `to`: try_send, after
+/// waiting for room when `wait_for_room`.
+Task<absl::Status> send_acked(Self self, Pid to, MessageNode* node, absl::Duration timeout, bool wait_for_room);
+/// How long try_send to a remote Pid from a host thread waits for the far node's answer.
+inline constexpr absl::Duration kDefaultAckTimeout = absl::Seconds(5);
 void send_named(RuntimeCore& core, std::string_view name, MessageNode* node) noexcept;
 /// Sends `encoded` (STF) to the process registered as `name` on node `node_name`; a dead
 /// letter if this runtime is not a node or the node is not connected.

@@ -19,23 +19,28 @@ struct Num {
   std::int64_t n = 0;
 };
 SNOW_WIRE(Num, n)
-struct Big {
-  std::string data;
+/// Rows of empty lists: ~2 bytes each encoded, a 32-byte Term each decoded.
+struct Lists {
+  std::vector<std::vector<std::vector<std::int64_t>>> rows;
 };
-SNOW_WIRE(Big, data)
+SNOW_WIRE(Lists, rows)
 }  // namespace send_result_types
 
 using namespace simtest;
-using send_result_types::Big;
+using send_result_types::Lists;
 using send_result_types::Num;
 using snow::Pid;
 using snow::Self;
 
 namespace {
 
-/// A string over the receiver's DecodeLimits::max_string_bytes (16 MiB), under the
-/// sender's max_message_bytes (64 MiB): it leaves, arrives whole, and cannot be decoded.
-std::string over_string_limit() { return std::string((16 << 20) + 1024, 'x'); }
+/// 2,000 rows of 1,000 empty lists: within every limit a sender checks (about 4 MB, no
+/// list over max_collection_count), but its Terms would take ~64 MB, over the receiver's
+/// decode budget (max(16 MiB, 2 bytes per input byte)), which only the receiver applies:
+/// it leaves, arrives whole, and cannot be decoded.
+Lists over_decode_budget() {
+  return Lists{std::vector<std::vector<std::vector<std::int64_t>>>(2000, std::vector<std::vector<std::int64_t>>(1000))};
+}
 
 /// Records what it receives: Nums by value, NodeDown as -1, anything else as -2.
 snow::Proc collector(Self self, std::vector<std::int64_t>* out) {
@@ -73,14 +78,14 @@ TEST_CASE("a message over the receiver's DecodeLimits is dropped alone; the send
     });
     c["a"].rt->spawn([r](Self self) -> snow::Proc {
       co_await self.sleep(absl::Milliseconds(20));
-      self.send(r, Big{over_string_limit()});  // plain: counted on both sides
+      self.send(r, over_decode_budget());  // plain: counted on both sides
       co_return;
     });
     std::optional<absl::Status> acked;
     c["a"].rt->spawn([r, &acked](Self self) -> snow::Proc {
       co_await self.sleep(absl::Milliseconds(40));
-      Big big{over_string_limit()};  // named: GCC 12 mishandles temporaries in a co_await
-      acked = co_await self.send_acked(r, std::move(big), absl::Seconds(20));
+      Lists lists = over_decode_budget();  // named: GCC 12 mishandles temporaries in a co_await
+      acked = co_await self.send_acked(r, std::move(lists), absl::Seconds(20));
     });
     REQUIRE(c.net.run_until([&] { return got.size() >= 300 && acked.has_value(); }, absl::Seconds(30)));
     c.net.run_for(absl::Milliseconds(200));
@@ -94,7 +99,7 @@ TEST_CASE("a message over the receiver's DecodeLimits is dropped alone; the send
     CHECK(c["b"].node().stats().protocol_errors == 0);
     // The acknowledged sender was told, with the limit named.
     CHECK_MESSAGE(absl::IsInvalidArgument(*acked), acked->ToString());
-    CHECK_MESSAGE(acked->message().find("max_string_bytes of 16777216") != std::string::npos, acked->ToString());
+    CHECK_MESSAGE(acked->message().find("max_decoded_bytes_per_input_byte of 2") != std::string::npos, acked->ToString());
     // Both drops are counted where they happened and where they came from.
     CHECK(c["b"].node().stats().dropped_undecodable == 2);
     CHECK(c["a"].node().stats().remote_refused.undecodable == 2);
@@ -289,7 +294,7 @@ TEST_CASE("from a host thread, rt.try_send and rt.send_wait to a remote Pid wait
   const Pid gone = b_rt.spawn([](Self) -> snow::Proc { co_return; });
   {
     snow::ScopedActor me(b_rt);
-    me.monitor(gone);
+    (void)me.monitor(gone);  // the Down is all we wait for
     me.receive(snow::on<snow::Down>([](snow::Down) {}));  // it has ended
   }
   const absl::Status dead = a_rt.try_send(Pid::make(index, gone.creation(), gone.serial()), Num{5});

@@ -47,6 +47,17 @@ constexpr std::size_t kMaxMeshQueue = kMaxKnownNodes;
 // sender serves its streams round robin, so a live one gets a piece every few ms).
 constexpr std::size_t kMaxOpenReassemblies = 1024;
 constexpr absl::Duration kReassemblyIdleLimit = absl::Seconds(30);
+// A message whose encoding is at least this large is decoded off the network thread
+// (decode_worker.hpp). Below it the hand-off (a copy, a wake of the worker and one of the
+// loop: tens of µs) would cost about what it saves; at it, a decode holds the loop under
+// a millisecond even for the slowest content the decode budget lets through (~10 ns per
+// byte, measured: a map of long keys), far inside a heartbeat. It equals the default
+// fragment size, so every message sent in fragments goes there.
+constexpr std::size_t kDecodeElsewhereBytes = 64 << 10;
+// Process frames that wait behind such a decode, per connection: past this the node
+// stops reading from that peer (the transport's pause_reading; TCP then holds the peer
+// back) until the decode lands. Four of the largest frames a peer sends by default.
+constexpr std::size_t kMaxWaitingBytes = 4 << 20;
 
 // Source address without its port: the unit of failure accounting.
 std::string host_of(const std::string& address) { return address.substr(0, address.rfind(':')); }
@@ -150,6 +161,20 @@ struct NodeCore::Connection {
   std::size_t reassembly_bytes = 0;
   std::string address;  // the transport's peer address, for logs and rate limiting
   absl::Duration rtt = absl::ZeroDuration();
+  // A large message from this peer decoding on the decoder (decode_elsewhere), and the
+  // process frames (and fragments) that came after it, waiting in arrival order to be
+  // handled when it lands: one peer's messages and signals are delivered in the order
+  // they were sent. Control frames (ping, pong, peers, node_name) do not wait: they
+  // carry no process traffic, and a node_name only adds an index, which frames before it
+  // cannot use (a peer announces an index before any frame that carries it).
+  bool decoding = false;
+  struct Waiting {
+    FrameKind kind;
+    std::string body;
+  };
+  std::deque<Waiting> waiting;
+  std::size_t waiting_bytes = 0;
+  bool reading_paused = false;  // over kMaxWaitingBytes: the transport holds the rest
 };
 
 /// A node's links and monitors that cross to one peer node, so that losing the peer can
@@ -180,7 +205,8 @@ NodeCore::NodeCore(RuntimeCore& core, dist::NodeAddress address, NodeOptions opt
       address_(std::move(address)),
       options_(std::move(options)),
       transport_(std::move(transport)),
-      connection_log_([this](LogLevel level, std::string_view text) { log(level, text); }) {}
+      connection_log_([this](LogLevel level, std::string_view text) { log(level, text); }),
+      decoder_(core_.options.deterministic, [this] { transport_->wake(); }) {}
 
 NodeCore::~NodeCore() { stop(); }
 
@@ -200,12 +226,14 @@ absl::Status NodeCore::start() {
   }
   started_ = true;
   const absl::Duration tick = std::max(options_.heartbeat / 4, absl::Milliseconds(5));
+  tick_ = tick;
   transport_->start(this, tick);
   return absl::OkStatus();
 }
 
 void NodeCore::stop() noexcept {
   if (stopped_.exchange(true)) return;
+  decoder_.stop();  // first: it wakes the transport when a decode is done
   if (started_) transport_->stop();
   std::lock_guard lock(post_mu_);
   for (Command& c : posted_) {
@@ -438,6 +466,8 @@ NodeCounters NodeCore::counters() const {
   out.dropped_overflow = counters_.dropped_overflow.load(std::memory_order_relaxed);
   out.dropped_at_close = counters_.dropped_at_close.load(std::memory_order_relaxed);
   out.dropped_incomplete = counters_.dropped_incomplete.load(std::memory_order_relaxed);
+  out.dropped_inbound_at_close = counters_.dropped_inbound_at_close.load(std::memory_order_relaxed);
+  out.longest_tick_delay_us = counters_.longest_tick_delay_us.load(std::memory_order_relaxed);
   out.handshakes_refused = counters_.handshakes_refused.load(std::memory_order_relaxed);
   auto refused = [&](dist::Refusal r) { return counters_.refused[static_cast<int>(r)].load(std::memory_order_relaxed); };
   out.refused = NodeStats::Refusals{.malformed = refused(dist::Refusal::malformed),
@@ -468,6 +498,7 @@ void NodeCore::on_wake() {
     batch.swap(posted_);
   }
   for (Command& c : batch) run(c);
+  decoder_.land_finished();
 }
 
 void NodeCore::run(Command& c) {
@@ -643,6 +674,14 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
   std::uint64_t lost = 0;
   for (auto& [key, stream] : c->streams) lost += stream.frames.size();
   if (lost > 0) counters_.dropped_at_close.fetch_add(lost, std::memory_order_relaxed);
+  // A large message still decoding, and what waited behind it, are dropped: its landing
+  // finds no connection. The noconnection signals went out when the connection was lost,
+  // and nothing from this peer may follow them. (A fragment waiting counts as one.)
+  if (c->decoding || !c->waiting.empty()) {
+    counters_.dropped_inbound_at_close.fetch_add((c->decoding ? 1 : 0) + c->waiting.size(), std::memory_order_relaxed);
+    log(LogLevel::info, absl::StrCat("dropped ", c->decoding ? "a message still decoding and " : "", c->waiting.size(),
+                                     " frame(s) waiting from ", c->peer_name, ": the connection closed"));
+  }
   if (c->peer_name.empty()) return;
   bool other = false;
   for (auto& [oid, o] : conns_) other = other || o->peer_name == c->peer_name;
@@ -720,6 +759,14 @@ void NodeCore::on_drained(ConnId id) {
 void NodeCore::on_tick() {
   const absl::Time now = transport_->now();
   connection_log_.tick(now);
+  if (last_tick_ != absl::InfinitePast() && now - last_tick_ > tick_) {
+    const auto late = static_cast<std::uint64_t>(absl::ToInt64Microseconds(now - last_tick_ - tick_));
+    if (late > counters_.longest_tick_delay_us.load(std::memory_order_relaxed)) {
+      counters_.longest_tick_delay_us.store(late, std::memory_order_relaxed);
+    }
+  }
+  last_tick_ = now;
+  decoder_.land_finished();  // the simulated network's decodes land here (decode_worker.hpp)
   const absl::Duration silence_limit = options_.heartbeat * options_.heartbeat_misses;
   std::vector<Connection*> all;
   for (auto& [id, c] : conns_) all.push_back(c.get());
@@ -735,6 +782,7 @@ void NodeCore::on_tick() {
       }
     } else if (c->state == Connection::State::up) {
       expire_reassemblies(*c, now);
+      if (c->reading_paused) c->last_received = now;  // this node holds the peer back, not the reverse
       if (now - c->last_received > silence_limit) {
         close_conn(*c, absl::UnavailableError(absl::StrCat("heartbeat timeout: nothing heard for ",
                                                             absl::FormatDuration(now - c->last_received))));
@@ -805,8 +853,19 @@ void NodeCore::take_frames(Connection& c) {
   }
 }
 
-void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body) {
+void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body, std::string* owned) {
   if (c.state != Connection::State::up) return on_handshake_frame(c, kind, body);
+  switch (kind) {
+    case FrameKind::ping:
+    case FrameKind::pong:
+    case FrameKind::peers:
+    case FrameKind::node_name:
+    case FrameKind::hello:
+    case FrameKind::pake:
+    case FrameKind::confirm: break;
+    default:
+      if (c.decoding) return wait_behind_decode(c, kind, body);
+  }
   switch (kind) {
     case FrameKind::ping:
       queue_control(c, FrameWriter(FrameKind::pong).bytes(body.substr(0, 8)).finish());
@@ -829,7 +888,7 @@ void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body) {
     case FrameKind::confirm:
       log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": a second handshake"));
       return close_conn(c, absl::InvalidArgumentError("handshake frame after authentication"));
-    default: return on_process_frame(c, kind, body);
+    default: return on_process_frame(c, kind, body, owned);
   }
 }
 
@@ -1183,7 +1242,7 @@ void NodeCore::on_fragment(Connection& c, std::string_view body) {
       static_cast<FrameKind>(whole[0]) == FrameKind::fragment) {
     return close_conn(c, absl::InvalidArgumentError("malformed fragmented frame"));
   }
-  on_frame(c, static_cast<FrameKind>(whole[0]), std::string_view(whole).substr(1));
+  on_frame(c, static_cast<FrameKind>(whole[0]), std::string_view(whole).substr(1), &whole);
 }
 
 void NodeCore::expire_reassemblies(Connection& c, absl::Time now) {
@@ -1208,7 +1267,95 @@ std::pair<std::size_t, std::size_t> NodeCore::reassemblies_for_testing(const std
   return {0, 0};
 }
 
-void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view body) {
+void NodeCore::malformed_frame(Connection& c, FrameKind kind, std::string_view what) {
+  counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+  log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed ", av(kind_name(kind)),
+                                      " frame", what.empty() ? "" : ": ", internal::printable(what)));
+  close_conn(c, absl::InvalidArgumentError(absl::StrCat("malformed ", av(kind_name(kind)), " frame")));
+}
+
+void NodeCore::deliver_message(Connection& c, FrameKind kind, Pid from, Pid to, std::string_view name, Term message) {
+  counters_.messages_in.fetch_add(1, std::memory_order_relaxed);
+  if (kind == FrameKind::send) {
+    deliver(core_, to, box_peer_message(cluster.get(), to, c.map.peer_index, std::move(message)), from);
+  } else if (auto pid = core_.registry.whereis(std::string(name))) {
+    deliver(core_, *pid, box_peer_message(cluster.get(), *pid, c.map.peer_index, std::move(message)), from);
+  } else {
+    core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void NodeCore::decode_elsewhere(Connection& c, FrameKind kind, Pid from, Pid to, std::string_view name,
+                                std::string_view stf, std::string* owned) {
+  // What the worker decodes it owns: the encoding (taken from a reassembled message,
+  // else copied out of the read buffer) and a copy of the connection's node map as it is
+  // now, which is what an inline decode would have used.
+  struct Decode {
+    std::string bytes;
+    std::size_t offset = 0;
+    std::size_t size = 0;
+    ConnectionNodeMap map;
+    absl::StatusOr<Term> result = absl::UnknownError("not decoded");
+  };
+  auto job = std::make_shared<Decode>();
+  if (owned != nullptr) {
+    job->offset = static_cast<std::size_t>(stf.data() - owned->data());
+    job->bytes = std::move(*owned);
+  } else {
+    job->bytes.assign(stf.data(), stf.size());
+  }
+  job->size = stf.size();
+  job->map = c.map;
+  c.decoding = true;
+  const ConnId id = c.id;
+  decoder_.submit(DecodeWorker::Job{
+      .work = [job] {
+        job->result = decode_term_with(std::string_view(job->bytes).substr(job->offset, job->size), DecodeLimits{},
+                                       job->map);
+        job->bytes = std::string();  // the encoding's memory goes back before the landing waits its turn
+      },
+      .land = [this, job, id, kind, from, to, name = std::string(name)] {
+        Connection* conn = find_conn(id);
+        // Closed meanwhile: dropped, and counted when the transport reports the close.
+        if (conn == nullptr || conn->state != Connection::State::up) return;
+        conn->decoding = false;
+        if (!job->result.ok()) return malformed_frame(*conn, kind, internal::to_std(job->result.status().message()));
+        deliver_message(*conn, kind, from, to, name, std::move(*job->result));
+        replay_waiting(*conn);
+      }});
+}
+
+void NodeCore::wait_behind_decode(Connection& c, FrameKind kind, std::string_view body) {
+  c.waiting.push_back(Connection::Waiting{kind, std::string(body)});
+  c.waiting_bytes += body.size();
+  if (c.waiting_bytes > kMaxWaitingBytes && !c.reading_paused) {
+    c.reading_paused = true;
+    transport_->pause_reading(c.id, true);
+  }
+}
+
+void NodeCore::replay_waiting(Connection& c) {
+  while (!c.decoding && !c.waiting.empty() && c.state == Connection::State::up) {
+    Connection::Waiting w = std::move(c.waiting.front());
+    c.waiting.pop_front();
+    c.waiting_bytes -= w.body.size();
+    on_frame(c, w.kind, w.body, &w.body);
+  }
+  // Read again once what waits is back under the bound (another large decode may have begun).
+  if (c.state != Connection::State::up || !c.reading_paused || c.waiting_bytes > kMaxWaitingBytes) return;
+  c.reading_paused = false;
+  c.last_received = transport_->now();
+  transport_->pause_reading(c.id, false);
+}
+
+bool NodeCore::reading_paused_for_testing(const std::string& peer) const {
+  for (auto& [id, c] : conns_) {
+    if (c->peer_name == peer && c->state == Connection::State::up) return c->reading_paused;
+  }
+  return false;
+}
+
+void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view body, std::string* owned) {
   BodyReader r(body);
   const DecodeLimits limits{};
   // A process frame comes from a process on the peer (or from no process), and goes
@@ -1223,27 +1370,17 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
     ok = ok && translate(c, r.u64(), to) && to.is_local() && !to.is_null();
   }
   ok = ok && r.ok();
-  auto malformed = [&](std::string_view what) {
-    counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
-    log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed ", av(kind_name(kind)),
-                                        " frame", what.empty() ? "" : ": ", internal::printable(what)));
-    close_conn(c, absl::InvalidArgumentError(absl::StrCat("malformed ", av(kind_name(kind)), " frame")));
-  };
+  auto malformed = [&](std::string_view what) { malformed_frame(c, kind, what); };
   if (!ok) return malformed("");
   PeerRelations& rel = relations_[c.map.peer_index];
   switch (kind) {
     case FrameKind::send:
     case FrameKind::send_named: {
-      absl::StatusOr<Term> message = decode_term_with(r.rest(), limits, c.map);
+      const std::string_view stf = r.rest();
+      if (stf.size() >= kDecodeElsewhereBytes) return decode_elsewhere(c, kind, from, to, name, stf, owned);
+      absl::StatusOr<Term> message = decode_term_with(stf, limits, c.map);
       if (!message.ok()) return malformed(internal::to_std(message.status().message()));
-      counters_.messages_in.fetch_add(1, std::memory_order_relaxed);
-      if (kind == FrameKind::send) {
-        deliver(core_, to, box_peer_message(cluster.get(), to, c.map.peer_index, std::move(*message)), from);
-      } else if (auto pid = core_.registry.whereis(std::string(name))) {
-        deliver(core_, *pid, box_peer_message(cluster.get(), *pid, c.map.peer_index, std::move(*message)), from);
-      } else {
-        core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
-      }
+      deliver_message(c, kind, from, to, name, std::move(*message));
       return;
     }
     case FrameKind::link:

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""A peer that holds the cookie sends b the largest message a node accepts
+(max_message_bytes, 64 MiB by default), built to decode slowly but within the decode
+budget (a map of long keys: ~10 ns per byte, so most of a second). b decodes large
+messages off its network thread (src/dist/decode_worker.hpp), so meanwhile it keeps
+answering pings and heartbeats: with a short heartbeat (100 ms, 3 misses, as every node
+here has) no link drops, c's pings to b keep coming back, and the Seq streams between the
+three nodes stay whole.
+
+It prints the worst round trip of c's pings to b while b takes the message, and b's
+longest network-thread stall (NodeStats::longest_tick_delay_us). Before the change b
+decoded on its network thread: the stall was the whole decode, and c's link to b dropped.
+`--target OTHER_BINARY` runs b from another build (the figure "before", with that
+build's node_peer; the stall is then not reported).
+
+Usage: large_message_test.py PATH/TO/hardening_peer [--target PATH/TO/hardening_peer]
+"""
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nodes import Checks, Node, check_streams_complete, stop_all  # noqa: E402
+
+PEER = sys.argv[1]
+TARGET = sys.argv[sys.argv.index("--target") + 1] if "--target" in sys.argv else PEER
+MESSAGE_BYTES = (64 << 20) - (4 << 10)  # NodeOptions::max_message_bytes' default, less room for the frame
+TIMINGS = ["--heartbeat", 100, "--misses", 3, "--traffic", 10]
+check = Checks()
+
+
+def nodestats(node):
+    return dict(item.split("=") for item in node.ask("nodestats").split()[1:])
+
+
+def main():
+    nodes = []
+    try:
+        a = Node(PEER, "a@127.0.0.1:0", args=TIMINGS)
+        b = Node(TARGET, "b@127.0.0.1:0", args=TIMINGS)
+        c = Node(PEER, "c@127.0.0.1:0", args=TIMINGS)
+        nodes += [a, b, c]
+        for x, y in ((a, b), (a, c), (b, c)):
+            check(x.ask("connect " + y.name) == "connect ok", "%s connects to %s" % (x.name, y.name))
+        for x, y in ((a, b), (b, a), (b, c), (c, b), (a, c), (c, a)):
+            x.ask("watch " + y.name)
+        time.sleep(1.0)  # the streams flow
+
+        sent = {}
+        sender = threading.Thread(target=lambda: sent.update(answer=a.ask("sendslow %s %d" % (b.name, MESSAGE_BYTES),
+                                                                           timeout=120)))
+        started = time.monotonic()
+        sender.start()
+        # c pings b all the while: until the message is sent, then 4 s more (its transfer
+        # and decode take about 1-2 s on an idle machine).
+        rtts = []
+        while sender.is_alive() or time.monotonic() < sent.get("at", float("inf")) + 4.0:
+            t0 = time.monotonic()
+            answer = c.ask("ping " + b.name, timeout=10)
+            rtts.append((time.monotonic() - t0, answer))
+            if not sender.is_alive() and "at" not in sent:
+                sent["at"] = time.monotonic()
+        sender.join()
+        size = int(sent["answer"].split()[1])
+        worst = max(r for r, _ in rtts)
+        stats = nodestats(b)
+        stall = stats.get("longest_tick_delay_us")
+        print("b took a %.1f MB message from a: worst round trip of c's %d pings to b over %.1f s: %.0f ms%s" %
+              (size / 1e6, len(rtts), time.monotonic() - started, worst * 1000,
+               "; b's longest network-thread stall: %.0f ms" % (int(stall) / 1000) if stall else ""), flush=True)
+        check(size > MESSAGE_BYTES - (1 << 20), "the message is the largest allowed (%d bytes)" % size)
+        check(all(ans == "pong %s %s" % (b.name, b.name) for _, ans in rtts), "every ping from c to b came back")
+
+        drops = [(x.name, e) for x in nodes for _, e in x.events if e.startswith("nodedown")]
+        check(not drops, "no node saw a link drop: %s" % drops)
+        for n in nodes:
+            n.ask("traffic off")
+        time.sleep(1.0)
+        for x in nodes:
+            for y in nodes:
+                if x is not y:
+                    check_streams_complete(check, x, y)
+        check(all(n.alive() for n in nodes), "a, b and c are alive")
+    finally:
+        stop_all(check, nodes)
+    return check.exit_code()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

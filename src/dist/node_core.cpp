@@ -1274,12 +1274,12 @@ void NodeCore::malformed_frame(Connection& c, FrameKind kind, std::string_view w
   close_conn(c, absl::InvalidArgumentError(absl::StrCat("malformed ", av(kind_name(kind)), " frame")));
 }
 
-void NodeCore::deliver_message(Connection& c, FrameKind kind, Pid from, Pid to, std::string_view name, Term message) {
+void NodeCore::deliver_message(Connection& c, FrameKind kind, Pid from, Pid to, std::string_view name, Term& message) {
   counters_.messages_in.fetch_add(1, std::memory_order_relaxed);
   if (kind == FrameKind::send) {
-    deliver(core_, to, box_peer_message(cluster.get(), to, c.map.peer_index, std::move(message)), from);
+    deliver(core_, to, box_peer_message(cluster.get(), to, c.map.peer_index, std::exchange(message, Term())), from);
   } else if (auto pid = core_.registry.whereis(std::string(name))) {
-    deliver(core_, *pid, box_peer_message(cluster.get(), *pid, c.map.peer_index, std::move(message)), from);
+    deliver(core_, *pid, box_peer_message(cluster.get(), *pid, c.map.peer_index, std::exchange(message, Term())), from);
   } else {
     core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
   }
@@ -1320,7 +1320,10 @@ void NodeCore::decode_elsewhere(Connection& c, FrameKind kind, Pid from, Pid to,
         if (conn == nullptr || conn->state != Connection::State::up) return;
         conn->decoding = false;
         if (!job->result.ok()) return malformed_frame(*conn, kind, internal::to_std(job->result.status().message()));
-        deliver_message(*conn, kind, from, to, name, std::move(*job->result));
+        deliver_message(*conn, kind, from, to, name, *job->result);
+        // Not delivered (a name no process holds): the worker frees it, as freeing a large
+        // Term takes time too.
+        if (!job->result->is_unit()) decoder_.submit(DecodeWorker::Job{.work = [job] { job->result = Term(); }, .land = [] {}});
         replay_waiting(*conn);
       }});
 }
@@ -1380,7 +1383,7 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
       if (stf.size() >= kDecodeElsewhereBytes) return decode_elsewhere(c, kind, from, to, name, stf, owned);
       absl::StatusOr<Term> message = decode_term_with(stf, limits, c.map);
       if (!message.ok()) return malformed(internal::to_std(message.status().message()));
-      deliver_message(c, kind, from, to, name, std::move(*message));
+      deliver_message(c, kind, from, to, name, *message);
       return;
     }
     case FrameKind::link:

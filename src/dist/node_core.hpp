@@ -190,7 +190,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   // `owned`, when set, holds `body` and may be taken (a large message decoded elsewhere).
   void on_process_frame(Connection& c, dist::FrameKind kind, std::string_view body, std::string* owned = nullptr);
   void malformed_frame(Connection& c, dist::FrameKind kind, std::string_view what);
-  void deliver_message(Connection& c, dist::FrameKind kind, Pid from, Pid to, std::string_view name, Term message);
+  // Takes `message` when it delivers it; leaves it when no process takes it.
+  void deliver_message(Connection& c, dist::FrameKind kind, Pid from, Pid to, std::string_view name, Term& message);
   // Large messages: decoded on decoder_, the connection's later process frames waiting.
   void decode_elsewhere(Connection& c, dist::FrameKind kind, Pid from, Pid to, std::string_view name,
                         std::string_view stf, std::string* owned);

@@ -394,10 +394,16 @@ int main(int argc, char** argv) {
          const std::string peer = arg.substr(0, space);
          std::size_t bytes = 0;
          std::from_chars(arg.data() + space + 1, arg.data() + arg.size(), bytes);
-         constexpr std::size_t kKey = 300, kEntry = kKey + 16;  // an entry's encoding, with room to spare
+         constexpr std::size_t kKey = 300;
+         auto map_of = [](std::size_t n) {
+           std::vector<snow::Term::Entry> e;
+           for (std::size_t i = 0; i < n; ++i) e.emplace_back(snow::Term(std::string(kKey, 'a' + i)), snow::Term(1));
+           return snow::encode(snow::Term::map(std::move(e)))->size();
+         };
+         const std::size_t entry = map_of(2) - map_of(1), overhead = map_of(1) - entry;
          std::mt19937_64 random(7);
          std::vector<snow::Term::Entry> entries;
-         for (std::size_t i = 0; i < (bytes - 64) / kEntry; ++i) {
+         for (std::size_t i = 0; i < (bytes - overhead) / entry; ++i) {
            std::string key(kKey, 'k');
            const std::uint64_t x = random();
            for (int j = 0; j < 16; ++j) key[kKey - 1 - j] = static_cast<char>('a' + ((x >> (4 * j)) & 15));

@@ -47,9 +47,10 @@ constexpr std::size_t kMaxMeshQueue = kMaxKnownNodes;
 // sender serves its streams round robin, so a live one gets a piece every few ms).
 constexpr std::size_t kMaxOpenReassemblies = 1024;
 constexpr absl::Duration kReassemblyIdleLimit = absl::Seconds(30);
-// A message whose encoding is at least this large is decoded off the network thread
-// (decode_worker.hpp). Below it the hand-off (a copy, a wake of the worker and one of the
-// loop: tens of µs) would cost about what it saves; at it, a decode holds the loop under
+// A message (or an exit or Down whose reason carries a value) whose frame is at least this
+// large is decoded off the network thread (decode_worker.hpp). Below it the hand-off (a
+// copy, a wake of the worker and one of the loop: tens of µs) would cost about what it
+// saves; at it, a decode holds the loop under
 // a millisecond even for the slowest content the decode budget lets through (~10 ns per
 // byte, measured: a map of long keys), far inside a heartbeat. It equals the default
 // fragment size, so every message sent in fragments goes there.
@@ -1285,17 +1286,20 @@ void NodeCore::deliver_message(Connection& c, FrameKind kind, Pid from, Pid to, 
   }
 }
 
-void NodeCore::decode_elsewhere(Connection& c, FrameKind kind, Pid from, Pid to, std::string_view name,
-                                std::string_view stf, std::string* owned) {
+void NodeCore::decode_elsewhere(Connection& c, FrameKind kind, Pid from, Pid to, std::string_view name, Ref ref,
+                                bool via_link, std::string_view stf, std::string* owned) {
   // What the worker decodes it owns: the encoding (taken from a reassembled message,
   // else copied out of the read buffer) and a copy of the connection's node map as it is
-  // now, which is what an inline decode would have used.
+  // now, which is what an inline decode would have used. `stf` is a message (send,
+  // send_named) or an exit reason (exit, down), whose value may be as large.
   struct Decode {
     std::string bytes;
     std::size_t offset = 0;
     std::size_t size = 0;
     ConnectionNodeMap map;
     absl::StatusOr<Term> result = absl::UnknownError("not decoded");
+    ExitReason reason;
+    bool reason_ok = false;
   };
   auto job = std::make_shared<Decode>();
   if (owned != nullptr) {
@@ -1309,16 +1313,33 @@ void NodeCore::decode_elsewhere(Connection& c, FrameKind kind, Pid from, Pid to,
   c.decoding = true;
   const ConnId id = c.id;
   decoder_.submit(DecodeWorker::Job{
-      .work = [job] {
-        job->result = decode_term_with(std::string_view(job->bytes).substr(job->offset, job->size), DecodeLimits{},
-                                       job->map);
+      .work = [job, kind] {
+        const std::string_view encoded = std::string_view(job->bytes).substr(job->offset, job->size);
+        if (kind == FrameKind::exit || kind == FrameKind::down) {
+          BodyReader r(encoded);
+          job->reason_ok = read_reason(r, DecodeLimits{}, job->map, job->reason);
+        } else {
+          job->result = decode_term_with(encoded, DecodeLimits{}, job->map);
+        }
         job->bytes = std::string();  // the encoding's memory goes back before the landing waits its turn
       },
-      .land = [this, job, id, kind, from, to, name = std::string(name)] {
+      .land = [this, job, id, kind, from, to, name = std::string(name), ref, via_link] {
         Connection* conn = find_conn(id);
         // Closed meanwhile: dropped, and counted when the transport reports the close.
         if (conn == nullptr || conn->state != Connection::State::up) return;
         conn->decoding = false;
+        if (kind == FrameKind::exit || kind == FrameKind::down) {
+          if (!job->reason_ok) return malformed_frame(*conn, kind, "bad exit reason");
+          PeerRelations& rel = relations_[conn->map.peer_index];
+          if (kind == FrameKind::exit) {
+            if (via_link) rel.links.erase({to, from});
+            deliver(core_, to, box_signal(ExitSignal{from, std::move(job->reason), via_link}), from);
+          } else {
+            rel.watching.erase(ref.raw());
+            deliver(core_, to, box_signal(DownSignal{ref, from, std::move(job->reason)}), from);
+          }
+          return replay_waiting(*conn);
+        }
         if (!job->result.ok()) return malformed_frame(*conn, kind, internal::to_std(job->result.status().message()));
         deliver_message(*conn, kind, from, to, name, *job->result);
         // Not delivered (a name no process holds): the worker frees it, as freeing a large
@@ -1380,7 +1401,7 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
     case FrameKind::send:
     case FrameKind::send_named: {
       const std::string_view stf = r.rest();
-      if (stf.size() >= kDecodeElsewhereBytes) return decode_elsewhere(c, kind, from, to, name, stf, owned);
+      if (stf.size() >= kDecodeElsewhereBytes) return decode_elsewhere(c, kind, from, to, name, Ref(), false, stf, owned);
       absl::StatusOr<Term> message = decode_term_with(stf, limits, c.map);
       if (!message.ok()) return malformed(internal::to_std(message.status().message()));
       deliver_message(c, kind, from, to, name, *message);
@@ -1399,6 +1420,9 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
     case FrameKind::exit: {
       const bool via_link = r.u8() != 0;
       ExitReason reason;
+      if (r.ok() && body.size() >= kDecodeElsewhereBytes) {
+        return decode_elsewhere(c, kind, from, to, name, Ref(), via_link, r.rest(), owned);
+      }
       if (!r.ok() || !read_reason(r, limits, c.map, reason)) return malformed("bad exit reason");
       if (via_link) rel.links.erase({to, from});
       deliver(core_, to, box_signal(ExitSignal{from, std::move(reason), via_link}), from);
@@ -1423,10 +1447,12 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
       const std::uint64_t raw_ref = r.u64();
       std::uint16_t ref_node;
       ExitReason reason;
-      if (!r.ok() || !c.map.to_local(Ref::from_raw(raw_ref).node(), ref_node) ||
-          !read_reason(r, limits, c.map, reason)) {
-        return malformed("");
+      const bool ref_ok = r.ok() && c.map.to_local(Ref::from_raw(raw_ref).node(), ref_node);
+      if (ref_ok && body.size() >= kDecodeElsewhereBytes) {
+        const Ref ref = Ref::make(ref_node, Ref::from_raw(raw_ref).number());
+        return decode_elsewhere(c, kind, from, to, name, ref, false, r.rest(), owned);
       }
+      if (!ref_ok || !read_reason(r, limits, c.map, reason)) return malformed("");
       const Ref ref = Ref::make(ref_node, Ref::from_raw(raw_ref).number());
       rel.watching.erase(ref.raw());
       deliver(core_, to, box_signal(DownSignal{ref, from, std::move(reason)}), from);

@@ -193,8 +193,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   // Takes `message` when it delivers it; leaves it when no process takes it.
   void deliver_message(Connection& c, dist::FrameKind kind, Pid from, Pid to, std::string_view name, Term& message);
   // Large messages: decoded on decoder_, the connection's later process frames waiting.
-  void decode_elsewhere(Connection& c, dist::FrameKind kind, Pid from, Pid to, std::string_view name,
-                        std::string_view stf, std::string* owned);
+  void decode_elsewhere(Connection& c, dist::FrameKind kind, Pid from, Pid to, std::string_view name, Ref ref,
+                        bool via_link, std::string_view stf, std::string* owned);
   void wait_behind_decode(Connection& c, dist::FrameKind kind, std::string_view body);
   void replay_waiting(Connection& c);
   void on_fragment(Connection& c, std::string_view body);

@@ -35,7 +35,7 @@ namespace {
 snow::Proc trapping_recorder(Self self, std::vector<std::string>* out) {
   self.trap_exits(true);
   for (;;) {
-    co_await self.receive(snow::on<snow::Exit>([&](snow::Exit e) { out->push_back("Exit " + e.reason.to_string()); }),
+    co_await self.receive(snow::on<snow::Exit>([&](snow::Exit e) { out->push_back(("Exit " + e.reason.to_string()).substr(0, 60)); }),
                           snow::on<Ping>([&](Ping p) { out->push_back("Ping " + std::to_string(p.n)); }),
                           snow::on<Blob>([&](Blob b) { out->push_back("Blob " + std::to_string(b.data.size())); }),
                           snow::any([&](snow::Message m) { out->push_back("other " + m.to_string()); }));
@@ -58,6 +58,20 @@ std::string exit_frame(Pid from, Pid to, const std::string& text) {
       .u64(text.size())
       .bytes(text)
       .u8(0)
+      .finish();
+}
+
+/// An exit via a link whose reason is a user value: `value`'s encoding.
+std::string exit_frame_with_value(Pid from, Pid to, const std::string& value) {
+  return FrameWriter(FrameKind::exit)
+      .pid(from)
+      .pid(to)
+      .u8(1)
+      .u8(static_cast<std::uint8_t>(snow::ExitReason::Kind::user))
+      .u64(4)
+      .bytes("blob")
+      .u8(1)
+      .bytes(value)
       .finish();
 }
 
@@ -160,5 +174,36 @@ TEST_CASE("a peer whose frames pile up behind a large decode is read no further 
     CHECK(s.got[1] == "Blob 1000");
     CHECK(s.got.back() == "Ping 1");
     CHECK(s.c.sees("a", "b"));
+  }
+}
+
+TEST_CASE("an exit whose reason is a large value is decoded elsewhere too: in order, and dropped at a close") {
+  for (std::uint64_t seed : seeds(2)) {
+    SIM_SEED(seed);
+    Setup s(seed);
+    s.c["a"].core->send_frame_for_testing(s.c["b"].name, link_frame(s.from, s.to));
+    s.c.net.run_for(absl::Milliseconds(20));
+    const std::string value = *snow::encode(Blob{std::string(kLarge, 'r')});
+    // In order: a small message, the exit, a small message.
+    std::string burst = send_frame(s.from, s.to, Ping{Pid(), 1});
+    burst += exit_frame_with_value(s.from, s.to, value);
+    burst += send_frame(s.from, s.to, Ping{Pid(), 2});
+    s.c["a"].core->send_frame_for_testing(s.c["b"].name, burst);
+    s.c.net.run_for(absl::Milliseconds(100));
+    REQUIRE(s.got.size() == 3);
+    CHECK(s.got[0] == "Ping 1");
+    CHECK(s.got[1].rfind("Exit ", 0) == 0);
+    CHECK(s.got[1] != "Exit noconnection");
+    CHECK(s.got[2] == "Ping 2");
+    // Linked again, then the same exit with a close behind it: dropped, like a message.
+    s.got.clear();
+    s.c["a"].core->send_frame_for_testing(s.c["b"].name, link_frame(s.from, s.to));
+    s.c.net.run_for(absl::Milliseconds(20));
+    burst = exit_frame_with_value(s.from, s.to, value);
+    burst += FrameWriter(FrameKind::hello).u8(2).u32(1).name("x@y:1").finish();
+    s.c["a"].core->send_frame_for_testing(s.c["b"].name, burst);
+    s.c.net.run_for(absl::Milliseconds(100));
+    CHECK(s.got == std::vector<std::string>{"Exit noconnection"});
+    CHECK(s.c["b"].node().stats().dropped_inbound_at_close == 1);
   }
 }

@@ -137,6 +137,12 @@ struct NodeStats {
   std::uint64_t dropped_incomplete = 0;   // fragmented messages from a peer left unfinished 30 s
   std::uint64_t dropped_mismatched = 0;   // received of a type the two nodes declare differently
   std::uint64_t refused_over_limits = 0;  // sends refused here: over the peer's limits (node_info)
+  /// Messages and signals received but not yet delivered when their connection closed: a
+  /// large message still decoding and the frames from the same peer waiting behind it.
+  std::uint64_t dropped_inbound_at_close = 0;
+  /// The longest the network thread was late for its periodic tick (µs): how long it was
+  /// kept from serving connections at once, by a decode or anything else.
+  std::uint64_t longest_tick_delay_us = 0;
   std::uint64_t handshakes_refused = 0;   // every refusal in `refused`, summed
   /// Connections refused before their peer was authenticated, by reason.
   struct Refusals {

@@ -48,6 +48,18 @@ constexpr std::size_t kMaxMeshQueue = kMaxKnownNodes;
 // sender serves its streams round robin, so a live one gets a piece every few ms).
 constexpr std::size_t kMaxOpenReassemblies = 1024;
 constexpr absl::Duration kReassemblyIdleLimit = absl::Seconds(30);
+// A message (or an exit or Down whose reason carries a value) whose frame is at least this
+// large is decoded off the network thread (decode_worker.hpp). Below it the hand-off (a
+// copy, a wake of the worker and one of the loop: tens of µs) would cost about what it
+// saves; at it, a decode holds the loop under
+// a millisecond even for the slowest content the decode budget lets through (~10 ns per
+// byte, measured: a map of long keys), far inside a heartbeat. It equals the default
+// fragment size, so every message sent in fragments goes there.
+constexpr std::size_t kDecodeElsewhereBytes = 64 << 10;
+// Process frames that wait behind such a decode, per connection: past this the node
+// stops reading from that peer (the transport's pause_reading; TCP then holds the peer
+// back) until the decode lands. Four of the largest frames a peer sends by default.
+constexpr std::size_t kMaxWaitingBytes = 4 << 20;
 
 // Source address without its port: the unit of failure accounting.
 std::string host_of(const std::string& address) { return address.substr(0, address.rfind(':')); }
@@ -157,6 +169,20 @@ struct NodeCore::Connection {
   std::string address;  // the transport's peer address, for logs and rate limiting
   absl::Duration rtt = absl::ZeroDuration();
   dist::NoticeBudget notices;  // refusals of this peer's plain sends, paced
+  // A large message from this peer decoding on the decoder (decode_elsewhere), and the
+  // process frames (and fragments) that came after it, waiting in arrival order to be
+  // handled when it lands: one peer's messages and signals are delivered in the order
+  // they were sent. Control frames (ping, pong, peers, node_name) do not wait: they
+  // carry no process traffic, and a node_name only adds an index, which frames before it
+  // cannot use (a peer announces an index before any frame that carries it).
+  bool decoding = false;
+  struct Waiting {
+    FrameKind kind;
+    std::string body;
+  };
+  std::deque<Waiting> waiting;
+  std::size_t waiting_bytes = 0;
+  bool reading_paused = false;  // over kMaxWaitingBytes: the transport holds the rest
 };
 
 /// A node's links and monitors that cross to one peer node, so that losing the peer can
@@ -193,7 +219,8 @@ NodeCore::NodeCore(RuntimeCore& core, dist::NodeAddress address, NodeOptions opt
       sends_always_within_(dist::size_always_within(receive_limits_)),
       always_within_(new std::atomic<std::size_t>[kMaxKnownNodes]),
       send_log_([this](LogLevel level, std::string_view text) { log(level, text); }),
-      connection_log_([this](LogLevel level, std::string_view text) { log(level, text); }) {
+      connection_log_([this](LogLevel level, std::string_view text) { log(level, text); }),
+      decoder_(core_.options.deterministic, [this] { transport_->wake(); }) {
   for (std::size_t i = 0; i < kMaxKnownNodes; ++i) always_within_[i].store(sends_always_within_.load());
 }
 
@@ -215,12 +242,14 @@ absl::Status NodeCore::start() {
   }
   started_ = true;
   const absl::Duration tick = std::max(options_.heartbeat / 4, absl::Milliseconds(5));
+  tick_ = tick;
   transport_->start(this, tick);
   return absl::OkStatus();
 }
 
 void NodeCore::stop() noexcept {
   if (stopped_.exchange(true)) return;
+  decoder_.stop();  // first: it wakes the transport when a decode is done
   if (started_) transport_->stop();
   std::lock_guard lock(post_mu_);
   for (Command& c : posted_) {
@@ -509,6 +538,8 @@ NodeCounters NodeCore::counters() const {
   out.dropped_incomplete = counters_.dropped_incomplete.load(std::memory_order_relaxed);
   out.dropped_mismatched = counters_.dropped_mismatched.load(std::memory_order_relaxed);
   out.refused_over_limits = counters_.refused_over_limits.load(std::memory_order_relaxed);
+  out.dropped_inbound_at_close = counters_.dropped_inbound_at_close.load(std::memory_order_relaxed);
+  out.longest_tick_delay_us = counters_.longest_tick_delay_us.load(std::memory_order_relaxed);
   out.handshakes_refused = counters_.handshakes_refused.load(std::memory_order_relaxed);
   auto refused = [&](dist::Refusal r) { return counters_.refused[static_cast<int>(r)].load(std::memory_order_relaxed); };
   out.refused = NodeStats::Refusals{.malformed = refused(dist::Refusal::malformed),
@@ -545,6 +576,7 @@ void NodeCore::on_wake() {
     batch.swap(posted_);
   }
   for (Command& c : batch) run(c);
+  decoder_.land_finished();
 }
 
 void NodeCore::run(Command& c) {
@@ -721,6 +753,14 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
   std::uint64_t lost = 0;
   for (auto& [key, stream] : c->streams) lost += stream.frames.size();
   if (lost > 0) counters_.dropped_at_close.fetch_add(lost, std::memory_order_relaxed);
+  // A large message still decoding, and what waited behind it, are dropped: its landing
+  // finds no connection. The noconnection signals went out when the connection was lost,
+  // and nothing from this peer may follow them. (A fragment waiting counts as one.)
+  if (c->decoding || !c->waiting.empty()) {
+    counters_.dropped_inbound_at_close.fetch_add((c->decoding ? 1 : 0) + c->waiting.size(), std::memory_order_relaxed);
+    log(LogLevel::info, absl::StrCat("dropped ", c->decoding ? "a message still decoding and " : "", c->waiting.size(),
+                                     " frame(s) waiting from ", c->peer_name, ": the connection closed"));
+  }
   if (c->peer_name.empty()) return;
   bool other = false;
   for (auto& [oid, o] : conns_) other = other || o->peer_name == c->peer_name;
@@ -803,6 +843,14 @@ void NodeCore::on_tick() {
     std::lock_guard lock(send_log_mu_);
     send_log_.tick(core_.timers.now());
   }
+  if (last_tick_ != absl::InfinitePast() && now - last_tick_ > tick_) {
+    const auto late = static_cast<std::uint64_t>(absl::ToInt64Microseconds(now - last_tick_ - tick_));
+    if (late > counters_.longest_tick_delay_us.load(std::memory_order_relaxed)) {
+      counters_.longest_tick_delay_us.store(late, std::memory_order_relaxed);
+    }
+  }
+  last_tick_ = now;
+  decoder_.land_finished();  // the simulated network's decodes land here (decode_worker.hpp)
   const absl::Duration silence_limit = options_.heartbeat * options_.heartbeat_misses;
   std::vector<Connection*> all;
   for (auto& [id, c] : conns_) all.push_back(c.get());
@@ -822,6 +870,7 @@ void NodeCore::on_tick() {
         queue_control(*c, dist::write_refusal_summary(*held));
         pump(*c);
       }
+      if (c->reading_paused) c->last_received = now;  // this node holds the peer back, not the reverse
       if (now - c->last_received > silence_limit) {
         close_conn(*c, absl::UnavailableError(absl::StrCat("heartbeat timeout: nothing heard for ",
                                                             absl::FormatDuration(now - c->last_received))));
@@ -893,9 +942,20 @@ void NodeCore::take_frames(Connection& c) {
   }
 }
 
-void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body) {
+void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body, std::string* owned) {
   if (c.state != Connection::State::up) return on_handshake_frame(c, kind, body);
   if (!c.peer_info_done) [[unlikely]] return on_node_info(c, kind, body);
+  switch (kind) {
+    case FrameKind::ping:
+    case FrameKind::pong:
+    case FrameKind::peers:
+    case FrameKind::node_name:
+    case FrameKind::hello:
+    case FrameKind::pake:
+    case FrameKind::confirm: break;
+    default:
+      if (c.decoding) return wait_behind_decode(c, kind, body);
+  }
   switch (kind) {
     case FrameKind::ping:
       queue_control(c, FrameWriter(FrameKind::pong).bytes(body.substr(0, 8)).finish());
@@ -924,7 +984,7 @@ void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body) {
       counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
       log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": a second node_info"));
       return close_conn(c, absl::InvalidArgumentError("node_info after the peer's last one"));
-    default: return on_process_frame(c, kind, body);
+    default: return on_process_frame(c, kind, body, owned);
   }
 }
 
@@ -1338,7 +1398,7 @@ void NodeCore::on_fragment(Connection& c, std::string_view body) {
       static_cast<FrameKind>(whole[0]) == FrameKind::fragment) {
     return close_conn(c, absl::InvalidArgumentError("malformed fragmented frame"));
   }
-  on_frame(c, static_cast<FrameKind>(whole[0]), std::string_view(whole).substr(1));
+  on_frame(c, static_cast<FrameKind>(whole[0]), std::string_view(whole).substr(1), &whole);
 }
 
 void NodeCore::expire_reassemblies(Connection& c, absl::Time now) {
@@ -1363,7 +1423,136 @@ std::pair<std::size_t, std::size_t> NodeCore::reassemblies_for_testing(const std
   return {0, 0};
 }
 
-void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view body) {
+void NodeCore::malformed_frame(Connection& c, FrameKind kind, std::string_view what) {
+  counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+  log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed ", av(kind_name(kind)),
+                                      " frame", what.empty() ? "" : ": ", internal::printable(what)));
+  close_conn(c, absl::InvalidArgumentError(absl::StrCat("malformed ", av(kind_name(kind)), " frame")));
+}
+
+void NodeCore::deliver_message(Connection& c, FrameKind kind, std::uint64_t ticket, Pid from, Pid to,
+                               std::string_view name, Term& message) {
+  counters_.messages_in.fetch_add(1, std::memory_order_relaxed);
+  if (!c.mismatched.empty() && drop_mismatched(c, message)) [[unlikely]] {
+    if (ticket != 0) {
+      answer_send(c, dist::SendResult{.ticket = ticket, .to = to.raw(), .outcome = dist::SendOutcome::undecodable},
+                  "the type is declared differently here (protocol fingerprint)");
+    }
+    return;
+  }
+  if (kind != FrameKind::send_named) {
+    const Delivery d =
+        deliver(core_, to, box_peer_message(cluster.get(), to, c.map.peer_index, std::exchange(message, Term())), from);
+    if (d != Delivery::delivered || ticket != 0) answer_delivery(c, ticket, to, d);
+  } else if (auto pid = core_.registry.whereis(std::string(name))) {
+    const Delivery d =
+        deliver(core_, *pid, box_peer_message(cluster.get(), *pid, c.map.peer_index, std::exchange(message, Term())), from);
+    if (d != Delivery::delivered) answer_delivery(c, 0, *pid, d);
+  } else {
+    core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    answer_send(c, dist::SendResult{.outcome = dist::SendOutcome::no_process},
+                absl::StrCat("no process is registered as ", internal::printable(name)));
+  }
+}
+
+void NodeCore::decode_elsewhere(Connection& c, FrameKind kind, std::uint64_t ticket, Pid from, Pid to,
+                                std::string_view name, Ref ref, bool via_link, std::string_view stf,
+                                std::string* owned) {
+  // What the worker decodes it owns: the encoding (taken from a reassembled message,
+  // else copied out of the read buffer) and a copy of the connection's node map as it is
+  // now, which is what an inline decode would have used. `stf` is a message (send,
+  // send_named) or an exit reason (exit, down), whose value may be as large.
+  struct Decode {
+    std::string bytes;
+    std::size_t offset = 0;
+    std::size_t size = 0;
+    ConnectionNodeMap map;
+    absl::StatusOr<Term> result = absl::UnknownError("not decoded");
+    ExitReason reason;
+    bool reason_ok = false;
+  };
+  auto job = std::make_shared<Decode>();
+  if (owned != nullptr) {
+    job->offset = static_cast<std::size_t>(stf.data() - owned->data());
+    job->bytes = std::move(*owned);
+  } else {
+    job->bytes.assign(stf.data(), stf.size());
+  }
+  job->size = stf.size();
+  job->map = c.map;
+  c.decoding = true;
+  const ConnId id = c.id;
+  decoder_.submit(DecodeWorker::Job{
+      .work = [job, kind, limits = receive_limits_.decode] {
+        const std::string_view encoded = std::string_view(job->bytes).substr(job->offset, job->size);
+        if (kind == FrameKind::exit || kind == FrameKind::down) {
+          BodyReader r(encoded);
+          job->reason_ok = read_reason(r, limits, job->map, job->reason);
+        } else {
+          job->result = decode_term_with(encoded, limits, job->map);
+        }
+        job->bytes = std::string();  // the encoding's memory goes back before the landing waits its turn
+      },
+      .land = [this, job, id, kind, ticket, from, to, name = std::string(name), ref, via_link] {
+        Connection* conn = find_conn(id);
+        // Closed meanwhile: dropped, and counted when the transport reports the close.
+        if (conn == nullptr || conn->state != Connection::State::up) return;
+        conn->decoding = false;
+        if (kind == FrameKind::exit || kind == FrameKind::down) {
+          if (!job->reason_ok) return malformed_frame(*conn, kind, "bad exit reason");
+          PeerRelations& rel = relations_[conn->map.peer_index];
+          if (kind == FrameKind::exit) {
+            if (via_link) rel.links.erase({to, from});
+            deliver(core_, to, box_signal(ExitSignal{from, std::move(job->reason), via_link}), from);
+          } else {
+            rel.watching.erase(ref.raw());
+            deliver(core_, to, box_signal(DownSignal{ref, from, std::move(job->reason)}), from);
+          }
+          return replay_waiting(*conn);
+        }
+        if (!job->result.ok()) {
+          refuse_undecodable(*conn, ticket, to, receive_limits_.decode, job->result.status());
+          return replay_waiting(*conn);
+        }
+        deliver_message(*conn, kind, ticket, from, to, name, *job->result);
+        // Not delivered (a name no process holds): the worker frees it, as freeing a large
+        // Term takes time too.
+        if (!job->result->is_unit()) decoder_.submit(DecodeWorker::Job{.work = [job] { job->result = Term(); }, .land = [] {}});
+        replay_waiting(*conn);
+      }});
+}
+
+void NodeCore::wait_behind_decode(Connection& c, FrameKind kind, std::string_view body) {
+  c.waiting.push_back(Connection::Waiting{kind, std::string(body)});
+  c.waiting_bytes += body.size();
+  if (c.waiting_bytes > kMaxWaitingBytes && !c.reading_paused) {
+    c.reading_paused = true;
+    transport_->pause_reading(c.id, true);
+  }
+}
+
+void NodeCore::replay_waiting(Connection& c) {
+  while (!c.decoding && !c.waiting.empty() && c.state == Connection::State::up) {
+    Connection::Waiting w = std::move(c.waiting.front());
+    c.waiting.pop_front();
+    c.waiting_bytes -= w.body.size();
+    on_frame(c, w.kind, w.body, &w.body);
+  }
+  // Read again once what waits is back under the bound (another large decode may have begun).
+  if (c.state != Connection::State::up || !c.reading_paused || c.waiting_bytes > kMaxWaitingBytes) return;
+  c.reading_paused = false;
+  c.last_received = transport_->now();
+  transport_->pause_reading(c.id, false);
+}
+
+bool NodeCore::reading_paused_for_testing(const std::string& peer) const {
+  for (auto& [id, c] : conns_) {
+    if (c->peer_name == peer && c->state == Connection::State::up) return c->reading_paused;
+  }
+  return false;
+}
+
+void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view body, std::string* owned) {
   BodyReader r(body);
   const DecodeLimits& limits = receive_limits_.decode;
   // A process frame comes from a process on the peer (or from no process), and goes
@@ -1378,12 +1567,7 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
     ok = ok && translate(c, r.u64(), to) && to.is_local() && !to.is_null();
   }
   ok = ok && r.ok();
-  auto malformed = [&](std::string_view what) {
-    counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
-    log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed ", av(kind_name(kind)),
-                                        " frame", what.empty() ? "" : ": ", internal::printable(what)));
-    close_conn(c, absl::InvalidArgumentError(absl::StrCat("malformed ", av(kind_name(kind)), " frame")));
-  };
+  auto malformed = [&](std::string_view what) { malformed_frame(c, kind, what); };
   if (!ok) return malformed("");
   PeerRelations& rel = relations_[c.map.peer_index];
   switch (kind) {
@@ -1392,30 +1576,14 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
     case FrameKind::send_acked: {
       const std::uint64_t ticket = kind == FrameKind::send_acked ? r.u64() : 0;
       if (!r.ok() || (kind == FrameKind::send_acked && ticket == 0)) return malformed("");
-      absl::StatusOr<Term> message = decode_term_with(r.rest(), limits, c.map);
+      const std::string_view stf = r.rest();
+      if (stf.size() >= kDecodeElsewhereBytes) {
+        return decode_elsewhere(c, kind, ticket, from, to, name, Ref(), false, stf, owned);
+      }
+      absl::StatusOr<Term> message = decode_term_with(stf, limits, c.map);
       // Well framed but not decodable: only this message is lost (refuse_undecodable).
       if (!message.ok()) return refuse_undecodable(c, ticket, to, limits, message.status());
-      counters_.messages_in.fetch_add(1, std::memory_order_relaxed);
-      if (!c.mismatched.empty() && drop_mismatched(c, *message)) [[unlikely]] {
-        if (ticket != 0) {
-          answer_send(c, dist::SendResult{.ticket = ticket, .to = to.raw(), .outcome = dist::SendOutcome::undecodable},
-                      "the type is declared differently here (protocol fingerprint)");
-        }
-        return;
-      }
-      if (kind != FrameKind::send_named) {
-        const Delivery d =
-            deliver(core_, to, box_peer_message(cluster.get(), to, c.map.peer_index, std::move(*message)), from);
-        if (d != Delivery::delivered || ticket != 0) answer_delivery(c, ticket, to, d);
-      } else if (auto pid = core_.registry.whereis(std::string(name))) {
-        const Delivery d =
-            deliver(core_, *pid, box_peer_message(cluster.get(), *pid, c.map.peer_index, std::move(*message)), from);
-        if (d != Delivery::delivered) answer_delivery(c, 0, *pid, d);
-      } else {
-        core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
-        answer_send(c, dist::SendResult{.outcome = dist::SendOutcome::no_process},
-                    absl::StrCat("no process is registered as ", internal::printable(name)));
-      }
+      deliver_message(c, kind, ticket, from, to, name, *message);
       return;
     }
     case FrameKind::link:
@@ -1431,6 +1599,9 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
     case FrameKind::exit: {
       const bool via_link = r.u8() != 0;
       ExitReason reason;
+      if (r.ok() && body.size() >= kDecodeElsewhereBytes) {
+        return decode_elsewhere(c, kind, 0, from, to, name, Ref(), via_link, r.rest(), owned);
+      }
       if (!r.ok() || !read_reason(r, limits, c.map, reason)) return malformed("bad exit reason");
       if (via_link) rel.links.erase({to, from});
       deliver(core_, to, box_signal(ExitSignal{from, std::move(reason), via_link}), from);
@@ -1455,10 +1626,12 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
       const std::uint64_t raw_ref = r.u64();
       std::uint16_t ref_node;
       ExitReason reason;
-      if (!r.ok() || !c.map.to_local(Ref::from_raw(raw_ref).node(), ref_node) ||
-          !read_reason(r, limits, c.map, reason)) {
-        return malformed("");
+      const bool ref_ok = r.ok() && c.map.to_local(Ref::from_raw(raw_ref).node(), ref_node);
+      if (ref_ok && body.size() >= kDecodeElsewhereBytes) {
+        const Ref ref = Ref::make(ref_node, Ref::from_raw(raw_ref).number());
+        return decode_elsewhere(c, kind, 0, from, to, name, ref, false, r.rest(), owned);
       }
+      if (!ref_ok || !read_reason(r, limits, c.map, reason)) return malformed("");
       const Ref ref = Ref::make(ref_node, Ref::from_raw(raw_ref).number());
       rel.watching.erase(ref.raw());
       deliver(core_, to, box_signal(DownSignal{ref, from, std::move(reason)}), from);

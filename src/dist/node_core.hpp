@@ -36,6 +36,7 @@
 #include "absl/time/time.h"
 #include "snow/log.hpp"
 #include "snow/node.hpp"
+#include "src/dist/decode_worker.hpp"
 #include "src/dist/handshake.hpp"
 #include "src/dist/node_address.hpp"
 #include "src/dist/node_info.hpp"
@@ -152,6 +153,9 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   std::size_t dials_in_flight_for_testing() const;
   /// Unfinished fragmented messages from `peer`, and the bytes they hold. Transport thread.
   std::pair<std::size_t, std::size_t> reassemblies_for_testing(const std::string& peer) const;
+  /// Whether this node has stopped reading from `peer` (frames over the bound wait behind
+  /// a large decode). Transport thread.
+  bool reading_paused_for_testing(const std::string& peer) const;
 
   /// Global names, groups and remote spawn (src/dist/cluster.cpp); set by start_node.
   std::unique_ptr<ClusterState> cluster;
@@ -189,7 +193,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   Connection* find_conn(transport::ConnId id);
   void close_conn(Connection& c, absl::Status why);
   void take_frames(Connection& c);
-  void on_frame(Connection& c, dist::FrameKind kind, std::string_view body);
+  void on_frame(Connection& c, dist::FrameKind kind, std::string_view body, std::string* owned = nullptr);
   void on_handshake_frame(Connection& c, dist::FrameKind kind, std::string_view body);
   void on_authenticated(Connection& c);
   bool keep_authenticated(Connection& c);
@@ -202,7 +206,17 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void on_node_name(Connection& c, std::string_view body);
   void on_node_info(Connection& c, dist::FrameKind kind, std::string_view body);  // until the peer's last piece
   bool drop_mismatched(Connection& c, const Term& message);  // a message of a type the peer declares differently
-  void on_process_frame(Connection& c, dist::FrameKind kind, std::string_view body);
+  // `owned`, when set, holds `body` and may be taken (a large message decoded elsewhere).
+  void on_process_frame(Connection& c, dist::FrameKind kind, std::string_view body, std::string* owned = nullptr);
+  void malformed_frame(Connection& c, dist::FrameKind kind, std::string_view what);
+  // Takes `message` when it delivers it; leaves it when no process takes it.
+  void deliver_message(Connection& c, dist::FrameKind kind, std::uint64_t ticket, Pid from, Pid to, std::string_view name,
+                       Term& message);
+  // Large messages: decoded on decoder_, the connection's later process frames waiting.
+  void decode_elsewhere(Connection& c, dist::FrameKind kind, std::uint64_t ticket, Pid from, Pid to,
+                        std::string_view name, Ref ref, bool via_link, std::string_view stf, std::string* owned);
+  void wait_behind_decode(Connection& c, dist::FrameKind kind, std::string_view body);
+  void replay_waiting(Connection& c);
   void on_fragment(Connection& c, std::string_view body);
   // What became of a message from a peer's process: refusals go back in a send_result
   // (paced for plain sends), acknowledged sends are always answered; `refused_why`
@@ -290,6 +304,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     std::atomic<std::uint64_t> messages_in{0}, messages_out{0};
     std::atomic<std::uint64_t> dropped_unreachable{0}, dropped_overflow{0}, dropped_at_close{0}, dropped_incomplete{0};
     std::atomic<std::uint64_t> dropped_mismatched{0}, refused_over_limits{0};
+    std::atomic<std::uint64_t> dropped_inbound_at_close{0}, longest_tick_delay_us{0};
     std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0}, handshakes_delayed{0};
     std::array<std::atomic<std::uint64_t>, dist::kRefusalKinds> refused{};
     std::atomic<std::uint64_t> dropped_undecodable{0}, notices_summarized{0};
@@ -298,6 +313,9 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
 
   // transport-thread state
   RateLimitedLog connection_log_;
+  DecodeWorker decoder_;
+  absl::Duration tick_ = absl::ZeroDuration();
+  absl::Time last_tick_ = absl::InfinitePast();
   // Ordered containers where the node walks them (conns_ in ConnId order, kept_ by
   // name): the order of closes, pings and reconnects is part of a simulated run, and
   // absl's hash is seeded per process, so a hashed walk would not replay (DESIGN §7).

@@ -194,6 +194,7 @@ std::string prometheus_text(Runtime& rt) {
     w.single("snow_node_refusal_notices_summarized_total", "counter",
              "Refusals of peers' plain sends reported in a per-second summary instead of one notice each.",
              n.notices_summarized);
+    w.sample("snow_node_dropped_messages_total", {{"reason", "inbound_at_close"}}, n.dropped_inbound_at_close);
     w.single("snow_node_handshakes_refused_total", "counter", "Connections refused during the handshake.",
              n.handshakes_refused);
     w.family("snow_node_handshake_refusals_total", "counter", "Connections refused during the handshake, by reason.");
@@ -221,6 +222,8 @@ std::string prometheus_text(Runtime& rt) {
     }
     w.single("snow_node_protocol_errors_total", "counter", "Connections closed for a protocol error.",
              n.protocol_errors);
+    w.single("snow_node_longest_tick_delay_microseconds", "gauge",
+             "The longest the network thread was late for its periodic tick.", n.longest_tick_delay_us);
     if (!m.peers.empty()) {
       w.family("snow_peer_bytes_total", "counter", "Bytes exchanged with a peer over its current connection.");
       for (const PeerInfo& p : m.peers) {

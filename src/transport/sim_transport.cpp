@@ -341,6 +341,10 @@ void SimTransport::check_drained(ConnId id) {
 void SimTransport::deliver_bytes(ConnId id, std::string bytes) {
   auto it = conns_.find(id);
   if (dead_ || it == conns_.end() || !it->second.open || it->second.broken) return;  // lost in a cut
+  if (it->second.read_paused || !it->second.held.empty()) {
+    it->second.held.push_back(std::move(bytes));
+    return;
+  }
   net_.events_log_.data(net_.now(), host_, id, bytes.size());
   handler_->on_data(id, bytes);
 }
@@ -370,6 +374,10 @@ void SimTransport::reset(ConnId id) {
 void SimTransport::peer_closed(ConnId id, const absl::Status& why) {
   auto it = conns_.find(id);
   if (dead_ || it == conns_.end()) return;
+  if (it->second.read_paused || !it->second.held.empty()) {  // heard after the bytes before it
+    if (!it->second.held_close) it->second.held_close = why;
+    return;
+  }
   conns_.erase(it);
   notify_closed(id, why);
 }
@@ -394,6 +402,35 @@ void SimTransport::close(ConnId id, const absl::Status& reason) {
       t->second->peer_closed(peer_id, absl::UnavailableError("connection closed by peer"));
     }
   });
+}
+
+void SimTransport::pause_reading(ConnId id, bool paused) {
+  auto it = conns_.find(id);
+  if (it == conns_.end() || it->second.read_paused == paused) return;
+  it->second.read_paused = paused;
+  if (paused || (it->second.held.empty() && !it->second.held_close)) return;
+  net_.schedule(net_.now(), host_, [net = &net_, me = host_, gen = generation_, id] {
+    if (SimTransport* t = net->live(me, gen)) t->flush_held(id);
+  });
+}
+
+void SimTransport::flush_held(ConnId id) {
+  for (;;) {
+    auto it = conns_.find(id);
+    if (dead_ || it == conns_.end() || it->second.read_paused) return;
+    Conn& c = it->second;
+    if (c.held.empty()) {
+      if (!c.held_close) return;
+      const absl::Status why = *c.held_close;
+      c.held_close.reset();
+      peer_closed(id, why);
+      return;
+    }
+    std::string bytes = std::move(c.held.front());
+    c.held.pop_front();
+    net_.events_log_.data(net_.now(), host_, id, bytes.size());
+    handler_->on_data(id, bytes);  // may pause again, or close
+  }
 }
 
 std::string SimTransport::channel_binding(ConnId id) const {

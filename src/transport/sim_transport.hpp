@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -158,6 +159,9 @@ class SimTransport final : public Transport {
   void write(ConnId id, std::string bytes) override;
   std::size_t pending_bytes(ConnId id) const override;
   void close(ConnId id, const absl::Status& reason) override;
+  /// While paused, deliveries for `id` wait in order (and so does the peer's close);
+  /// restarting hands them over at once, in one event.
+  void pause_reading(ConnId id, bool paused) override;
   std::string channel_binding(ConnId id) const override;
   std::string peer_address(ConnId id) const override;
   /// The simulated network has no hostile peers, hence no limits on unauthenticated
@@ -182,7 +186,11 @@ class SimTransport final : public Transport {
     absl::Time link_free_at;  // when the bytes written so far have all left
     std::deque<std::pair<absl::Time, std::size_t>> sending;  // (leaves at, bytes)
     bool drain_scheduled = false;
+    bool read_paused = false;
+    std::deque<std::string> held;     // arrived while paused, delivered in order on restart
+    std::optional<absl::Status> held_close;  // the peer closed behind the held bytes
   };
+  void flush_held(ConnId id);
   void finish_connect(ConnId id, const std::string& host, bool across_cut);
   void deliver_bytes(ConnId id, std::string bytes);
   /// A drop on the link: the connection ends here, both ends see a reset.

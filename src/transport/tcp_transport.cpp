@@ -127,6 +127,7 @@ struct Conn {
   // bytes (or the TLS alert) go out, then the connection closes.
   bool lingering = false;
   bool shutdown_started = false;
+  bool read_paused = false;  // pause_reading(): the node holds enough of this peer's bytes
   // The reason is worth a log line even though the handler may hear of it (TLS failed,
   // evicted), and the kind of line it is (each kind has its own rate limit).
   bool log_on_close = false;
@@ -339,6 +340,18 @@ class TcpTransport::Impl {
     Conn* c = find(id);
     if (c == nullptr) return;
     begin_close(c, reason, /*graceful=*/true);
+  }
+
+  void pause_reading(ConnId id, bool paused) {
+    Conn* c = find(id);
+    if (c == nullptr || c->state != Conn::State::open || c->lingering || c->read_paused == paused) return;
+    c->read_paused = paused;
+    auto* stream = reinterpret_cast<uv_stream_t*>(&c->tcp);
+    if (paused) {
+      uv_read_stop(stream);
+    } else if (const int r = uv_read_start(stream, &Impl::on_alloc, &Impl::on_read); r != 0) {
+      destroy(c, uv_error(r));
+    }
   }
 
   std::string channel_binding(ConnId id) const {
@@ -884,6 +897,7 @@ ConnId TcpTransport::connect(const std::string& host, std::uint16_t port) { retu
 void TcpTransport::write(ConnId id, std::string bytes) { impl_->write(id, std::move(bytes)); }
 std::size_t TcpTransport::pending_bytes(ConnId id) const { return impl_->pending_bytes(id); }
 void TcpTransport::close(ConnId id, const absl::Status& reason) { impl_->close(id, reason); }
+void TcpTransport::pause_reading(ConnId id, bool paused) { impl_->pause_reading(id, paused); }
 std::string TcpTransport::channel_binding(ConnId id) const { return impl_->channel_binding(id); }
 std::string TcpTransport::peer_address(ConnId id) const { return impl_->peer_address(id); }
 std::vector<std::string> TcpTransport::peer_certificate_names(ConnId id) const {

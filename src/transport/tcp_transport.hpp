@@ -115,6 +115,8 @@ class TcpTransport final : public Transport {
   /// Graceful for an open connection: what was written before still goes out (within
   /// `close_linger`), then a TLS close_notify; `on_closed(id, reason)` follows.
   void close(ConnId id, const absl::Status& reason) override;
+  /// uv_read_stop / uv_read_start: what one read already brought in is still delivered.
+  void pause_reading(ConnId id, bool paused) override;
   std::string channel_binding(ConnId id) const override;
   std::string peer_address(ConnId id) const override;
   void admit(ConnId id) override;

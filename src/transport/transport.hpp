@@ -81,6 +81,11 @@ class Transport {
   virtual std::size_t pending_bytes(ConnId id) const = 0;
   /// Closes `id`; `on_closed(id, reason)` follows (asynchronously).
   virtual void close(ConnId id, const absl::Status& reason) = 0;
+  /// Stops (`paused`) or restarts reading from `id`: while paused no `on_data` comes for
+  /// it and the peer's bytes wait in the network (TCP's window then holds the peer back),
+  /// as does its close, which is heard after the bytes sent before it. How the node
+  /// bounds what it holds of one connection. Unknown or closing ids are ignored.
+  virtual void pause_reading(ConnId id, bool paused) = 0;
   /// 32 bytes that both ends of an open connection compute identically and that a
   /// relay between two separate channels cannot make equal (the TLS exporter). The
   /// handshake's HMAC covers them.

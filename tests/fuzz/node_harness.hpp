@@ -89,6 +89,8 @@ class MemTransport final : public snow::transport::Transport {
     }
   }
   std::size_t pending_bytes(ConnId) const override { return 0; }
+  /// The harness hands the node each input's bytes itself; a pause holds nothing back.
+  void pause_reading(ConnId, bool) override {}
   void close(ConnId id, const absl::Status& why) override {
     if (closed.insert(id).second) closing.emplace_back(id, why);
   }

@@ -33,10 +33,15 @@
 //     errors            -> "errors <count> <first error, if any>"
 //     nodestats         -> "nodestats refused=N protocol_errors=N messages_in=N messages_out=N
 //                          dropped_unreachable=N dropped_at_close=N dropped_undecodable=N
-//                          remote_refused_undecodable=N"
+//                          remote_refused_undecodable=N dropped_inbound_at_close=N
+//                          longest_tick_delay_us=N"
 //     sendnested PEER N -> "sendnested <bytes>": sends {"void", PEER} (a name no node
 //                          registers, so PEER decodes it and drops it) N `[[]]` in lists
 //                          of 1,000: 10 bytes each on the wire and ~25 times that as Terms
+//     sendslow PEER BYTES -> "sendslow <bytes>": sends {"void", PEER} a map of about BYTES
+//                          (at most BYTES) whose 300-byte keys differ only in their last 16:
+//                          within the decode budget, and about the slowest content per byte
+//                          to decode there is (~10 ns per byte: keys compared as it is built)
 //     quit              (or the end of stdin) stops the node
 //
 // Traffic: every --traffic MS a process sends a burst of Seq{node, incarnation, epoch, n} to
@@ -384,6 +389,33 @@ int main(int argc, char** argv) {
          me.send("void", peer, message);
          return "sendnested " + std::to_string(bytes);
        }},
+      {"sendslow",
+       [&](const std::string& arg) {
+         const std::size_t space = arg.find(' ');
+         const std::string peer = arg.substr(0, space);
+         std::size_t bytes = 0;
+         std::from_chars(arg.data() + space + 1, arg.data() + arg.size(), bytes);
+         constexpr std::size_t kKey = 300;
+         auto map_of = [](std::size_t n) {
+           std::vector<snow::Term::Entry> e;
+           for (std::size_t i = 0; i < n; ++i) e.emplace_back(snow::Term(std::string(kKey, 'a' + i)), snow::Term(1));
+           return snow::encode(snow::Term::map(std::move(e)))->size();
+         };
+         const std::size_t entry = map_of(2) - map_of(1), overhead = map_of(1) - entry;
+         std::mt19937_64 random(7);
+         std::vector<snow::Term::Entry> entries;
+         for (std::size_t i = 0; i < (bytes - overhead) / entry; ++i) {
+           std::string key(kKey, 'k');
+           const std::uint64_t x = random();
+           for (int j = 0; j < 16; ++j) key[kKey - 1 - j] = static_cast<char>('a' + ((x >> (4 * j)) & 15));
+           entries.emplace_back(snow::Term(std::move(key)), snow::Term(1));
+         }
+         const snow::Term message = snow::Term::map(std::move(entries));
+         const std::size_t size = snow::encode(message)->size();
+         snow::ScopedActor me(rt);
+         me.send("void", peer, message);
+         return "sendslow " + std::to_string(size);
+       }},
       {"nodestats",
        [&](const std::string&) {
          const snow::NodeStats st = node->stats();
@@ -393,7 +425,9 @@ int main(int argc, char** argv) {
                 " dropped_unreachable=" + std::to_string(st.dropped_unreachable) +
                 " dropped_at_close=" + std::to_string(st.dropped_at_close) +
                 " dropped_undecodable=" + std::to_string(st.dropped_undecodable) +
-                " remote_refused_undecodable=" + std::to_string(st.remote_refused.undecodable);
+                " remote_refused_undecodable=" + std::to_string(st.remote_refused.undecodable) +
+                " dropped_inbound_at_close=" + std::to_string(st.dropped_inbound_at_close) +
+                " longest_tick_delay_us=" + std::to_string(st.longest_tick_delay_us);
        }},
   };
   for (std::string line; std::getline(std::cin, line) && line != "quit";) {

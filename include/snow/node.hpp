@@ -158,6 +158,9 @@ struct NodeStats {
     std::uint64_t tls_timeout = 0;          // no TLS within handshake_timeout
   } admission;
   std::uint64_t protocol_errors = 0;      // connections closed for a malformed frame
+  /// Of those, connections closed for naming, in node_name frames, more node lives this
+  /// node has no connection to than one peer may hold in its table (a flood of made-up nodes).
+  std::uint64_t node_names_refused = 0;
 };
 
 /// One connected peer, as this node sees it (see Node::peers).

@@ -210,6 +210,9 @@ std::string prometheus_text(Runtime& rt) {
     }
     w.single("snow_node_protocol_errors_total", "counter", "Connections closed for a protocol error.",
              n.protocol_errors);
+    w.single("snow_node_node_names_refused_total", "counter",
+             "Connections closed for naming more unconnected node lives than one peer may hold.",
+             n.node_names_refused);
     if (!m.peers.empty()) {
       w.family("snow_peer_bytes_total", "counter", "Bytes exchanged with a peer over its current connection.");
       for (const PeerInfo& p : m.peers) {

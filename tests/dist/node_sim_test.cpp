@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "snow/group.hpp"
 #include "src/runtime/runtime_core.hpp"
 #include "tests/dist/sim_cluster.hpp"
 
@@ -526,7 +527,9 @@ TEST_CASE("a peer restarted 5,000 times gets in every time, and no Pid of an ear
     // only the generation tells two lives apart.
     c.add("b", default_options(), 1 + 256 * static_cast<std::uint32_t>(life));
     c.connect("a", "b");  // fails once the table is full if entries are never freed
-    const Pid fresh = c.view("a", "b", c["b"].rt->spawn(echo));  // the same serial in every life
+    const Pid on_b = c["b"].rt->spawn(echo);  // the same serial in every life
+    REQUIRE(snow::group::join(*c["b"].rt, "lives", on_b).ok());
+    const Pid fresh = c.view("a", "b", on_b);
     if (!earlier.empty()) probe(earlier.back());
     c.net.run_for(absl::Milliseconds(20));
     earlier.push_back(fresh);
@@ -538,13 +541,17 @@ TEST_CASE("a peer restarted 5,000 times gets in every time, and no Pid of an ear
   // All of them at once, while the newest life runs a process of that same serial.
   c.add("b", default_options(), 1 + 256 * static_cast<std::uint32_t>(kLives));
   c.connect("a", "b");
-  (void)c["b"].rt->spawn(echo);
+  const Pid newest = c["b"].rt->spawn(echo);
+  REQUIRE(snow::group::join(*c["b"].rt, "lives", newest).ok());
   noproc = 0;
   for (Pid p : earlier) probe(p);
   c.net.run_for(absl::Seconds(1));
   CHECK(noproc == kLives);
   CHECK(other_downs == 0);
   CHECK(replies_from_the_dead == 0);
+  // a's view of the group holds the newest life's member only: each earlier life's went
+  // when that life went down.
+  CHECK(snow::group::members(*c["a"].rt, "lives") == std::vector<Pid>{c.view("a", "b", newest)});
   // The first lives' entries have been reused: their Pids name no node any more.
   CHECK(c["a"].node().node_of(earlier.front()).empty());
   const auto last = c["a"].core->node_table_size();

@@ -1198,8 +1198,11 @@ void NodeCore::on_node_name(Connection& c, std::string_view body) {
     bool over_cap;
     {
       std::lock_guard lock(table_mu_);
-      over_cap = !lives_.contains(std::make_pair(name, creation)) &&
-                 introduced_unconnected(c.id) >= kMaxIntroducedUnconnected;
+      // A life not in the table, or in a free entry (perhaps one this peer named on an
+      // earlier connection), is one more this connection would hold.
+      auto it = lives_.find(std::make_pair(name, creation));
+      const bool adds = it == lives_.end() || (is_free(nodes_[it->second]) && !nodes_[it->second].superseded);
+      over_cap = adds && introduced_unconnected(c.id) >= kMaxIntroducedUnconnected;
     }
     if (over_cap) {
       // No node needs to tell another of this many nodes it is not connected to: made-up
@@ -1285,7 +1288,9 @@ std::uint16_t NodeCore::intern(const std::string& name, std::uint32_t creation, 
     std::lock_guard lock(table_mu_);
     if (auto it = lives_.find(std::make_pair(name, creation)); it != lives_.end()) {
       index = it->second;
-      nodes_[index].last_used = ++use_clock_;
+      KnownNode& life = nodes_[index];
+      if (is_free(life)) life.introduced_by = introduced_by;  // held again: by whoever names it now
+      life.last_used = ++use_clock_;
     } else {
       if (nodes_.size() < kMaxKnownNodes) {
         index = static_cast<std::uint16_t>(nodes_.size());

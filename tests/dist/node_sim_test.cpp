@@ -464,6 +464,25 @@ TEST_CASE("a peer naming more node lives than it may hold is cut off, and what i
   CHECK(c["b"].core->node_table_size().entries <= 1024);
 }
 
+TEST_CASE("a peer that comes back cannot hold the made-up nodes it named before beyond its cap") {
+  SimCluster c(17);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  announce_ghosts(c, "a", "b", 0, 512);  // as many as one peer may hold
+  c.net.run_for(absl::Milliseconds(100));
+  CHECK(c["b"].node().stats().node_names_refused == 0);
+  c["a"].core->disconnect(c["b"].name);
+  c.net.run_for(absl::Milliseconds(100));
+  CHECK(c["b"].core->node_table_size().held == 1);  // b alone: a's made-up nodes are free
+  // Back on a new connection, a names the same nodes again, and one more.
+  c.connect("a", "b");
+  announce_ghosts(c, "a", "b", 0, 513);
+  c.net.run_for(absl::Milliseconds(100));
+  CHECK(c["b"].node().stats().node_names_refused == 1);
+  CHECK(c["b"].core->node_table_size().held <= 2);
+}
+
 TEST_CASE("a Pid a peer kept from a life its index named before arrives as a dead Pid, not the new life's") {
   SimCluster c(16);
   c.add("a");

@@ -200,7 +200,7 @@ struct NodeCore::PeerRelations {
 };
 
 struct NodeCore::Command {
-  enum class Kind { route, connect, disconnect, monitor_node, demonitor_node } kind = Kind::route;
+  enum class Kind { route, connect, disconnect, monitor_node, demonitor_node, test_frame } kind = Kind::route;
   FrameKind frame_kind = FrameKind::send;
   Pid from, to;
   Ref ref;
@@ -583,6 +583,7 @@ void NodeCore::run(Command& c) {
       if (it != node_watchers_.end()) node_watchers_.erase(it);
       return;
     }
+    case Command::Kind::test_frame: return send_frame_for_testing(c.name, std::move(c.frame));
   }
 }
 
@@ -1169,6 +1170,14 @@ std::size_t NodeCore::outbound_in_flight() const {
 }
 
 std::size_t NodeCore::dials_in_flight_for_testing() const { return outbound_in_flight(); }
+
+void NodeCore::post_frame_for_testing(std::string peer, std::string frame) {
+  Command c;
+  c.kind = Command::Kind::test_frame;
+  c.name = std::move(peer);
+  c.frame = std::move(frame);
+  post(std::move(c));
+}
 
 void NodeCore::send_frame_for_testing(const std::string& peer, std::string frame) {
   for (auto& [id, c] : conns_) {

@@ -154,6 +154,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   /// Tests play a hostile peer holding the cookie: `frame` goes to `peer` (connected) as
   /// this node's own. Transport thread (the simulated network's: the test's).
   void send_frame_for_testing(const std::string& peer, std::string frame);
+  /// The same from any thread (live tests): posted, sent by the transport thread.
+  void post_frame_for_testing(std::string peer, std::string frame);
   /// Outbound connections not up yet. Transport thread.
   std::size_t dials_in_flight_for_testing() const;
   /// Unfinished fragmented messages from `peer`, and the bytes they hold. Transport thread.

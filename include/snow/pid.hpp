@@ -15,7 +15,8 @@
 // they announced. The remaining risk: a Pid kept while its entry is reused 256 times
 // matches again and names a process of the life that has the entry then. Free entries
 // are reused least recently used first and only when the table (1,024 lives) is full, so
-// that takes some 256 x 1,000 node lives coming and going while the Pid is held. (Refs
+// with F entries free that takes 256 x F new node lives while the Pid is held (some
+// 250,000 when few nodes are connected). (Refs
 // carry no generation: a Ref of a forgotten life can equal one of the life that reuses
 // its index.) A local Pid prints as `<0.N>`, a remote one as `<node.N.generation>`. The
 // default Pid is the null Pid: it names no process, and sending to it is a no-op.

@@ -179,6 +179,9 @@ struct NodeStats {
     std::uint64_t no_process = 0;    // no such process (dead Pid) or registered name
     std::uint64_t undecodable = 0;   // over the receiver's DecodeLimits
   } remote_refused;
+  /// Of those, connections closed for naming, in node_name frames, more node lives this
+  /// node has no connection to than one peer may hold in its table (a flood of made-up nodes).
+  std::uint64_t node_names_refused = 0;
 };
 
 /// One connected peer, as this node sees it (see Node::peers).

@@ -1,14 +1,25 @@
 // snow/pid.hpp: process identifiers.
 //
-// A Pid names one process for its whole life and never names another: serials are not
-// reused within a node's creation, and a restarted node gets a new creation, so a Pid
-// from an earlier life is simply dead. It is 64 bits:
+// A Pid names one process for its whole life: serials are not reused within a node's
+// creation, and a restarted node gets a new creation, so a Pid from an earlier life is
+// simply dead. It is 64 bits:
 //
 //   | node index (16) | creation (8) | serial (40) |
 //
-// Node index 0 is "this node", so the local send path needs no node lookup. A local Pid
-// prints as `<0.N>`, a remote one as `<node.N.creation>`. The default Pid is the null
-// Pid: it names no process, and sending to it is a no-op.
+// Node index 0 is "this node", so the local send path needs no node lookup; its 8-bit
+// field is the low 8 bits of this node's creation. Another index is an entry of this
+// node's table of node lives, and there the 8 bits are the entry's *generation*: entries
+// of lives that are over are reused for new ones (DESIGN.md, "the node table"), and each
+// reuse bumps the generation, so a Pid kept from the entry's earlier life no longer
+// matches and is dead (noproc), and Pids from peers are translated with the generations
+// they announced. The remaining risk: a Pid kept while its entry is reused 256 times
+// matches again and names a process of the life that has the entry then. Free entries
+// are reused least recently used first and only when the table (1,024 lives) is full, so
+// with F entries free that takes 256 x F new node lives while the Pid is held (some
+// 250,000 when few nodes are connected). (Refs
+// carry no generation: a Ref of a forgotten life can equal one of the life that reuses
+// its index.) A local Pid prints as `<0.N>`, a remote one as `<node.N.generation>`. The
+// default Pid is the null Pid: it names no process, and sending to it is a no-op.
 //
 // `TypedPid<Msg>` narrows what may be sent at compile time (the design's `Pid<Msg>`; C++
 // cannot give a class and a class template one name). `Msg` is one message type or a
@@ -47,6 +58,8 @@ class Pid {
   static constexpr Pid from_raw(std::uint64_t raw) { return Pid(raw); }
 
   constexpr std::uint16_t node() const { return static_cast<std::uint16_t>(raw_ >> (kSerialBits + kCreationBits)); }
+  /// The 8-bit field: the creation's low 8 bits for a local Pid, the generation of its
+  /// node index on this node for a remote one.
   constexpr std::uint8_t creation() const { return static_cast<std::uint8_t>(raw_ >> kSerialBits); }
   constexpr std::uint64_t serial() const { return raw_ & kMaxSerial; }
   constexpr std::uint64_t raw() const { return raw_; }
@@ -59,7 +72,7 @@ class Pid {
   template <class H>
   friend H AbslHashValue(H h, Pid p) { return H::combine(std::move(h), p.raw_); }
 
-  /// `<0.N>` for a local process, `<node.N.creation>` for a remote one.
+  /// `<0.N>` for a local process, `<node.N.generation>` for a remote one.
   std::string to_string() const;
   friend std::ostream& operator<<(std::ostream& os, Pid p) { return os << p.to_string(); }
 

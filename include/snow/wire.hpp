@@ -645,12 +645,7 @@ struct Wire<Pid> {
   }
   static bool decode(detail::Decoder& d, Pid& out) {
     std::uint64_t raw;
-    std::uint16_t node;
-    if (!d.expect(detail::Tag::pid, "Pid") || !d.get_le(raw)) return false;
-    out = Pid::from_raw(raw);
-    if (!d.local_node_index(out.node(), node)) return false;
-    out = Pid::make(node, out.creation(), out.serial());
-    return true;
+    return d.expect(detail::Tag::pid, "Pid") && d.get_le(raw) && d.local_pid(Pid::from_raw(raw), out);
   }
   static Term to_term(Pid v) { return Term(v); }
   static bool from_term(detail::Converter& c, const Term& t, Pid& out) {

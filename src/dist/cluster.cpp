@@ -163,7 +163,7 @@ class ClusterProcess {
   /// it speaks for (a name's owner, a member, a spawn's requester or result) lives on
   /// `peer`: a peer holding the cookie may speak for its own processes, not for others'.
   void from_peer(std::uint16_t peer, const Term& m) {
-    const std::string sender = node_.node_of(Pid::make(peer, 0, 0));
+    const std::string sender = node_.node_name_at(peer);
     auto on_sender = [peer](Pid pid) { return !pid.is_null() && pid.node() == peer; };
     auto claim = [&](const GlobalAdd& a) {
       if (!on_sender(a.pid)) return refuse(sender, "a claim of the global name", a.name, a.pid);
@@ -304,14 +304,21 @@ class ClusterProcess {
   }
 
   void forget_node(const std::string& node) {
-    const std::uint16_t index = node_.node_index(node);
     std::lock_guard lock(state_.mu);
     for (auto it = state_.names.begin(); it != state_.names.end();) {
       it = it->second.owner == node ? state_.names.erase(it) : std::next(it);
     }
+    // Members of any life of the node, by name: by the time this runs the node may be
+    // back with a new life (another index), and an entry of an old life may have been
+    // reused (node_of says "" for its Pids, which go too).
+    auto gone = [&](Pid m) {
+      if (m.is_local()) return false;
+      const std::string on = node_.node_of(m);
+      return on.empty() || on == node;
+    };
     for (auto it = state_.groups.begin(); it != state_.groups.end();) {
       for (auto m = it->second.begin(); m != it->second.end();) {
-        m = index != 0 && m->node() == index ? it->second.erase(m) : std::next(m);
+        m = gone(*m) ? it->second.erase(m) : std::next(m);
       }
       it = it->second.empty() ? state_.groups.erase(it) : std::next(it);
     }

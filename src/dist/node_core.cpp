@@ -21,7 +21,17 @@ using dist::FrameWriter;
 using transport::ConnId;
 
 namespace {
-constexpr std::size_t kMaxKnownNodes = 1024;   // node lives ever interned (never freed)
+// Node lives in the table at once, used and free (entries are reused, DESIGN.md "the
+// node table"), and how many of them one connection may hold by naming lives this node
+// has no connection to: half, so one peer can never fill the table, while a node joining
+// a mesh of up to ~500 nodes through one peer still hears of all of them before it has
+// dialled any.
+constexpr std::size_t kMaxKnownNodes = 1024;
+constexpr std::size_t kMaxIntroducedUnconnected = kMaxKnownNodes / 2;
+// The index a Pid or Ref read from a peer gets when it names a node life this node cannot
+// name: an index the peer never announced, or announced since for another life. Never an
+// entry (the table is far smaller), so such a Pid is dead here: sends to it are noproc.
+constexpr std::uint16_t kForgottenNode = 0xFFFF;
 constexpr std::size_t kWriteWindow = 256 << 10;  // bytes handed to the transport ahead
 constexpr std::size_t kBatchBytes = 64 << 10;    // small frames are written together
 // Failed handshakes from one address: the first few cost nothing (a restart, a typo in
@@ -110,20 +120,48 @@ bool read_reason(BodyReader& r, const DecodeLimits& limits, const NodeIndexMap& 
 
 // -- per-connection state --
 
+/// One connection's translation of the peer's node indices into mine. A Pid's 8 bits are
+/// the generation of its index on the node that holds it, so a peer's Pid is taken only
+/// with the generation the peer announced for its index (or, for the peer's own Pids,
+/// its creation's low 8 bits), and becomes mine with my generation of my index. A Pid
+/// with another generation was kept by the peer from a life its index named before: it
+/// is a dead Pid here, whatever life the index names now.
 class NodeCore::ConnectionNodeMap final : public NodeIndexMap {
  public:
+  struct Mapped {
+    std::uint16_t local = 0;
+    std::uint8_t local_generation = 0;  // mine when mapped: if my entry is reused, the Pids read dead
+    std::uint8_t peer_generation = 0;   // the peer's, from its node_name frame
+  };
   bool to_local(std::uint16_t wire, std::uint16_t& local) const override {
     if (wire == 0) {
       local = peer_index;
       return peer_index != 0;
     }
     auto it = table.find(wire);
-    if (it == table.end()) return false;
-    local = it->second;
+    local = it == table.end() ? kForgottenNode : it->second.local;
     return true;
   }
-  std::uint16_t peer_index = 0;                          // my index for the peer
-  absl::flat_hash_map<std::uint16_t, std::uint16_t> table;  // peer's index -> mine
+  bool to_local_pid(Pid wire, Pid& local) const override {
+    if (wire.is_null()) {  // no process, from anywhere
+      local = Pid();
+      return true;
+    }
+    const Mapped* m = &peer;
+    if (wire.node() != 0) {
+      auto it = table.find(wire.node());
+      m = it == table.end() ? nullptr : &it->second;
+    }
+    if (m == nullptr || (wire.node() == 0 && peer_index == 0) || m->peer_generation != wire.creation()) {
+      local = Pid::make(kForgottenNode, 0, wire.serial());
+    } else {
+      local = Pid::make(m->local, m->local_generation, wire.serial());
+    }
+    return true;
+  }
+  std::uint16_t peer_index = 0;              // my index for the peer
+  Mapped peer;                               // the peer's own Pids (its index 0)
+  absl::flat_hash_map<std::uint16_t, Mapped> table;  // peer's index -> mine
 };
 
 struct NodeCore::Connection {
@@ -142,7 +180,8 @@ struct NodeCore::Connection {
   absl::Status close_reason;
   dist::FrameReader reader{dist::kHandshakeFrameLimit};
   ConnectionNodeMap map;
-  absl::flat_hash_map<std::uint16_t, bool> announced;  // my indices this peer knows
+  bool holds_entry = false;  // counted in its life's own_connections (released at close)
+  absl::flat_hash_map<std::uint16_t, std::uint8_t> announced;  // my indices this peer knows, with their generation
   // The peer's node_info (src/dist/node_info.hpp) comes before any other frame from it;
   // until its last piece, `my_fingerprint` is what the pieces are compared with.
   bool peer_info_done = false;
@@ -194,7 +233,7 @@ struct NodeCore::PeerRelations {
 };
 
 struct NodeCore::Command {
-  enum class Kind { route, connect, disconnect, monitor_node, demonitor_node } kind = Kind::route;
+  enum class Kind { route, connect, disconnect, monitor_node, demonitor_node, test_frame } kind = Kind::route;
   FrameKind frame_kind = FrameKind::send;
   Pid from, to;
   Ref ref;
@@ -237,6 +276,8 @@ absl::Status NodeCore::start() {
   {
     std::lock_guard lock(table_mu_);
     nodes_.push_back(KnownNode{name_, core_.creation(), 0});
+    nodes_[0].generation = core_.pid_creation();  // local Pids carry the creation's low 8 bits
+    nodes_[0].own_connections = 1;                // this node's own life: never free
     node_index_.emplace(name_, 0);
     lives_.emplace(std::make_pair(name_, core_.creation()), 0);
   }
@@ -395,7 +436,7 @@ absl::Status NodeCore::check_send(std::uint16_t index, const std::string& node, 
   if (!check_type && !check_size) [[likely]] return absl::OkStatus();
   std::string peer = node;
   if (index == 0 && !peer.empty()) index = node_index(peer);
-  if (peer.empty()) peer = node_of(Pid::make(index, 0, 0));
+  if (peer.empty()) peer = node_name_at(index);
   if (check_type && mismatched(peer, type_name)) {
     return absl::FailedPreconditionError("the type is declared differently there (protocol fingerprint)");
   }
@@ -471,7 +512,42 @@ std::vector<std::string> NodeCore::connected() const {
 std::string NodeCore::node_of(Pid pid) const {
   if (pid.is_null()) return "";
   std::lock_guard lock(table_mu_);
-  return pid.node() < nodes_.size() ? nodes_[pid.node()].name : "";
+  if (pid.node() == 0) return name_;
+  if (pid.node() >= nodes_.size() || nodes_[pid.node()].generation != pid.creation()) return "";
+  return nodes_[pid.node()].name;
+}
+
+std::string NodeCore::node_name_at(std::uint16_t index) const {
+  std::lock_guard lock(table_mu_);
+  return index < nodes_.size() ? nodes_[index].name : "";
+}
+
+Pid NodeCore::remote_pid(std::string_view node_name, std::uint64_t serial) const {
+  std::lock_guard lock(table_mu_);
+  auto it = node_index_.find(std::string(node_name));
+  if (it == node_index_.end() || it->second == 0) return Pid();
+  return Pid::make(it->second, nodes_[it->second].generation, serial);
+}
+
+NodeCore::NodeTableSize NodeCore::node_table_size() const {
+  std::lock_guard lock(table_mu_);
+  NodeTableSize out;
+  out.entries = nodes_.size();
+  out.bytes = nodes_.capacity() * sizeof(KnownNode);
+  for (const KnownNode& n : nodes_) {
+    out.held += !is_free(n);
+    if (n.name.capacity() > 15) out.bytes += n.name.capacity() + 1;  // beyond the inline buffer
+  }
+  // The lookups: a slot (and a control byte) each, and the names that do not fit inline.
+  out.bytes += node_index_.capacity() * (sizeof(std::pair<std::string, std::uint16_t>) + 1) +
+               lives_.capacity() * (sizeof(std::pair<std::pair<std::string, std::uint32_t>, std::uint16_t>) + 1);
+  for (const auto& [name, index] : node_index_) {
+    if (name.capacity() > 15) out.bytes += name.capacity() + 1;
+  }
+  for (const auto& [key, index] : lives_) {
+    if (key.first.capacity() > 15) out.bytes += key.first.capacity() + 1;
+  }
+  return out;
 }
 
 void NodeCore::set_mismatches(const std::string& node, std::vector<std::string> names) {
@@ -485,7 +561,7 @@ void NodeCore::set_mismatches(const std::string& node, std::vector<std::string> 
 }
 
 bool NodeCore::mismatched(std::uint16_t node_index, std::string_view name) const {
-  return mismatched(node_of(Pid::make(node_index, 0, 0)), name);
+  return mismatched(node_name_at(node_index), name);
 }
 
 bool NodeCore::mismatched(const std::string& node, std::string_view name) const {
@@ -564,6 +640,7 @@ NodeCounters NodeCore::counters() const {
   out.remote_refused = NodeStats::RemoteRefusals{.mailbox_full = remote(dist::SendOutcome::mailbox_full),
                                                  .no_process = remote(dist::SendOutcome::no_process),
                                                  .undecodable = remote(dist::SendOutcome::undecodable)};
+  out.node_names_refused = counters_.node_names_refused.load(std::memory_order_relaxed);
   return out;
 }
 
@@ -615,6 +692,7 @@ void NodeCore::run(Command& c) {
       if (it != node_watchers_.end()) node_watchers_.erase(it);
       return;
     }
+    case Command::Kind::test_frame: return send_frame_for_testing(c.name, std::move(c.frame));
   }
 }
 
@@ -645,13 +723,17 @@ void NodeCore::run_route(Command& c) {
     if (to.node() != 0 && to.node() < nodes_.size()) {
       const KnownNode& n = nodes_[to.node()];
       id = n.conn;
-      dead_life = n.superseded || static_cast<std::uint8_t>(n.creation) != to.creation();
+      // Another generation: the Pid is of a life this index named before it was reused.
+      dead_life = n.superseded || n.generation != to.creation();
+    } else {
+      dead_life = to.node() == kForgottenNode;  // a life a peer named that this node cannot
     }
   }
   Connection* conn = find_conn(id);
   if (conn != nullptr && conn->state != Connection::State::up) conn = nullptr;
-  // Unreachable, or the Pid is from an earlier life of that node: answer as Erlang does,
-  // noconnection for the first and noproc (a dead process) for the second.
+  // Unreachable, or the Pid is from an earlier life of that node (or one this node has
+  // forgotten): answer as Erlang does, noconnection for the first and noproc (a dead
+  // process) for the second.
   if (conn == nullptr || dead_life) {
     const ExitReason why = dead_life ? ExitReason::noproc() : ExitReason::noconnection();
     switch (c.frame_kind) {
@@ -750,6 +832,7 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
   const absl::Status reason = c->close_reason.ok() ? why : c->close_reason;
   const bool was_up = c->state == Connection::State::up;
   if (was_up) connection_lost(*c, reason);
+  release_entries(*c);
   std::uint64_t lost = 0;
   for (auto& [key, stream] : c->streams) lost += stream.frames.size();
   if (lost > 0) counters_.dropped_at_close.fetch_add(lost, std::memory_order_relaxed);
@@ -1049,6 +1132,21 @@ void NodeCore::on_authenticated(Connection& c) {
   if (c.map.peer_index == 0) {
     return refuse(c, dist::Refused{dist::Refusal::capacity, absl::ResourceExhaustedError("the table of known nodes is full")});
   }
+  {
+    std::lock_guard lock(table_mu_);
+    KnownNode& life = nodes_[c.map.peer_index];
+    ++life.own_connections;  // held until this connection closes (release_entries)
+    c.holds_entry = true;
+    c.map.peer = {c.map.peer_index, life.generation, static_cast<std::uint8_t>(c.peer_creation)};
+  }
+  // Every other connection learns the life (again, if its entry was free or reused)
+  // before any frame that could carry its Pids.
+  for (auto& [id, o] : conns_) {
+    if (o.get() != &c && o->state == Connection::State::up) {
+      announce(*o, c.map.peer_index);
+      pump(*o);
+    }
+  }
   if (c.inbound) queue_control(c, c.handshake->acceptance());  // only now does the acceptor prove
   connection_up(c);
 }
@@ -1152,16 +1250,22 @@ void NodeCore::connection_up(Connection& c) {
       if (nodes_[i].conn != 0 && i != index) peers.push_back(nodes_[i].name);
     }
   }
-  std::size_t count;
+  // The lives connected here (this one included). Lives only heard of from peers are not
+  // passed on: a peer that made up nodes must not make this node fill every other node's
+  // table, or have them cut it off for naming too many. A Pid of a life the peer was not
+  // told of reads as a dead Pid there.
+  std::vector<std::uint16_t> connected_lives;
   {
     std::lock_guard lock(table_mu_);
-    count = nodes_.size();
+    for (std::size_t i = 1; i < nodes_.size(); ++i) {
+      if (nodes_[i].own_connections > 0) connected_lives.push_back(static_cast<std::uint16_t>(i));
+    }
   }
   // node_info first: the peer knows our limits and fingerprint before any process frame.
   for (std::string& f : dist::node_info_frames(receive_limits_, fingerprint(), options_.fragment_bytes)) {
     queue_control(c, std::move(f));
   }
-  for (std::size_t i = 1; i < count; ++i) announce(c, static_cast<std::uint16_t>(i));
+  for (std::uint16_t i : connected_lives) announce(c, i);
   FrameWriter w(FrameKind::peers);
   w.u16(static_cast<std::uint16_t>(peers.size()));
   for (const std::string& p : peers) w.name(p);
@@ -1225,6 +1329,14 @@ std::size_t NodeCore::outbound_in_flight() const {
 }
 
 std::size_t NodeCore::dials_in_flight_for_testing() const { return outbound_in_flight(); }
+
+void NodeCore::post_frame_for_testing(std::string peer, std::string frame) {
+  Command c;
+  c.kind = Command::Kind::test_frame;
+  c.name = std::move(peer);
+  c.frame = std::move(frame);
+  post(std::move(c));
+}
 
 void NodeCore::send_frame_for_testing(const std::string& peer, std::string frame) {
   for (auto& [id, c] : conns_) {
@@ -1295,6 +1407,7 @@ bool NodeCore::drop_mismatched(Connection& c, const Term& message) {
 void NodeCore::on_node_name(Connection& c, std::string_view body) {
   BodyReader r(body);
   const std::uint16_t wire = r.u16();
+  const std::uint8_t generation = r.u8();
   const std::uint32_t creation = r.u32();
   const std::string name(r.name());
   absl::StatusOr<dist::NodeAddress> a = dist::parse_node_address(name, kDefaultNodePort);
@@ -1304,66 +1417,151 @@ void NodeCore::on_node_name(Connection& c, std::string_view body) {
     return close_conn(c, absl::InvalidArgumentError("malformed node_name frame"));
   }
   const bool me = name == name_ && creation == core_.creation();
-  const std::uint16_t local = me ? 0 : intern(name, creation);
-  if (local == 0 && !me) {
-    log(LogLevel::error, absl::StrCat("closing connection to ", c.peer_name, ": the table of known nodes is full"));
-    return close_conn(c, absl::ResourceExhaustedError("too many nodes"));
+  std::uint16_t local = 0;
+  if (!me) {
+    bool over_cap;
+    {
+      std::lock_guard lock(table_mu_);
+      // A life not in the table, or in a free entry (perhaps one this peer named on an
+      // earlier connection), is one more this connection would hold.
+      auto it = lives_.find(std::make_pair(name, creation));
+      const bool adds = it == lives_.end() || (is_free(nodes_[it->second]) && !nodes_[it->second].superseded);
+      over_cap = adds && introduced_unconnected(c.id) >= kMaxIntroducedUnconnected;
+    }
+    if (over_cap) {
+      // No node needs to tell another of this many nodes it is not connected to: made-up
+      // nodes, to fill the table. What it named is freed when the connection closes.
+      counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      counters_.node_names_refused.fetch_add(1, std::memory_order_relaxed);
+      log_connection("bad frame", LogLevel::warning,
+                     absl::StrCat("closing connection to ", c.peer_name, ": it named over ", kMaxIntroducedUnconnected,
+                                  " node lives this node has no connection to"));
+      return close_conn(c, absl::ResourceExhaustedError("too many node lives without a connection"));
+    }
+    local = intern(name, creation, c.id);
+    if (local == 0) {
+      log(LogLevel::error, absl::StrCat("closing connection to ", c.peer_name, ": the table of known nodes is full"));
+      return close_conn(c, absl::ResourceExhaustedError("too many nodes"));
+    }
   }
-  c.map.table[wire] = local;  // my own name maps to 0: my Pids come home as local ones
+  std::lock_guard lock(table_mu_);
+  auto [it, fresh] = c.map.table.try_emplace(wire);
+  if (!fresh) release_mapping(it->second.local, it->second.local_generation);  // the peer reused its index
+  // My own name maps to 0: my Pids come home as local ones.
+  it->second = {local, nodes_[local].generation, generation};
+  if (local != 0) ++nodes_[local].mappings;
 }
 
-std::uint16_t NodeCore::intern(const std::string& name, std::uint32_t creation) {
+bool NodeCore::is_free(const KnownNode& n) {
+  // A life known to be over is not held by announcements: its Pids are dead whatever its
+  // entry says, and two peers that each announced it to the other must not keep it forever.
+  return n.own_connections == 0 && n.conn == 0 && (n.mappings == 0 || n.superseded);
+}
+
+std::size_t NodeCore::introduced_unconnected(ConnId id) const {
+  std::size_t n = 0;
+  for (std::size_t i = 1; i < nodes_.size(); ++i) {
+    const KnownNode& life = nodes_[i];
+    n += life.introduced_by == id && life.own_connections == 0 && !is_free(life);
+  }
+  return n;
+}
+
+void NodeCore::release_mapping(std::uint16_t local, std::uint8_t local_generation) {
+  if (local == 0 || local >= nodes_.size()) return;
+  KnownNode& life = nodes_[local];
+  if (life.generation != local_generation || life.mappings == 0) return;  // reused since: not its mapping
+  --life.mappings;
+  life.last_used = ++use_clock_;
+}
+
+void NodeCore::release_entries(Connection& c) {
+  std::lock_guard lock(table_mu_);
+  if (c.holds_entry) {
+    KnownNode& life = nodes_[c.map.peer_index];
+    --life.own_connections;
+    life.last_used = ++use_clock_;
+    c.holds_entry = false;
+  }
+  for (auto& [wire, m] : c.map.table) release_mapping(m.local, m.local_generation);
+  c.map.table.clear();
+}
+
+std::uint16_t NodeCore::reclaim_slot() {
+  std::uint16_t oldest = 0;
+  for (std::size_t i = 1; i < nodes_.size(); ++i) {
+    if (is_free(nodes_[i]) && (oldest == 0 || nodes_[i].last_used < nodes_[oldest].last_used)) {
+      oldest = static_cast<std::uint16_t>(i);
+    }
+  }
+  if (oldest == 0) return 0;
+  KnownNode& old = nodes_[oldest];
+  lives_.erase(std::make_pair(old.name, old.creation));
+  if (auto it = node_index_.find(old.name); it != node_index_.end() && it->second == oldest) node_index_.erase(it);
+  // Every Pid of the index made until now carries the old generation: dead from here on,
+  // until the generation comes round again (pid.hpp says when).
+  const std::uint8_t next = static_cast<std::uint8_t>(old.generation + 1);
+  old = KnownNode{};
+  old.generation = next;
+  // The limits that life said (node_info) are not the next one's.
+  always_within_[oldest].store(sends_always_within_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  return oldest;
+}
+
+std::uint16_t NodeCore::intern(const std::string& name, std::uint32_t creation, ConnId introduced_by) {
   std::uint16_t index;
-  std::vector<Connection*> up;
   {
     std::lock_guard lock(table_mu_);
-    if (auto it = lives_.find(std::make_pair(name, creation)); it != lives_.end()) return it->second;
-    if (nodes_.size() >= kMaxKnownNodes) return 0;
-    index = static_cast<std::uint16_t>(nodes_.size());
-    KnownNode life{name, creation, 0};
-    // Another life of this very node is an earlier one (this one is running). An older
-    // life of a node connected now is over too (creations grow with time, compared
-    // across the 32-bit wrap); a newer one is its next life, not connected yet.
-    if (name == name_) {
-      life.superseded = true;
-    } else if (auto cur = node_index_.find(name); cur != node_index_.end() && nodes_[cur->second].conn != 0 &&
-               static_cast<std::int32_t>(nodes_[cur->second].creation - creation) > 0) {
-      life.superseded = true;
+    if (auto it = lives_.find(std::make_pair(name, creation)); it != lives_.end()) {
+      index = it->second;
+      KnownNode& life = nodes_[index];
+      if (is_free(life)) life.introduced_by = introduced_by;  // held again: by whoever names it now
+      life.last_used = ++use_clock_;
+    } else {
+      if (nodes_.size() < kMaxKnownNodes) {
+        index = static_cast<std::uint16_t>(nodes_.size());
+        nodes_.emplace_back();
+        // An index's first life: its Pids carry the creation's low 8 bits, as on the node itself.
+        nodes_[index].generation = static_cast<std::uint8_t>(creation);
+      } else {
+        index = reclaim_slot();
+        if (index == 0) return 0;
+      }
+      KnownNode& life = nodes_[index];
+      life.name = name;
+      life.creation = creation;
+      life.introduced_by = introduced_by;
+      life.last_used = ++use_clock_;
+      // Another life of this very node is an earlier one (this one is running). An older
+      // life of a node connected now is over too (creations grow with time, compared
+      // across the 32-bit wrap); a newer one is its next life, not connected yet.
+      if (name == name_) {
+        life.superseded = true;
+      } else if (auto cur = node_index_.find(name); cur != node_index_.end() && nodes_[cur->second].conn != 0 &&
+                 static_cast<std::int32_t>(nodes_[cur->second].creation - creation) > 0) {
+        life.superseded = true;
+      }
+      lives_.emplace(std::make_pair(name, creation), index);
+      node_index_.try_emplace(name, index);  // the first life heard of names the node until one connects
     }
-    nodes_.push_back(std::move(life));
-    lives_.emplace(std::make_pair(name, creation), index);
-    node_index_.try_emplace(name, index);  // the first life heard of names the node until one connects
-  }
-  // Every connection learns the new index before any frame that could carry it.
-  for (auto& [id, c] : conns_) {
-    if (c->state == Connection::State::up) up.push_back(c.get());
-  }
-  for (Connection* c : up) {
-    announce(*c, index);
-    pump(*c);
   }
   return index;
 }
 
 void NodeCore::announce(Connection& c, std::uint16_t index) {
-  if (c.announced.contains(index)) return;
-  c.announced[index] = true;
   std::string name;
   std::uint32_t creation;
+  std::uint8_t generation;
   {
     std::lock_guard lock(table_mu_);
     name = nodes_[index].name;
     creation = nodes_[index].creation;
+    generation = nodes_[index].generation;
   }
-  queue_control(c, FrameWriter(FrameKind::node_name).u16(index).u32(creation).name(name).finish());
-}
-
-bool NodeCore::translate(const Connection& c, std::uint64_t raw, Pid& out) const {
-  const Pid wire = Pid::from_raw(raw);
-  std::uint16_t local;
-  if (!c.map.to_local(wire.node(), local)) return false;
-  out = Pid::make(local, wire.creation(), wire.serial());
-  return true;
+  auto [it, fresh] = c.announced.try_emplace(index, generation);
+  if (!fresh && it->second == generation) return;
+  it->second = generation;
+  queue_control(c, FrameWriter(FrameKind::node_name).u16(index).u8(generation).u32(creation).name(name).finish());
 }
 
 void NodeCore::on_fragment(Connection& c, std::string_view body) {
@@ -1559,12 +1757,12 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
   // to a process here: a node never relays for another.
   const Pid from_wire = Pid::from_raw(r.u64());
   Pid from, to;
-  bool ok = from_wire.is_null() || (translate(c, from_wire.raw(), from) && from.node() == c.map.peer_index);
+  bool ok = from_wire.is_null() || (c.map.to_local_pid(from_wire, from) && from.node() == c.map.peer_index);
   std::string_view name;
   if (kind == FrameKind::send_named) {
     name = r.name();
   } else {
-    ok = ok && translate(c, r.u64(), to) && to.is_local() && !to.is_null();
+    ok = ok && c.map.to_local_pid(Pid::from_raw(r.u64()), to) && to.is_local() && !to.is_null();
   }
   ok = ok && r.ok();
   auto malformed = [&](std::string_view what) { malformed_frame(c, kind, what); };

@@ -125,9 +125,23 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void connect_async(dist::NodeAddress peer, std::shared_ptr<ConnectWaiter> waiter, bool keep);
   void disconnect(std::string peer);
   std::vector<std::string> connected() const;
+  /// The node `pid` lives on; "" for the null Pid and for a Pid of a node life this node
+  /// has forgotten (its index now names another life, or none).
   std::string node_of(Pid pid) const;
+  /// The node an index names now, whatever the generation ("" for none).
+  std::string node_name_at(std::uint16_t index) const;
   /// This node's index for `node_name` (0: unknown); how tests and tools name a remote Pid.
   std::uint16_t node_index(std::string_view node_name) const;
+  /// This node's Pid for process `serial` of the life of `node_name` it knows now (null
+  /// when it knows none): the index and its current generation.
+  Pid remote_pid(std::string_view node_name, std::uint64_t serial) const;
+  /// The node table's size: entries (one per node life, used or free), the ones held (by
+  /// a connection, or by a peer's announcement of a life not known to be over), and the
+  /// bytes they take with their lookups. For tests and the hardening figures.
+  struct NodeTableSize {
+    std::size_t entries = 0, held = 0, bytes = 0;
+  };
+  NodeTableSize node_table_size() const;
   void monitor_node(Pid watcher, std::string peer, bool on);
   NodeCounters counters() const;
   /// The connected peers, sorted by name.
@@ -149,6 +163,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   /// Tests play a hostile peer holding the cookie: `frame` goes to `peer` (connected) as
   /// this node's own. Transport thread (the simulated network's: the test's).
   void send_frame_for_testing(const std::string& peer, std::string frame);
+  /// The same from any thread (live tests): posted, sent by the transport thread.
+  void post_frame_for_testing(std::string peer, std::string frame);
   /// Outbound connections not up yet. Transport thread.
   std::size_t dials_in_flight_for_testing() const;
   /// Unfinished fragmented messages from `peer`, and the bytes they hold. Transport thread.
@@ -249,9 +265,15 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void pump(Connection& c);
 
   // the node table: one entry per life (name and creation) of each node
-  std::uint16_t intern(const std::string& name, std::uint32_t creation);  // 0: table full
+  struct KnownNode;
+  // 0: table full. `introduced_by`: the connection whose node_name frame names the life.
+  std::uint16_t intern(const std::string& name, std::uint32_t creation, transport::ConnId introduced_by = 0);
+  std::uint16_t reclaim_slot();  // under table_mu_; 0: none free
+  static bool is_free(const KnownNode& n);
+  std::size_t introduced_unconnected(transport::ConnId id) const;  // under table_mu_
+  void release_mapping(std::uint16_t local, std::uint8_t local_generation);  // under table_mu_
+  void release_entries(Connection& c);
   void announce(Connection& c, std::uint16_t index);
-  bool translate(const Connection& c, std::uint64_t raw, Pid& out) const;
 
   // delivering to local processes and watchers
   void notify_node_watchers(const std::string& node, bool up, const std::string& reason);
@@ -285,6 +307,11 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
 
   // published state
   mutable std::mutex table_mu_;
+  // One node life. Entries are reused (DESIGN.md, "the node table"): an entry is free
+  // when no connection is to its life and no peer's announcement holds it, and a free
+  // one is taken for another life only when the table is full, the least recently used
+  // first. Each reuse bumps `generation`, the 8 bits every local Pid of the index carries,
+  // so a Pid kept from the earlier life no longer matches and is dead (noproc).
   struct KnownNode {
     std::string name;
     std::uint32_t creation = 0;
@@ -294,10 +321,17 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     bool superseded = false;
     std::optional<dist::ReceiveLimits> limits;  // from its node_info; ours apply until then
     PeerStats stats;             // of the current connection
+    std::uint8_t generation = 0;
+    // What holds the entry (transport thread, under table_mu_ for the readers of nodes_):
+    // connections authenticated as this life, and peers' node_name mappings to it.
+    std::uint32_t own_connections = 0, mappings = 0;
+    transport::ConnId introduced_by = 0;  // the connection whose node_name made it (0: none)
+    std::uint64_t last_used = 0;          // use_clock_ when last interned or released
   };
   std::vector<KnownNode> nodes_;  // index 0 is this node
   absl::flat_hash_map<std::string, std::uint16_t> node_index_;  // name -> its current life's index
   absl::flat_hash_map<std::pair<std::string, std::uint32_t>, std::uint16_t> lives_;  // (name, creation) -> index
+  std::uint64_t use_clock_ = 0;  // orders the entries by last use (least recently used is reused first)
   // Bumped on the transport thread for every frame, read by anyone: relaxed atomics.
   struct {
     std::atomic<std::uint64_t> frames_in{0}, frames_out{0}, bytes_in{0}, bytes_out{0};
@@ -306,6 +340,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     std::atomic<std::uint64_t> dropped_mismatched{0}, refused_over_limits{0};
     std::atomic<std::uint64_t> dropped_inbound_at_close{0}, longest_tick_delay_us{0};
     std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0}, handshakes_delayed{0};
+    std::atomic<std::uint64_t> node_names_refused{0};
     std::array<std::atomic<std::uint64_t>, dist::kRefusalKinds> refused{};
     std::atomic<std::uint64_t> dropped_undecodable{0}, notices_summarized{0};
     std::array<std::atomic<std::uint64_t>, dist::kSendOutcomes> remote_refused{};  // by SendOutcome

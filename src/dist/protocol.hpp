@@ -31,7 +31,8 @@ enum class FrameKind : std::uint8_t {
   ping = 0x03,       // u64 sender's clock (ns); answered by pong with the same value
   pong = 0x04,       // u64 the ping's value
   peers = 0x05,      // u16 count, then names (u8 length + bytes)
-  node_name = 0x06,  // u16 index, u32 creation, name: "my node index `index` is this life of this node"
+  node_name = 0x06,  // u16 index, u8 generation, u32 creation, name: "my node index `index`, in Pids carrying
+                     // `generation`, is this life of this node"
   node_info = 0x08,  // u8 last, limits, fingerprint entries: the first frames after up (src/dist/node_info.hpp)
   // Between processes. `from` is the sender, `to` the receiver.
   send = 0x10,        // u64 from, u64 to, STF message

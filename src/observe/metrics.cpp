@@ -224,6 +224,9 @@ std::string prometheus_text(Runtime& rt) {
              n.protocol_errors);
     w.single("snow_node_longest_tick_delay_microseconds", "gauge",
              "The longest the network thread was late for its periodic tick.", n.longest_tick_delay_us);
+    w.single("snow_node_node_names_refused_total", "counter",
+             "Connections closed for naming more unconnected node lives than one peer may hold.",
+             n.node_names_refused);
     if (!m.peers.empty()) {
       w.family("snow_peer_bytes_total", "counter", "Bytes exchanged with a peer over its current connection.");
       for (const PeerInfo& p : m.peers) {

@@ -321,7 +321,7 @@ snow::Proc eager_sender(Self self, snow::detail::NodeCore* core, std::string pee
                         std::int64_t id, std::int64_t n) {
   snow::Node::of(self.runtime())->monitor_node(self.pid(), peer);
   co_await self.receive(snow::on<snow::NodeUp>([](snow::NodeUp) {}));
-  const Pid to = Pid::make(core->node_index(peer), sink_there.creation(), sink_there.serial());
+  const Pid to = core->remote_pid(peer, sink_there.serial());
   for (std::int64_t i = 0; i < n; ++i) {
     if (i % 2 == 0) {
       self.send("sink", peer, Seq{id, i});

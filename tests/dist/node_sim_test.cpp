@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "snow/group.hpp"
 #include "src/runtime/runtime_core.hpp"
 #include "tests/dist/sim_cluster.hpp"
 
@@ -380,29 +381,204 @@ TEST_CASE("a peers frame naming a thousand nodes makes at most 8 dials at a time
   CHECK(c["b"].node().list() == std::vector<std::string>{c["a"].name});
 }
 
+namespace {
+
+/// "My node index `index`, in Pids carrying `generation`, is this life of this node."
+std::string node_name_frame(std::uint16_t index, std::uint8_t generation, std::uint32_t creation,
+                            const std::string& name) {
+  return snow::dist::FrameWriter(snow::dist::FrameKind::node_name)
+      .u16(index)
+      .u8(generation)
+      .u32(creation)
+      .name(name)
+      .finish();
+}
+
+/// `from` (holding the cookie) tells `to` of `count` made-up nodes, as its indices
+/// 100 + first, ...
+void announce_ghosts(SimCluster& c, const std::string& from, const std::string& to, int first, int count) {
+  for (int i = first; i < first + count; ++i) {
+    c[from].core->send_frame_for_testing(
+        c[to].name, node_name_frame(static_cast<std::uint16_t>(100 + i), 1, 1, "x" + std::to_string(i) + "@ghost:9"));
+  }
+}
+
+/// Starts `from` connecting to `to`; the connect's outcome once it is known.
+absl::Status connect_outcome(SimCluster& c, const std::string& from, const std::string& to) {
+  auto waiter = std::make_shared<snow::detail::ConnectWaiter>();
+  c[from].core->connect_async(*snow::dist::parse_node_address(c[to].name, 9000), waiter, false);
+  c.net.run_until([&] { return waiter->done; }, absl::Seconds(5));
+  REQUIRE(waiter->done);
+  return waiter->status;
+}
+
+}  // namespace
+
 TEST_CASE("a node whose table of known nodes is full refuses a newcomer, and the newcomer's connect says so") {
   SimCluster c(12);
   c.add("a");
+  c.add("d");
   c.add("b");
   c.add("n");
   c.connect("a", "b");
-  // a (holding the cookie) announces 1,100 made-up nodes to b: b's table fills.
-  for (int i = 0; i < 1100; ++i) {
-    c["a"].core->send_frame_for_testing(
-        c["b"].name, snow::dist::FrameWriter(snow::dist::FrameKind::node_name)
-                         .u16(static_cast<std::uint16_t>(i + 2))
-                         .u32(1)
-                         .name("x" + std::to_string(i) + "@ghost:9")
-                         .finish());
-  }
+  c.connect("d", "b");
+  // a and d (holding the cookie) each announce as many made-up nodes to b as one peer may
+  // hold; together they fill b's table (b, a, d and 1,021 nodes that do not exist).
+  announce_ghosts(c, "a", "b", 0, 512);
+  announce_ghosts(c, "d", "b", 512, 509);
   c.net.run_for(absl::Milliseconds(100));
-  auto waiter = std::make_shared<snow::detail::ConnectWaiter>();
-  c["n"].core->connect_async(*snow::dist::parse_node_address(c["b"].name, 9000), waiter, false);
-  c.net.run_until([&] { return waiter->done; }, absl::Seconds(5));
-  REQUIRE(waiter->done);
-  CHECK_FALSE(waiter->status.ok());  // it used to say OK while b had refused it
+  CHECK(c["b"].core->node_table_size().entries == 1024);
+  CHECK(c["b"].node().list().size() == 2);
+  const absl::Status st = connect_outcome(c, "n", "b");
+  CHECK_FALSE(st.ok());  // it used to say OK while b had refused it
   CHECK(c["n"].node().list().empty());
   CHECK(c["b"].core->counters().refused.capacity == 1);
+}
+
+TEST_CASE("a peer naming more node lives than it may hold is cut off, and what it named is freed for new nodes") {
+  SimCluster c(14);
+  c.add("a");
+  c.add("b");
+  c.add("d");
+  c.add("n");
+  c.connect("a", "b");
+  // a, holding the cookie, names 1,100 nodes that do not exist: past 512 it is cut off.
+  announce_ghosts(c, "a", "b", 0, 1100);
+  c.net.run_for(absl::Milliseconds(100));
+  snow::NodeStats stats = c["b"].node().stats();
+  CHECK(stats.node_names_refused == 1);
+  CHECK(stats.protocol_errors == 1);
+  CHECK(c.logs.count_containing("node lives this node has no connection to") >= 1);
+  const auto table = c["b"].core->node_table_size();
+  CHECK(table.entries == 2 + 512);  // b, a, and what a named before it was cut off
+  CHECK(table.held <= 2);           // b, and a if it is back: its made-up nodes are free
+  // The free entries are b's again: d names 510 nodes of its own (b's table would hold
+  // 1,025 entries, so one of a's is reused) and stays connected; n gets in as well.
+  c.connect("d", "b");
+  announce_ghosts(c, "d", "b", 2000, 510);
+  c.net.run_for(absl::Milliseconds(100));
+  CHECK(c["b"].node().stats().node_names_refused == 1);
+  CHECK(c.sees("b", "d"));
+  CHECK(connect_outcome(c, "n", "b").ok());
+  CHECK(c.sees("b", "n"));
+  CHECK(c["b"].core->node_table_size().entries <= 1024);
+}
+
+TEST_CASE("a peer that comes back cannot hold the made-up nodes it named before beyond its cap") {
+  SimCluster c(17);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  announce_ghosts(c, "a", "b", 0, 512);  // as many as one peer may hold
+  c.net.run_for(absl::Milliseconds(100));
+  CHECK(c["b"].node().stats().node_names_refused == 0);
+  c["a"].core->disconnect(c["b"].name);
+  c.net.run_for(absl::Milliseconds(100));
+  CHECK(c["b"].core->node_table_size().held == 1);  // b alone: a's made-up nodes are free
+  // Back on a new connection, a names the same nodes again, and one more.
+  c.connect("a", "b");
+  announce_ghosts(c, "a", "b", 0, 513);
+  c.net.run_for(absl::Milliseconds(100));
+  CHECK(c["b"].node().stats().node_names_refused == 1);
+  CHECK(c["b"].core->node_table_size().held <= 2);
+}
+
+TEST_CASE("a Pid a peer kept from a life its index named before arrives as a dead Pid, not the new life's") {
+  SimCluster c(16);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  std::vector<Pid> got;
+  const Pid rec = c["b"].rt->spawn([&](Self self) -> snow::Proc {
+    for (;;) co_await self.receive(snow::on<Ping>([&](Ping p) { got.push_back(p.from); }));
+  });
+  const Pid rec_on_a = c.view("a", "b", rec);
+  // a (holding the cookie) plays a node whose index 100 named one life, then another:
+  // a Pid with the first generation, still in a's queue or memory, is of the first life.
+  auto send_ping = [&](Pid inside) {
+    snow::dist::FrameWriter w(snow::dist::FrameKind::send);
+    w.pid(Pid()).pid(rec_on_a);
+    REQUIRE(snow::encode_append(w.buffer(), Ping{inside, 1}).ok());
+    c["a"].core->send_frame_for_testing(c["b"].name, w.finish());
+  };
+  c["a"].core->send_frame_for_testing(c["b"].name, node_name_frame(100, 7, 5, "g@ghost:9"));
+  send_ping(Pid::make(100, 7, 42));
+  c["a"].core->send_frame_for_testing(c["b"].name, node_name_frame(100, 8, 6, "h@ghost:9"));
+  send_ping(Pid::make(100, 7, 43));  // the first life's, sent after the index was reused
+  send_ping(Pid::make(100, 8, 44));
+  c.net.run_for(absl::Milliseconds(100));
+  REQUIRE(got.size() == 3);
+  CHECK(c["b"].node().node_of(got[0]) == "g@ghost:9");
+  CHECK(c["b"].node().node_of(got[1]).empty());  // dead: names no node here
+  CHECK(c["b"].node().node_of(got[2]) == "h@ghost:9");
+  CHECK(got[1] != got[2]);
+  // Sending to it is sending to a dead process.
+  std::vector<std::string> seen;
+  const Pid stale = got[1];
+  c["b"].rt->spawn([&, stale](Self self) -> snow::Proc {
+    (void)self.monitor(stale);
+    co_await self.receive(snow::on<snow::Down>([&](snow::Down d) { seen.push_back(d.reason.to_string()); }));
+  });
+  c.net.run_for(absl::Milliseconds(100));
+  CHECK(seen == std::vector<std::string>{"noproc"});
+  CHECK(c["b"].node().list() == std::vector<std::string>{c["a"].name});  // nothing malformed
+}
+
+TEST_CASE("a peer restarted 5,000 times gets in every time, and no Pid of an earlier life reaches a later one") {
+  SimCluster c(15);
+  c.add("a");
+  std::vector<Pid> earlier;  // one process of each earlier life of b, as a names it
+  int replies_from_the_dead = 0, noproc = 0, other_downs = 0;
+  auto probe = [&](Pid target) {
+    c["a"].rt->spawn([&, target](Self self) -> snow::Proc {
+      self.send(target, Ping{self.pid(), 1});
+      (void)self.monitor(target);
+      co_await self.receive(snow::on<snow::Down>([&](snow::Down d) {
+                              (d.reason.to_string() == "noproc" ? noproc : other_downs) += 1;
+                            }),
+                            snow::on<Ping>([&](Ping) { ++replies_from_the_dead; }));
+    });
+  };
+  constexpr int kLives = 5000;  // the table holds 1,024 lives at once
+  snow::detail::NodeCore::NodeTableSize first;
+  for (int life = 0; life < kLives; ++life) {
+    // Creations 1, 257, 513, ...: equal in their low 8 bits, so where a reuses an entry
+    // only the generation tells two lives apart.
+    c.add("b", default_options(), 1 + 256 * static_cast<std::uint32_t>(life));
+    c.connect("a", "b");  // fails once the table is full if entries are never freed
+    const Pid on_b = c["b"].rt->spawn(echo);  // the same serial in every life
+    REQUIRE(snow::group::join(*c["b"].rt, "lives", on_b).ok());
+    const Pid fresh = c.view("a", "b", on_b);
+    if (!earlier.empty()) probe(earlier.back());
+    c.net.run_for(absl::Milliseconds(20));
+    earlier.push_back(fresh);
+    if (life == 0) first = c["a"].core->node_table_size();
+    c.crash("b");
+    c.net.run_for(absl::Milliseconds(5));
+  }
+  CHECK(noproc == kLives - 1);
+  // All of them at once, while the newest life runs a process of that same serial.
+  c.add("b", default_options(), 1 + 256 * static_cast<std::uint32_t>(kLives));
+  c.connect("a", "b");
+  const Pid newest = c["b"].rt->spawn(echo);
+  REQUIRE(snow::group::join(*c["b"].rt, "lives", newest).ok());
+  noproc = 0;
+  for (Pid p : earlier) probe(p);
+  c.net.run_for(absl::Seconds(1));
+  CHECK(noproc == kLives);
+  CHECK(other_downs == 0);
+  CHECK(replies_from_the_dead == 0);
+  // a's view of the group holds the newest life's member only: each earlier life's went
+  // when that life went down.
+  CHECK(snow::group::members(*c["a"].rt, "lives") == std::vector<Pid>{c.view("a", "b", newest)});
+  // The first lives' entries have been reused: their Pids name no node any more.
+  CHECK(c["a"].node().node_of(earlier.front()).empty());
+  const auto last = c["a"].core->node_table_size();
+  CHECK(last.entries <= 1024);
+  CHECK(last.held == 2);  // a, and b's current life
+  MESSAGE("a's node table after b's first life: " << first.entries << " entries, " << first.bytes
+                                                  << " bytes; after " << kLives + 1 << " lives: " << last.entries
+                                                  << " entries (" << last.held << " held), " << last.bytes << " bytes");
 }
 
 TEST_CASE("unfinished fragmented messages hold at most twice what was sent, expire, and are capped in number") {

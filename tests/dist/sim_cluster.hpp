@@ -121,12 +121,13 @@ class SimCluster {
     }
     return false;
   }
-  /// `pid`, a process of node `owner`, as node `viewer` names it (a Pid's node index is
-  /// local to each node, so a Pid cannot simply be handed from one runtime to another).
+  /// `pid`, a process of node `owner`, as node `viewer` names it (a Pid's node index and
+  /// its generation are local to each node, so a Pid cannot simply be handed from one
+  /// runtime to another).
   snow::Pid view(const std::string& viewer, const std::string& owner, snow::Pid pid) {
-    const std::uint16_t index = nodes.at(viewer).core->node_index(nodes.at(owner).name);
-    REQUIRE(index != 0);
-    return snow::Pid::make(index, pid.creation(), pid.serial());
+    const snow::Pid seen = nodes.at(viewer).core->remote_pid(nodes.at(owner).name, pid.serial());
+    REQUIRE(!seen.is_null());
+    return seen;
   }
   /// Sends `msg` from a process of `from`'s node to `to`'s cluster process, as a peer
   /// holding the cookie can (tests of what the cluster process accepts).

@@ -57,8 +57,9 @@ def frame_seeds():
         "ping": frame("ping", struct.pack("<Q", 123)),
         "pong": frame("pong", struct.pack("<Q", 0)),
         "peers": frame("peers", struct.pack("<H", 2) + name("x@127.0.0.1:5000") + name("bad name")),
-        "node_name": frame("node_name", struct.pack("<HI", 2, 9) + name("other@127.0.0.1:4372")) +
-                     frame("node_name", struct.pack("<HI", 1, 1) + name(NODE)),
+        # u16 index, u8 generation (an index's first life: its creation's low 8 bits), u32 creation
+        "node_name": frame("node_name", struct.pack("<HBI", 2, 9, 9) + name("other@127.0.0.1:4372")) +
+                     frame("node_name", struct.pack("<HBI", 1, 1, 1) + name(NODE)),
         "send": b"".join(sends),
         "send_named": frame("send_named", me + name("snow.cluster") + stf("map_set")) +
                       frame("send_named", me + name("nobody") + stf("list_nested")),

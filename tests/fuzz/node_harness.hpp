@@ -295,7 +295,12 @@ class FuzzNode {
     return snow::dist::FrameWriter(snow::dist::FrameKind::hello).u8(version).u32(creation).name(name).finish();
   }
   static std::string node_name_frame(std::uint16_t index, std::uint32_t creation, std::string_view name) {
-    return snow::dist::FrameWriter(snow::dist::FrameKind::node_name).u16(index).u32(creation).name(name).finish();
+    return snow::dist::FrameWriter(snow::dist::FrameKind::node_name)
+        .u16(index)
+        .u8(static_cast<std::uint8_t>(creation))  // the generation of an index's first life
+        .u32(creation)
+        .name(name)
+        .finish();
   }
 
  private:

@@ -34,7 +34,10 @@
 //     nodestats         -> "nodestats refused=N protocol_errors=N messages_in=N messages_out=N
 //                          dropped_unreachable=N dropped_at_close=N dropped_undecodable=N
 //                          remote_refused_undecodable=N dropped_inbound_at_close=N
-//                          longest_tick_delay_us=N"
+//                          longest_tick_delay_us=N node_names_refused=N"
+//     ghosts PEER FIRST N -> "ghosts N": as a peer holding the cookie turned hostile, tells
+//                          PEER of N made-up nodes (node_name frames; the FIRST-th on)
+//     nodetable         -> "nodetable entries=N held=N bytes=N": this node's table of node lives
 //     sendnested PEER N -> "sendnested <bytes>": sends {"void", PEER} (a name no node
 //                          registers, so PEER decodes it and drops it) N `[[]]` in lists
 //                          of 1,000: 10 bytes each on the wire and ~25 times that as Terms
@@ -64,6 +67,9 @@
 #include <vector>
 
 #include "snow/snow.hpp"
+#include "src/dist/node_core.hpp"
+#include "src/dist/protocol.hpp"
+#include "src/dist/start_node.hpp"
 
 namespace {
 
@@ -427,7 +433,30 @@ int main(int argc, char** argv) {
                 " dropped_undecodable=" + std::to_string(st.dropped_undecodable) +
                 " remote_refused_undecodable=" + std::to_string(st.remote_refused.undecodable) +
                 " dropped_inbound_at_close=" + std::to_string(st.dropped_inbound_at_close) +
-                " longest_tick_delay_us=" + std::to_string(st.longest_tick_delay_us);
+                " longest_tick_delay_us=" + std::to_string(st.longest_tick_delay_us) +
+                " node_names_refused=" + std::to_string(st.node_names_refused);
+       }},
+      {"ghosts",
+       [&](const std::string& arg) {
+         const std::size_t a = arg.find(' '), b = arg.rfind(' ');
+         const std::string peer = arg.substr(0, a);
+         const int first = std::stoi(arg.substr(a + 1, b - a - 1)), n = std::stoi(arg.substr(b + 1));
+         for (int i = first; i < first + n; ++i) {
+           snow::detail::node_of(rt)->post_frame_for_testing(
+               peer, snow::dist::FrameWriter(snow::dist::FrameKind::node_name)
+                         .u16(static_cast<std::uint16_t>(100 + i))
+                         .u8(1)
+                         .u32(1)
+                         .name("ghost" + std::to_string(i) + "@10.255.0.1:9")
+                         .finish());
+         }
+         return "ghosts " + std::to_string(n);
+       }},
+      {"nodetable",
+       [&](const std::string&) {
+         const auto t = snow::detail::node_of(rt)->node_table_size();
+         return "nodetable entries=" + std::to_string(t.entries) + " held=" + std::to_string(t.held) +
+                " bytes=" + std::to_string(t.bytes);
        }},
   };
   for (std::string line; std::getline(std::cin, line) && line != "quit";) {

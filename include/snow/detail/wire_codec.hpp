@@ -69,13 +69,22 @@ namespace detail {
 
 /// How the node index inside a Pid or Ref read from another node becomes this node's
 /// index for the same node. On the wire a Pid carries the *sender's* node index (0: the
-/// sender itself); the distribution layer keeps one such table per connection, filled
-/// from the node names the peer announced. Without a map (plain decode) indices are kept.
+/// sender itself) and the sender's generation of that index; the distribution layer keeps
+/// one such table per connection, filled from the node names the peer announced. Without
+/// a map (plain decode) Pids and Refs are kept as they are.
 class NodeIndexMap {
  public:
   virtual ~NodeIndexMap() = default;
-  /// False for an index the peer never announced.
+  /// False for an index the map cannot name (the reader fails).
   virtual bool to_local(std::uint16_t wire_index, std::uint16_t& local_index) const = 0;
+  /// The whole Pid: its index, and its 8-bit field, which is a per-node generation of
+  /// the index (snow/pid.hpp). This default only maps the index.
+  virtual bool to_local_pid(Pid wire, Pid& local) const {
+    std::uint16_t index;
+    if (!to_local(wire.node(), index)) return false;
+    local = Pid::make(index, wire.creation(), wire.serial());
+    return true;
+  }
 };
 
 bool is_valid_utf8(std::string_view s) noexcept;  // src/wire/utf8.cpp
@@ -297,6 +306,16 @@ class Decoder {
     if (node_map_->to_local(wire, local)) [[likely]]
       return true;
     return fail_unknown_node(wire);
+  }
+  /// The local Pid (raw) for the Pid `wire` just read.
+  bool local_pid(Pid wire, Pid& local) {
+    if (node_map_ == nullptr) {
+      local = wire;
+      return true;
+    }
+    if (node_map_->to_local_pid(wire, local)) [[likely]]
+      return true;
+    return fail_unknown_node(wire.node());
   }
 
   /// The next tag, not consumed.

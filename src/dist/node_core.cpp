@@ -1898,7 +1898,7 @@ void NodeCore::count_remote_refusals(const Connection& c, dist::SendOutcome outc
 void NodeCore::on_send_result(Connection& c, std::string_view body) {
   std::optional<dist::SendResult> r = dist::read_send_result(body);
   Pid to;
-  if (!r || (r->to != 0 && !translate(c, r->to, to))) {
+  if (!r || (r->to != 0 && !c.map.to_local_pid(Pid::from_raw(r->to), to))) {
     counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
     log_connection("bad frame", LogLevel::warning,
                    absl::StrCat("closing connection to ", c.peer_name, ": malformed send_result frame"));

@@ -144,6 +144,9 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   std::size_t dials_in_flight_for_testing() const;
   /// Unfinished fragmented messages from `peer`, and the bytes they hold. Transport thread.
   std::pair<std::size_t, std::size_t> reassemblies_for_testing(const std::string& peer) const;
+  /// What waits to go to `peer` (its first connection, in any state): the control lane's
+  /// cost against max_control_bytes, and the bytes the transport holds. Transport thread.
+  std::pair<std::size_t, std::size_t> outbound_for_testing(const std::string& peer) const;
 
   /// Global names, groups and remote spawn (src/dist/cluster.cpp); set by start_node.
   std::unique_ptr<ClusterState> cluster;
@@ -202,6 +205,10 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void queue_control(Connection& c, std::string frame);
   void queue_stream(Connection& c, Pid sender, std::string frame);
   void pump(Connection& c);
+  // A peer that does not take what is written to it: how long the transport has held
+  // bytes for it without writing one (zero when it holds none), and closing it.
+  absl::Duration write_stall(Connection& c, absl::Time now);
+  void cut_slow_reader(Connection& c, const std::string& why);
 
   // the node table: one entry per life (name and creation) of each node
   std::uint16_t intern(const std::string& name, std::uint32_t creation);  // 0: table full
@@ -248,6 +255,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     std::atomic<std::uint64_t> messages_in{0}, messages_out{0};
     std::atomic<std::uint64_t> dropped_unreachable{0}, dropped_overflow{0}, dropped_at_close{0}, dropped_incomplete{0};
     std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0}, handshakes_delayed{0};
+    std::atomic<std::uint64_t> disconnected_slow_reader{0};
     std::array<std::atomic<std::uint64_t>, dist::kRefusalKinds> refused{};
   } counters_;
 

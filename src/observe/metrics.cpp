@@ -210,6 +210,8 @@ std::string prometheus_text(Runtime& rt) {
     }
     w.single("snow_node_protocol_errors_total", "counter", "Connections closed for a protocol error.",
              n.protocol_errors);
+    w.single("snow_node_disconnected_slow_reader_total", "counter",
+             "Connections closed because the peer did not read what this node sent.", n.disconnected_slow_reader);
     if (!m.peers.empty()) {
       w.family("snow_peer_bytes_total", "counter", "Bytes exchanged with a peer over its current connection.");
       for (const PeerInfo& p : m.peers) {

@@ -32,7 +32,8 @@
 //     recv              -> "recv <total> <errors> NODE:INCARNATION:EPOCH:FIRST:LAST ..."
 //     errors            -> "errors <count> <first error, if any>"
 //     nodestats         -> "nodestats refused=N protocol_errors=N messages_in=N messages_out=N
-//                          dropped_unreachable=N dropped_at_close=N"
+//                          dropped_unreachable=N dropped_at_close=N bytes_in=N
+//                          disconnected_slow_reader=N"
 //     sendnested PEER N -> "sendnested <bytes>": sends {"void", PEER} (a name no node
 //                          registers, so PEER decodes it and drops it) N `[[]]` in lists
 //                          of 1,000: 10 bytes each on the wire and ~25 times that as Terms
@@ -390,7 +391,9 @@ int main(int argc, char** argv) {
                 " protocol_errors=" + std::to_string(st.protocol_errors) +
                 " messages_in=" + std::to_string(st.messages_in) + " messages_out=" + std::to_string(st.messages_out) +
                 " dropped_unreachable=" + std::to_string(st.dropped_unreachable) +
-                " dropped_at_close=" + std::to_string(st.dropped_at_close);
+                " dropped_at_close=" + std::to_string(st.dropped_at_close) +
+                " bytes_in=" + std::to_string(st.bytes_in) +
+                " disconnected_slow_reader=" + std::to_string(st.disconnected_slow_reader);
        }},
   };
   for (std::string line; std::getline(std::cin, line) && line != "quit";) {

@@ -49,7 +49,7 @@ constexpr std::size_t kMaxOpenReassemblies = 1024;
 constexpr absl::Duration kReassemblyIdleLimit = absl::Seconds(30);
 
 // What a control frame costs while it waits: its bytes and the string that holds them
-// (a 13-byte pong is 45 bytes of memory, and a peer's pings make pongs one for one).
+// (a 13-byte ping is 45 bytes of memory).
 std::size_t control_cost(const std::string& frame) { return frame.size() + sizeof(std::string); }
 
 // Source address without its port: the unit of failure accounting.
@@ -140,6 +140,9 @@ struct NodeCore::Connection {
   // ping that comes while the last one's answer still waits replaces it (the peer times
   // the newer ping), so pings a peer sends without reading cost this node nothing.
   std::optional<std::string> pong;
+  // Frames a test sends as a hostile peer (send_frame_for_testing), after the control
+  // lane: a test may queue megabytes at once, which max_control_bytes is not about.
+  std::deque<std::string> injected;
   struct Stream {
     std::deque<std::string> frames;
     std::size_t offset = 0;  // bytes of the head frame already sent as fragments
@@ -1032,7 +1035,7 @@ void NodeCore::connection_up(Connection& c) {
   for (const std::string& p : peers) w.name(p);
   queue_control(c, w.finish());
   pump(c);
-  if (c.state != Connection::State::up) return;  // cut at once: max_control_bytes is set below its floor
+  if (c.state != Connection::State::up) return;  // a max_control_bytes below this greeting cut it
   log(LogLevel::info, absl::StrCat("connected to ", c.peer_name));
   if (auto k = kept_.find(c.peer_name); k != kept_.end()) k->second.backoff = options_.reconnect_min;
   finish_waiters(c.peer_name, absl::OkStatus());
@@ -1095,7 +1098,8 @@ std::size_t NodeCore::dials_in_flight_for_testing() const { return outbound_in_f
 void NodeCore::send_frame_for_testing(const std::string& peer, std::string frame) {
   for (auto& [id, c] : conns_) {
     if (c->peer_name == peer && c->state == Connection::State::up) {
-      queue_control(*c, std::move(frame));
+      c->queued_bytes += frame.size();
+      c->injected.push_back(std::move(frame));
       pump(*c);
       return;
     }
@@ -1362,6 +1366,13 @@ void NodeCore::pump(Connection& c) {
         c.queued_bytes -= c.control.front().size();
         c.control_cost -= control_cost(c.control.front());
         c.control.pop_front();
+        ++frames;
+        continue;
+      }
+      if (!c.injected.empty()) {
+        batch += c.injected.front();
+        c.queued_bytes -= c.injected.front().size();
+        c.injected.pop_front();
         ++frames;
         continue;
       }

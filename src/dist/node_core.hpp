@@ -138,7 +138,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   /// Tests make one node of a simulated cluster disagree about a layout.
   void override_fingerprint_for_testing(std::string name, std::uint64_t digest);
   /// Tests play a hostile peer holding the cookie: `frame` goes to `peer` (connected) as
-  /// this node's own. Transport thread (the simulated network's: the test's).
+  /// this node's own, after its control frames and outside max_control_bytes. Transport
+  /// thread (the simulated network's: the test's).
   void send_frame_for_testing(const std::string& peer, std::string frame);
   /// Outbound connections not up yet. Transport thread.
   std::size_t dials_in_flight_for_testing() const;

@@ -761,7 +761,8 @@ void NodeCore::on_tick() {
         close_conn(*c, absl::UnavailableError(absl::StrCat("heartbeat timeout: nothing heard for ",
                                                             absl::FormatDuration(now - c->last_received))));
       } else if (stalled > 2 * silence_limit) {
-        cut_slow_reader(*c, absl::StrCat("nothing written for ", absl::FormatDuration(stalled), " with ",
+        cut_slow_reader(*c, absl::StrCat("nothing written for ",
+                                         absl::FormatDuration(absl::Trunc(stalled, absl::Milliseconds(1))), " with ",
                                          transport_->pending_bytes(c->id),
                                          " bytes pending (the limit is twice heartbeat x heartbeat_misses, ",
                                          absl::FormatDuration(2 * silence_limit), ")"));

@@ -39,7 +39,7 @@ snow::Proc numbers(Self self, Pid to, int count) {
   }
 }
 
-/// Records the Nums it gets, and any NodeDown (as -1).
+/// Records the Nums it gets, each Chunk as 0, and any NodeDown as -1.
 snow::Proc collect(Self self, std::vector<std::int64_t>* out) {
   for (;;) {
     co_await self.receive(snow::on<Num>([&](Num m) { out->push_back(m.n); }),

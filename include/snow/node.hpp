@@ -111,6 +111,13 @@ struct NodeOptions {
   /// Bound on the bytes waiting to go to one peer. A send past it is dropped and
   /// counted (as a send to a full mailbox is), never blocks the sender.
   std::size_t max_outbound_bytes = std::size_t{256} << 20;
+  /// Bound on the node's own frames (heartbeats, node names, peer lists) waiting to go
+  /// to one peer, each counted with the string that holds it. They pile up only while
+  /// the peer takes nothing, so past the bound it is taken for one that does not read
+  /// and is disconnected (NodeStats::disconnected_slow_reader; so is one to which nothing
+  /// could be written for twice heartbeat x heartbeat_misses). A peer that reads needs a
+  /// few KiB here; a full table of 1,024 node names, announced at once, about 600 KiB.
+  std::size_t max_control_bytes = std::size_t{1} << 20;
   /// Reconnection to peers connected explicitly (connect()): first retry after
   /// `reconnect_min`, doubling up to `reconnect_max`, for ever, each failure logged.
   absl::Duration reconnect_min = absl::Milliseconds(200);
@@ -182,6 +189,9 @@ struct NodeStats {
   /// Of those, connections closed for naming, in node_name frames, more node lives this
   /// node has no connection to than one peer may hold in its table (a flood of made-up nodes).
   std::uint64_t node_names_refused = 0;
+  /// Connections closed because the peer did not read what this node wrote: control
+  /// frames past max_control_bytes, or nothing written for twice the heartbeat budget.
+  std::uint64_t disconnected_slow_reader = 0;
 };
 
 /// One connected peer, as this node sees it (see Node::peers).

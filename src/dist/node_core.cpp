@@ -71,6 +71,10 @@ constexpr std::size_t kDecodeElsewhereBytes = 64 << 10;
 // back) until the decode lands. Four of the largest frames a peer sends by default.
 constexpr std::size_t kMaxWaitingBytes = 4 << 20;
 
+// What a control frame costs while it waits: its bytes and the string that holds them
+// (a 13-byte ping is 45 bytes of memory).
+std::size_t control_cost(const std::string& frame) { return frame.size() + sizeof(std::string); }
+
 // Source address without its port: the unit of failure accounting.
 std::string host_of(const std::string& address) { return address.substr(0, address.rfind(':')); }
 
@@ -189,6 +193,13 @@ struct NodeCore::Connection {
   absl::flat_hash_set<std::string> mismatched;  // names both declare, differently
 
   std::deque<std::string> control;
+  // The pong owed for the latest ping, written before the control lane. One at most: a
+  // ping that comes while the last one's answer still waits replaces it (the peer times
+  // the newer ping), so pings a peer sends without reading cost this node nothing.
+  std::optional<std::string> pong;
+  // Frames a test sends as a hostile peer (send_frame_for_testing), after the control
+  // lane: a test may queue megabytes at once, which max_control_bytes is not about.
+  std::deque<std::string> injected;
   struct Stream {
     std::deque<std::string> frames;
     std::size_t offset = 0;  // bytes of the head frame already sent as fragments
@@ -196,6 +207,12 @@ struct NodeCore::Connection {
   absl::flat_hash_map<std::uint64_t, Stream> streams;  // by sender Pid
   std::deque<std::uint64_t> ring;                       // streams with frames, round robin
   std::size_t queued_bytes = 0;
+  // The control lane's cost against max_control_bytes: each frame with its string.
+  std::size_t control_cost = 0;
+  // Write progress, to find a peer that takes nothing: bytes handed to the transport, how
+  // many of them had left it at the last tick, and when that figure last moved.
+  std::uint64_t handed_bytes = 0, written_seen = 0;
+  absl::Time write_progress_at;
   // Fragmented messages arriving, by stream. What they hold is counted by capacity (what
   // the memory costs, not what was received), and an entry that gets no piece for
   // kReassemblyIdleLimit is dropped: a peer cannot park memory here.
@@ -641,6 +658,7 @@ NodeCounters NodeCore::counters() const {
                                                  .no_process = remote(dist::SendOutcome::no_process),
                                                  .undecodable = remote(dist::SendOutcome::undecodable)};
   out.node_names_refused = counters_.node_names_refused.load(std::memory_order_relaxed);
+  out.disconnected_slow_reader = counters_.disconnected_slow_reader.load(std::memory_order_relaxed);
   return out;
 }
 
@@ -954,9 +972,19 @@ void NodeCore::on_tick() {
         pump(*c);
       }
       if (c->reading_paused) c->last_received = now;  // this node holds the peer back, not the reverse
+      // Twice the heartbeat budget: a peer that is cut off (no reads, no writes) is
+      // declared down by its silence first, and only one that still sends but takes
+      // nothing is a slow reader.
+      const absl::Duration stalled = write_stall(*c, now);
       if (now - c->last_received > silence_limit) {
         close_conn(*c, absl::UnavailableError(absl::StrCat("heartbeat timeout: nothing heard for ",
                                                             absl::FormatDuration(now - c->last_received))));
+      } else if (stalled > 2 * silence_limit) {
+        cut_slow_reader(*c, absl::StrCat("nothing written for ",
+                                         absl::FormatDuration(absl::Trunc(stalled, absl::Milliseconds(1))), " with ",
+                                         transport_->pending_bytes(c->id),
+                                         " bytes pending (the limit is twice heartbeat x heartbeat_misses, ",
+                                         absl::FormatDuration(2 * silence_limit), ")"));
       } else if (now - c->last_ping >= options_.heartbeat) {
         c->last_ping = now;
         queue_control(*c, FrameWriter(FrameKind::ping).u64(static_cast<std::uint64_t>(absl::ToUnixNanos(now))).finish());
@@ -1041,7 +1069,7 @@ void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body, st
   }
   switch (kind) {
     case FrameKind::ping:
-      queue_control(c, FrameWriter(FrameKind::pong).bytes(body.substr(0, 8)).finish());
+      c.pong = FrameWriter(FrameKind::pong).bytes(body.substr(0, 8)).finish();
       return pump(c);
     case FrameKind::pong: {
       BodyReader r(body);
@@ -1233,7 +1261,7 @@ void NodeCore::connection_up(Connection& c) {
   transport_->admit(c.id);
   c.state = Connection::State::up;
   c.handshake.reset();
-  c.last_received = c.last_ping = transport_->now();
+  c.last_received = c.last_ping = c.write_progress_at = transport_->now();
   c.reader.set_limit(options_.max_frame_bytes);
   std::vector<std::string> peers;
   {
@@ -1271,6 +1299,7 @@ void NodeCore::connection_up(Connection& c) {
   for (const std::string& p : peers) w.name(p);
   queue_control(c, w.finish());
   pump(c);
+  if (c.state != Connection::State::up) return;  // a max_control_bytes below this greeting cut it
   log(LogLevel::info, absl::StrCat("connected to ", c.peer_name));
   if (auto k = kept_.find(c.peer_name); k != kept_.end()) k->second.backoff = options_.reconnect_min;
   finish_waiters(c.peer_name, absl::OkStatus());
@@ -1341,7 +1370,8 @@ void NodeCore::post_frame_for_testing(std::string peer, std::string frame) {
 void NodeCore::send_frame_for_testing(const std::string& peer, std::string frame) {
   for (auto& [id, c] : conns_) {
     if (c->peer_name == peer && c->state == Connection::State::up) {
-      queue_control(*c, std::move(frame));
+      c->queued_bytes += frame.size();
+      c->injected.push_back(std::move(frame));
       pump(*c);
       return;
     }
@@ -2035,6 +2065,7 @@ void NodeCore::finish_acked_sends(ConnId conn, absl::Time now) {
 
 void NodeCore::queue_control(Connection& c, std::string frame) {
   c.queued_bytes += frame.size();
+  c.control_cost += control_cost(frame);
   c.control.push_back(std::move(frame));
 }
 
@@ -2060,10 +2091,24 @@ void NodeCore::pump(Connection& c) {
     std::string batch;
     std::uint64_t frames = 0;
     while (batch.size() < kBatchBytes) {
+      if (c.pong) {
+        batch += *c.pong;
+        c.pong.reset();
+        ++frames;
+        continue;
+      }
       if (!c.control.empty()) {
         batch += c.control.front();
         c.queued_bytes -= c.control.front().size();
+        c.control_cost -= control_cost(c.control.front());
         c.control.pop_front();
+        ++frames;
+        continue;
+      }
+      if (!c.injected.empty()) {
+        batch += c.injected.front();
+        c.queued_bytes -= c.injected.front().size();
+        c.injected.pop_front();
         ++frames;
         continue;
       }
@@ -2101,7 +2146,7 @@ void NodeCore::pump(Connection& c) {
         c.ring.push_back(key);
       }
     }
-    if (batch.empty()) return;
+    if (batch.empty()) break;
     {
       std::lock_guard lock(table_mu_);
       counters_.frames_out.fetch_add(frames, std::memory_order_relaxed);
@@ -2112,8 +2157,47 @@ void NodeCore::pump(Connection& c) {
         st.queued_bytes = c.queued_bytes;
       }
     }
+    c.handed_bytes += batch.size();
     transport_->write(c.id, std::move(batch));
   }
+  // What is left waits for the transport to take more, which it does as the peer reads.
+  // Data lanes refuse sends past their bound (queue_stream); the control lane cannot (a
+  // lost node name would garble the peer's Pids), so a peer for which it passes its
+  // bound has stopped reading, and the connection goes.
+  if (c.control_cost > options_.max_control_bytes) {
+    cut_slow_reader(c, absl::StrCat(c.control_cost, " bytes of control frames queued, over max_control_bytes (",
+                                    options_.max_control_bytes, ")"));
+  }
+}
+
+absl::Duration NodeCore::write_stall(Connection& c, absl::Time now) {
+  const std::size_t pending = transport_->pending_bytes(c.id);
+  const std::uint64_t written = c.handed_bytes - pending;
+  if (pending == 0 || written != c.written_seen) {
+    c.written_seen = written;
+    c.write_progress_at = now;
+  }
+  return now - c.write_progress_at;
+}
+
+void NodeCore::cut_slow_reader(Connection& c, const std::string& why) {
+  counters_.disconnected_slow_reader.fetch_add(1, std::memory_order_relaxed);
+  const std::string who = c.peer_name.empty() ? absl::StrCat("a peer at ", c.address) : c.peer_name;
+  log_connection("slow reader", LogLevel::warning,
+                 absl::StrCat("closing connection to ", who, ": it does not read what this node sends: ", why));
+  close_conn(c, absl::ResourceExhaustedError(absl::StrCat("the peer does not read: ", why)));
+  // Nothing more is written on it, and the transport may linger a while over what it
+  // holds: the control lane is let go now. (Data lanes stay for on_closed to count.)
+  for (const std::string& frame : c.control) c.queued_bytes -= frame.size();
+  c.control.clear();
+  c.control_cost = 0;
+}
+
+std::pair<std::size_t, std::size_t> NodeCore::outbound_for_testing(const std::string& peer) const {
+  for (auto& [id, c] : conns_) {
+    if (c->peer_name == peer) return {c->control_cost, transport_->pending_bytes(c->id)};
+  }
+  return {0, 0};
 }
 
 void NodeCore::notify_node_watchers(const std::string& node, bool up, const std::string& reason) {

@@ -161,7 +161,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   /// Tests make one node of a simulated cluster disagree about a layout.
   void override_fingerprint_for_testing(std::string name, std::uint64_t digest);
   /// Tests play a hostile peer holding the cookie: `frame` goes to `peer` (connected) as
-  /// this node's own. Transport thread (the simulated network's: the test's).
+  /// this node's own, after its control frames and outside max_control_bytes. Transport
+  /// thread (the simulated network's: the test's).
   void send_frame_for_testing(const std::string& peer, std::string frame);
   /// The same from any thread (live tests): posted, sent by the transport thread.
   void post_frame_for_testing(std::string peer, std::string frame);
@@ -172,6 +173,9 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   /// Whether this node has stopped reading from `peer` (frames over the bound wait behind
   /// a large decode). Transport thread.
   bool reading_paused_for_testing(const std::string& peer) const;
+  /// What waits to go to `peer` (its first connection, in any state): the control lane's
+  /// cost against max_control_bytes, and the bytes the transport holds. Transport thread.
+  std::pair<std::size_t, std::size_t> outbound_for_testing(const std::string& peer) const;
 
   /// Global names, groups and remote spawn (src/dist/cluster.cpp); set by start_node.
   std::unique_ptr<ClusterState> cluster;
@@ -263,6 +267,10 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void queue_control(Connection& c, std::string frame);
   void queue_stream(Connection& c, Pid sender, std::string frame);
   void pump(Connection& c);
+  // A peer that does not take what is written to it: how long the transport has held
+  // bytes for it without writing one (zero when it holds none), and closing it.
+  absl::Duration write_stall(Connection& c, absl::Time now);
+  void cut_slow_reader(Connection& c, const std::string& why);
 
   // the node table: one entry per life (name and creation) of each node
   struct KnownNode;
@@ -341,6 +349,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     std::atomic<std::uint64_t> dropped_inbound_at_close{0}, longest_tick_delay_us{0};
     std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0}, handshakes_delayed{0};
     std::atomic<std::uint64_t> node_names_refused{0};
+    std::atomic<std::uint64_t> disconnected_slow_reader{0};
     std::array<std::atomic<std::uint64_t>, dist::kRefusalKinds> refused{};
     std::atomic<std::uint64_t> dropped_undecodable{0}, notices_summarized{0};
     std::array<std::atomic<std::uint64_t>, dist::kSendOutcomes> remote_refused{};  // by SendOutcome

@@ -227,6 +227,8 @@ std::string prometheus_text(Runtime& rt) {
     w.single("snow_node_node_names_refused_total", "counter",
              "Connections closed for naming more unconnected node lives than one peer may hold.",
              n.node_names_refused);
+    w.single("snow_node_disconnected_slow_reader_total", "counter",
+             "Connections closed because the peer did not read what this node sent.", n.disconnected_slow_reader);
     if (!m.peers.empty()) {
       w.family("snow_peer_bytes_total", "counter", "Bytes exchanged with a peer over its current connection.");
       for (const PeerInfo& p : m.peers) {

@@ -284,6 +284,10 @@ void SimTransport::write(ConnId id, std::string bytes) {
     c.sending.emplace_back(absl::InfiniteFuture(), bytes.size());
     return;
   }
+  if (!net_.reads(c.peer_host)) {
+    c.sending.emplace_back(absl::InfiniteFuture(), bytes.size());  // the reader's buffers are full
+    return;
+  }
   auto p = net_.hosts_.find(c.peer_host);
   if (p == net_.hosts_.end()) return;
   auto pc = p->second->conns_.find(c.peer_id);
@@ -341,6 +345,7 @@ void SimTransport::check_drained(ConnId id) {
 void SimTransport::deliver_bytes(ConnId id, std::string bytes) {
   auto it = conns_.find(id);
   if (dead_ || it == conns_.end() || !it->second.open || it->second.broken) return;  // lost in a cut
+  if (!net_.reads(host_)) return;  // left in a receive buffer this node never reads
   if (it->second.read_paused || !it->second.held.empty()) {
     it->second.held.push_back(std::move(bytes));
     return;

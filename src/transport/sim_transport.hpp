@@ -84,6 +84,11 @@ class SimNetwork {
   /// from it meanwhile, so a pause longer than their heartbeat budget looks like a dead
   /// node, and a shorter one must not.
   void pause(const std::string& host, absl::Duration d);
+  /// The node on `host` stops taking bytes from the network, for good (a peer that never
+  /// reads while it still writes): bytes written to it from then on stay in the writer's
+  /// send buffer, counted in its pending_bytes and never delivered, as over TCP once the
+  /// reader's buffers are full; bytes already on their way are never taken either.
+  void stop_reading(const std::string& host) { deaf_.insert(host); }
   /// Records every open, delivery and close the nodes see from now on (SimEventLog): the
   /// same seed gives the same log in any process, which the replay test checks.
   void record_events() { events_log_.enable(); }
@@ -119,6 +124,7 @@ class SimNetwork {
   bool cut(const std::string& a, const std::string& b) const;
   const LinkFaults* link(const std::string& a, const std::string& b) const;
   bool paused(const std::string& host) const { return paused_.contains(host); }
+  bool reads(const std::string& host) const { return !deaf_.contains(host); }
   void resume(const std::string& host, std::uint64_t pause_id);
   void advance_runtimes(absl::Time to);
   void run_runtimes();
@@ -140,6 +146,7 @@ class SimNetwork {
     std::vector<Event> waiting;  // the host's events, in order
   };
   std::map<std::string, Pause> paused_;
+  std::set<std::string> deaf_;  // hosts that stopped reading (stop_reading)
   std::uint64_t next_pause_ = 1;
   std::uint64_t drops_ = 0;
   std::uint64_t next_conn_ = 1;

@@ -34,7 +34,8 @@
 //     nodestats         -> "nodestats refused=N protocol_errors=N messages_in=N messages_out=N
 //                          dropped_unreachable=N dropped_at_close=N dropped_undecodable=N
 //                          remote_refused_undecodable=N dropped_inbound_at_close=N
-//                          longest_tick_delay_us=N node_names_refused=N"
+//                          longest_tick_delay_us=N node_names_refused=N
+//                          bytes_in=N disconnected_slow_reader=N"
 //     ghosts PEER FIRST N -> "ghosts N": as a peer holding the cookie turned hostile, tells
 //                          PEER of N made-up nodes (node_name frames; the FIRST-th on)
 //     nodetable         -> "nodetable entries=N held=N bytes=N": this node's table of node lives
@@ -434,7 +435,9 @@ int main(int argc, char** argv) {
                 " remote_refused_undecodable=" + std::to_string(st.remote_refused.undecodable) +
                 " dropped_inbound_at_close=" + std::to_string(st.dropped_inbound_at_close) +
                 " longest_tick_delay_us=" + std::to_string(st.longest_tick_delay_us) +
-                " node_names_refused=" + std::to_string(st.node_names_refused);
+                " node_names_refused=" + std::to_string(st.node_names_refused) +
+                " bytes_in=" + std::to_string(st.bytes_in) +
+                " disconnected_slow_reader=" + std::to_string(st.disconnected_slow_reader);
        }},
       {"ghosts",
        [&](const std::string& arg) {

@@ -29,6 +29,7 @@
 
 #include "src/dist/handshake.hpp"
 #include "src/dist/node_address.hpp"
+#include "src/dist/node_info.hpp"
 #include "src/dist/protocol.hpp"
 #include "src/tls/tls.hpp"
 
@@ -136,6 +137,12 @@ int main(int argc, char** argv) {
       }
     }
   }
+
+  // As a node must, its node_info first (an empty fingerprint: it sends no messages).
+  for (const std::string& frame : snow::dist::node_info_frames({std::size_t{64} << 20, {}}, {}, 64 << 10)) {
+    (void)tls.send(frame);
+  }
+  flush();
 
   // Pings, 4,096 to a write, for as long as the socket takes them; never a read again.
   const timeval wait{0, 200'000};

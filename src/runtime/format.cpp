@@ -37,21 +37,22 @@ std::string ExitReason::to_string() const {
 }
 
 ExitReason ExitReason::linked(Pid partner, ExitReason partner_reason) {
-  // The chain of partners, nearest first, and the reason the first of them failed with.
-  std::vector<Pid> chain{partner};
-  const ExitReason* origin = &partner_reason;
-  while (origin->linked_) {
-    chain.push_back(origin->linked_->partner);
-    origin = &origin->linked_->reason;
-  }
   auto wrap = [](Pid p, ExitReason inner) {
     ExitReason r(Kind::linked);
     r.linked_ = std::make_shared<const Linked>(Linked{p, std::move(inner)});
     return r;
   };
-  if (chain.size() <= static_cast<std::size_t>(kMaxLinkedDepth)) return wrap(partner, std::move(partner_reason));
+  int depth = 1;
+  for (const ExitReason* r = &partner_reason; r->linked_; r = &r->linked_->reason) ++depth;
+  if (depth <= kMaxLinkedDepth) return wrap(partner, std::move(partner_reason));
   // Too deep: keep the nearest hops and the process that failed first, drop the hops
   // just after it. Only a chain longer than the bound pays this (kMaxLinkedDepth wraps).
+  std::vector<Pid> chain{partner};  // nearest first
+  const ExitReason* origin = &partner_reason;
+  while (origin->linked_) {
+    chain.push_back(origin->linked_->partner);
+    origin = &origin->linked_->reason;
+  }
   chain.erase(chain.end() - static_cast<std::ptrdiff_t>(chain.size() - kMaxLinkedDepth) - 1, chain.end() - 1);
   ExitReason r = *origin;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) r = wrap(*it, std::move(r));

@@ -253,6 +253,7 @@ TEST_CASE("under Snow's rules a process taken down by a link ends with linked(pa
   CHECK(of_c == ExitReason::linked(b, ExitReason::linked(a, ExitReason::error("boom"))));
   CHECK(of_c.to_string() == "linked(" + b.to_string() + ", linked(" + a.to_string() + ", error(boom)))");
   CHECK(of_c.partner() == b);
+  REQUIRE(of_c.partner_reason() != nullptr);
   CHECK(*of_c.partner_reason() == of_b);
 
   // Linking to a process that is gone: as if it had just ended with noproc.

@@ -159,7 +159,7 @@ TEST_CASE("with ExitRules::snow, past the intensity the supervisor fails with re
   });
   rt.run_until_idle();
   const Ref watch = me.monitor(linked);
-  me.monitor(*sup);
+  (void)me.monitor(*sup);
   for (int i = 0; i < 2; ++i) {
     rt.send(child_pid(rt, *sup, "a"), Crash{});
     rt.run_until_idle();

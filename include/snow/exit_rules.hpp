@@ -24,12 +24,16 @@
 // ends a non-trapping target with that reason), which is also how a supervisor stops a
 // child with shutdown. When a C++ process and a Snow process are linked, each end acts by
 // its own rules: the rules of the process that receives the signal decide.
+//
+// ExitRules::snow_main is the rule of a Snow program's `main` process: as snow, except
+// that nothing coming through a link ends it (§6.7: "main is not terminated by links");
+// it still gets Exit messages once it traps exits.
 #pragma once
 
 #include <cstdint>
 
 namespace snow {
 
-enum class ExitRules : std::uint8_t { erlang, snow };
+enum class ExitRules : std::uint8_t { erlang, snow, snow_main };
 
 }  // namespace snow

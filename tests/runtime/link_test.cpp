@@ -298,6 +298,20 @@ TEST_CASE("under Snow's rules normal and shutdown do not travel over links; the 
   REQUIRE(rt.join(absl::Seconds(1)).ok());
 }
 
+TEST_CASE("under snow_main (a Snow program's main) nothing through a link ends the process; exit(pid, reason) does") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  const Pid failing = rt.spawn(ends_with, ExitReason::error("boom"));
+  const Pid main_like = rt.spawn_with({.exit_rules = ExitRules::snow_main}, links_to, failing);
+  rt.run_until_idle();
+  rt.send(failing, Go{});
+  rt.run_until_idle();
+  CHECK(rt.is_alive(main_like));
+  rt.exit(main_like, ExitReason::error("stop"));
+  rt.run_until_idle();
+  CHECK_FALSE(rt.is_alive(main_like));
+}
+
 TEST_CASE("an erlang process linked to a Snow process that fails ends with the Snow process's reason") {
   LogCapture log;
   Runtime rt(snow::testing::deterministic(log));

@@ -1,10 +1,11 @@
 // snow/exit_rules.hpp: how an exit signal that comes through a link acts on a process.
 //
 // The runtime follows Erlang by default. The Snow language (SNOW_LANGUAGE.md §6.6, §6.7,
-// §6.13) differs in three places, so every process spawned by Snow code (snowc's spawn,
-// spawn_link, services, remote spawns of Snow actors) is spawned with ExitRules::snow,
-// and a C++ program may ask for the same with SpawnOptions::exit_rules and
-// SupervisorSpec::exit_rules:
+// §6.13) differs in three places, so the processes of a Snow program (snowc's spawn and
+// spawn_link, services, remote spawns of Snow actors; not jobs, which run on snow::async
+// and keep Erlang's rules) are spawned with ExitRules::snow, its supervisors have
+// SupervisorSpec::exit_rules = snow, and a C++ program may ask for the same with
+// SpawnOptions::exit_rules and SupervisorSpec::exit_rules:
 //
 //                          erlang (default)              snow
 //   partner ends normal    not affected                  not affected

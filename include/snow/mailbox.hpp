@@ -16,6 +16,8 @@
 
 #include <cstdint>
 
+#include "snow/exit_rules.hpp"
+
 namespace snow {
 
 struct SpawnOptions {
@@ -23,6 +25,8 @@ struct SpawnOptions {
   std::uint32_t mailbox_capacity = 0;
   /// Link the new process to the spawning one (from a process only).
   bool link = false;
+  /// How exit signals through links act on the new process (see exit_rules.hpp).
+  ExitRules exit_rules = ExitRules::erlang;
 };
 
 struct MailboxStats {

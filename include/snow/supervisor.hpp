@@ -23,7 +23,10 @@
 //   simple_one_for_one has one template child and children added with start_child.
 // - Intensity: more than max_restarts restarts within max_seconds and the supervisor
 //   stops every child and exits with reason shutdown, so its own supervisor takes over.
-//   A child that always crashes is started max_restarts + 1 times.
+//   A child that always crashes is started max_restarts + 1 times. With
+//   `exit_rules = ExitRules::snow` (Snow's supervisors) it exits with
+//   error("restart limit exceeded") instead, an abnormal reason that takes down the
+//   processes linked to it (see exit_rules.hpp).
 // - Stopping a child: the supervisor monitors and unlinks it, then brutal_kill sends kill,
 //   a timeout sends shutdown and kills it when the timeout passes, infinity waits.
 // - A start that fails during a restart is retried through a message to the supervisor
@@ -45,6 +48,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "snow/actor.hpp"
+#include "snow/exit_rules.hpp"
 #include "snow/term.hpp"
 #include "snow/detail/call.hpp"
 #include "snow/runtime.hpp"
@@ -95,6 +99,9 @@ struct SupervisorSpec {
   int max_seconds = 5;
   /// In start order. For simple_one_for_one: exactly one, the template (not started).
   std::vector<ChildSpec> children;
+  /// erlang: past the intensity the supervisor exits with shutdown; snow: with
+  /// error("restart limit exceeded") (SNOW_LANGUAGE.md §6.13).
+  ExitRules exit_rules = ExitRules::erlang;
 };
 
 struct ChildInfo {

@@ -79,7 +79,9 @@ std::size_t control_cost(const std::string& frame) { return frame.size() + sizeo
 std::string host_of(const std::string& address) { return address.substr(0, address.rfind(':')); }
 
 // Exit reasons on the wire: u8 kind, u32 text length, text, then for a user reason
-// with a wire value the value's STF encoding (otherwise its printed form is the text).
+// with a wire value the value's STF encoding (otherwise its printed form is the text),
+// for a linked reason the partner's pid and its reason (nested at most
+// ExitReason::kMaxLinkedDepth deep, which the constructor guarantees and the reader checks).
 void write_reason(FrameWriter& w, const ExitReason& r) {
   std::string text = r.kind() == ExitReason::Kind::user ? r.to_string() : r.text();
   std::string value;
@@ -88,9 +90,13 @@ void write_reason(FrameWriter& w, const ExitReason& r) {
   }
   const auto len = static_cast<std::uint32_t>(text.size());
   w.u8(static_cast<std::uint8_t>(r.kind())).u64(len).bytes(text).u8(value.empty() ? 0 : 1).bytes(value);
+  if (r.is(ExitReason::Kind::linked)) {
+    w.pid(r.partner());
+    write_reason(w, *r.partner_reason());
+  }
 }
 
-bool read_reason(BodyReader& r, const DecodeLimits& limits, const NodeIndexMap& map, ExitReason& out) {
+bool read_reason(BodyReader& r, const DecodeLimits& limits, const NodeIndexMap& map, ExitReason& out, int depth = 0) {
   const std::uint8_t kind = r.u8();
   const std::uint64_t len = r.u64();
   if (!r.ok() || len > limits.max_string_bytes) return false;
@@ -114,6 +120,17 @@ bool read_reason(BodyReader& r, const DecodeLimits& limits, const NodeIndexMap& 
       absl::StatusOr<Term> t = decode_term_with(r.rest(), limits, map);
       if (!t.ok()) return false;
       out = ExitReason::user(std::move(*t));
+      return true;
+    }
+    case K::linked: {
+      if (!text.empty() || has_value != 0 || depth >= ExitReason::kMaxLinkedDepth) return false;
+      const Pid wire = Pid::from_raw(r.u64());
+      std::uint16_t node = 0;
+      ExitReason partner_reason;
+      if (!r.ok() || !map.to_local(wire.node(), node) || !read_reason(r, limits, map, partner_reason, depth + 1)) {
+        return false;
+      }
+      out = ExitReason::linked(Pid::make(node, wire.creation(), wire.serial()), std::move(partner_reason));
       return true;
     }
   }

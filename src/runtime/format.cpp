@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "snow/exit_reason.hpp"
@@ -30,8 +31,32 @@ std::string ExitReason::to_string() const {
     case Kind::noconnection: return "noconnection";
     case Kind::error: return absl::StrCat("error(", text_, ")");
     case Kind::user: return value_->type->print(value_.get());
+    case Kind::linked: return absl::StrCat("linked(", linked_->partner.to_string(), ", ", linked_->reason.to_string(), ")");
   }
   return "unknown";
+}
+
+ExitReason ExitReason::linked(Pid partner, ExitReason partner_reason) {
+  auto wrap = [](Pid p, ExitReason inner) {
+    ExitReason r(Kind::linked);
+    r.linked_ = std::make_shared<const Linked>(Linked{p, std::move(inner)});
+    return r;
+  };
+  int depth = 1;
+  for (const ExitReason* r = &partner_reason; r->linked_; r = &r->linked_->reason) ++depth;
+  if (depth <= kMaxLinkedDepth) return wrap(partner, std::move(partner_reason));
+  // Too deep: keep the nearest hops and the process that failed first, drop the hops
+  // just after it. Only a chain longer than the bound pays this (kMaxLinkedDepth wraps).
+  std::vector<Pid> chain{partner};  // nearest first
+  const ExitReason* origin = &partner_reason;
+  while (origin->linked_) {
+    chain.push_back(origin->linked_->partner);
+    origin = &origin->linked_->reason;
+  }
+  chain.erase(chain.end() - static_cast<std::ptrdiff_t>(chain.size() - kMaxLinkedDepth) - 1, chain.end() - 1);
+  ExitReason r = *origin;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) r = wrap(*it, std::move(r));
+  return r;
 }
 
 std::string_view to_string(LogLevel level) {

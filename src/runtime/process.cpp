@@ -49,6 +49,11 @@ void handle_exit_signal(Process* p, ExitSignal& s) {
     end_with(p, ExitReason::killed());  // untrappable
   } else if (p->trap_exit) {
     p->append_local(box(Exit{s.from, std::move(s.reason)}));
+  } else if (s.via_link && p->exit_rules != ExitRules::erlang) {
+    // Snow's rules (snow/exit_rules.hpp): only an abnormal end travels, and it says whose.
+    if (p->exit_rules == ExitRules::snow && !s.reason.is_normal() && !s.reason.is(ExitReason::Kind::shutdown)) {
+      end_with(p, ExitReason::linked(s.from, std::move(s.reason)));
+    }
   } else if (!s.reason.is_normal()) {
     end_with(p, std::move(s.reason));
   } else if (s.from == p->pid) {

@@ -32,6 +32,7 @@
 #include <mutex>
 #include "snow/detail/runtime_api.hpp"
 #include "snow/exit_reason.hpp"
+#include "snow/exit_rules.hpp"
 #include "snow/pid.hpp"
 #include "snow/proc.hpp"
 #include "src/runtime/mailbox.hpp"
@@ -160,6 +161,7 @@ class Process {
   std::atomic<bool> parking{false};
   std::atomic<NameState> name_state{NameState::none};
   bool trap_exit = false;
+  ExitRules exit_rules = ExitRules::erlang;  // how link exits act on us (snow/exit_rules.hpp)
   bool yield_requested = false;
   // The runtime's own service processes (a node's cluster process): counted with host
   // processes, so rt.join() does not wait for them.

@@ -192,6 +192,7 @@ Spawned spawn(RuntimeCore& core, Process* parent, SpawnRelation relation, std::u
   if (core.stopping()) return {};
   auto* p = new Process(core, core.local_pid(core.table.next_serial()));
   p->capacity = options.mailbox_capacity;
+  p->exit_rules = options.exit_rules;
   p->system = system;
   p->body = std::move(body);
   p->root = p->body->start(Self(p)).release();

@@ -182,6 +182,9 @@ class Supervisor {
                           absl::StrCat("supervisor ", self_.pid().to_string(), ": more than ", spec_.max_restarts,
                                        " restarts in ", spec_.max_seconds, " s; shutting down"));
       co_await stop_range(0, children_.size());
+      // Erlang's supervisor leaves with shutdown, which its own supervisor does not
+      // restart when it is transient; Snow's fails, so that a link or monitor sees it.
+      if (spec_.exit_rules == ExitRules::snow) co_return ExitReason::error("restart limit exceeded");
       co_return ExitReason::shutdown();
     }
     const std::size_t at = index_of(c);

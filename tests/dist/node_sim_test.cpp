@@ -250,6 +250,37 @@ TEST_CASE("remote links propagate exits both ways; a trapping process gets Exit"
   (void)remote2_alive;
 }
 
+TEST_CASE("a linked exit reason crosses nodes nested, its partners as the receiving node knows them") {
+  SimCluster c(7);
+  c.add("a");
+  c.add("b");
+  c.connect("a", "b");
+  const snow::SpawnOptions snow_rules{.exit_rules = snow::ExitRules::snow};
+  const Pid first = c["b"].rt->spawn([](Self self) -> snow::Proc {
+    co_await self.receive(snow::on<Ping>([](Ping) { throw std::runtime_error("boom"); }));
+  });
+  const Pid second = c["b"].rt->spawn_with(snow_rules, [first](Self self) -> snow::Proc {
+    self.link(first);
+    co_await self.receive(snow::on<Ping>([](Ping) {}));
+  });
+  const Pid first_seen_from_a = c.view("a", "b", first);
+  const Pid second_seen_from_a = c.view("a", "b", second);
+  const Pid third = c["a"].rt->spawn_with(snow_rules, [second_seen_from_a](Self self) -> snow::Proc {
+    self.link(second_seen_from_a);
+    co_await self.receive(snow::on<Ping>([](Ping) {}));
+  });
+  snow::ExitReason seen;
+  c["a"].rt->spawn([&, third](Self self) -> snow::Proc {
+    (void)self.monitor(third);
+    co_await self.receive(snow::on<snow::Down>([&](snow::Down d) { seen = d.reason; }));
+  });
+  c.net.run_for(absl::Milliseconds(200));
+  c["b"].rt->send(first, Ping{});
+  c.net.run_for(absl::Seconds(1));
+  CHECK(seen == snow::ExitReason::linked(second_seen_from_a,
+                                         snow::ExitReason::linked(first_seen_from_a, snow::ExitReason::error("boom"))));
+}
+
 TEST_CASE("a partition fires NodeDown, Down(noconnection) and noconnection exits; healing reconnects") {
   for (std::uint64_t seed : seeds()) {
     INFO("seed " << seed);

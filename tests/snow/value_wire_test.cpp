@@ -86,13 +86,40 @@ TEST_CASE("a list seen through its tail crosses as the tail") {
   CHECK(show(back) == "[2, 3]");
 }
 
-TEST_CASE("maps and sets arrive in key order") {
-  const Value m = map_of({{sl::S("zebra"), sl::I(1)}, {sl::S("ant"), sl::I(2)}});
-  CHECK(show(through_bytes(m)) == "%{\"ant\" => 2, \"zebra\" => 1}");
-  CHECK(sl::equal(through_bytes(m), m));  // equality does not depend on order
-  const Value set = sl::set_from({3, 1, 2});
-  CHECK(show(through_bytes(set)) == show(sl::set_from({1, 2, 3})));
-  CHECK(sl::equal(through_bytes(set), set));
+TEST_CASE("maps and sets keep their insertion order, nested ones too") {
+  const Value inner = map_of({{sl::I(9), sl::S("nine")}, {sl::I(-1), sl::S("minus one")}});
+  const Value m = map_of({{sl::S("zebra"), sl::I(1)}, {sl::S("ant"), inner}, {sl::S("mole"), sl::set_from({3, 1, 2})}});
+  CHECK(show(through_bytes(m)) == show(m));
+  CHECK(show(through_term(m)) == show(m));
+  CHECK(show(sl::Map_keys(through_bytes(m))) == "[\"zebra\", \"ant\", \"mole\"]");
+  CHECK(show(sl::Map_keys(sl::Map_get(through_bytes(m), sl::S("ant")))) == "[9, -1]");
+  CHECK(show(sl::Set_to_list(through_bytes(sl::set_from({3, 1, 2})))) == "[3, 1, 2]");
+  // What crosses is a struct a C++ node can read: "Map" {entries: [(k, v)...]}, "Set" {items: [...]}.
+  const snow::Term t = sl::to_term(m);
+  REQUIRE(t.is_struct());
+  CHECK(t.type_name() == "Map");
+  CHECK(t.field("entries")->elements()[0].elements()[0].as_string() == "zebra");
+  CHECK(sl::to_term(sl::set_from({2, 1})).type_name() == "Set");
+}
+
+TEST_CASE("a map or set a C++ node sends arrives in key order") {
+  const Value m = *sl::from_term(snow::Term::map({{snow::Term("b"), snow::Term(1)}, {snow::Term("a"), snow::Term(2)}}));
+  CHECK(show(sl::Map_keys(m)) == "[\"a\", \"b\"]");
+  const Value s = *sl::from_term(snow::Term::set({snow::Term(3), snow::Term(1)}));
+  CHECK(show(sl::Set_to_list(s)) == "[1, 3]");
+}
+
+TEST_CASE("a Map or Set struct with a repeated key does not convert") {
+  using snow::Term;
+  auto entry = [](std::string k, std::int64_t v) { return Term::tuple({Term(std::move(k)), Term(v)}); };
+  absl::StatusOr<Value> v = sl::from_term(Term::structure("Map", {{"entries", Term::list({entry("a", 1), entry("a", 2)})}}));
+  REQUIRE_FALSE(v.ok());
+  CHECK(v.status().message() == "a Map arrived with a repeated key");
+  v = sl::from_term(Term::structure("Set", {{"items", Term::list({Term(1), Term(1)})}}));
+  REQUIRE_FALSE(v.ok());
+  CHECK(v.status().message() == "a Set arrived with a repeated item");
+  v = sl::from_term(Term::structure("Map", {{"entries", Term::list({Term(1)})}}));
+  CHECK_FALSE(v.ok());
 }
 
 TEST_CASE("structs, sum types, Option, Result and ExitReason cross by name") {

@@ -142,6 +142,37 @@ TEST_CASE("past the restart intensity the supervisor stops its children and exit
   CHECK(log.count_containing("restarts in 5 s; shutting down") == 1);
 }
 
+TEST_CASE("with ExitRules::snow, past the intensity the supervisor fails with restart limit exceeded") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  Trace trace;
+  SupervisorSpec spec{.max_restarts = 1, .max_seconds = 5, .children = {child("a", trace)}};
+  spec.exit_rules = ExitRules::snow;
+  ScopedActor me(rt);
+  auto sup = start_supervisor(me, spec);
+  REQUIRE(sup.ok());
+  // A non-trapping process linked to it is taken down (shutdown would have spared a
+  // Snow process), and a monitor sees the reason.
+  const Pid linked = rt.spawn_with({.exit_rules = ExitRules::snow}, [s = *sup](Self self) -> Proc {
+    self.link(s);
+    co_await self.receive(on<Crash>([] {}));
+  });
+  rt.run_until_idle();
+  const Ref watch = me.monitor(linked);
+  (void)me.monitor(*sup);
+  for (int i = 0; i < 2; ++i) {
+    rt.send(child_pid(rt, *sup, "a"), Crash{});
+    rt.run_until_idle();
+  }
+  ExitReason sup_reason, linked_reason;
+  for (int i = 0; i < 2; ++i) {
+    me.receive(on<Down>([&](Down d) { (d.ref == watch ? linked_reason : sup_reason) = d.reason; }));
+  }
+  CHECK(sup_reason == ExitReason::error("restart limit exceeded"));
+  CHECK(linked_reason == ExitReason::linked(*sup, ExitReason::error("restart limit exceeded")));
+  CHECK(std::count(trace.begin(), trace.end(), "start a") == 2);
+}
+
 TEST_CASE("restarts spread out in time stay within the intensity") {
   LogCapture log;
   Runtime rt(snow::testing::deterministic(log));

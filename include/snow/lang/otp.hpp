@@ -160,6 +160,7 @@ inline snow::ChildSpec child(std::string id, Value start, snow::Restart restart,
 /// `spawn(Sup)`: the supervisor's children start in its own process.
 inline Value spawn_supervisor(Self self, snow::SupervisorSpec spec) {
   touch();
+  spec.exit_rules = ExitRules::snow;  // past its intensity it fails (§6.13)
   return Value::of_pid(snow::spawn_supervisor(self, std::move(spec)));
 }
 

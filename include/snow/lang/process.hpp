@@ -25,7 +25,9 @@
 #include "absl/time/time.h"
 #include "snow/actor.hpp"
 #include "snow/exit_reason.hpp"
+#include "snow/exit_rules.hpp"
 #include "snow/link.hpp"
+#include "snow/mailbox.hpp"
 #include "snow/monitor.hpp"
 #include "snow/receive.hpp"
 #include "snow/runtime.hpp"
@@ -149,18 +151,25 @@ class ActorToken {
 
 // ---- spawn, send ----
 
+/// Every Snow process follows Snow's exit rules (snow/exit_rules.hpp): normal and
+/// shutdown do not travel over links, and a process taken down by a link ends with
+/// Linked(partner, partner's reason) (§6.6, §6.7).
+inline constexpr SpawnOptions snow_spawn{.exit_rules = ExitRules::snow};
+
 /// `spawn(actor, args...)`: `terminate` is the actor's terminate clause (or null).
 template <class F, class... A>
 Value spawn(Self self, F body, ActorToken::Terminate terminate, A... args) {
   lifetime.live.fetch_add(1);
   touch();
-  return Value::of_pid(self.spawn(body, ActorToken(terminate), std::move(args)...));
+  return Value::of_pid(self.spawn_with(snow_spawn, body, ActorToken(terminate), std::move(args)...));
 }
 template <class F, class... A>
 Value spawn_link(Self self, F body, ActorToken::Terminate terminate, A... args) {
   lifetime.live.fetch_add(1);
   touch();
-  return Value::of_pid(self.spawn_link(body, ActorToken(terminate), std::move(args)...));
+  SpawnOptions linked = snow_spawn;
+  linked.link = true;
+  return Value::of_pid(self.spawn_with(linked, body, ActorToken(terminate), std::move(args)...));
 }
 
 Value named_remote_send(Self self, const Value& target, Value msg);  // dist.hpp
@@ -207,6 +216,7 @@ inline Value reason_value(const ExitReason& r) {
     case K::noproc: return Value::variant(exit_reason_type, 3);
     case K::noconnection: return Value::variant(exit_reason_type, 4);
     case K::error: return Value::variant(exit_reason_type, 5, {S(r.text())});
+    case K::linked: return Value::variant(exit_reason_type, 7, {Value::of_pid(r.partner()), reason_value(*r.partner_reason())});
     case K::user:
       if (const Value* v = r.user_value<Value>()) return *v;
       if (const Term* t = r.user_value<Term>()) {  // a Snow reason that came from another node
@@ -228,7 +238,7 @@ inline ExitReason to_reason(const Value& v) {
     case 4: return ExitReason::noconnection();
     case 5: return ExitReason::error(field(v, 0).as_str());
     case 6: return ExitReason::user(v);
-    default: return to_reason(field(v, 1));  // Linked(pid, reason): the runtime passes the reason on
+    default: return ExitReason::linked(field(v, 0).as_pid(), to_reason(field(v, 1)));
   }
 }
 

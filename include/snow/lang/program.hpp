@@ -28,11 +28,29 @@ struct MainOutcome {
 };
 inline MainOutcome main_outcome;
 
+/// Lives in main's frame: if the frame goes before main has finished, main was ended by
+/// an exit signal (Process.exit; links cannot end it, see run_program), and the program
+/// ends as after a runtime error in main instead of waiting for a main that is gone.
+struct MainEndWatch {
+  bool finished = false;
+  MainEndWatch() = default;
+  MainEndWatch(const MainEndWatch&) = delete;
+  ~MainEndWatch() {
+    if (finished || main_outcome.done.load()) return;
+    main_outcome.error = "main was ended by an exit signal";
+    main_outcome.failed.store(true);
+    main_outcome.done.store(true);
+    main_outcome.done.notify_all();
+  }
+};
+
 /// main's process. It catches main's runtime error itself (rather than the host waiting
 /// for a Down) so the host only polls two atomics.
 inline snow::Proc main_process(Self self, MainFn main_fn) {
   LiveGuard live;
+  MainEndWatch watch;
   std::exception_ptr error = co_await capture(main_fn(self));
+  watch.finished = true;
   if (error) {
     try {
       std::rethrow_exception(error);
@@ -73,7 +91,8 @@ inline int run_program(MainFn main_fn) {
   {
     snow::Runtime rt;
     lifetime.live.fetch_add(1);
-    rt.spawn(&main_process, main_fn);
+    // Snow's exit rules, and links never end main (§6.7; snow/exit_rules.hpp).
+    rt.spawn_with({.exit_rules = ExitRules::snow_main}, &main_process, main_fn);
     // Waits without polling: a host thread waking every millisecond cost a busy program
     // a few percent of its time.
     main_outcome.done.wait(false);

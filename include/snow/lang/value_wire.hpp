@@ -1,19 +1,24 @@
 // snow/lang/value_wire.hpp: Snow values crossing nodes (§7.3), as snow::Term.
 //
 // A Value becomes the Term a C++ node would send for the same data, so a Snow node and a
-// C++ node can talk: Int, Float, Bool, String, (), lists, tuples, maps, sets, Pids,
-// Option and Result as themselves; a struct as a Term struct (type name, named fields);
-// a sum-type value as a Term sum (type name, variant name, positional fields). The Queue
-// and Range of the standard library, which have no Term kind, travel as structs named
-// "Queue" (field items) and "Range" (fields lo, hi).
+// C++ node can talk: Int, Float, Bool, String, (), lists, tuples, Pids, Option and Result
+// as themselves; a struct as a Term struct (type name, named fields); a sum-type value as
+// a Term sum (type name, variant name, positional fields). The Queue and Range of the
+// standard library, which have no Term kind, travel as structs named "Queue" (field
+// items) and "Range" (fields lo, hi). Maps and sets travel as structs too, because a Snow
+// map or set iterates in insertion order (§3.1) and a Term map or set is sorted by key:
+// "Map" (field entries: a list of (key, value) tuples) and "Set" (field items: a list),
+// both in insertion order, so a nested map arrives as it was built. A C++ node reads them
+// as those structs; a Term map or set a C++ node sends arrives as a Snow map or set in key
+// order.
 //
 // Back from a Term: a struct or sum value names its type, found in this program's
 // TypeRegistry; a variant the program declares differently (unknown name, another arity)
 // does not convert, with a message that says so. A type this program does not declare
 // at all is declared on the fly, so the value can still be bound to a variable, printed
 // and passed on. An atom (only a C++ node sends one) becomes a String, a Ref an Int (Snow's
-// monitor references are Ints). Maps and sets arrive in key order: Term maps and sets
-// are sorted, so insertion order does not cross nodes.
+// monitor references are Ints). A "Map" or "Set" struct with a repeated key is refused
+// (no encoder writes one, and keys are unique in a Snow map).
 //
 // Functions and closures never cross nodes: converting one is a Snow runtime error in
 // the sender, as is a Job (its result is local to the node that awaits it).
@@ -48,14 +53,15 @@ inline Term to_term(const Value& v) {
     case Kind::List: return Term::list(items_of(v.as<ListObj>().items, static_cast<std::size_t>(v.raw_int())));
     case Kind::Tuple: return Term::tuple(items_of(v.as<TupleObj>().items));
     case Kind::Map: {
-      std::vector<Term::Entry> entries;
-      for (const auto& [k, x] : v.as<MapObj>().entries) entries.emplace_back(to_term(k), to_term(x));
-      return Term::map(std::move(entries));
+      std::vector<Term> entries;
+      entries.reserve(v.as<MapObj>().entries.size());
+      for (const auto& [k, x] : v.as<MapObj>().entries) entries.push_back(Term::tuple({to_term(k), to_term(x)}));
+      return Term::structure("Map", {{"entries", Term::list(std::move(entries))}});
     }
     case Kind::Set: {
       std::vector<Term> items;
       for (std::int64_t x : v.as<SetObj>().items) items.emplace_back(x);
-      return Term::set(std::move(items));
+      return Term::structure("Set", {{"items", Term::list(std::move(items))}});
     }
     case Kind::Queue: {
       std::vector<Term> items;
@@ -146,6 +152,37 @@ inline std::vector<Value> values_of(std::span<const Term> ts) {
   return out;
 }
 
+/// A Snow map from the entries of a "Map" struct, in their order.
+inline Value map_in_order(const Term& entries) {
+  if (!entries.is_list()) throw NotConvertible{"a Map's entries are a list"};
+  auto m = std::make_unique<MapObj>();
+  std::vector<Term::Entry> keys;  // to find a repeated key in O(n log n): a Term map drops repeats
+  m->entries.reserve(entries.size());
+  keys.reserve(entries.size());
+  for (const Term& e : entries.elements()) {
+    if (!e.is_tuple() || e.size() != 2) throw NotConvertible{"a Map's entry is a (key, value) tuple"};
+    m->entries.emplace_back(from_term_or_throw(e.elements()[0]), from_term_or_throw(e.elements()[1]));
+    keys.emplace_back(e.elements()[0], Term());
+  }
+  if (Term::map(std::move(keys)).size() != m->entries.size()) throw NotConvertible{"a Map arrived with a repeated key"};
+  return Value::of_obj(Kind::Map, std::move(m));
+}
+
+/// A Snow set from the items of a "Set" struct, in their order.
+inline Value set_in_order(const Term& items) {
+  if (!items.is_list()) throw NotConvertible{"a Set's items are a list"};
+  auto s = std::make_unique<SetObj>();
+  s->items.reserve(items.size());
+  for (const Term& x : items.elements()) {
+    if (!x.is_int()) throw NotConvertible{"a Snow Set holds Ints only, this one holds a " + std::string(kind_name(x.kind()))};
+    s->items.push_back(x.as_int());
+  }
+  if (Term::set(std::vector<Term>(items.elements().begin(), items.elements().end())).size() != s->items.size()) {
+    throw NotConvertible{"a Set arrived with a repeated item"};
+  }
+  return Value::of_obj(Kind::Set, std::move(s));
+}
+
 inline Value from_term_or_throw(const Term& t) {
   switch (t.kind()) {
     case Term::Kind::unit: return unit();
@@ -191,6 +228,8 @@ inline Value from_term_or_throw(const Term& t) {
           }
           return Value::of_obj(Kind::Queue, std::move(q));
         }
+        if (t.type_name() == "Map" && t.size() == 1 && t.field("entries") != nullptr) return map_in_order(*t.field("entries"));
+        if (t.type_name() == "Set" && t.size() == 1 && t.field("items") != nullptr) return set_in_order(*t.field("items"));
         const Term* lo = t.field("lo");
         const Term* hi = t.field("hi");
         if (t.type_name() == "Range" && t.size() == 2 && lo && hi && lo->is_int() && hi->is_int()) {

@@ -46,7 +46,7 @@ snow::Proc watcher(snow::Self self, std::string peer, snow::Node node) {
   co_await self.receive(snow::on<Ping>([&](Ping p) { remote = p.from; }),
                         snow::after(absl::Seconds(5), [&] { say("watch failed: no echo on " + peer); }));
   if (!remote) co_return;
-  self.monitor(remote);
+  (void)self.monitor(remote);  // its Down is told apart by the Pid
   node.monitor_node(self.pid(), peer);
   say("watching " + peer);
   for (int seen = 0; seen < 2;) {

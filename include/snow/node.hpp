@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "snow/actor.hpp"
+#include "snow/detail/wire_codec.hpp"
 #include "snow/pid.hpp"
 #include "snow/proc.hpp"
 
@@ -108,6 +109,13 @@ struct NodeOptions {
   std::size_t fragment_bytes = std::size_t{64} << 10;
   /// The largest message (its encoding) that may be sent to another node.
   std::size_t max_message_bytes = std::size_t{64} << 20;
+  /// What this node's decoder accepts in a message from a peer: longest string, most
+  /// elements, deepest nesting, and the memory its Terms may take per byte received
+  /// (snow/detail/wire_codec.hpp). Peers learn them at connect (frame node_info) and
+  /// refuse, themselves, a message over them; raise them together with max_message_bytes
+  /// to take larger values. The memory bound is what keeps a peer from making this node
+  /// allocate far more than it sent: raise it knowingly.
+  DecodeLimits decode_limits;
   /// Bound on the bytes waiting to go to one peer. A send past it is dropped and
   /// counted (as a send to a full mailbox is), never blocks the sender.
   std::size_t max_outbound_bytes = std::size_t{256} << 20;

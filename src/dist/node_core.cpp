@@ -288,7 +288,7 @@ NodeCore::NodeCore(RuntimeCore& core, dist::NodeAddress address, NodeOptions opt
       address_(std::move(address)),
       options_(std::move(options)),
       transport_(std::move(transport)),
-      receive_limits_{options_.max_message_bytes, DecodeLimits{}},
+      receive_limits_{options_.max_message_bytes, options_.decode_limits},
       sends_always_within_(dist::size_always_within(receive_limits_)),
       always_within_(new std::atomic<std::size_t>[kMaxKnownNodes]),
       send_log_([this](LogLevel level, std::string_view text) { log(level, text); }),

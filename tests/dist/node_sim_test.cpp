@@ -765,6 +765,37 @@ TEST_CASE("a 50 MB string, over the peer's max_string_bytes, fails at the sender
   CHECK(c["b"].node().stats().protocol_errors == 0);
 }
 
+TEST_CASE("a node's own decode_limits are what it enforces and what its peers learn: lowered, then raised") {
+  SimCluster c(33);
+  c.add("a");
+  snow::NodeOptions strict = default_options();
+  strict.decode_limits.max_string_bytes = 1024;
+  c.add("b", strict);
+  snow::NodeOptions generous = default_options();
+  generous.decode_limits.max_string_bytes = std::size_t{40} << 20;
+  c.add("d", generous);
+  c.connect("a", "b");
+  c.connect("a", "d");
+  c.net.run_for(absl::Milliseconds(50));
+  OverLimit to_b;
+  send_over_limit(c, to_b, std::string(2048, 'x'));  // over b's 1 KiB, far under the default 16 MiB
+  CHECK(to_b.got == pings(1, 100));
+  CHECK(to_b.try_status.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(to_b.try_status.message().find("over max_string_bytes (1024) of " + c["b"].name) != std::string::npos);
+  // d takes a 20 MB string, over the default limit: raised limits take effect.
+  std::vector<std::string> got;
+  const Pid r = c.view("a", "d", c["d"].rt->spawn(recorder, &got));
+  absl::Status sent = absl::UnknownError("not sent");
+  c["a"].rt->spawn([r, &sent](Self self) -> snow::Proc {
+    sent = self.try_send(r, Blob{std::string(20 << 20, 'y')});
+    co_return;
+  });
+  c.net.run_until([&] { return !got.empty(); }, absl::Seconds(10));
+  CHECK_MESSAGE(sent.ok(), sent);
+  CHECK(got == std::vector<std::string>{"Blob " + std::to_string(20 << 20)});
+  CHECK(c["d"].node().stats().dropped_undecodable == 0);
+}
+
 TEST_CASE("a non-wire message to a remote Pid is an error at the call site") {
   SimCluster c(10);
   c.add("a");

@@ -142,6 +142,7 @@ class Checker {
           }
         }
         check_impl_arities(*im, iface == s_.interfaces.end() ? nullptr : iface->second.get());
+        check_ambiguous_methods(*im, iface == s_.interfaces.end() ? nullptr : iface->second.get());
         s_.impls.push_back(im);
         for (const auto& m : im->methods) {
           if (!s_.methods.count(m->name)) s_.methods[m->name] = static_cast<int>(m->params.size());
@@ -245,6 +246,33 @@ class Checker {
     }
     if (ord && !eq) d_.error("E0029", ord_span, "deriving `Ord` requires `Eq` in the same list");
   }
+
+  /// E0027 (§5.7): two interfaces supplying one method name to one type. A call
+  /// `value.name()` (or `name(value)`) is dispatched on the value's type at run time, so it
+  /// could mean either; the second `impl` that supplies the name is reported.
+  void check_ambiguous_methods(const ImplDef& im, const InterfaceDef* iface) {
+    std::vector<std::string> supplied;
+    for (const auto& m : im.methods) supplied.push_back(m->name);
+    if (iface != nullptr) {
+      for (const auto& m : iface->methods) {  // default methods count too
+        if (m.default_body && std::find(supplied.begin(), supplied.end(), m.name) == supplied.end()) supplied.push_back(m.name);
+      }
+    } else if (const BuiltinInterface* b = find_builtin_interface(im.iface); b != nullptr && b->method != nullptr &&
+               std::find(supplied.begin(), supplied.end(), b->method) == supplied.end()) {
+      supplied.push_back(b->method);
+    }
+    for (const std::string& name : supplied) {
+      auto [it, fresh] = method_suppliers_.try_emplace({im.type, name}, im.iface);
+      if (fresh || it->second == im.iface) continue;
+      d_.error("E0027", im.span,
+               "ambiguous method `" + name + "` for `" + im.type + "`: both `" + it->second + "` and `" + im.iface +
+                   "` supply it",
+               "a call `" + name + "(value)` on a `" + im.type +
+                   "` could mean either; rename the method in one of the interfaces");
+    }
+  }
+  /// (type, method name) -> the interface whose impl first supplied it.
+  std::map<std::pair<std::string, std::string>, std::string> method_suppliers_;
 
   static bool catch_all(const Pat& p) {
     switch (p.kind) {

@@ -1,6 +1,7 @@
 // dsl/emitter.cc: the C++ emitter (see emitter.hpp).
 #include "emitter.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -967,6 +968,13 @@ class Emitter {
     const std::string msg = fresh("msg");
     const std::string arm = fresh("arm");
     out_->line("sl::Value " + msg + ";");
+    // A `when` guard runs inside the runtime's mailbox scan, where an error would end the
+    // process without unwinding its coroutine (main would never report it and the
+    // program would hang). The guard keeps its error and accepts the message; the error
+    // is raised again after the receive, in the process's own code, like any other.
+    const bool guarded = std::any_of(e.arms.begin(), e.arms.end(), [](const Arm& a) { return a.guard != nullptr; });
+    const std::string guard_error = guarded ? fresh("guard_error") : "";
+    if (guarded) out_->line("std::exception_ptr " + guard_error + ";");
     std::vector<std::string> clauses;
     for (std::size_t i = 0; i < e.arms.size(); ++i) {
       const Arm& a = e.arms[i];
@@ -1005,9 +1013,16 @@ class Emitter {
         if (!simple) {
           if (test != "true") out_->line("if (!(" + test + ")) return false;");
           if (a.guard) {
+            out_->line("try {");
+            out_->indent++;
             pat_bind(*a.pat, view, false);
             const std::string gv = ex(*a.guard);
             out_->line("return sl::truth(" + gv + ");");
+            out_->indent--;
+            out_->line("} catch (...) {");
+            out_->line("  " + guard_error + " = std::current_exception();");
+            out_->line("  return true;");
+            out_->line("}");
           } else {
             out_->line("return true;");
           }
@@ -1031,6 +1046,7 @@ class Emitter {
       out_->line("    " + clauses[i] + (i + 1 < clauses.size() ? "," : ");"));
     }
     if (clauses.empty()) out_->line("    snow::after(absl::InfiniteDuration(), [] { return -1; }));");
+    if (guarded) out_->line("if (" + guard_error + ") std::rethrow_exception(" + guard_error + ");");
     for (std::size_t i = 0; i < e.arms.size(); ++i) {
       const Arm& a = e.arms[i];
       push();

@@ -2,6 +2,7 @@
 #include "checks.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "parser.hpp"
@@ -141,6 +142,7 @@ class Checker {
           }
         }
         check_impl_arities(*im, iface == s_.interfaces.end() ? nullptr : iface->second.get());
+        check_ambiguous_methods(*im, iface == s_.interfaces.end() ? nullptr : iface->second.get());
         s_.impls.push_back(im);
         for (const auto& m : im->methods) {
           if (!s_.methods.count(m->name)) s_.methods[m->name] = static_cast<int>(m->params.size());
@@ -244,6 +246,33 @@ class Checker {
     }
     if (ord && !eq) d_.error("E0029", ord_span, "deriving `Ord` requires `Eq` in the same list");
   }
+
+  /// E0027 (§5.7): two interfaces supplying one method name to one type. A call
+  /// `value.name()` (or `name(value)`) is dispatched on the value's type at run time, so it
+  /// could mean either; the second `impl` that supplies the name is reported.
+  void check_ambiguous_methods(const ImplDef& im, const InterfaceDef* iface) {
+    std::vector<std::string> supplied;
+    for (const auto& m : im.methods) supplied.push_back(m->name);
+    if (iface != nullptr) {
+      for (const auto& m : iface->methods) {  // default methods count too
+        if (m.default_body && std::find(supplied.begin(), supplied.end(), m.name) == supplied.end()) supplied.push_back(m.name);
+      }
+    } else if (const BuiltinInterface* b = find_builtin_interface(im.iface); b != nullptr && b->method != nullptr &&
+               std::find(supplied.begin(), supplied.end(), b->method) == supplied.end()) {
+      supplied.push_back(b->method);
+    }
+    for (const std::string& name : supplied) {
+      auto [it, fresh] = method_suppliers_.try_emplace({im.type, name}, im.iface);
+      if (fresh || it->second == im.iface) continue;
+      d_.error("E0027", im.span,
+               "ambiguous method `" + name + "` for `" + im.type + "`: both `" + it->second + "` and `" + im.iface +
+                   "` supply it",
+               "a call `" + name + "(value)` on a `" + im.type +
+                   "` could mean either; rename the method in one of the interfaces");
+    }
+  }
+  /// (type, method name) -> the interface whose impl first supplied it.
+  std::map<std::pair<std::string, std::string>, std::string> method_suppliers_;
 
   static bool catch_all(const Pat& p) {
     switch (p.kind) {
@@ -384,6 +413,9 @@ class Checker {
     }
     return false;
   }
+
+  bool gave_up_ = false;  // exhaustiveness: a column that cannot be analysed
+  long steps_ = 0;
 
   bool is_nullary_variant(const Pat& p) const {
     if (p.kind != PK::ctor || p.has_args) return false;
@@ -644,57 +676,220 @@ class Checker {
              "guards use literals, names, comparisons, and/or/not and calls of named functions; move the rest into a helper function");
   }
 
-  void check_exhaustive(const Expr& e) {
-    // Conservative: report only what is certainly missing.
-    std::set<std::string> seen;
-    std::string type;
-    bool bools[2] = {false, false};
-    for (const auto& a : e.arms) {
-      const Pat* p = a.pat.get();
-      while (p->kind == PK::as) p = p->kids[0].get();
-      if (a.guard) continue;
-      if (catch_all(*p) || (p->kind == PK::ctor && !is_nullary_variant(*p) && !p->has_args)) return;
-      std::vector<const Pat*> alts;
-      if (p->kind == PK::alt) {
-        for (const auto& k : p->kids) alts.push_back(k.get());
-      } else {
-        alts.push_back(p);
+  // ---- exhaustiveness (§5.4, §5.5) ----
+  //
+  // The usefulness algorithm over a pattern matrix (one row per unguarded arm, one column
+  // per value still to be matched): a value no row matches is built one constructor at a
+  // time, so what is missing is reported as an example pattern at any depth
+  // (`Some(B)`, `(_, false)`, `_ :: []`). Constructors are the variants of a sum type,
+  // tuples of one size, lists as `[]` and `::`, `true`/`false` and `()`; int, float and
+  // string literals never cover their type. A column whose patterns disagree about their
+  // type (a type error, reported later) or name an unknown variant is not analysed: the
+  // check reports only what is certainly missing.
+
+  /// A pattern's outermost constructor.
+  struct Head {
+    enum Kind { variant, tuple, cons, nil, boolean, unit, literal } kind;
+    std::string name;    // variant name; literal key
+    std::string family;  // which type: constructors of one family are checked together
+    int arity = 0;
+  };
+  using Row = std::vector<const Pat*>;  // nullptr: a wildcard
+  using Witness = std::vector<std::string>;
+  static constexpr std::size_t kMaxMissing = 4;
+
+  /// A pattern with its `as` wrappers removed, or nullptr when it matches anything.
+  const Pat* strip(const Pat* p) const {
+    while (p != nullptr && p->kind == PK::as) p = p->kids[0].get();
+    if (p == nullptr || catch_all(*p)) return nullptr;
+    if (p->kind == PK::ctor && !p->has_args && !is_nullary_variant(*p)) return nullptr;  // binds a name
+    return p;
+  }
+
+  std::optional<Head> head_of(const Pat& p) const {
+    switch (p.kind) {
+      case PK::ctor: {
+        auto it = s_.variants.find(p.name);
+        if (it == s_.variants.end()) return std::nullopt;
+        const int given = p.has_args ? static_cast<int>(p.kids.size()) : 0;
+        if (given != it->second.arity) return std::nullopt;  // an arity error, reported elsewhere
+        return Head{Head::variant, p.name, "variant " + it->second.type, it->second.arity};
       }
-      for (const Pat* q : alts) {
-        if (catch_all(*q)) return;
-        if (q->kind == PK::ctor) {
-          auto it = s_.variants.find(q->name);
-          if (it == s_.variants.end()) return;
-          if (!type.empty() && type != it->second.type) return;
-          type = it->second.type;
-          bool all_wild = std::all_of(q->kids.begin(), q->kids.end(), [](const PatP& k) { return catch_all(*k); });
-          if (all_wild) seen.insert(q->name);
-          else seen.insert("?" + q->name);
-        } else if (q->kind == PK::bool_lit) {
-          bools[q->bool_value] = true;
-        } else if (q->kind == PK::tuple || q->kind == PK::cons) {
-          return;  // not analysed
-        }
-      }
+      case PK::tuple: return Head{Head::tuple, "", "tuple " + std::to_string(p.kids.size()), static_cast<int>(p.kids.size())};
+      case PK::cons: return Head{Head::cons, "", "list", 2};
+      case PK::bool_lit: return Head{Head::boolean, p.bool_value ? "true" : "false", "bool", 0};
+      case PK::unit: return Head{Head::unit, "()", "unit", 0};
+      case PK::int_lit: return Head{Head::literal, std::to_string(p.int_value), "int", 0};
+      case PK::float_lit: return Head{Head::literal, std::to_string(p.float_value), "float", 0};
+      case PK::str_lit: return Head{Head::literal, p.str_value, "string", 0};
+      default: return std::nullopt;
     }
-    if (bools[0] && bools[1]) return;
-    std::vector<std::string> missing;
-    if (!type.empty()) {
-      std::vector<std::string> all;
+  }
+
+  /// Every constructor of a family, in declaration order; empty for the literal families.
+  std::vector<Head> all_heads(const std::string& family) const {
+    if (family == "bool") return {Head{Head::boolean, "true", family, 0}, Head{Head::boolean, "false", family, 0}};
+    if (family == "unit") return {Head{Head::unit, "()", family, 0}};
+    if (family == "list") return {Head{Head::nil, "[]", family, 0}, Head{Head::cons, "", family, 2}};
+    if (family.rfind("tuple ", 0) == 0) {
+      const int n = std::stoi(family.substr(6));
+      return {Head{Head::tuple, "", family, n}};
+    }
+    std::vector<Head> out;
+    if (family.rfind("variant ", 0) == 0) {
+      const std::string type = family.substr(8);
+      std::vector<std::pair<int, Head>> vs;
       for (const auto& [n, v] : s_.variants) {
-        if (v.type == type) all.push_back(n);
+        if (v.type == type) vs.push_back({v.tag, Head{Head::variant, n, family, v.arity}});
       }
-      for (const auto& n : all) {
-        if (!seen.count(n) && !seen.count("?" + n)) missing.push_back(n);
-      }
-      if (missing.empty()) return;
-    } else if (bools[0] || bools[1]) {
-      missing.push_back(bools[0] ? "true" : "false");
-    } else {
-      missing.push_back("_");
+      std::sort(vs.begin(), vs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (auto& [_, h] : vs) out.push_back(std::move(h));
     }
+    return out;
+  }
+
+  static bool same_head(const Head& a, const Head& b) { return a.kind == b.kind && a.name == b.name && a.arity == b.arity; }
+
+  /// `head` applied to the first `head.arity` parts of a witness, then the rest.
+  static Witness compose(const Head& h, const Witness& w) {
+    std::vector<std::string> args(w.begin(), w.begin() + h.arity);
+    std::string shown;
+    auto join = [&] {
+      std::string j;
+      for (const auto& a : args) j += (j.empty() ? "" : ", ") + a;
+      return j;
+    };
+    switch (h.kind) {
+      case Head::variant: shown = h.arity == 0 ? h.name : h.name + "(" + join() + ")"; break;
+      case Head::tuple: shown = "(" + join() + ")"; break;
+      case Head::cons:
+        shown = (args[0].find(" :: ") != std::string::npos ? "(" + args[0] + ")" : args[0]) + " :: " + args[1];
+        break;
+      default: shown = h.name; break;
+    }
+    Witness out{shown};
+    out.insert(out.end(), w.begin() + h.arity, w.end());
+    return out;
+  }
+
+  /// Rows with a first pattern of alternatives split into one row per alternative.
+  std::vector<Row> expand_first(const std::vector<Row>& rows) const {
+    std::vector<Row> out;
+    for (const Row& r : rows) {
+      const Pat* p = strip(r[0]);
+      if (p != nullptr && p->kind == PK::alt) {
+        for (const auto& k : p->kids) {
+          Row alt = r;
+          alt[0] = k.get();
+          for (Row& e : expand_first({alt})) out.push_back(std::move(e));
+        }
+      } else {
+        Row s = r;
+        s[0] = p;
+        out.push_back(std::move(s));
+      }
+    }
+    return out;
+  }
+
+  /// Up to `cap` value shapes (one pattern per column) that no row matches; `gave_up_`
+  /// when a column cannot be analysed.
+  std::vector<Witness> missing(const std::vector<Row>& in, std::size_t cap) {
+    if (gave_up_ || ++steps_ > 100000) {
+      gave_up_ = true;
+      return {};
+    }
+    if (in.empty()) {
+      // Nothing matches any value here: the whole remaining row is missing.
+      return {};  // handled by the caller through `width`
+    }
+    const std::size_t width = in[0].size();
+    if (width == 0) return {};  // a row matches every value
+    const std::vector<Row> rows = expand_first(in);
+    std::vector<Head> seen;
+    std::string family;
+    for (const Row& r : rows) {
+      if (r[0] == nullptr) continue;
+      std::optional<Head> h = head_of(*r[0]);
+      if (!h || (!family.empty() && h->family != family)) {
+        gave_up_ = true;
+        return {};
+      }
+      family = h->family;
+      if (std::none_of(seen.begin(), seen.end(), [&](const Head& s) { return same_head(s, *h); })) seen.push_back(*h);
+    }
+    const std::vector<Head> all = all_heads(family);
+    std::vector<Head> absent;
+    for (const Head& h : all) {
+      if (std::none_of(seen.begin(), seen.end(), [&](const Head& s) { return same_head(s, h); })) absent.push_back(h);
+    }
+    std::vector<Witness> out;
+    if (!seen.empty() && !all.empty() && absent.empty()) {
+      // Every constructor appears: a missing value is missing under one of them.
+      for (const Head& h : all) {
+        std::vector<Row> spec;
+        for (const Row& r : rows) {
+          Row s;
+          if (r[0] == nullptr) {
+            s.assign(static_cast<std::size_t>(h.arity), nullptr);
+          } else if (same_head(*head_of(*r[0]), h)) {
+            for (const auto& k : r[0]->kids) s.push_back(k.get());
+            if (h.kind == Head::variant && !r[0]->has_args) s.clear();
+          } else {
+            continue;
+          }
+          s.insert(s.end(), r.begin() + 1, r.end());
+          spec.push_back(std::move(s));
+        }
+        for (const Witness& w : rest_missing(spec, static_cast<std::size_t>(h.arity) + width - 1, cap - out.size())) {
+          out.push_back(compose(h, w));
+        }
+        if (out.size() >= cap || gave_up_) break;
+      }
+      return out;
+    }
+    // Some constructor (or, for literals, some value) appears in no row: a value built with
+    // it is matched only by the rows that start with a wildcard.
+    std::vector<Row> defaults;
+    for (const Row& r : rows) {
+      if (r[0] == nullptr) defaults.emplace_back(r.begin() + 1, r.end());
+    }
+    const std::vector<Witness> rest = rest_missing(defaults, width - 1, cap);
+    if (rest.empty()) return {};
+    std::vector<std::string> firsts;
+    if (seen.empty() || all.empty()) {
+      firsts.push_back("_");
+    } else {
+      for (const Head& h : absent) firsts.push_back(compose(h, Witness(static_cast<std::size_t>(h.arity), "_"))[0]);
+    }
+    for (const std::string& f : firsts) {
+      for (const Witness& w : rest) {
+        if (out.size() >= cap) return out;
+        Witness x{f};
+        x.insert(x.end(), w.begin(), w.end());
+        out.push_back(std::move(x));
+      }
+    }
+    return out;
+  }
+  /// `missing` for a matrix of `width` columns that may have no rows.
+  std::vector<Witness> rest_missing(const std::vector<Row>& rows, std::size_t width, std::size_t cap) {
+    if (rows.empty()) return {Witness(width, "_")};
+    return missing(rows, cap);
+  }
+
+  void check_exhaustive(const Expr& e) {
+    std::vector<Row> rows;
+    for (const auto& a : e.arms) {
+      if (!a.guard) rows.push_back({a.pat.get()});  // guarded arms do not count (§5.4)
+    }
+    gave_up_ = false;
+    steps_ = 0;
+    const std::vector<Witness> ws = rest_missing(rows, 1, kMaxMissing + 1);
+    if (gave_up_ || ws.empty()) return;
     std::string list;
-    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    for (std::size_t i = 0; i < ws.size() && i < kMaxMissing; ++i) list += (list.empty() ? "" : ", ") + ws[i][0];
+    if (ws.size() > kMaxMissing) list += ", ...";
     d_.error("E0012", e.span, "non-exhaustive `case`: missing " + list, "add the missing arms or a `_ ->` arm");
   }
 

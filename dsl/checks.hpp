@@ -5,8 +5,8 @@
 // calls to functions, constructors, builtins, actors and service APIs (E0003); what
 // `spawn` may start (E0016); break/continue placement (E0032/E0033); function clause
 // rules (E0022-E0024); deriving (E0028/E0029); struct literals (E0009); variants
-// (E0010); or-pattern bindings (E0011); case guards (E0013) and exhaustiveness over sum
-// types and Bool (E0012); supervisors (E0018-E0021); actor names used only as spawn
+// (E0010); or-pattern bindings (E0011); case guards (E0013) and exhaustiveness at every
+// depth (E0012); ambiguous interface methods (E0027); supervisors (E0018-E0021); actor names used only as spawn
 // targets or self-calls. Types (E0001, E0002, E0005, E0006, E0009 on field access,
 // E0014, E0025, E0030, E0036, E0037) are checked afterwards by dsl/typecheck.hpp, only
 // when nothing here was reported; what that checker leaves unknown is a runtime error

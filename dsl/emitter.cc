@@ -1,6 +1,7 @@
 // dsl/emitter.cc: the C++ emitter (see emitter.hpp).
 #include "emitter.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -15,55 +16,73 @@ namespace snowc {
 
 namespace {
 
-/// Names a Snow identifier cannot keep in C++.
-bool reserved_in_cpp(const std::string& n) {
-  static const std::set<std::string> words = {
-      "alignas", "alignof", "asm", "auto", "bitand", "bitor", "bool", "catch", "char", "char8_t", "char16_t",
-      "char32_t", "class", "compl", "concept", "const", "consteval", "constexpr", "constinit", "const_cast",
-      "co_await", "co_return", "co_yield", "decltype", "default", "delete", "double", "dynamic_cast", "enum",
-      "explicit", "export", "extern", "float", "friend", "goto", "inline", "int", "long", "mutable", "namespace",
-      "new", "noexcept", "nullptr", "operator", "private", "protected", "public", "register", "reinterpret_cast",
-      "requires", "short", "signed", "sizeof", "static", "static_assert", "static_cast", "switch", "template",
-      "this", "thread_local", "throw", "try", "typedef", "typeid", "typename", "union", "unsigned", "using",
-      "virtual", "void", "volatile", "wchar_t", "xor", "xor_eq", "or_eq", "and_eq", "not_eq", "bitor", "not",
-      "and", "or", "main", "self", "me", "args", "sl", "prog", "snow", "std", "snow_files", "NULL", "errno",
-      "assert", "stdin", "stdout", "stderr", "EOF", "I", "F", "B", "S"};
-  return words.count(n) > 0;
+// ---- C++ names ----
+//
+// Every Snow name becomes a C++ name that ends in `_`: `total` is `total_`, `tally` is
+// `tally_`. The generated code's own names never end in `_` (lambda and parameter names
+// such as `m`, `self`, `token`, temporaries `_t3`, the namespace `sl`), nor do C++
+// keywords, the namespaces the code refers to or the C library's macros, so no Snow name
+// can capture or shadow them, whatever it is. Names the emitter derives from an item end
+// in a word of their own (`Point_type`, `tally_terminate`, `Bank_service`,
+// `describe_method`; see `derived`), so they meet neither each other nor a Snow name.
+// A suffix (not a prefix the lexer would refuse) keeps every Snow program valid and
+// leaves the C++ names, and so debugger views and stack traces, reading as the Snow ones.
+
+/// A name segment in C++ characters: itself when ASCII, else `0u` and the bytes in hex
+/// (`_` written `__`, a byte `_hh`), which no Snow identifier can spell (it starts with a
+/// digit) and which reads back unambiguously.
+std::string cpp_segment(const std::string& seg) {
+  if (std::all_of(seg.begin(), seg.end(), [](unsigned char c) { return c < 0x80; })) return seg;
+  static const char* const hex = "0123456789abcdef";
+  std::string out = "0u";
+  for (unsigned char c : seg) {
+    if (std::isalnum(c)) {
+      out += static_cast<char>(c);
+    } else if (c == '_') {
+      out += "__";
+    } else {
+      out += '_';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 /// The C++ name of an item of a module other than the entry one: its key (`Geo.Vector.dot`,
-/// dsl/resolve.hpp) with each segment length-prefixed, `_3Geo6Vector3dot` (non-ASCII
-/// bytes spelled `_uNNN` as in cpp_ident). A Snow name never becomes a C++ name that
-/// starts with `_` and a digit (cpp_ident below; snowc's temporaries are `_` and a
-/// letter), and the lengths keep `A.BC` and `AB.C` apart, so items of different modules,
-/// or of a module and the entry module, never share a C++ name.
+/// dsl/resolve.hpp) with each segment length-prefixed, `_3Geo6Vector3dot_`. It starts
+/// with `_` and a non-zero digit, which no entry-module name does (cpp_ident below), and
+/// the lengths keep `A.BC` and `AB.C` apart, so items of different modules, or of a module
+/// and the entry module, never share a C++ name.
 std::string cpp_module_ident(const std::string& key) {
   std::string out = "_";
-  std::string seg;
-  auto flush = [&] {
+  std::size_t b = 0;
+  for (;;) {
+    const std::size_t dot = key.find('.', b);
+    const std::string seg = cpp_segment(key.substr(b, dot == std::string::npos ? std::string::npos : dot - b));
     out += std::to_string(seg.size()) + seg;
-    seg.clear();
-  };
-  for (unsigned char c : key) {
-    if (c == '.') flush();
-    else if (std::isalnum(c) || c == '_') seg += static_cast<char>(c);
-    else seg += "_u" + std::to_string(c);
+    if (dot == std::string::npos) break;
+    b = dot + 1;
   }
-  flush();
-  return out;
+  return out + "_";
 }
 
+/// The C++ name of a Snow name: the name and `_`. A name that starts with `_` and a digit
+/// gets `_0` in place of its `_` (`_3d` is `_03d_`), and a non-ASCII one is `_` and its
+/// cpp_segment (`_0u...`), so neither can look like a module item's name.
 std::string cpp_ident(const std::string& n) {
   if (n.find('.') != std::string::npos) return cpp_module_ident(n);
-  std::string out;
-  for (unsigned char c : n) {
-    if (std::isalnum(c) || c == '_') out += static_cast<char>(c);
-    else out += "_u" + std::to_string(c);  // non-ASCII letters
-  }
-  if (!out.empty() && out[0] == '_') out = "u" + out;  // `_x` and generated `_t1` never meet
-  if (reserved_in_cpp(out)) out += "_";
-  return out;
+  const std::string seg = cpp_segment(n);
+  if (seg != n) return "_" + seg + "_";
+  if (n.size() > 1 && n[0] == '_' && std::isdigit(static_cast<unsigned char>(n[1]))) return "_0" + n.substr(1) + "_";
+  return n + "_";
 }
+
+/// A name the emitter derives from a Snow item: its C++ name followed by a word saying
+/// what it is (`type`, `terminate`, `spawn`, `init`, `service`, `method`). No word is the
+/// end of another, so a derived name is never a Snow name's (those end in `_`), nor
+/// another item's derived name.
+std::string derived(const std::string& snow, const char* what) { return cpp_ident(snow) + what; }
 
 /// How a program shows an item: `Circle` for the variant `Shapes.Circle` of module Shapes.
 std::string shown_name(const std::string& key) {
@@ -193,7 +212,7 @@ class Emitter {
     if (type == "Ordering") return "sl::ordering_type";
     if (type == "ExitReason") return "sl::exit_reason_type";
     if (type == "Notification") return "sl::notification_type";
-    return "prog::" + cpp_ident(type) + "_type";
+    return "prog::" + derived(type, "type");
   }
 
   std::string fresh(const std::string& base) {
@@ -203,7 +222,7 @@ class Emitter {
   std::string declare(const std::string& snow) {
     std::string base = cpp_ident(snow);
     std::string name = base;
-    for (int n = 2; used_.count(name); ++n) name = base + "_" + std::to_string(n);
+    for (int n = 2; used_.count(name); ++n) name = base + std::to_string(n);  // `x_2`: ends in a digit, as only these do
     used_.insert(name);
     scopes_.back()[snow] = name;
     return name;
@@ -246,7 +265,7 @@ class Emitter {
         std::string fields;
         for (const auto& f : sd.fields) fields += (fields.empty() ? "" : ", ") + cpp_string(f);
         types_.line("// struct " + sd.name);
-        types_.line("inline sl::TypeInfo* const " + cpp_ident(sd.name) + "_type = sl::make_struct(" + cpp_string(sd.name) +
+        types_.line("inline sl::TypeInfo* const " + derived(sd.name, "type") + " = sl::make_struct(" + cpp_string(sd.name) +
                     ", {" + fields + "}, " + (derives(sd.deriving, "Display", false) ? "true" : "false") + ", " +
                     (derives(sd.deriving, "Debug", true) ? "true" : "false") + ");");
       } else if (it.kind == Item::sum) {
@@ -257,7 +276,7 @@ class Emitter {
           arity += (arity.empty() ? "" : ", ") + std::to_string(v.arity);
         }
         types_.line("// type " + sd.name);
-        types_.line("inline sl::TypeInfo* const " + cpp_ident(sd.name) + "_type = sl::make_sum_type(" +
+        types_.line("inline sl::TypeInfo* const " + derived(sd.name, "type") + " = sl::make_sum_type(" +
                     cpp_string(sd.name) + ", {" + names + "}, {" + arity + "}, " +
                     (derives(sd.deriving, "Display", false) ? "true" : "false") + ", " +
                     (derives(sd.deriving, "Debug", true) ? "true" : "false") + ");");
@@ -288,25 +307,24 @@ class Emitter {
         case Item::actor:
           decls_.line("snow::Proc " + cpp_ident(it.actor_def->name) + "(" +
                       actor_params_decl(it.actor_def->params.size(), {}) + ");");
-          if (it.actor_def->terminate) decls_.line("void " + cpp_ident(it.actor_def->name) + "_terminate(snow::Self self);");
+          if (it.actor_def->terminate) decls_.line("void " + derived(it.actor_def->name, "terminate") + "(snow::Self self);");
           break;
         case Item::supervisor:
-          decls_.line("sl::Co<sl::Value> " + cpp_ident(it.supervisor_def->name) + "_spawn(snow::Self self);");
+          decls_.line("sl::Co<sl::Value> " + derived(it.supervisor_def->name, "spawn") + "(snow::Self self);");
           break;
         case Item::service: {
           const auto& sv = *it.service_def;
-          const std::string n = cpp_ident(sv.name);
-          if (sv.init) decls_.line("sl::Co<sl::Value> " + n + "_init(" + params_decl(sv.init->params.size(), {}) + ");");
+          if (sv.init) decls_.line("sl::Co<sl::Value> " + derived(sv.name, "init") + "(" + params_decl(sv.init->params.size(), {}) + ");");
           for (const auto& h : sv.handlers) {
-            decls_.line("sl::Co<sl::Value> " + n + "_" + cpp_ident(h.name) + "(" + params_decl(h.params.size() + 1, {}) + ");");
+            decls_.line("sl::Co<sl::Value> " + handler_fn(sv.name, h.name) + "(" + params_decl(h.params.size() + 1, {}) + ");");
           }
-          decls_.line("struct " + n + "_service;");
+          decls_.line("struct " + derived(sv.name, "service") + ";");
           break;
         }
         case Item::interface:
           for (const auto& m : it.interface_def->methods) {
             if (m.default_body) {
-              decls_.line("sl::Co<sl::Value> " + cpp_ident(it.interface_def->name) + "_" + cpp_ident(m.name) + "(" +
+              decls_.line("sl::Co<sl::Value> " + default_fn(it.interface_def->name, m.name) + "(" +
                           params_decl(static_cast<std::size_t>(m.arity), {}) + ");");
             }
           }
@@ -321,7 +339,7 @@ class Emitter {
     }
     for (const auto& [name, arity] : s_.methods) {
       if (arity == 0) continue;  // `default()`: chosen by type, not dispatched on a receiver
-      decls_.line("sl::Co<sl::Value> method_" + cpp_ident(name) + "(snow::Self self, sl::Value recv, sl::Args rest);");
+      decls_.line("sl::Co<sl::Value> " + derived(name, "method") + "(snow::Self self, sl::Value recv, sl::Args rest);");
     }
   }
 
@@ -330,8 +348,30 @@ class Emitter {
     return s.insert(s.find(',') == std::string::npos ? s.size() : s.find(','), ", sl::ActorToken token");
   }
 
-  std::string impl_fn(const ImplDef& im, const std::string& method) const {
-    return cpp_ident(im.type) + "_" + cpp_ident(im.iface) + "_" + cpp_ident(method);
+  /// `Point_Describe_describe_impl`: the method `describe` of `impl Describe for Point`.
+  std::string impl_fn(const ImplDef& im, const std::string& method) {
+    return composite({im.type, im.iface, method}, "impl");
+  }
+  /// `Describe_shout_default`: the default body of the interface method `shout`.
+  std::string default_fn(const std::string& iface, const std::string& method) { return composite({iface, method}, "default"); }
+  /// `Bank_Deposit_handler`: the handler `Deposit` of service `Bank`.
+  std::string handler_fn(const std::string& service, const std::string& handler) {
+    return composite({service, handler}, "handler");
+  }
+  /// A name derived from several Snow names: their C++ names and a word, as `derived`.
+  /// Joining names that contain `_` can make one string of two lists (`A_B` + `C` and `A` +
+  /// `B_C`): the second list to want a name then gets a number after the word.
+  std::string composite(const std::vector<std::string>& parts, const char* what) {
+    auto known = composite_names_.find({parts, what});
+    if (known != composite_names_.end()) return known->second;
+    std::string base;
+    for (const auto& p : parts) base += cpp_ident(p);
+    base += what;
+    std::string name = base;
+    for (int n = 2; composite_taken_.count(name); ++n) name = base + std::to_string(n);
+    composite_taken_.insert(name);
+    composite_names_[{parts, what}] = name;
+    return name;
   }
 
   // ---- items ----
@@ -356,7 +396,7 @@ class Emitter {
       case Item::supervisor:
         emit_supervisor(*it.supervisor_def);
         hooks_.line("snow::lang::dist::register_supervisor(" + cpp_string(it.supervisor_def->name) + ", &prog::" +
-                    cpp_ident(it.supervisor_def->name) + "_spawn);");
+                    derived(it.supervisor_def->name, "spawn") + ");");
         break;
       case Item::interface:
         for (const auto& m : it.interface_def->methods) {
@@ -366,7 +406,7 @@ class Emitter {
           g.name = m.name;
           g.arity = m.arity;
           g.clauses.push_back(m.default_body);
-          emit_fn(g, cpp_ident(it.interface_def->name) + "_" + cpp_ident(m.name), false);
+          emit_fn(g, default_fn(it.interface_def->name, m.name), false);
         }
         break;
       case Item::impl:
@@ -383,7 +423,7 @@ class Emitter {
             // keys, comparisons of lists and tuples that hold such values) use the
             // user's implementation for this type.
             const bool eq = m->name == "eq";
-            hooks_.line("prog::" + cpp_ident(it.impl_def->type) + "_type->" + (eq ? "eq_impl" : "compare_impl") +
+            hooks_.line("prog::" + derived(it.impl_def->type, "type") + "->" + (eq ? "eq_impl" : "compare_impl") +
                         " = [](snow::Self s, const snow::lang::Value& a, const snow::lang::Value& b) { return " +
                         (eq ? "snow::lang::truth(" : "snow::lang::ordering_sign(") + "prog::" +
                         impl_fn(*it.impl_def, m->name) + "(s, a, b).run_sync()); };");
@@ -391,7 +431,7 @@ class Emitter {
           if ((it.impl_def->iface == "Display" && m->name == "to_string") ||
               (it.impl_def->iface == "Debug" && m->name == "inspect")) {
             if (s_.structs.count(it.impl_def->type) || s_.sums.count(it.impl_def->type)) {
-              hooks_.line("prog::" + cpp_ident(it.impl_def->type) + "_type->" +
+              hooks_.line("prog::" + derived(it.impl_def->type, "type") + "->" +
                           (m->name == "to_string" ? "display_impl" : "debug_impl") +
                           " = [](snow::Self s, const snow::lang::Value& v) { return prog::" + impl_fn(*it.impl_def, m->name) +
                           "(s, v).run_sync().as_str(); };");
@@ -565,7 +605,7 @@ class Emitter {
     defs_.line("// actor " + a.name);
     if (a.terminate) {
       defs_.line("// actor " + a.name + ": terminate do ... end (runs once when the process ends; see sl::ActorToken)");
-      defs_.line("void " + cpp_ident(a.name) + "_terminate(snow::Self self) {");
+      defs_.line("void " + derived(a.name, "terminate") + "(snow::Self self) {");
       defs_.text += dedent(term.text);
       defs_.line("}");
       defs_.line("");
@@ -579,13 +619,13 @@ class Emitter {
   }
 
   void emit_service(const ServiceDef& sv) {
-    const std::string n = cpp_ident(sv.name);
+    const std::string n = derived(sv.name, "service");
     if (sv.init) {
       FnGroup g;
       g.name = "init";
       g.arity = static_cast<int>(sv.init->params.size());
       g.clauses.push_back(sv.init);
-      emit_fn(g, n + "_init", false);
+      emit_fn(g, derived(sv.name, "init"), false);
     }
     for (const auto& h : sv.handlers) {
       begin_item();
@@ -605,7 +645,7 @@ class Emitter {
       defs_.indent = 0;
       defs_.line("");
       defs_.line("// " + std::string(h.is_call ? "call " : "cast ") + sv.name + "." + h.name);
-      defs_.line("sl::Co<sl::Value> " + n + "_" + cpp_ident(h.name) + "(" + params_decl(params.size(), params) + ") {");
+      defs_.line("sl::Co<sl::Value> " + handler_fn(sv.name, h.name) + "(" + params_decl(params.size(), params) + ") {");
       defs_.text += body.text;
       defs_.line("  co_return sl::unit();");
       defs_.line("}");
@@ -613,14 +653,14 @@ class Emitter {
     // The state object, and its handlers as one coroutine (see snow/lang/otp.hpp).
     defs_.line("");
     defs_.line("// service " + sv.name + ": its state, and its handlers by request number");
-    defs_.line("struct " + n + "_service : sl::ServiceHandlers<" + n + "_service> {");
-    defs_.line("  explicit " + n + "_service(sl::Value s) : state(std::move(s)) {}");
+    defs_.line("struct " + n + " : sl::ServiceHandlers<" + n + "> {");
+    defs_.line("  explicit " + n + "(sl::Value s) : state(std::move(s)) {}");
     defs_.line("  sl::Value state;");
     defs_.line("  sl::Co<sl::Value> serve(snow::Self self, sl::ServiceRequest r) {");
     defs_.line("    switch (r.handler) {");
     int index = 0;
     for (const auto& h : sv.handlers) {
-      std::string call = n + "_" + cpp_ident(h.name) + "(self, state";
+      std::string call = handler_fn(sv.name, h.name) + "(self, state";
       for (std::size_t i = 0; i < h.params.size(); ++i) call += ", r.args[" + std::to_string(i) + "]";
       call += ")";
       defs_.line("      case " + std::to_string(index++) + ": {");
@@ -665,7 +705,7 @@ class Emitter {
     defs_.indent = 0;
     defs_.line("");
     defs_.line("// supervisor " + sd.name + ": `spawn(" + sd.name + ")` starts it");
-    defs_.line("sl::Co<sl::Value> " + cpp_ident(sd.name) + "_spawn(snow::Self self) {");
+    defs_.line("sl::Co<sl::Value> " + derived(sd.name, "spawn") + "(snow::Self self) {");
     defs_.text += body.text;
     defs_.line("}");
   }
@@ -677,7 +717,7 @@ class Emitter {
       defs_.indent = 0;
       defs_.line("");
       defs_.line("// interface method " + name);
-      defs_.line("sl::Co<sl::Value> method_" + cpp_ident(name) + "(snow::Self self, sl::Value recv, sl::Args rest) {");
+      defs_.line("sl::Co<sl::Value> " + derived(name, "method") + "(snow::Self self, sl::Value recv, sl::Args rest) {");
       defs_.line("  const std::string type = sl::type_name(recv);");
       auto rest = [&](int n) {
         std::string a;
@@ -697,7 +737,7 @@ class Emitter {
           // The default body serves every type that implements the interface.
           for (const auto& im : s_.impls) {
             if (im->iface != iname) continue;
-            defs_.line("  if (type == " + cpp_string(im->type) + ") co_return co_await " + cpp_ident(iname) + "_" + cpp_ident(name) +
+            defs_.line("  if (type == " + cpp_string(im->type) + ") co_return co_await " + default_fn(iname, name) +
                        "(self, recv" + rest(m.arity) + ");");
           }
         }
@@ -967,6 +1007,13 @@ class Emitter {
     const std::string msg = fresh("msg");
     const std::string arm = fresh("arm");
     out_->line("sl::Value " + msg + ";");
+    // A `when` guard runs inside the runtime's mailbox scan, where an error would end the
+    // process without unwinding its coroutine (main would never report it and the
+    // program would hang). The guard keeps its error and accepts the message; the error
+    // is raised again after the receive, in the process's own code, like any other.
+    const bool guarded = std::any_of(e.arms.begin(), e.arms.end(), [](const Arm& a) { return a.guard != nullptr; });
+    const std::string guard_error = guarded ? fresh("guard_error") : "";
+    if (guarded) out_->line("std::exception_ptr " + guard_error + ";");
     std::vector<std::string> clauses;
     for (std::size_t i = 0; i < e.arms.size(); ++i) {
       const Arm& a = e.arms[i];
@@ -1005,9 +1052,16 @@ class Emitter {
         if (!simple) {
           if (test != "true") out_->line("if (!(" + test + ")) return false;");
           if (a.guard) {
+            out_->line("try {");
+            out_->indent++;
             pat_bind(*a.pat, view, false);
             const std::string gv = ex(*a.guard);
             out_->line("return sl::truth(" + gv + ");");
+            out_->indent--;
+            out_->line("} catch (...) {");
+            out_->line("  " + guard_error + " = std::current_exception();");
+            out_->line("  return true;");
+            out_->line("}");
           } else {
             out_->line("return true;");
           }
@@ -1031,6 +1085,7 @@ class Emitter {
       out_->line("    " + clauses[i] + (i + 1 < clauses.size() ? "," : ");"));
     }
     if (clauses.empty()) out_->line("    snow::after(absl::InfiniteDuration(), [] { return -1; }));");
+    if (guarded) out_->line("if (" + guard_error + ") std::rethrow_exception(" + guard_error + ");");
     for (std::size_t i = 0; i < e.arms.size(); ++i) {
       const Arm& a = e.arms[i];
       push();
@@ -1311,7 +1366,7 @@ class Emitter {
     }
     if (s_.methods.count(e.name)) {
       return "sl::fun(" + cpp_string(e.name) + ", -1, [](snow::Self self, sl::Value, sl::Args a) -> sl::Co<sl::Value> { "
-             "sl::Value recv = a.at(0); a.erase(a.begin()); co_return co_await prog::method_" + cpp_ident(e.name) +
+             "sl::Value recv = a.at(0); a.erase(a.begin()); co_return co_await prog::" + derived(e.name, "method") +
              "(self, recv, std::move(a)); })";
     }
     std::string bname = e.name;
@@ -1396,14 +1451,14 @@ class Emitter {
 
   std::string terminate_of(const std::string& actor) const {
     auto it = s_.actors.find(actor);
-    return it != s_.actors.end() && it->second->terminate ? "&prog::" + cpp_ident(actor) + "_terminate" : "nullptr";
+    return it != s_.actors.end() && it->second->terminate ? "&prog::" + derived(actor, "terminate") + "" : "nullptr";
   }
 
   std::string spawn(const Expr& e) {
     const Expr& target = *e.kids[0];
     const auto a = eval_args(e.kids, 1);
     if (target.kind == EK::ident && s_.supervisors.count(target.name)) {
-      return aw("prog::" + cpp_ident(target.name) + "_spawn(self)");
+      return aw("prog::" + derived(target.name, "spawn") + "(self)");
     }
     std::string s = "sl::spawn(self, &prog::" + cpp_ident(target.name) + ", " + terminate_of(target.name);
     for (const auto& x : a) s += ", " + x;
@@ -1443,7 +1498,7 @@ class Emitter {
       if (s_.methods.count(n) && e.kids.size() > 1) {
         const auto a = eval_args(e.kids, 1);
         std::vector<std::string> rest(a.begin() + 1, a.end());
-        return aw("prog::method_" + cpp_ident(n) + "(self, " + a[0] + ", sl::args(" + args_list(rest) + "))");
+        return aw("prog::" + derived(n, "method") + "(self, " + a[0] + ", sl::args(" + args_list(rest) + "))");
       }
       if (n == "spawn_link") {
         const auto a = eval_args(e.kids, 2);
@@ -1481,7 +1536,7 @@ class Emitter {
       const std::string r = ex(recv);
       const auto a = eval_args(e.kids, 1);
       if (s_.methods.count(member)) {
-        return aw("prog::method_" + cpp_ident(member) + "(self, " + r + ", sl::args(" + args_list(a) + "))");
+        return aw("prog::" + derived(member, "method") + "(self, " + r + ", sl::args(" + args_list(a) + "))");
       }
       return aw("sl::method(self, " + cpp_string(member) + ", " + r + ", sl::args(" + args_list(a) + "))");
     }
@@ -1549,17 +1604,18 @@ class Emitter {
   }
 
   std::string service_call(const std::string& svc, const std::string& member, const Expr& e) {
-    const std::string n = "prog::" + cpp_ident(svc);
+    const std::string n = "prog::" + derived(svc, "service");
     const auto a = eval_args(e.kids, 1);
     if (member == "start") {
-      const std::string state = temp(aw(n + "_init(self" + (a.empty() ? "" : ", " + args_list(a)) + ")"), "state");
-      return "sl::service_start<" + n + "_service>(self, " + state + ")";
+      const std::string init = "prog::" + derived(svc, "init");
+      const std::string state = temp(aw(init + "(self" + (a.empty() ? "" : ", " + args_list(a)) + ")"), "state");
+      return "sl::service_start<" + n + ">(self, " + state + ")";
     }
     const auto& api = s_.service_api.at(svc);
     const auto it = api.find(member);
     if (it == api.end() || a.empty()) return "sl::unit()";
     std::vector<std::string> rest(a.begin() + 1, a.end());
-    const std::string targs = n + "_service, " + std::to_string(it->second.index);
+    const std::string targs = n + ", " + std::to_string(it->second.index);
     if (it->second.handler->is_call) {
       return aw("sl::service_call<" + targs + ">(self, " + a[0] + ", sl::args(" + args_list(rest) + "))");
     }
@@ -1671,6 +1727,8 @@ class Emitter {
   FnCtx fn_;
   std::vector<std::map<std::string, std::string>> scopes_;
   std::set<std::string> used_;
+  std::map<std::pair<std::vector<std::string>, std::string>, std::string> composite_names_;
+  std::set<std::string> composite_taken_;
   int counter_ = 0;
 };
 

@@ -276,6 +276,45 @@ class Lexer {
     return t;
   }
 
+  /// Where the interpolation whose expression starts at `i` (just after `${`) ends: the
+  /// index of its closing `}`, or the end of the source. Braces nest, and a string literal
+  /// inside is skipped whole, with its own interpolations, to any depth (§2.6), so a `}`
+  /// or `"` inside a nested literal never ends the outer one.
+  std::size_t interpolation_end(std::size_t i) const {
+    int nest = 0;
+    while (i < s_.size()) {
+      const char e = s_[i];
+      if (e == '}') {
+        if (nest == 0) return i;
+        --nest;
+      } else if (e == '{') {
+        ++nest;
+      } else if (e == '"') {
+        i = string_end(i);
+        continue;
+      }
+      ++i;
+    }
+    return i;
+  }
+  /// The index just after the string literal (plain or triple-quoted) that starts at `i`.
+  std::size_t string_end(std::size_t i) const {
+    const bool triple = s_.compare(i, 3, "\"\"\"") == 0;
+    i += triple ? 3 : 1;
+    while (i < s_.size()) {
+      if (triple ? s_.compare(i, 3, "\"\"\"") == 0 : s_[i] == '"') return i + (triple ? 3 : 1);
+      if (s_[i] == '\\') {
+        i += 2;
+      } else if (s_[i] == '$' && i + 1 < s_.size() && s_[i + 1] == '{') {
+        i = interpolation_end(i + 2);
+        if (i < s_.size()) ++i;
+      } else {
+        ++i;
+      }
+    }
+    return i;
+  }
+
   Token string_lit() {
     const Span start = here(1);
     const std::size_t b = pos_;
@@ -325,23 +364,10 @@ class Lexer {
         p.is_expr = true;
         p.span = here(1);
         const std::size_t eb = pos_;
-        int nest = 0;
-        while (pos_ < s_.size()) {
-          const char e = s_[pos_];
-          if (e == '{') ++nest;
-          if (e == '}') {
-            if (nest == 0) break;
-            --nest;
-          }
-          if (e == '"') {  // a nested string literal inside the interpolation
-            adv();
-            while (pos_ < s_.size() && s_[pos_] != '"') adv(s_[pos_] == '\\' ? 2 : 1);
-          }
-          if (e == '\n' || e == '\r') {
-            advance_newline();
-            continue;
-          }
-          adv();
+        const std::size_t ee = interpolation_end(eb);
+        while (pos_ < ee) {
+          if (s_[pos_] == '\n' || s_[pos_] == '\r') advance_newline();
+          else adv();
         }
         p.text = s_.substr(eb, pos_ - eb);
         if (pos_ >= s_.size()) {

@@ -717,6 +717,10 @@ class Parser {
         s->pat->span = cur().span;
         s->pat->name = take().text;
         s->pat->kind = s->pat->name == "_" ? PK::wild : PK::var;
+      } else if (at(Tok::lparen)) {
+        // `let (a, b) :: T = ...`: the `::` after a parenthesised pattern is its type
+        // (§5.2), not a cons; `let` allows no cons pattern anyway.
+        s->pat = prim_pattern();
       } else {
         s->pat = pattern();
       }

@@ -33,7 +33,8 @@ TEST_CASE("a long fingerprint goes as several node_info pieces, each repeating t
   for (std::size_t i = 0; i < frames.size(); ++i) {
     CHECK(frames[i].size() <= 512 + kFrameHeaderBytes + 1 + 32);
     CHECK(static_cast<FrameKind>(frames[i][kFrameHeaderBytes]) == FrameKind::node_info);
-    absl::StatusOr<NodeInfoPiece> p = parse_node_info(body_of(frames[i]));
+    const std::string body = body_of(frames[i]);  // the piece's entries view it
+    absl::StatusOr<NodeInfoPiece> p = parse_node_info(body);
     REQUIRE(p.ok());
     CHECK(p->last == (i + 1 == frames.size()));
     CHECK(p->limits.max_message_bytes == 12345);

@@ -871,7 +871,7 @@ TEST_CASE("replay: one scenario's event log, for comparison across processes") {
     CHECK(log.find(" closed ") != std::string::npos);
     log += "-- the nodes' log lines --\n";
     {
-      absl::MutexLock lock(&c.logs.mu);
+      std::lock_guard lock(c.logs.mu);
       for (const std::string& line : c.logs.lines) log += line + "\n";
     }
     CHECK(log.find("0x") == std::string::npos);  // no pointer printed

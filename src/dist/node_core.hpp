@@ -50,37 +50,9 @@ namespace snow::detail {
 
 class RuntimeCore;
 
-/// What a blocking connect() waits on; the transport thread fills it in.
-struct ConnectWaiter {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;  // guarded by mu
-  absl::Status status;
-  /// For a process that waits (Node::connect(Self, ...)): called once, with the result,
-  /// unless the waiter was abandoned first. Set before the connection starts.
-  std::function<void(const absl::Status&)> on_done;
-  void finish(absl::Status s) {
-    std::function<void(const absl::Status&)> notify;
-    {
-      std::lock_guard lock(mu);
-      if (done) return;
-      done = true;
-      status = std::move(s);
-      notify = std::move(on_done);
-      cv.notify_all();
-    }
-    if (notify) notify(status);  // outside the lock: it sends a message
-  }
-  /// The waiting side gave up (a timeout): finish() will not call on_done. False when
-  /// finish() came first (its call of on_done has happened or is under way).
-  bool abandon() {
-    std::lock_guard lock(mu);
-    if (done) return false;
-    done = true;
-    on_done = nullptr;
-    return true;
-  }
-};
+/// What a blocking connect() (or a process's co_await connect) waits on, filled in by
+/// the transport thread: one status, the same waiter as an acknowledged send's.
+using ConnectWaiter = AckWaiter;
 
 /// Counters of one node, for tests, benchmarks and introspection: the public NodeStats
 /// (one struct, so a new counter is declared once).

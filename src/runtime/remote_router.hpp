@@ -25,8 +25,9 @@ namespace snow::detail {
 enum class Delivery { delivered, dead, full };
 
 /// The far node's answer to one acknowledged send (try_send / send_wait to a remote Pid),
-/// for whoever waits on it: a host thread blocks on `cv`; a process sets `on_done`, which
-/// sends it a message. The node's thread finishes it once; the waiter may give up first.
+/// or the outcome of one connect (NodeCore's ConnectWaiter), for whoever waits on it: a
+/// host thread blocks on `cv`; a process sets `on_done`, which sends it a message. The
+/// node's thread finishes it once; the waiter may give up first.
 struct AckWaiter {
   std::mutex mu;
   std::condition_variable cv;

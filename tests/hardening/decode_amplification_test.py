@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, check_streams_complete, eventually, stop_all  # noqa: E402
+from nodes import Checks, Node, check_every_stream, connect_pairs, eventually, stop_all  # noqa: E402
 
 PEER = sys.argv[1]
 ELEMENTS = 1_600_000  # 16 MB on the wire; decoded in full it would be ~400 MB
@@ -39,8 +39,7 @@ def main():
     try:
         a, b, c = (Node(PEER, n + "@127.0.0.1:0", args=["--traffic", 10]) for n in "abc")
         nodes += [a, b, c]
-        for x, y in ((a, b), (a, c), (b, c)):
-            check(x.ask("connect " + y.name) == "connect ok", "%s connects to %s" % (x.name, y.name))
+        connect_pairs(check, nodes)
         time.sleep(1.0)  # the streams flow, b's memory settles
 
         hwm_before = b.status_kb("VmHWM")
@@ -69,13 +68,7 @@ def main():
         for x, y in ((a, b), (b, a), (c, b), (b, c)):
             check(x.ask("ping " + y.name) == "pong %s %s" % (y.name, y.name), "%s -> %s ping" % (x.name, y.name))
 
-        for n in nodes:
-            n.ask("traffic off")
-        time.sleep(1.0)
-        for x in nodes:
-            for y in nodes:
-                if x is not y:
-                    check_streams_complete(check, x, y)
+        check_every_stream(check, nodes)
         check(all(n.alive() for n in nodes), "a, b and c are alive")
     finally:
         stop_all(check, nodes)

@@ -21,7 +21,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, check_streams_complete, stop_all  # noqa: E402
+from nodes import Checks, Node, check_every_stream, connect_pairs, stop_all  # noqa: E402
 
 PEER = sys.argv[1]
 TARGET = sys.argv[sys.argv.index("--target") + 1] if "--target" in sys.argv else PEER
@@ -45,8 +45,7 @@ def main():
         b = Node(TARGET, "b@127.0.0.1:0", args=TIMINGS)
         c = Node(PEER, "c@127.0.0.1:0", args=TIMINGS)
         nodes += [a, b, c]
-        for x, y in ((a, b), (a, c), (b, c)):
-            check(x.ask("connect " + y.name) == "connect ok", "%s connects to %s" % (x.name, y.name))
+        connect_pairs(check, nodes)
         for x, y in ((a, b), (b, a), (b, c), (c, b), (a, c), (c, a)):
             x.ask("watch " + y.name)
         time.sleep(1.0)  # the streams flow
@@ -91,13 +90,7 @@ def main():
                 if "heartbeat timeout" in line:
                     print("  %s: %s" % (x.name, line.strip()), flush=True)
         check(not drops, "no node saw a link drop: %s" % drops)
-        for n in nodes:
-            n.ask("traffic off")
-        time.sleep(1.0)
-        for x in nodes:
-            for y in nodes:
-                if x is not y:
-                    check_streams_complete(check, x, y)
+        check_every_stream(check, nodes)
         check(all(n.alive() for n in nodes), "a, b and c are alive")
     finally:
         stop_all(check, nodes)

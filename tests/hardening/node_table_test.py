@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, check_streams_complete, eventually, stop_all  # noqa: E402
+from nodes import Checks, Node, check_every_stream, eventually, stop_all  # noqa: E402
 
 PEER = sys.argv[1]
 ROUNDS = 4  # 4 x 512 made-up lives held in turn: twice what the table holds
@@ -62,11 +62,7 @@ def main():
         check(n.ask("connect " + b.name) == "connect ok", "a newcomer connects to b")
         check(n.ask("ping " + b.name) == "pong %s %s" % (b.name, b.name), "the newcomer pings b")
 
-        for x in (a, b):
-            x.ask("traffic off")
-        time.sleep(1.0)
-        check_streams_complete(check, a, b)
-        check_streams_complete(check, b, a)
+        check_every_stream(check, [a, b])
         check(all(x.alive() for x in nodes), "every node is alive")
     finally:
         stop_all(check, nodes)

@@ -175,6 +175,29 @@ def check_streams_complete(check, sender, receiver):
                  (sender.name, receiver.name, epoch, count, first_last))
 
 
+def connect_pairs(check, nodes):
+    """Connects every pair of `nodes` (each connect from the earlier one in the list)."""
+    for i, x in enumerate(nodes):
+        for y in nodes[i + 1:]:
+            check(x.ask("connect " + y.name) == "connect ok", "%s connects to %s" % (x.name, y.name))
+
+
+def check_every_stream(check, nodes):
+    """Stops the Seq traffic of `nodes`, lets what is in flight arrive, then checks that
+    each stream between any two of them arrived whole and that no sink saw a gap or a
+    reordering."""
+    for n in nodes:
+        n.ask("traffic off")
+    time.sleep(1.0)
+    for x in nodes:
+        for y in nodes:
+            if x is not y:
+                check_streams_complete(check, x, y)
+    for y in nodes:
+        errors = y.ask("errors")
+        check(errors.startswith("errors 0"), "%s's sink saw no gap or reordering: %s" % (y.name, errors))
+
+
 def free_port(host="127.0.0.1"):
     import socket
     s = socket.socket()

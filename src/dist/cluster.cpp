@@ -471,7 +471,7 @@ Task<absl::StatusOr<Pid>> spawn_on_term(Self self, std::string_view node_view, s
     co_return absl::UnavailableError(absl::StrCat("cannot spawn ", name, " on ", node, ": not connected"));
   }
   if (NodeCore* core = node_of(self.runtime());
-      core->mismatched(core->node_index(node), std::string(kSpawnLayoutPrefix) + name)) {
+      core->mismatched(node, std::string(kSpawnLayoutPrefix) + name)) {
     co_return absl::FailedPreconditionError(absl::StrCat(
         "cannot spawn ", name, " on ", node, ": its parameters are declared differently there (protocol fingerprint)"));
   }

@@ -594,10 +594,6 @@ void NodeCore::set_mismatches(const std::string& node, std::vector<std::string> 
   has_mismatches_.store(!mismatches_.empty(), std::memory_order_relaxed);
 }
 
-bool NodeCore::mismatched(std::uint16_t node_index, std::string_view name) const {
-  return mismatched(node_name_at(node_index), name);
-}
-
 bool NodeCore::mismatched(const std::string& node, std::string_view name) const {
   std::lock_guard lock(fingerprint_mu_);
   auto it = mismatches_.find(node);

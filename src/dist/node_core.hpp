@@ -128,7 +128,6 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   std::vector<std::pair<std::string, std::uint64_t>> fingerprint() const;
   /// The names whose layouts differ on `node`; sends of those types to it are refused.
   void set_mismatches(const std::string& node, std::vector<std::string> names);
-  bool mismatched(std::uint16_t node_index, std::string_view name) const;
   bool mismatched(const std::string& node, std::string_view name) const;
   /// Tests make one node of a simulated cluster disagree about a layout.
   void override_fingerprint_for_testing(std::string name, std::uint64_t digest);

@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, check_every_stream, connect_pairs, eventually, stop_all  # noqa: E402
+from nodes import Checks, Node, check_every_stream, connect_pairs, connected, eventually, stop_all  # noqa: E402
 
 PEER = sys.argv[1]
 ELEMENTS = 1_600_000  # 16 MB on the wire; decoded in full it would be ~400 MB
@@ -28,10 +28,6 @@ check = Checks()
 def nodestat(node, name):
     stats = dict(item.split("=") for item in node.ask("nodestats").split()[1:])
     return int(stats[name])
-
-
-def connected(x, y):
-    return y.name in x.list() and x.name in y.list()
 
 
 def main():

@@ -175,6 +175,11 @@ def check_streams_complete(check, sender, receiver):
                  (sender.name, receiver.name, epoch, count, first_last))
 
 
+def connected(x, y):
+    """x and y each list the other as connected."""
+    return y.name in x.list() and x.name in y.list()
+
+
 def connect_pairs(check, nodes):
     """Connects every pair of `nodes` (each connect from the earlier one in the list)."""
     for i, x in enumerate(nodes):

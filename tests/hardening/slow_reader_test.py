@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes import Checks, Node, check_every_stream, connect_pairs, eventually, stop_all  # noqa: E402
+from nodes import Checks, Node, check_every_stream, connect_pairs, connected, eventually, stop_all  # noqa: E402
 
 PEER, ATTACKER = sys.argv[1], sys.argv[2]
 ATTACK_S = float(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 10.0
@@ -33,10 +33,6 @@ check = Checks()
 
 def nodestats(node):
     return {k: int(v) for k, v in (item.split("=") for item in node.ask("nodestats").split()[1:])}
-
-
-def connected(x, y):
-    return y.name in x.list() and x.name in y.list()
 
 
 def main():

@@ -16,11 +16,21 @@
 // Optional members, used when present:
 //   absl::Status init(snow::Self)         runs in the service before the first request; an
 //                                        error ends the service and fails start_service
-//   handle_call(Req[, snow::Self])        the reply (void: the call returns absl::Status)
+//                                        (may be a coroutine: Task<absl::Status>)
+//   handle_call(Req[, snow::Self])        the reply (void: the call returns absl::Status;
+//                                        absl::Status / StatusOr<R>: the call's own status)
+//   handle_call(Req, ReplyTo<R>[, Self])  a deferred reply: answer through the token, now
+//                                        or later, from anywhere (snow/reply.hpp)
 //   handle_cast(Req[, snow::Self])
 //   handle_info(snow::Message[, Self])    any other message (Exit, Down, timers...); without
 //                                        it such messages are dropped
 //   terminate(const snow::ExitReason&)    when the service stops or a handler throws
+//
+// Any handler may be a coroutine returning snow::Task<T> (`Task<int> handle_call(const
+// Get&, snow::Self self)`, which may co_await another service's call): the service awaits
+// it, and serves nothing else meanwhile: requests are still served one at a time, in
+// arrival order. A handler that must not hold the service up while it waits takes a
+// ReplyTo instead and hands the work (and the token) to another process.
 //
 // Calls. A call waits at most its timeout (default 5 s) and returns DeadlineExceeded
 // after it; a reply that comes later is dropped, never left in the caller's mailbox. The
@@ -30,10 +40,13 @@
 // already given up (its deadline passed while the request was queued): work nobody
 // waits for is not done. A handler that throws ends the service (reason error(what()));
 // its callers learn that from their monitors. A call from a service to itself deadlocks
-// until the timeout.
+// until the timeout. `stop` returns once the service has ended (terminate has run), from a
+// process or a host thread alike.
 #pragma once
 
 #include <concepts>
+#include <exception>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -42,15 +55,17 @@
 #include "absl/status/statusor.h"
 #include "snow/actor.hpp"
 #include "snow/detail/call.hpp"
+#include "snow/detail/service_handler.hpp"
+#include "snow/detail/stop_wait.hpp"
+#include "snow/reply.hpp"
 #include "snow/runtime.hpp"
 #include "snow/scoped_actor.hpp"
 
 namespace snow {
 
-/// `Impl` handles calls of type `Req` (with or without a Self parameter).
+/// `Impl` handles calls of type `Req` (with or without a Self parameter, or a ReplyTo).
 template <class Impl, class Req>
-concept CallableWith = requires(Impl& impl, Req req, Self self) { impl.handle_call(std::move(req)); } ||
-                       requires(Impl& impl, Req req, Self self) { impl.handle_call(std::move(req), self); };
+concept CallableWith = detail::PlainCallableWith<Impl, Req> || detail::DefersWith<Impl, Req>;
 /// `Impl` handles casts of type `Req`.
 template <class Impl, class Req>
 concept CastableWith = requires(Impl& impl, Req req, Self self) { impl.handle_cast(std::move(req)); } ||
@@ -69,43 +84,13 @@ struct ServiceOptions {
 
 namespace detail {
 
+/// What the caller of `Req` receives (checked: see detail/service_handler.hpp).
 template <class Impl, class Req>
-decltype(auto) invoke_call(Impl& impl, Req&& req, Self self) {
-  if constexpr (requires { impl.handle_call(std::move(req), self); }) {
-    return impl.handle_call(std::move(req), self);
-  } else {
-    return impl.handle_call(std::move(req));
-  }
-}
-template <class Impl, class Req>
-using call_reply_t = std::remove_cvref_t<decltype(invoke_call(std::declval<Impl&>(), std::declval<Req>(),
-                                                              std::declval<Self>()))>;
+using call_reply_t = typename CallShape<Impl, Req>::reply;
 
-template <class Impl, class Req>
-Message run_call(Impl& impl, Message& payload, Self self) {
-  Req& req = *payload.get<Req>();
-  if constexpr (std::is_void_v<call_reply_t<Impl, Req>>) {
-    invoke_call(impl, std::move(req), self);
-    return Message();
-  } else {
-    return Message::of(invoke_call(impl, std::move(req), self));
-  }
-}
-
-template <class Impl, class Req>
-Message run_cast(Impl& impl, Message& payload, Self self) {
-  Req& req = *payload.get<Req>();
-  if constexpr (requires { impl.handle_cast(std::move(req), self); }) {
-    impl.handle_cast(std::move(req), self);
-  } else {
-    impl.handle_cast(std::move(req));
-  }
-  return Message();
-}
-
-struct StopService {};
+/// No reply: the caller's monitor tells it when the service has ended (detail/stop_wait.hpp).
 template <class Impl>
-Message run_stop(Impl&, Message&, Self) { return Message::of(StopService{}); }
+Message run_stop(Impl&, Request<Impl>&, Self) { return Message::of(StopService{}); }
 
 template <class Impl>
 void call_terminate(Impl& impl, const ExitReason& reason) {
@@ -133,33 +118,28 @@ Proc service_body(Self self, Impl impl, std::string name, Pid starter, Ref start
   if (!name.empty()) started = self.register_name(std::move(name));
   if constexpr (requires { { impl.init(self) } -> std::convertible_to<absl::Status>; }) {
     if (started.ok()) started = impl.init(self);
+  } else if constexpr (requires { { impl.init(self) } -> std::same_as<Task<absl::Status>>; }) {
+    if (started.ok()) started = co_await impl.init(self);
   }
   if (starter) self.send(starter, CallReply{start_ref, Message(), started});
   if (!started.ok()) self.exit(ExitReason::error(std::string(started.message())));
   // No try/catch around the co_await (g++ 12 miscompiles frame destruction there):
-  // handler exceptions are caught by guarded(), which runs terminate and rethrows.
+  // handler exceptions are caught by guarded(), which runs terminate and rethrows, and a
+  // coroutine handler's by settle(). A runner answers its caller itself (send_reply).
   bool stop = false;
   while (!stop) {
-    co_await self.receive(
-        on<Request<Impl>>([&](Request<Impl> r) {
-          // A caller whose deadline has passed has stopped waiting: skip its request.
-          if (r.ref && self.now() > r.deadline) return;
-          Message reply = guarded(impl, [&] { return r.run(impl, r.payload, self); });
-          if (reply.is<StopService>()) {
-            stop = true;
-            reply = Message();
-          }
-          if (r.ref) self.send(r.from, CallReply{r.ref, std::move(reply), absl::OkStatus()});
-        }),
-        any([&](Message m) {
-          guarded(impl, [&] {
-            if constexpr (requires { impl.handle_info(std::move(m), self); }) {
-              impl.handle_info(std::move(m), self);
-            } else if constexpr (requires { impl.handle_info(std::move(m)); }) {
-              impl.handle_info(std::move(m));
-            }
-          });
-        }));
+    std::optional<Request<Impl>> request;  // alive until its handler is done, coroutine or not
+    Message other;
+    co_await self.receive(on<Request<Impl>>([&](Request<Impl> r) { request.emplace(std::move(r)); }),
+                          any([&](Message m) { other = std::move(m); }));
+    // A caller whose deadline has passed has stopped waiting: skip its request.
+    if (request && request->ref && self.now() > request->deadline) continue;
+    Message next = guarded(impl, [&] { return request ? request->run(impl, *request, self) : run_info(impl, other, self); });
+    if (AwaitHandler* pending = next.get<AwaitHandler>()) {
+      const std::exception_ptr failed = co_await settle(std::move(pending->task));
+      if (failed) guarded(impl, [&] { std::rethrow_exception(failed); });
+    }
+    stop = next.is<StopService>();
   }
   call_terminate(impl, ExitReason::normal());
 }
@@ -205,11 +185,13 @@ class Service {
   }
 
   /// Stops the service after the requests queued before this one (terminate runs).
+  /// Returns once the service has ended (OK), or NotFound, Aborted(reason) if terminate
+  /// threw, DeadlineExceeded. Works from whatever started it (see detail/stop_wait.hpp).
   Task<absl::Status> stop(Self self, absl::Duration timeout = kDefaultCallTimeout) const {
-    return detail::call<void>(self, pid_, request<detail::StopService>(detail::StopService{}, &detail::run_stop<Impl>), timeout);
+    return detail::stop_and_wait(self, pid_, request<detail::StopService>(detail::StopService{}, &detail::run_stop<Impl>), timeout);
   }
   absl::Status stop(const ScopedActor& me, absl::Duration timeout = kDefaultCallTimeout) const {
-    return detail::call<void>(me, pid_, request<detail::StopService>(detail::StopService{}, &detail::run_stop<Impl>), timeout);
+    return detail::stop_and_wait(me, pid_, request<detail::StopService>(detail::StopService{}, &detail::run_stop<Impl>), timeout);
   }
 
  private:

@@ -34,6 +34,9 @@
 // - Every restart is logged (runtime log sink, warning) with the child id and reason.
 // - The supervisor's parent (the process that spawned it) ending, or sending it an exit
 //   signal, stops the children in reverse order and ends the supervisor with that reason.
+//   A supervisor started from a host thread (Runtime& or ScopedActor) has no parent: an
+//   exit signal from anyone but its parent or a child is ignored (logged at debug, with
+//   why). stop_supervisor stops any supervisor, whoever started it.
 //
 // g++ 12 note: build a spec in a named variable rather than as a braced temporary inside
 // a co_await expression; g++ 12 relocates such temporaries bitwise, which corrupts
@@ -51,6 +54,7 @@
 #include "snow/exit_rules.hpp"
 #include "snow/term.hpp"
 #include "snow/detail/call.hpp"
+#include "snow/detail/stop_wait.hpp"
 #include "snow/runtime.hpp"
 #include "snow/scoped_actor.hpp"
 
@@ -121,7 +125,7 @@ namespace detail {
 
 /// A request to a supervisor (the dynamic API); answered with a CallReply.
 struct SupervisorRequest {
-  enum class Kind { start_child, terminate_child, restart_child, delete_child, which_children, count_children };
+  enum class Kind { start_child, terminate_child, restart_child, delete_child, which_children, count_children, stop };
   Pid from;
   Ref ref;
   absl::Time deadline;
@@ -148,13 +152,27 @@ Task<absl::StatusOr<Pid>> await_supervisor_start(Self self, Pid sup, Ref ack, Re
 }  // namespace detail
 
 /// Starts a supervisor without waiting for its children (a failure to start ends it).
+/// It has no parent and no link: stop it with stop_supervisor.
 Pid spawn_supervisor(Runtime& rt, SupervisorSpec spec);
 /// The same from a process, which becomes the supervisor's parent (link it if you want
 /// its failure to reach you: a parent supervisor's start function does).
 Pid spawn_supervisor(Self self, SupervisorSpec spec);
-/// Starts a supervisor linked to the caller and waits until every child has started.
+/// Starts a supervisor whose parent is the calling process, linked to it, and waits
+/// until every child has started.
 Task<absl::StatusOr<Pid>> start_supervisor(Self self, SupervisorSpec spec);
+/// The same from a host thread: the supervisor has no parent and no link (the thread's
+/// ScopedActor may end long before it); stop it with stop_supervisor.
 absl::StatusOr<Pid> start_supervisor(const ScopedActor& me, SupervisorSpec spec);
+
+/// Stops a supervisor, whoever started it: its children in reverse order (as on
+/// shutdown), then itself with reason normal. Returns once it has ended (OK), NotFound if
+/// it was gone, DeadlineExceeded if it is still stopping after `timeout` (a child's
+/// shutdown timeout counts). `caller` is a Self (co_await the result) or a ScopedActor.
+template <class Caller>
+auto stop_supervisor(const Caller& caller, Pid sup, absl::Duration timeout = absl::InfiniteDuration()) {
+  detail::SupervisorRequest r{Pid(), Ref(), absl::InfiniteFuture(), detail::SupervisorRequest::Kind::stop, "", {}};
+  return detail::stop_and_wait(caller, sup, std::move(r), timeout);
+}
 
 // -- the dynamic API; `caller` is a Self (co_await the result) or a ScopedActor --
 

@@ -40,7 +40,11 @@ void handle_exit_signal(Process* p, ExitSignal& s) {
   // from another node ends them, kill included, whether sent or through a link (a peer
   // holding the cookie could otherwise stop a node's global names). The program itself
   // may still end them with a local exit.
-  if (p->system && !s.from.is_local()) return;
+  if (p->system && !s.from.is_local()) {
+    p->core.log(LogLevel::debug, absl::StrCat("process ", p->pid.to_string(), " ignores exit(", s.reason.to_string(),
+                                              ") from ", s.from.to_string(), ": a runtime process ignores other nodes' exits"));
+    return;
+  }
   if (s.via_link) {
     // An exit through a link we have since removed must not act (unlink guarantees it).
     if (!p->has_relations() || p->relations().links.erase(s.from) == 0) return;
@@ -58,6 +62,10 @@ void handle_exit_signal(Process* p, ExitSignal& s) {
     end_with(p, std::move(s.reason));
   } else if (s.from == p->pid) {
     end_with(p, ExitReason::normal());  // exit(self, normal) ends the caller, as in Erlang
+  } else if (!s.via_link) {
+    // Erlang's rule; said at debug because a sender may expect exit(pid, normal) to stop it.
+    p->core.log(LogLevel::debug, absl::StrCat("process ", p->pid.to_string(), " ignores exit(normal) from ",
+                                              s.from.to_string(), ": it does not trap exits"));
   }
 }
 

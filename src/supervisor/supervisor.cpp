@@ -74,6 +74,10 @@ class Supervisor {
           co_return exit->reason;
         }
         if (std::optional<ExitReason> end = co_await child_exited(*exit)) co_return *end;
+      } else if (request && request->kind == SupervisorRequest::Kind::stop) {
+        // No reply: the caller's monitor sees us end (snow/detail/stop_wait.hpp).
+        co_await stop_range(0, children_.size());
+        co_return ExitReason::normal();
       } else if (request) {
         co_await answer(*request);
       } else if (retry) {
@@ -161,7 +165,15 @@ class Supervisor {
   /// A child ended. Returns the supervisor's own exit reason if it must end.
   Task<std::optional<ExitReason>> child_exited(const Exit& e) {
     auto it = std::find_if(children_.begin(), children_.end(), [&](const Child& c) { return c.pid == e.from; });
-    if (it == children_.end()) co_return std::nullopt;  // not (or no longer) ours
+    if (it == children_.end()) {  // not (or no longer) ours
+      self_.runtime().log(
+          LogLevel::debug,
+          absl::StrCat("supervisor ", self_.pid().to_string(), " ignores exit(", e.reason.to_string(), ") from ",
+                       e.from.to_string(), ": not a child, nor its parent",
+                       parent_ ? absl::StrCat(" (", parent_.to_string(), ")")
+                               : std::string(" (it has none: started from a host thread; use stop_supervisor)")));
+      co_return std::nullopt;
+    }
     Child& c = *it;
     c.pid = Pid();
     if (!should_restart(c.spec.restart, e.reason)) {
@@ -291,6 +303,7 @@ class Supervisor {
           reply.payload = Message::of(n);
           break;
         }
+        case Kind::stop: break;  // serve() stops, and sends no reply
       }
     }
     self_.send(r.from, std::move(reply));

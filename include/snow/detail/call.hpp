@@ -49,10 +49,11 @@ template <class R>
 using CallResult = std::conditional_t<std::is_void_v<R>, absl::Status, absl::StatusOr<R>>;
 
 /// A request for a server whose state has type `State`. `run` executes the request on
-/// the state and returns the boxed reply (empty for void and for casts).
+/// the state and answers its caller (see snow/detail/service_handler.hpp); it returns
+/// what the server must still do (empty: nothing).
 template <class State>
 struct Request {
-  using Runner = Message (*)(State& state, Message& payload, Self self);
+  using Runner = Message (*)(State& state, Request& request, Self self);
   Pid from;           // null for a cast
   Ref ref;            // null for a cast
   absl::Time deadline;

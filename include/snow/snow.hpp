@@ -18,6 +18,7 @@
 #include "snow/proc.hpp"
 #include "snow/receive.hpp"
 #include "snow/remote_spawn.hpp"
+#include "snow/reply.hpp"
 #include "snow/runtime.hpp"
 #include "snow/scoped_actor.hpp"
 #include "snow/service.hpp"

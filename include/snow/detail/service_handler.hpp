@@ -129,7 +129,8 @@ struct CallShape {
   static_assert(!is_task<value>,
                 "a call handler returns snow::Task<R> whose R is a value the caller receives, not another Task: "
                 "co_await the inner Task and co_return its result");
-  static_assert(std::is_void_v<reply> || (std::movable<reply> && !std::is_reference_v<value>),
+  static_assert(std::is_same_v<result, Proc> || is_task<value> || std::is_void_v<reply> ||
+                    (std::movable<reply> && !std::is_reference_v<value>),
                 "the caller cannot receive this call handler's result: return a movable value (or absl::StatusOr<R>)");
 };
 template <class Impl, class Req>

@@ -42,7 +42,15 @@ namespace detail {
 /// Every answer a service gives to a call goes through here: the handler's value, a
 /// handler's error, a deferred reply and a dropped token's error.
 inline void send_reply(Runtime& rt, Pid caller, Ref ref, Message payload, absl::Status status) {
-  send(rt.core(), caller, box(CallReply{ref, std::move(payload), std::move(status)}));
+  MessageNode* reply = box(CallReply{ref, std::move(payload), std::move(status)});
+  // From a process of this runtime (the service, a worker) as that process's own send:
+  // it counts against its turn and reuses its cached destination; else (a host thread,
+  // a destructor run elsewhere) as a send from outside.
+  if (Process* running = running_process(); running != nullptr && &core_of(running) == &rt.core()) {
+    send_from(running, caller, reply);
+  } else {
+    send(rt.core(), caller, reply);
+  }
 }
 
 /// The call a token answers, shared by all copies of the token.

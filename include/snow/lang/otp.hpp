@@ -64,8 +64,8 @@ inline Co<Value> Job_map(Self self, Value xs, Value f) {
 
 // ---- services (§6.12) ----
 //
-// A Snow service is not served by the runtime's service loop (snow/service.hpp), whose
-// handlers are synchronous: a Snow handler is a coroutine and may wait (call another
+// A Snow service is not served by the runtime's service loop (snow/service.hpp): a Snow
+// handler is a Snow coroutine (Co<Value>, not snow::Task) and may wait (call another
 // service, receive, sleep). service_process serves the runtime's request/reply
 // protocol instead, so callers use snow::Service<Impl> as for any service. The service
 // counts as a live process that is blocked while it waits for requests, so an idle

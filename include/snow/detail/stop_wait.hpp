@@ -3,9 +3,10 @@
 // Service::stop and stop_supervisor send a stop request like a call (the caller's Pid,
 // the monitor's Ref as the request's ref, a deadline), but the server sends no reply:
 // it ends, and the caller's monitor brings the answer. So when stop returns OK the
-// server has run its terminate (or stopped its children) and is gone (as gen_server:stop
-// in Erlang): a `join` right after it does not wait for it. Whoever started the server,
-// a host thread included, can stop it this way.
+// server has run its terminate (or stopped its children) and has ended, as with
+// gen_server:stop in Erlang (is_alive is false; a join may still see it for the moment
+// the runtime takes to count it out). Whoever started the server, a host thread
+// included, can stop it this way.
 #pragma once
 
 #include <optional>

@@ -81,7 +81,9 @@ class SnowConan(ConanFile):
     def package(self):
         copy(self, "LICENSE", self.source_folder, os.path.join(self.package_folder, "licenses"))
         Meson(self).install()
-        # These name the build machine's paths; Conan's generators make the consumer's.
+        # These name the build machine's paths; Conan's generators (CMakeDeps,
+        # PkgConfigDeps) make the consumer's from package_info(). ConanCenter's hooks
+        # refuse packages that ship them (KB-H016 for CMake config files, KB-H020 for .pc).
         rmdir(self, os.path.join(self.package_folder, "lib", "pkgconfig"))
         rmdir(self, os.path.join(self.package_folder, "lib", "cmake"))
 

@@ -35,8 +35,9 @@ string(REGEX REPLACE "set\\(_snow_boringssl_dirs [^)]*\\)" "set(_snow_boringssl_
 file(WRITE "${SNOW_CONFIG}" "${SNOW_CONFIG_TEXT}")
 vcpkg_fixup_pkgconfig()
 vcpkg_cmake_config_fixup(PACKAGE_NAME snow CONFIG_PATH lib/cmake/snow)
-# snowc is a tool: vcpkg keeps tools in tools/<port>/, where snowc finds the headers and
-# libsnow two levels up.
+# snowc is a tool: vcpkg's maintainer guide puts executables in tools/<port>/ (never bin/,
+# which its post-build checks reject in static triplets); snowc finds the headers and
+# libsnow two levels up from there.
 vcpkg_copy_tools(TOOL_NAMES snowc AUTO_CLEAN)
 file(INSTALL "${CMAKE_CURRENT_LIST_DIR}/usage" DESTINATION "${CURRENT_PACKAGES_DIR}/share/${PORT}")
 vcpkg_install_copyright(FILE_LIST "${SOURCE_PATH}/LICENSE")

@@ -20,6 +20,7 @@
 #include "emitter.hpp"
 #include "modules.hpp"
 #include "snowc_config.hpp"
+#include "snowc_dependency_flags.hpp"
 #include "typecheck.hpp"
 
 namespace fs = std::filesystem;
@@ -120,22 +121,42 @@ Translation translate(const std::string& given) {
   return t;
 }
 
+/// Where an installed snowc's package is: snowc sits in <prefix>/bin (make install,
+/// Conan) or <prefix>/tools/snow (vcpkg's place for tools), and finds the headers and
+/// libsnow from there, so an install keeps working when its tree is moved. SNOWC_PREFIX
+/// names the prefix outright. Empty: not installed (snowc runs from its build tree).
+static fs::path installed_prefix() {
+  std::vector<fs::path> candidates;
+  if (const char* p = std::getenv("SNOWC_PREFIX"); p && *p) candidates.emplace_back(p);
+  if (const std::string here = self_dir(); !here.empty()) {
+    candidates.push_back(fs::path(here) / "..");
+    candidates.push_back(fs::path(here) / ".." / "..");
+  }
+  for (const fs::path& prefix : candidates) {
+    const fs::path lib = prefix / SNOWC_REL_LIBDIR;
+    if (fs::exists(prefix / SNOWC_REL_INCLUDE / "snow/lang/lang.hpp") &&
+        (fs::exists(lib / "libsnow.a") || fs::exists(lib / "libsnow.so"))) {
+      return fs::weakly_canonical(prefix);
+    }
+  }
+  return {};
+}
+
 Toolchain find_toolchain() {
   Toolchain tc;
   tc.cxx = std::getenv("SNOWC_CXX") ? std::getenv("SNOWC_CXX") : SNOWC_CXX;
   std::string include_dir = SNOWC_SOURCE_INCLUDE;
   std::string libsnow = SNOWC_BUILD_LIBSNOW;
-  // An installed snowc finds the headers and libsnow next to itself (prefix-relative).
-  const std::string here = self_dir();
-  if (!here.empty() && fs::exists(fs::path(here) / ".." / SNOWC_REL_INCLUDE / "snow/lang/lang.hpp") &&
-      fs::exists(fs::path(here) / ".." / SNOWC_REL_LIBDIR / "libsnow.a")) {
-    include_dir = fs::weakly_canonical(fs::path(here) / ".." / SNOWC_REL_INCLUDE).string();
-    libsnow = fs::weakly_canonical(fs::path(here) / ".." / SNOWC_REL_LIBDIR / "libsnow.a").string();
+  if (const fs::path prefix = installed_prefix(); !prefix.empty()) {
+    include_dir = (prefix / SNOWC_REL_INCLUDE).string();
+    // The static library when the package has one (a program then runs anywhere).
+    const fs::path lib = prefix / SNOWC_REL_LIBDIR;
+    libsnow = (fs::exists(lib / "libsnow.a") ? lib / "libsnow.a" : lib / "libsnow.so").string();
   }
   tc.libsnow = libsnow;
   tc.header_dirs = {include_dir + "/snow"};
   tc.compile_flags = {"-std=c++20", "-I" + include_dir, "-w"};
-  for (const auto& f : split_flags(SNOWC_EXTRA_CFLAGS)) tc.compile_flags.push_back(f);
+  for (const auto& f : split_flags(SNOWC_DEPENDENCY_CFLAGS)) tc.compile_flags.push_back(f);
   const char* opt = std::getenv("SNOWC_OPT");
   tc.compile_flags.push_back(opt && *opt ? opt : "-O1");
   // A coroutine awaiting another resumes it by symmetric transfer, which only keeps the
@@ -143,7 +164,11 @@ Toolchain find_toolchain() {
   // this a Snow recursion 100,000 deep overflowed a worker's stack at -O1.
   tc.compile_flags.push_back("-foptimize-sibling-calls");
   tc.link_flags = {libsnow};
-  for (const auto& f : split_flags(SNOWC_LINK_ARGS)) tc.link_flags.push_back(f);
+  // A shared libsnow (a package built with only the shared library) is found at run time
+  // where it was linked from.
+  if (libsnow.find(".so") != std::string::npos) tc.link_flags.push_back("-Wl,-rpath," + fs::path(libsnow).parent_path().string());
+  for (const auto& f : split_flags(SNOWC_DEPENDENCY_LIBS)) tc.link_flags.push_back(f);
+  for (const auto& f : split_flags(SNOWC_BORINGSSL_LINK)) tc.link_flags.push_back(f);
   tc.link_flags.push_back("-pthread");
   return tc;
 }

@@ -30,6 +30,7 @@ const char* const kUsage =
     "  check FILE.snow              report diagnostics, build nothing\n"
     "  build FILE.snow -o OUT       compile to a native executable\n"
     "  run FILE.snow [ARGS...]      build (cached) and run it with ARGS\n"
+    "  config                       print the compiler, headers, libsnow and flags used\n"
     "\n"
     "FILE.snow is the entry module; the modules it imports are read from its directory\n"
     "(`import Geo.Vector` is geo/vector.snow). A directory stands for its main.snow.\n"
@@ -39,7 +40,8 @@ const char* const kUsage =
     "  --version                    the snowc version\n"
     "\n"
     "environment: SNOWC_CACHE_DIR (default $XDG_CACHE_HOME/snowc or ~/.cache/snowc),\n"
-    "SNOWC_CXX (the C++ compiler), SNOWC_OPT (optimisation flag, default -O1).\n"
+    "SNOWC_CXX (the C++ compiler), SNOWC_OPT (optimisation flag, default -O1),\n"
+    "SNOWC_PREFIX (the installed package to use; default: found from snowc's own place).\n"
     "exit status: 0 ok, 1 diagnostics or build failure, 2 usage; `run` returns the program's.\n";
 
 int usage_error(const std::string& msg) {
@@ -61,6 +63,16 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::string cmd = args[0];
+  if (cmd == "config") {
+    const snowc::Toolchain tc = snowc::find_toolchain();
+    std::cout << "compiler: " << tc.cxx << "\nheaders: " << tc.header_dirs.front() << "\nlibsnow: " << tc.libsnow
+              << "\ncompile flags:";
+    for (const auto& f : tc.compile_flags) std::cout << ' ' << f;
+    std::cout << "\nlink flags:";
+    for (const auto& f : tc.link_flags) std::cout << ' ' << f;
+    std::cout << "\n";
+    return 0;
+  }
   if (cmd != "emit" && cmd != "check" && cmd != "build" && cmd != "run") return usage_error("unknown command `" + cmd + "`");
   if (args.size() < 2) return usage_error("missing FILE.snow");
   const std::string file = args[1];

@@ -31,6 +31,27 @@
 // waits for is not done. A handler that throws ends the service (reason error(what()));
 // its callers learn that from their monitors. A call from a service to itself deadlocks
 // until the timeout.
+//
+// Across nodes. A Service whose Pid is on another node (from global::whereis, a reply, a
+// message) is called and cast to as a local one, with the same failures (NotFound,
+// Aborted with the exit reason, `noconnection` when the node is lost, DeadlineExceeded);
+// snow/call_by_name.hpp calls by local name, by {name, node} and by global name. The
+// request must be a SNOW_WIRE struct (or SNOW_WIRE_SUM type) and the reply a wire type,
+// and the service must declare which requests it takes from other nodes, since C++
+// cannot list a state's overloads:
+//
+//     struct Kv {
+//       using remote_requests = snow::RemoteRequests<Get, Put>;   // checked at spawn
+//       ...
+//     };
+//
+// The service dispatches on the request's wire name; a request it does not list, or one
+// that does not convert, is answered with an error (Unimplemented, InvalidArgument) and
+// counted (NodeStats::refused_service_requests). A non-wire request to another node is
+// an InvalidArgument (a cast: std::invalid_argument) saying what to declare; through
+// call_by_name.hpp's remote-capable forms it is a compile error. A remote caller's
+// deadline is not checked by the service (the two clocks differ). Details:
+// detail/remote_call.hpp.
 #pragma once
 
 #include <concepts>
@@ -42,6 +63,7 @@
 #include "absl/status/statusor.h"
 #include "snow/actor.hpp"
 #include "snow/detail/call.hpp"
+#include "snow/detail/remote_call.hpp"
 #include "snow/runtime.hpp"
 #include "snow/scoped_actor.hpp"
 
@@ -151,6 +173,7 @@ Proc service_body(Self self, Impl impl, std::string name, Pid starter, Ref start
           }
           if (r.ref) self.send(r.from, CallReply{r.ref, std::move(reply), absl::OkStatus()});
         }),
+        on<RemoteCallRequest>([&](RemoteCallRequest r) { guarded(impl, [&] { serve_remote(impl, r, self); }); }),
         any([&](Message m) {
           guarded(impl, [&] {
             if constexpr (requires { impl.handle_info(std::move(m), self); }) {
@@ -183,6 +206,7 @@ class Service {
   Task<detail::CallResult<detail::call_reply_t<Impl, std::remove_cvref_t<Req>>>> call(
       Self self, Req&& req, absl::Duration timeout = kDefaultCallTimeout) const {
     using R = std::remove_cvref_t<Req>;
+    if (!pid_.is_local()) return detail::remote_call<detail::call_reply_t<Impl, R>, Impl>(self, pid_, req, timeout);
     return detail::call<detail::call_reply_t<Impl, R>>(self, pid_, request<R>(std::forward<Req>(req), &detail::run_call<Impl, R>),
                                                        timeout);
   }
@@ -192,6 +216,7 @@ class Service {
   detail::CallResult<detail::call_reply_t<Impl, std::remove_cvref_t<Req>>> call(
       const ScopedActor& me, Req&& req, absl::Duration timeout = kDefaultCallTimeout) const {
     using R = std::remove_cvref_t<Req>;
+    if (!pid_.is_local()) return detail::remote_call<detail::call_reply_t<Impl, R>, Impl>(me, pid_, req, timeout);
     return detail::call<detail::call_reply_t<Impl, R>>(me, pid_, request<R>(std::forward<Req>(req), &detail::run_call<Impl, R>),
                                                        timeout);
   }
@@ -201,14 +226,17 @@ class Service {
     requires CastableWith<Impl, std::remove_cvref_t<Req>>
   void cast(Req&& req) const {
     using R = std::remove_cvref_t<Req>;
+    if (!pid_.is_local()) return detail::remote_cast<Impl>(*rt_, pid_, req);
     rt_->send(pid_, request<R>(std::forward<Req>(req), &detail::run_cast<Impl, R>));
   }
 
   /// Stops the service after the requests queued before this one (terminate runs).
   Task<absl::Status> stop(Self self, absl::Duration timeout = kDefaultCallTimeout) const {
+    if (!pid_.is_local()) return detail::failed_call<void>(detail::remote_stop_refused(pid_));
     return detail::call<void>(self, pid_, request<detail::StopService>(detail::StopService{}, &detail::run_stop<Impl>), timeout);
   }
   absl::Status stop(const ScopedActor& me, absl::Duration timeout = kDefaultCallTimeout) const {
+    if (!pid_.is_local()) return detail::remote_stop_refused(pid_);
     return detail::call<void>(me, pid_, request<detail::StopService>(detail::StopService{}, &detail::run_stop<Impl>), timeout);
   }
 
@@ -266,3 +294,5 @@ absl::StatusOr<Service<Impl>> start_service(const ScopedActor& me, Impl impl, Se
 }
 
 }  // namespace snow
+
+#include "snow/detail/remote_serve.hpp"  // needs the definitions above

@@ -45,7 +45,7 @@ int serve(int to_parent) {
   if (!snow::global::register_name(rt, "kv", kv.pid()).ok()) return 1;
   const std::string name = node->name() + "\n";
   if (write(to_parent, name.data(), name.size()) != static_cast<ssize_t>(name.size())) return 1;
-  rt.join();  // the service never ends: this waits for the kill
+  rt.join().IgnoreError();  // the service never ends: this waits for the kill
   return 0;
 }
 

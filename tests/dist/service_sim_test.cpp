@@ -254,9 +254,11 @@ TEST_CASE("a request that is not a wire type, to another node, is an error sayin
   SimCluster c(19);
   c.pair();
   const Pid kv = c.view("a", "b", snow::spawn_service(*c["b"].rt, Kv{}).pid());
-  std::optional<absl::Status> status;
+  std::optional<absl::Status> status, stop;
   run_on(c, "a", [&](Self self) -> snow::Task<> {
     status = (co_await snow::Service<Kv>(self.runtime(), kv).call(self, LocalOnly{3})).status();
+    // Service::stop's request is not a wire type either: it says what to do instead.
+    stop = co_await snow::Service<Kv>(self.runtime(), kv).stop(self);
   });
   REQUIRE(status.has_value());
   CHECK(status->code() == absl::StatusCode::kInvalidArgument);
@@ -264,6 +266,9 @@ TEST_CASE("a request that is not a wire type, to another node, is an error sayin
   CHECK(text.find("SNOW_WIRE(service_types::LocalOnly") != std::string::npos);
   CHECK(text.find("remote_requests") != std::string::npos);
   CHECK(text.find("detail") == std::string::npos);  // names the user's type, not an internal one
+  REQUIRE(stop.has_value());
+  CHECK(stop->code() == absl::StatusCode::kUnimplemented);
+  CHECK(stop->message().find("exit signal") != std::string_view::npos);
 }
 
 TEST_CASE("a call whose request or reply the two nodes declare differently is refused (protocol fingerprint)") {

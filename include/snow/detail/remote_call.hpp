@@ -113,6 +113,7 @@ absl::StatusOr<RemoteCallRequest> remote_request(Runtime& rt, Pid server, const 
   }
 }
 
+/// A call that fails before anything is sent, as a Task like the call it stands for.
 template <class Reply>
 Task<CallResult<Reply>> failed_call(absl::Status status) {
   co_return status;

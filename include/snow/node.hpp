@@ -152,6 +152,9 @@ struct NodeStats {
   std::uint64_t dropped_incomplete = 0;   // fragmented messages from a peer left unfinished 30 s
   std::uint64_t dropped_mismatched = 0;   // received of a type the two nodes declare differently
   std::uint64_t refused_over_limits = 0;  // sends refused here: over the peer's limits (node_info)
+  /// Service requests from other nodes a service here refused: a request it does not
+  /// list in remote_requests, or one that does not convert (the caller gets the error).
+  std::uint64_t refused_service_requests = 0;
   /// Messages and signals received but not yet delivered when their connection closed: a
   /// large message still decoding and the frames from the same peer waiting behind it.
   std::uint64_t dropped_inbound_at_close = 0;

@@ -39,10 +39,17 @@ class ReplyTo;
 
 namespace detail {
 
+/// The answer to a caller on another node: a RemoteCallReply (the reply as a Term; a
+/// reply that does not convert becomes the error), which the caller's node delivers as
+/// a CallReply (src/dist/remote_call.cpp).
+MessageNode* box_reply_for_remote_caller(Ref ref, Message payload, absl::Status status);
+
 /// Every answer a service gives to a call goes through here: the handler's value, a
-/// handler's error, a deferred reply and a dropped token's error.
+/// handler's error, a deferred reply and a dropped token's error, to a caller on this
+/// node or another.
 inline void send_reply(Runtime& rt, Pid caller, Ref ref, Message payload, absl::Status status) {
-  MessageNode* reply = box(CallReply{ref, std::move(payload), std::move(status)});
+  MessageNode* reply = caller.is_local() ? box(CallReply{ref, std::move(payload), std::move(status)})
+                                         : box_reply_for_remote_caller(ref, std::move(payload), std::move(status));
   // From a process of this runtime (the service, a worker) as that process's own send:
   // it counts against its turn and reuses its cached destination; else (a host thread,
   // a destructor run elsewhere) as a send from outside.

@@ -42,6 +42,27 @@
 // its callers learn that from their monitors. A call from a service to itself deadlocks
 // until the timeout. `stop` returns once the service has ended (terminate has run), from a
 // process or a host thread alike.
+//
+// Across nodes. A Service whose Pid is on another node (from global::whereis, a reply, a
+// message) is called and cast to as a local one, with the same failures (NotFound,
+// Aborted with the exit reason, `noconnection` when the node is lost, DeadlineExceeded);
+// snow/call_by_name.hpp calls by local name, by {name, node} and by global name. The
+// request must be a SNOW_WIRE struct (or SNOW_WIRE_SUM type) and the reply a wire type,
+// and the service must declare which requests it takes from other nodes, since C++
+// cannot list a state's overloads:
+//
+//     struct Kv {
+//       using remote_requests = snow::RemoteRequests<Get, Put>;   // checked at spawn
+//       ...
+//     };
+//
+// The service dispatches on the request's wire name; a request it does not list, or one
+// that does not convert, is answered with an error (Unimplemented, InvalidArgument) and
+// counted (NodeStats::refused_service_requests). A non-wire request to another node is
+// an InvalidArgument (a cast: std::invalid_argument) saying what to declare; through
+// call_by_name.hpp's remote-capable forms it is a compile error. A remote caller's
+// deadline is not checked by the service (the two clocks differ). Details:
+// detail/remote_call.hpp.
 #pragma once
 
 #include <concepts>
@@ -58,6 +79,7 @@
 #include "snow/detail/service_handler.hpp"
 #include "snow/detail/stop_wait.hpp"
 #include "snow/reply.hpp"
+#include "snow/detail/remote_call.hpp"
 #include "snow/runtime.hpp"
 #include "snow/scoped_actor.hpp"
 
@@ -130,8 +152,16 @@ Proc service_body(Self self, Impl impl, std::string name, Pid starter, Ref start
   while (!stop) {
     std::optional<Request<Impl>> request;  // alive until its handler is done, coroutine or not
     Message other;
+    bool refused = false;  // a request from another node that this service does not take
     co_await self.receive(on<Request<Impl>>([&](Request<Impl> r) { request.emplace(std::move(r)); }),
+                          on<RemoteCallRequest>([&](RemoteCallRequest r) {
+                            // Served as a local request (deferred replies and coroutine
+                            // handlers included); send_reply answers across nodes.
+                            request = remote_as_local_request<Impl>(r, self);
+                            refused = !request;
+                          }),
                           any([&](Message m) { other = std::move(m); }));
+    if (refused) continue;
     // A caller whose deadline has passed has stopped waiting: skip its request.
     if (request && request->ref && self.now() > request->deadline) continue;
     Message next = guarded(impl, [&] { return request ? request->run(impl, *request, self) : run_info(impl, other, self); });
@@ -163,6 +193,7 @@ class Service {
   Task<detail::CallResult<detail::call_reply_t<Impl, std::remove_cvref_t<Req>>>> call(
       Self self, Req&& req, absl::Duration timeout = kDefaultCallTimeout) const {
     using R = std::remove_cvref_t<Req>;
+    if (!pid_.is_local()) return detail::remote_call<detail::call_reply_t<Impl, R>, Impl>(self, pid_, req, timeout);
     return detail::call<detail::call_reply_t<Impl, R>>(self, pid_, request<R>(std::forward<Req>(req), &detail::run_call<Impl, R>),
                                                        timeout);
   }
@@ -172,6 +203,7 @@ class Service {
   detail::CallResult<detail::call_reply_t<Impl, std::remove_cvref_t<Req>>> call(
       const ScopedActor& me, Req&& req, absl::Duration timeout = kDefaultCallTimeout) const {
     using R = std::remove_cvref_t<Req>;
+    if (!pid_.is_local()) return detail::remote_call<detail::call_reply_t<Impl, R>, Impl>(me, pid_, req, timeout);
     return detail::call<detail::call_reply_t<Impl, R>>(me, pid_, request<R>(std::forward<Req>(req), &detail::run_call<Impl, R>),
                                                        timeout);
   }
@@ -181,6 +213,7 @@ class Service {
     requires CastableWith<Impl, std::remove_cvref_t<Req>>
   void cast(Req&& req) const {
     using R = std::remove_cvref_t<Req>;
+    if (!pid_.is_local()) return detail::remote_cast<Impl>(*rt_, pid_, req);
     rt_->send(pid_, request<R>(std::forward<Req>(req), &detail::run_cast<Impl, R>));
   }
 
@@ -188,9 +221,11 @@ class Service {
   /// Returns once the service has ended (OK), or NotFound, Aborted(reason) if terminate
   /// threw, DeadlineExceeded. Works from whatever started it (see detail/stop_wait.hpp).
   Task<absl::Status> stop(Self self, absl::Duration timeout = kDefaultCallTimeout) const {
+    if (!pid_.is_local()) return detail::failed_call<void>(detail::remote_stop_refused(pid_));
     return detail::stop_and_wait(self, pid_, request<detail::StopService>(detail::StopService{}, &detail::run_stop<Impl>), timeout);
   }
   absl::Status stop(const ScopedActor& me, absl::Duration timeout = kDefaultCallTimeout) const {
+    if (!pid_.is_local()) return detail::remote_stop_refused(pid_);
     return detail::stop_and_wait(me, pid_, request<detail::StopService>(detail::StopService{}, &detail::run_stop<Impl>), timeout);
   }
 
@@ -248,3 +283,5 @@ absl::StatusOr<Service<Impl>> start_service(const ScopedActor& me, Impl impl, Se
 }
 
 }  // namespace snow
+
+#include "snow/detail/remote_serve.hpp"  // needs the definitions above

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "snow/actor.hpp"
+#include "snow/call_by_name.hpp"
 #include "snow/exit_reason.hpp"
 #include "snow/exit_rules.hpp"
 #include "snow/global.hpp"

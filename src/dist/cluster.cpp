@@ -7,11 +7,13 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "snow/global.hpp"
+#include "snow/call_by_name.hpp"
 #include "snow/group.hpp"
 #include "snow/remote_spawn.hpp"
 #include "snow/snow.hpp"
 #include "src/dist/claim_clock.hpp"
 #include "src/dist/node_core.hpp"
+#include "src/dist/remote_call.hpp"
 #include "src/dist/start_node.hpp"
 #include "src/runtime/log_limiter.hpp"
 #include "src/runtime/runtime_core.hpp"
@@ -60,6 +62,18 @@ struct SpawnRequest {
   Term args;
 };
 SNOW_WIRE(SpawnRequest, from, ref, function, args)
+/// Which process is registered as `name` on the receiving node? (snow/call_by_name.hpp's
+/// {name, node}). The answer goes to the asking node's cluster process.
+struct NameLookup {
+  Ref ref;
+  std::string name;
+};
+SNOW_WIRE(NameLookup, ref, name)
+struct NameLookupReply {
+  Ref ref;
+  Pid pid;  // null: no such name
+};
+SNOW_WIRE(NameLookupReply, ref, pid)
 
 // -- what API calls tell their own node's cluster process (local only) --
 struct LocalRegistered {
@@ -91,6 +105,16 @@ struct LocalSpawn {
 };
 struct SpawnTimedOut {
   Ref ref;
+};
+/// A process's lookup of a name on another node: a call (detail::call) to this node's
+/// cluster process, answered with a CallReply holding the Pid, so the caller's monitor,
+/// timeout and dropping of a late answer are those of every call.
+struct LookupOnNode {
+  Pid from;
+  Ref ref;
+  absl::Time deadline;
+  std::string node;
+  std::string name;
 };
 
 /// The rule every node applies when two registrations of one name meet: the earlier
@@ -133,6 +157,7 @@ class ClusterProcess {
           on<NodeDown>([&](NodeDown d) {
             forget_node(d.node);
             fail_spawns_on(d.node);
+            fail_lookups_on(d.node);
           }),
           on<Down>([&](Down d) {
             forget_spawns_of(d.ref);
@@ -150,6 +175,7 @@ class ClusterProcess {
           on<LocalLeft>([&](LocalLeft l) { broadcast(GroupLeave{l.group, l.pid}); }),
           on<FromPeer>([&](FromPeer m) { from_peer(m.node, m.message); }),
           on<LocalSpawn>([&](LocalSpawn s) { spawn(std::move(s)); }),
+          on<LookupOnNode>([&](LookupOnNode l) { look_up(std::move(l)); }),
           on<SpawnTimedOut>([&](SpawnTimedOut t) {
             answer_spawn(SpawnReply{t.ref, Pid(), "no answer in time",
                                     static_cast<std::int64_t>(absl::StatusCode::kDeadlineExceeded)});
@@ -196,6 +222,24 @@ class ClusterProcess {
             return refuse(sender, "a spawn reply for", r.ref.to_string(), r.pid);
           }
           answer_spawn(std::move(r));
+        }) ||
+        take<NameLookup>(m, [&](const NameLookup& l) {
+          const std::optional<Pid> pid = self_.runtime().whereis(l.name);
+          self_.send(kClusterProcessName, sender, NameLookupReply{l.ref, pid.value_or(Pid())});
+        }) ||
+        take<NameLookupReply>(m, [&](const NameLookupReply& r) {
+          auto it = lookups_.find(r.ref.raw());
+          if ((!r.pid.is_null() && !on_sender(r.pid)) || (it != lookups_.end() && it->second.node != sender)) {
+            return refuse(sender, "a name lookup reply for", r.ref.to_string(), r.pid);
+          }
+          if (it == lookups_.end()) return;  // the caller's deadline passed: it gave up
+          const PendingLookup lookup = std::move(it->second);
+          lookups_.erase(it);
+          if (r.pid.is_null()) {
+            return answer_lookup(lookup, r.ref, absl::NotFoundError(absl::StrCat(
+                                                    "no process is registered as ", lookup.name, " on ", lookup.node)));
+          }
+          answer_lookup(lookup, r.ref, r.pid);
         });
     if (!known) unexpected(sender, m.to_string());
   }
@@ -400,12 +444,59 @@ class ClusterProcess {
     absl::erase_if(pending_, [&](const auto& entry) { return entry.second.watch == watch; });
   }
 
+  // -- name lookups on other nodes (LookupOnNode). A lookup waits for the node's answer
+  // or its loss; one whose caller's deadline has passed is forgotten at the next lookup,
+  // so a node that never answers costs at most the lookups of one timeout.
+  struct PendingLookup {
+    Pid caller;
+    std::string node;
+    std::string name;
+    absl::Time deadline;
+  };
+
+  void look_up(LookupOnNode l) {
+    const absl::Time now = self_.now();
+    absl::erase_if(lookups_, [&](const auto& entry) { return entry.second.deadline < now; });
+    PendingLookup lookup{l.from, std::move(l.node), std::move(l.name), l.deadline};
+    if (lookup.node == node_.name()) {
+      const std::optional<Pid> pid = self_.runtime().whereis(lookup.name);
+      if (!pid) return answer_lookup(lookup, l.ref, absl::NotFoundError(absl::StrCat("no process is registered as ", lookup.name)));
+      return answer_lookup(lookup, l.ref, *pid);
+    }
+    const std::vector<std::string> peers = node_.connected();
+    if (std::find(peers.begin(), peers.end(), lookup.node) == peers.end()) {
+      return answer_lookup(lookup, l.ref, absl::AbortedError(absl::StrCat("node ", lookup.node, ": noconnection")));
+    }
+    self_.send(kClusterProcessName, lookup.node, NameLookup{l.ref, lookup.name});
+    lookups_.emplace(l.ref.raw(), std::move(lookup));
+  }
+
+  void answer_lookup(const PendingLookup& lookup, Ref ref, absl::StatusOr<Pid> answer) {
+    if (answer.ok()) {
+      self_.send(lookup.caller, CallReply{ref, Message::of(*answer), absl::OkStatus()});
+    } else {
+      self_.send(lookup.caller, CallReply{ref, Message(), answer.status()});
+    }
+  }
+
+  void fail_lookups_on(const std::string& node) {
+    for (auto it = lookups_.begin(); it != lookups_.end();) {
+      if (it->second.node == node) {
+        answer_lookup(it->second, Ref::from_raw(it->first), absl::AbortedError(absl::StrCat("node ", node, ": noconnection")));
+        it = lookups_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
   Self self_;
   ClusterState& state_;
   NodeCore& node_;
   RateLimitedLog log_;  // lines a peer can cause (refusals, unexpected messages)
   absl::btree_set<Pid> watched_;
   absl::btree_map<std::uint64_t, PendingSpawn> pending_;  // by the caller's ref
+  absl::btree_map<std::uint64_t, PendingLookup> lookups_;  // by the caller's ref
 };
 
 Proc cluster_process(Self self, ClusterState* state, NodeCore* node) {
@@ -435,6 +526,7 @@ SpawnableRegistry& spawnables() {
 
 MessageNode* box_peer_message(const ClusterState* cluster, Pid to, std::uint16_t peer, Term message) {
   if (cluster != nullptr && to == cluster->process) return box(FromPeer{peer, std::move(message)});
+  if (MessageNode* reply = box_if_call_reply(message)) return reply;  // a service's answer to a call from here
   return box(std::move(message));
 }
 
@@ -498,6 +590,22 @@ Task<absl::StatusOr<Pid>> spawn_on_term(Self self, std::string_view node_view, s
       .since(ref);
   if (result.ok() && link) self.link(*result);
   co_return result;
+}
+
+Task<absl::StatusOr<Pid>> whereis_on(Self self, std::string_view name, std::string_view node, absl::Duration timeout) {
+  // Copied before the first suspension: the views are the caller's.
+  LookupOnNode lookup{Pid(), Ref(), absl::InfiniteFuture(), std::string(node), std::string(name)};
+  absl::StatusOr<ClusterState*> state = state_of(self.runtime());
+  if (!state.ok()) co_return state.status();
+  co_return co_await call<Pid>(self, (*state)->process, std::move(lookup), timeout);
+}
+
+absl::StatusOr<Pid> whereis_on(const ScopedActor& me, std::string_view name, std::string_view node,
+                               absl::Duration timeout) {
+  absl::StatusOr<ClusterState*> state = state_of(me.runtime());
+  if (!state.ok()) return state.status();
+  return call<Pid>(me, (*state)->process, LookupOnNode{Pid(), Ref(), absl::InfiniteFuture(), std::string(node), std::string(name)},
+                   timeout);
 }
 
 }  // namespace snow::detail

@@ -59,7 +59,8 @@ struct FromPeer {
 };
 
 /// The node layer's delivery of `message`, which came from node `peer` to local process
-/// `to`: wrapped in a FromPeer when `to` is the cluster process, else boxed as it is.
+/// `to`: wrapped in a FromPeer when `to` is the cluster process, a service's reply to a
+/// call made from here as a CallReply (src/dist/remote_call.hpp), else boxed as it is.
 MessageNode* box_peer_message(const ClusterState* cluster, Pid to, std::uint16_t peer, Term message);
 
 /// Starts the node's cluster process (a system process: rt.join() does not wait for it).

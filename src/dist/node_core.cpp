@@ -644,6 +644,7 @@ NodeCounters NodeCore::counters() const {
   out.dropped_incomplete = counters_.dropped_incomplete.load(std::memory_order_relaxed);
   out.dropped_mismatched = counters_.dropped_mismatched.load(std::memory_order_relaxed);
   out.refused_over_limits = counters_.refused_over_limits.load(std::memory_order_relaxed);
+  out.refused_service_requests = counters_.refused_service_requests.load(std::memory_order_relaxed);
   out.dropped_inbound_at_close = counters_.dropped_inbound_at_close.load(std::memory_order_relaxed);
   out.longest_tick_delay_us = counters_.longest_tick_delay_us.load(std::memory_order_relaxed);
   out.handshakes_refused = counters_.handshakes_refused.load(std::memory_order_relaxed);

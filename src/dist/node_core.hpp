@@ -129,6 +129,8 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   /// The names whose layouts differ on `node`; sends of those types to it are refused.
   void set_mismatches(const std::string& node, std::vector<std::string> names);
   bool mismatched(const std::string& node, std::string_view name) const;
+  /// A service here refused a request from another node (src/dist/remote_call.cpp). Any thread.
+  void count_refused_service_request() { counters_.refused_service_requests.fetch_add(1, std::memory_order_relaxed); }
   /// Tests make one node of a simulated cluster disagree about a layout.
   void override_fingerprint_for_testing(std::string name, std::uint64_t digest);
   /// Tests play a hostile peer holding the cookie: `frame` goes to `peer` (connected) as
@@ -320,6 +322,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     std::atomic<std::uint64_t> dropped_inbound_at_close{0}, longest_tick_delay_us{0};
     std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0}, handshakes_delayed{0};
     std::atomic<std::uint64_t> node_names_refused{0};
+    std::atomic<std::uint64_t> refused_service_requests{0};
     std::atomic<std::uint64_t> disconnected_slow_reader{0};
     std::array<std::atomic<std::uint64_t>, dist::kRefusalKinds> refused{};
     std::atomic<std::uint64_t> dropped_undecodable{0}, notices_summarized{0};

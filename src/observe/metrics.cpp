@@ -194,6 +194,9 @@ std::string prometheus_text(Runtime& rt) {
     w.single("snow_node_refusal_notices_summarized_total", "counter",
              "Refusals of peers' plain sends reported in a per-second summary instead of one notice each.",
              n.notices_summarized);
+    w.single("snow_node_refused_service_requests_total", "counter",
+             "Service requests from other nodes refused here (not in remote_requests, or not converting).",
+             n.refused_service_requests);
     w.sample("snow_node_dropped_messages_total", {{"reason", "inbound_at_close"}}, n.dropped_inbound_at_close);
     w.single("snow_node_handshakes_refused_total", "counter", "Connections refused during the handshake.",
              n.handshakes_refused);

@@ -83,6 +83,14 @@ CallResult<Reply> unpack_reply(CallReply& r) {
     return absl::OkStatus();
   } else {
     Reply* value = r.payload.get<Reply>();
+    if constexpr (is_wire<Reply> && !std::is_same_v<Reply, Term>) {
+      // From a service on another node the reply arrives as the Term it was decoded to.
+      if (const Term* term = r.payload.get<Term>()) {
+        absl::StatusOr<Reply> converted = from_term<Reply>(*term);
+        if (!converted.ok()) return absl::InternalError(absl::StrCat("reply from another node: ", converted.status().message()));
+        return std::move(*converted);
+      }
+    }
     if (!value) {
       return absl::InternalError(absl::StrCat("reply of type ", r.payload.type_name(), " where ",
                                               demangle(typeid(Reply)), " was expected"));

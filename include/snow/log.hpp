@@ -13,6 +13,7 @@
 // the log or to keep expected crashes quiet.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>

@@ -172,16 +172,15 @@ class Supervisor {
       co_return std::nullopt;
     }
     log(LogLevel::warning, absl::StrCat("supervisor ", self_.pid().to_string(), ": child '", c.spec.id,
-                                                        "' exited with ", e.reason.to_string(), "; restarting"));
+                                        "' exited with ", e.reason.to_string(), "; restarting"));
     co_return co_await restart(c);
   }
 
   /// Restarts per the strategy after `c` ended (c.pid is null).
   Task<std::optional<ExitReason>> restart(Child& c) {
     if (over_intensity()) {
-      log(LogLevel::error,
-                          absl::StrCat("supervisor ", self_.pid().to_string(), ": more than ", spec_.max_restarts,
-                                       " restarts in ", spec_.max_seconds, " s; shutting down"));
+      log(LogLevel::error, absl::StrCat("supervisor ", self_.pid().to_string(), ": more than ", spec_.max_restarts,
+                                        " restarts in ", spec_.max_seconds, " s; shutting down"));
       co_await stop_range(0, children_.size());
       // Erlang's supervisor leaves with shutdown, which its own supervisor does not
       // restart when it is transient; Snow's fails, so that a link or monitor sees it.
@@ -215,7 +214,7 @@ class Supervisor {
         const absl::Duration wait = failed.spec.node.empty() ? absl::ZeroDuration() : failed.backoff;
         if (!failed.spec.node.empty()) failed.backoff = std::min(failed.backoff * 2, absl::Seconds(5));
         log(LogLevel::warning, absl::StrCat("supervisor ", self_.pid().to_string(), ": ", s.message(),
-                                                            "; retrying in ", absl::FormatDuration(wait)));
+                                            "; retrying in ", absl::FormatDuration(wait)));
         if (wait == absl::ZeroDuration()) {
           self_.send(self_.pid(), RetryRestart{failed.spec.id});
         } else {

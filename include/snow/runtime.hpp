@@ -52,8 +52,11 @@ struct RuntimeOptions {
   /// Reductions (messages received or sent, ticks) a process may spend in one turn
   /// before its next receive or tick sends it behind the others.
   int budget = 500;
-  /// Where the runtime's log goes; null means stderr_log_sink.
+  /// Where the runtime's log goes (snow/log.hpp); null means stderr_log_sink.
   LogSink log_sink;
+  /// Lines below this level are not written. Unset: a sink of yours gets every line, the
+  /// default sink warnings and errors. read_environment() sets it from SNOW_LOG_LEVEL.
+  std::optional<LogLevel> log_level;
   /// Which life of a node this runtime is, so that Pids from a node's earlier life are
   /// dead to the cluster (other nodes tell lives apart by it; Pids carry its low 8
   /// bits). 0 picks a fresh one (1 in deterministic mode): the wall clock in
@@ -159,8 +162,10 @@ class Runtime {
   bool is_alive(Pid pid) const;
   /// Capacity, queue length (bounded mailboxes) and drops of a live process.
   std::optional<MailboxStats> mailbox_stats(Pid pid) const;
-  /// Writes to the runtime's log sink (RuntimeOptions::log_sink).
+  /// Writes to the runtime's log sink (RuntimeOptions::log_sink), as an event of kind "app".
   void log(LogLevel level, std::string_view text) const;
+  /// The same with the kind of event (LogRecord::kind: a short fixed phrase).
+  void log(LogLevel level, std::string_view kind, std::string_view text) const;
   RuntimeStats stats() const;
   absl::Time now() const;
   int workers() const;

@@ -5,6 +5,7 @@
 #include "snow/actor.hpp"
 #include "snow/call_by_name.hpp"
 #include "snow/exit_reason.hpp"
+#include "snow/environment.hpp"
 #include "snow/exit_rules.hpp"
 #include "snow/global.hpp"
 #include "snow/group.hpp"

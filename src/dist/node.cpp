@@ -44,7 +44,11 @@ absl::StatusOr<NodeCore*> start_node(Runtime& rt, std::string_view name, NodeOpt
   if (core.node) return absl::AlreadyExistsError("this runtime is a node already");
   if (core.stopping()) return absl::FailedPreconditionError("the runtime is stopping");
   auto node = std::make_unique<NodeCore>(core, *std::move(address), std::move(options), std::move(transport));
-  SNOW_RETURN_IF_ERROR(node->start());
+  core.set_log_node(std::string(name));  // before start: its first lines carry the name
+  if (absl::Status started = node->start(); !started.ok()) {
+    core.set_log_node("");
+    return started;
+  }
   NodeCore* raw = node.get();
   core.node = std::move(node);
   core.router.store(raw, std::memory_order_release);
@@ -66,7 +70,7 @@ absl::StatusOr<Node> Node::start(Runtime& rt, std::string_view name, NodeOptions
   }
   detail::RuntimeCore* core = &rt.core();
   absl::StatusOr<std::unique_ptr<transport::TcpTransport>> tcp = transport::TcpTransport::create(
-      options.tls, [core](std::string_view line) { core->log(LogLevel::warning, line); },
+      options.tls, [core](std::string_view line) { core->log(LogLevel::warning, "transport", Pid(), line); },
       transport::TcpTransportOptions{.handshake_timeout = options.handshake_timeout,
                                      .max_unauthenticated = options.max_unauthenticated,
                                      .max_unauthenticated_per_address = options.max_unauthenticated_per_address,

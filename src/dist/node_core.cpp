@@ -339,7 +339,7 @@ void NodeCore::log_connection(std::string_view kind, LogLevel level, std::string
 }
 
 void NodeCore::log(LogLevel level, std::string_view text) const {
-  core_.log(level, absl::StrCat("node ", name_, ": ", av(text)));
+  core_.log(level, "node", Pid(), text);  // the record carries the node's name
 }
 
 // -- other threads --

@@ -69,12 +69,6 @@ std::string_view to_string(LogLevel level) {
   return "?";
 }
 
-void stderr_log_sink(LogLevel level, std::string_view text) {
-  if (level < LogLevel::warning) return;
-  std::fprintf(stderr, "snow: %.*s: %.*s\n", static_cast<int>(to_string(level).size()), to_string(level).data(),
-               static_cast<int>(text.size()), text.data());
-}
-
 namespace detail {
 
 std::string demangle(const std::type_info& type) {

@@ -430,7 +430,7 @@ void terminate(Process* p, ExitReason reason) noexcept {
     }
   }
   if (reason.is(ExitReason::Kind::error)) {
-    core.log(LogLevel::error, absl::StrCat("process ", p->pid.to_string(), " exited: ", reason.to_string()));
+    core.log(LogLevel::error, "process exit", p->pid, absl::StrCat("process ", p->pid.to_string(), " exited: ", reason.to_string()));
   }
   const RuntimeCore::ProcessKind kind = RuntimeCore::kind_of(*p);
   core.table.remove(p);  // may free p

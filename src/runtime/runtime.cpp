@@ -79,14 +79,30 @@ void RuntimeCore::stop() {
   }
 }
 
-void RuntimeCore::log(LogLevel level, std::string_view text) const {
+void RuntimeCore::log(LogLevel level, std::string_view text) const { log(level, "runtime", Pid(), text); }
+
+void RuntimeCore::log(LogLevel level, std::string_view kind, Pid pid, std::string_view text) const {
+  if (options.log_level && level < *options.log_level) return;
   const auto index = static_cast<std::size_t>(level);
   if (index < obs.log_messages.size()) obs.log_messages[index].fetch_add(1, std::memory_order_relaxed);
-  if (options.log_sink) {
-    options.log_sink(level, text);
-  } else {
-    stderr_log_sink(level, text);
+  std::string node;
+  {
+    std::lock_guard lock(log_node_mu_);
+    node = log_node_;
   }
+  const LogRecord record{.time = timers.now(), .level = level, .node = node, .pid = pid, .kind = kind, .text = text};
+  if (options.log_sink) {
+    options.log_sink(record);
+  } else if (options.log_level) {
+    stderr_log_sink_from(*options.log_level)(record);  // below log_level returned above: every line
+  } else {
+    stderr_log_sink(record);
+  }
+}
+
+void RuntimeCore::set_log_node(std::string name) {
+  std::lock_guard lock(log_node_mu_);
+  log_node_ = std::move(name);
 }
 
 RuntimeCore::ProcessKind RuntimeCore::kind_of(const Process& p) {
@@ -257,7 +273,10 @@ absl::Status Runtime::unregister_name(std::string_view name) {
 
 std::optional<Pid> Runtime::whereis(std::string_view name) const { return core_->registry.whereis(name); }
 std::vector<std::string> Runtime::registered_names() const { return core_->registry.names(); }
-void Runtime::log(LogLevel level, std::string_view text) const { core_->log(level, text); }
+void Runtime::log(LogLevel level, std::string_view text) const { core_->log(level, "app", Pid(), text); }
+void Runtime::log(LogLevel level, std::string_view kind, std::string_view text) const {
+  core_->log(level, kind, Pid(), text);
+}
 std::optional<MailboxStats> Runtime::mailbox_stats(Pid pid) const {
   detail::ProcessRef p = core_->find(pid);
   if (!p) return std::nullopt;

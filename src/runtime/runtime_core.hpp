@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <condition_variable>
@@ -42,7 +43,12 @@ class RuntimeCore {
   std::uint8_t pid_creation() const { return static_cast<std::uint8_t>(creation_); }
   Pid local_pid(std::uint64_t serial) const { return Pid::make(0, pid_creation(), serial); }
 
+  /// A line of kind "runtime" about no process in particular.
   void log(LogLevel level, std::string_view text) const;
+  /// A LogRecord: the time is the runtime's clock, the node set_log_node's name.
+  void log(LogLevel level, std::string_view kind, Pid pid, std::string_view text) const;
+  /// The node name log records carry (set while this runtime is a node).
+  void set_log_node(std::string name);
 
   /// Which count a process is in: rt.join() waits for `normal` ones only; ScopedActors
   /// (`host`) must be gone before the Runtime; `system` ones are the runtime's own.
@@ -81,6 +87,8 @@ class RuntimeCore {
   std::atomic<std::uint64_t> next_ref_{1};
   // Which life of this node the Pids belong to: RuntimeOptions::creation, or fresh.
   std::uint32_t creation_ = 1;
+  mutable std::mutex log_node_mu_;  // log() runs on any thread; the node starts on one
+  std::string log_node_;
 };
 
 /// A creation that no earlier runtime on this machine had within the last 49 days: the

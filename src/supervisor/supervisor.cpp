@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "snow/remote_spawn.hpp"
+#include "src/runtime/runtime_core.hpp"
 
 namespace snow {
 namespace detail {
@@ -182,17 +183,16 @@ class Supervisor {
       }
       co_return std::nullopt;
     }
-    self_.runtime().log(LogLevel::warning, absl::StrCat("supervisor ", self_.pid().to_string(), ": child '", c.spec.id,
-                                                        "' exited with ", e.reason.to_string(), "; restarting"));
+    log(LogLevel::warning, absl::StrCat("supervisor ", self_.pid().to_string(), ": child '", c.spec.id,
+                                        "' exited with ", e.reason.to_string(), "; restarting"));
     co_return co_await restart(c);
   }
 
   /// Restarts per the strategy after `c` ended (c.pid is null).
   Task<std::optional<ExitReason>> restart(Child& c) {
     if (over_intensity()) {
-      self_.runtime().log(LogLevel::error,
-                          absl::StrCat("supervisor ", self_.pid().to_string(), ": more than ", spec_.max_restarts,
-                                       " restarts in ", spec_.max_seconds, " s; shutting down"));
+      log(LogLevel::error, absl::StrCat("supervisor ", self_.pid().to_string(), ": more than ", spec_.max_restarts,
+                                        " restarts in ", spec_.max_seconds, " s; shutting down"));
       co_await stop_range(0, children_.size());
       // Erlang's supervisor leaves with shutdown, which its own supervisor does not
       // restart when it is transient; Snow's fails, so that a link or monitor sees it.
@@ -225,8 +225,8 @@ class Supervisor {
         Child& failed = children_[i];
         const absl::Duration wait = failed.spec.node.empty() ? absl::ZeroDuration() : failed.backoff;
         if (!failed.spec.node.empty()) failed.backoff = std::min(failed.backoff * 2, absl::Seconds(5));
-        self_.runtime().log(LogLevel::warning, absl::StrCat("supervisor ", self_.pid().to_string(), ": ", s.message(),
-                                                            "; retrying in ", absl::FormatDuration(wait)));
+        log(LogLevel::warning, absl::StrCat("supervisor ", self_.pid().to_string(), ": ", s.message(),
+                                            "; retrying in ", absl::FormatDuration(wait)));
         if (wait == absl::ZeroDuration()) {
           self_.send(self_.pid(), RetryRestart{failed.spec.id});
         } else {
@@ -308,6 +308,9 @@ class Supervisor {
     }
     self_.send(r.from, std::move(reply));
   }
+
+  /// A line of kind "supervisor" about this supervisor's process.
+  void log(LogLevel level, std::string_view text) { self_.runtime().core().log(level, "supervisor", self_.pid(), text); }
 
   Self self_;
   SupervisorSpec spec_;

@@ -15,14 +15,28 @@
 
 namespace snow::testing {
 
+/// A LogRecord that owns its strings.
+struct CapturedRecord {
+  absl::Time time;
+  LogLevel level;
+  std::string node;
+  Pid pid;
+  std::string kind;
+  std::string text;
+};
+
 /// Collects the runtime's log so tests can assert on it (and expected crashes stay quiet).
 struct LogCapture {
   std::mutex mu;  // std::mutex, not absl::Mutex: ThreadSanitizer sees through it (Debian's Abseil is not instrumented)
-  std::vector<std::string> lines;
+  std::vector<std::string> lines;  // "level: text", or "level: node NAME: text" from a node
+  std::vector<CapturedRecord> records;
   LogSink sink() {
-    return [this](LogLevel level, std::string_view text) {
+    return [this](const LogRecord& r) {
       std::lock_guard lock(mu);
-      lines.push_back(std::string(to_string(level)) + ": " + std::string(text));
+      std::string line = std::string(to_string(r.level)) + ": ";
+      if (!r.node.empty()) line += "node " + std::string(r.node) + ": ";
+      lines.push_back(line + std::string(r.text));
+      records.push_back({r.time, r.level, std::string(r.node), r.pid, std::string(r.kind), std::string(r.text)});
     };
   }
   std::size_t count_containing(std::string_view needle) {

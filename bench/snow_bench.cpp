@@ -279,11 +279,12 @@ void bench_ring(std::int64_t n) {
 // -- selective ------------------------------------------------------------------------
 //
 // Request/reply calls from a client to an echo server, each waiting for its reply with a
-// selective receive on a fresh ref (`.since(tag)`, the receive-marker optimisation):
+// selective receive on a fresh ref (the receive-marker optimisation, which applies as
+// the only clause tests the ref with has_ref):
 //
 //   const snow::Ref tag = self.make_ref();
 //   self.send(server, Request{self.pid(), tag, i});
-//   co_await self.receive(snow::on<Reply>(guard: r.tag == tag, ...)).since(tag);
+//   co_await self.receive(snow::on<Reply>(snow::has_ref(&Reply::tag, tag), ...));
 //
 // Measured twice in one run, each time with a fresh client: with an empty mailbox, and
 // with 10,000 Junk messages (a type no clause matches) that the client sends itself
@@ -336,9 +337,7 @@ snow::Proc selective_client(snow::Self self, snow::Pid server, std::int64_t call
     const snow::Ref tag = self.make_ref();
     self.send(server, Request{self.pid(), tag, i});
     std::int64_t got = -1;
-    co_await self.receive(snow::on<Reply>([&](const Reply& r) { return r.tag == tag; },
-                                          [&](Reply r) { got = r.n; }))
-        .since(tag);
+    co_await self.receive(snow::on<Reply>(snow::has_ref(&Reply::tag, tag), [&](Reply r) { got = r.n; }));
     if (got != i) fail("selective: a reply to the wrong request");
   }
   const double secs = seconds_since(t0);

@@ -176,8 +176,8 @@ class Self {
   /// `ExitReason::kill()` ends even a trapping target (its reason becomes killed).
   void exit(Pid target, ExitReason reason) const;
 
-  /// A fresh Ref. It also marks the mailbox, so `receive(...).since(ref)` skips every
-  /// message that arrived before this call.
+  /// A fresh Ref. It also marks the mailbox, so a receive whose every clause tests this
+  /// ref with snow::has_ref skips every message that arrived before this call.
   [[nodiscard]] Ref make_ref() const;
 
   // -- receiving and waiting --
@@ -186,6 +186,7 @@ class Self {
     return detail::ReceiveAwaiter<std::remove_cvref_t<C>...>(process_, std::forward<C>(clauses)...);
   }
   /// Waits for `d` without taking any message.
+  [[nodiscard("co_await the sleep: `co_await self.sleep(d)` (without co_await it does not wait)")]]
   auto sleep(absl::Duration d) const {
     return receive(after(d, [] {}));
   }

@@ -25,6 +25,7 @@
 #include "snow/actor.hpp"
 #include "snow/pid.hpp"
 #include "snow/runtime.hpp"
+#include "snow/scoped_actor.hpp"
 
 namespace snow {
 
@@ -55,6 +56,14 @@ bool send(const Self& self, std::string_view name, T&& msg) {
   const std::optional<Pid> to = whereis(self.runtime(), name);
   if (!to) return false;
   self.send(*to, std::forward<T>(msg));
+  return true;
+}
+/// The same from a host thread.
+template <MessageType T>
+bool send(const ScopedActor& me, std::string_view name, T&& msg) {
+  const std::optional<Pid> to = whereis(me.runtime(), name);
+  if (!to) return false;
+  me.send(*to, std::forward<T>(msg));
   return true;
 }
 

@@ -89,7 +89,7 @@ class Job {
     std::optional<detail::CallResult<T>> out;
     co_await std::apply([&](auto&&... c) { return self.receive(std::move(c)...); },
                         detail::job_clauses<T>(pid_, reply_, watch_, timeout, out))
-        .since(reply_);
+        .from_marker_unchecked(reply_);  // watch_ was made after reply_, by async below
     finish(self.process(), out);
     self.demonitor(watch_);
     co_return std::move(*out);

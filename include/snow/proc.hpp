@@ -67,7 +67,7 @@ struct TaskResult<void> {
 }  // namespace detail
 
 template <class T = void>
-class [[nodiscard]] Task {
+class [[nodiscard("co_await the Task: `co_await f(...)` (a Task that is not awaited never runs)")]] Task {
  public:
   struct promise_type : detail::TaskResult<T> {
     std::coroutine_handle<> continuation;

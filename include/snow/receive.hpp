@@ -13,14 +13,21 @@
 //         snow::after(absl::Milliseconds(200), [&] { ... }));          // timeout
 //
 // Costs: a receive never looks at a message twice (it remembers where its scan stopped
-// while it waits), and `.since(ref)` starts the scan at the point where `ref` was made by
-// `self.make_ref()` or `self.monitor()`, skipping every older message. That is Erlang's
-// receive-marker optimisation: waiting for the reply to a fresh request costs O(1) however
-// long the mailbox is.
+// while it waits). A receive whose every clause tests one fresh ref with `snow::has_ref`
+// starts its scan where that ref was made by `self.make_ref()` or `self.monitor()`,
+// skipping every older message: none of them can hold a ref made after it. That is
+// Erlang's receive-marker optimisation, applied, as in Erlang, only where it cannot change
+// which message matches: waiting for the reply to a fresh request costs O(1) however long
+// the mailbox is.
 //
 //     const snow::Ref tag = self.make_ref();
 //     self.send(server, Request{self.pid(), tag});
-//     co_await self.receive(snow::on<Reply>(...)).since(tag);
+//     co_await self.receive(snow::on<Reply>(snow::has_ref(&Reply::tag, tag), [&](Reply r) { ... }));
+//
+// A clause with any other guard (a lambda comparing the ref included: the receive cannot
+// see inside it) or none makes the receive scan from the oldest message, so a Down or an
+// Exit queued before the request is still seen. `.since(ref)` is kept for older code: it
+// never skips more than the clauses allow.
 //
 // `after(d, fn)` runs fn if nothing matched within d; `after(absl::ZeroDuration(), fn)`
 // polls. Without after, the receive waits for ever (a waiting process uses no CPU).
@@ -45,6 +52,26 @@ struct NoGuard {
   template <class T>
   constexpr bool operator()(const T&) const noexcept { return true; }
 };
+
+/// The guard made by snow::has_ref: the message's `field` equals `ref`. The receive can
+/// see the ref, so it knows the clause cannot match a message older than the ref's marker.
+template <class T>
+struct RefGuard {
+  Ref T::*field;
+  Ref ref;
+  bool operator()(const T& message) const noexcept { return message.*field == ref; }
+};
+
+/// The ref a clause is bound to (its guard is a RefGuard), or 0: it may match anything.
+template <class Guard>
+std::uint64_t bound_ref(const Guard&) noexcept { return 0; }
+template <class T>
+std::uint64_t bound_ref(const RefGuard<T>& guard) noexcept { return guard.ref.raw(); }
+
+template <class T>
+struct is_task : std::false_type {};
+template <class T>
+struct is_task<Task<T>> : std::true_type {};
 
 template <class Fn, class T>
 decltype(auto) invoke_handler(Fn& fn, T&& value) {
@@ -80,6 +107,7 @@ struct OnClause {
     converted.emplace(std::move(*value));
     return true;
   }
+  std::uint64_t ref_bound() const noexcept { return bound_ref(guard); }
   decltype(auto) handle(MessageNode* node) {
     Message owner(node);  // frees the node once the handler has returned
     if constexpr (kTakesTerms) {
@@ -97,6 +125,7 @@ template <class Fn>
 struct AnyClause {
   Fn fn;
   bool matches(MessageNode*) const { return true; }
+  std::uint64_t ref_bound() const noexcept { return 0; }
   decltype(auto) handle(MessageNode* node) { return invoke_handler(fn, Message(node)); }
 };
 
@@ -121,8 +150,51 @@ struct handler_result<AfterClause<Fn>> {
   using type = std::invoke_result_t<Fn&>;
 };
 
+/// What a receive whose handlers have no common result type yields: check_handlers
+/// stops it with the fix, and this type keeps `auto r = co_await ...` from adding errors.
+struct HandlersReturnDifferentTypes {};
+
+/// The handlers' common result type (see above when there is none).
 template <class... C>
-using receive_result_t = std::common_type_t<typename handler_result<C>::type...>;
+struct common_result {
+  using type = HandlersReturnDifferentTypes;
+};
+template <class... C>
+  requires requires { typename std::common_type_t<typename handler_result<C>::type...>; }
+struct common_result<C...> {
+  using type = std::common_type_t<typename handler_result<C>::type...>;
+};
+template <class... C>
+using receive_result_t = typename common_result<C...>::type;
+
+/// Mistakes in a receive's handlers, each stopped here with the fix in one line.
+template <class... C>
+constexpr void check_handlers() {
+  static_assert((!is_task<std::remove_cvref_t<typename handler_result<C>::type>>::value && ...),
+                "snow: a receive handler cannot co_await (its Task would never run): return what you need "
+                "from the handler and co_await after the receive");
+  static_assert(requires { typename std::common_type_t<typename handler_result<C>::type...>; },
+                "snow: the handlers of one receive return different types: make them return one type "
+                "(or void), e.g. std::optional<T> or a std::variant");
+}
+
+/// The ref that every non-after clause is bound to, or 0 if some clause is not bound to it.
+template <class... C>
+std::uint64_t common_bound_ref(const std::tuple<C...>& clauses) noexcept {
+  std::uint64_t ref = 0;
+  bool all = true;
+  std::apply([&](const auto&... c) {
+    auto visit = [&](const auto& clause) {
+      if constexpr (!is_after<std::remove_cvref_t<decltype(clause)>>::value) {
+        const std::uint64_t r = clause.ref_bound();
+        if (r == 0 || (ref != 0 && r != ref)) all = false;
+        ref = r;
+      }
+    };
+    (visit(c), ...);
+  }, clauses);
+  return all ? ref : 0;
+}
 
 /// The clause index that takes `node`, or -1. Non-after clauses are tried in order.
 template <class... C, std::size_t... I>
@@ -144,7 +216,9 @@ R dispatch(std::tuple<C...>& clauses, int index, MessageNode* node) {
     __builtin_unreachable();
   } else {
     using Clause = std::tuple_element_t<I, std::tuple<C...>>;
-    if constexpr (is_after<Clause>::value) {
+    if constexpr (std::is_same_v<R, HandlersReturnDifferentTypes>) {
+      return R{};  // does not compile anyway: check_handlers has said why
+    } else if constexpr (is_after<Clause>::value) {
       if (node == nullptr) return static_cast<R>(std::get<I>(clauses).fn());
     } else {
       if (index == static_cast<int>(I)) return static_cast<R>(std::get<I>(clauses).handle(node));
@@ -179,6 +253,13 @@ template <class T, class Guard, class Fn>
 auto on(Guard&& guard, Fn&& fn) {
   return detail::OnClause<T, std::decay_t<Guard>, std::decay_t<Fn>>{std::forward<Guard>(guard), std::forward<Fn>(fn)};
 }
+/// A guard for on<T>: the message's Ref member `field` equals `ref`,
+/// `on<Reply>(snow::has_ref(&Reply::tag, tag), handler)`. When every clause of a receive
+/// tests the same fresh ref this way, the receive skips the messages older than the ref.
+template <class T>
+detail::RefGuard<T> has_ref(Ref T::*field, Ref ref) {
+  return {field, ref};
+}
 /// Accepts any message; the handler gets it as a snow::Message.
 template <class Fn>
 auto any(Fn&& fn) {
@@ -193,15 +274,18 @@ auto after(absl::Duration timeout, Fn&& fn) {
 namespace detail {
 
 template <class... C>
-class [[nodiscard]] ReceiveAwaiter {
+class [[nodiscard("co_await the receive: `co_await self.receive(...)` (without co_await nothing is received)")]]
+ReceiveAwaiter {
  public:
   using result_type = receive_result_t<C...>;
 
   ReceiveAwaiter(Process* process, C&&... clauses) : process_(process), clauses_(std::move(clauses)...) {
     static_assert((static_cast<int>(is_after<C>::value) + ... + 0) <= 1, "a receive takes at most one after clause");
+    check_handlers<C...>();
     state_.match = &match_erased<C...>;
     state_.clauses = &clauses_;
     state_.timeout = timeout_of(clauses_);
+    state_.since = common_bound_ref(clauses_);  // 0 (the oldest message) unless every clause tests one ref
   }
   ReceiveAwaiter(const ReceiveAwaiter&) = delete;
   // Moving is allowed only before the receive starts (ScopedActor moves it into a local);
@@ -211,9 +295,17 @@ class [[nodiscard]] ReceiveAwaiter {
     state_.clauses = &clauses_;
   }
 
-  /// Starts the scan at the marker placed when `ref` was made (see above). A ref that is
-  /// not the process's latest marker is ignored: the scan then starts at the oldest message.
+  /// Kept for older code: the scan starts at `ref`'s marker only when every clause tests
+  /// `ref` with has_ref (see above), which the receive does by itself. A clause that could
+  /// match an older message (a Down, an Exit, a guard the receive cannot see into) still
+  /// sees it: since() never changes which message matches.
   ReceiveAwaiter&& since(Ref ref) && {
+    if (common_bound_ref(clauses_) != ref.raw()) state_.since = 0;
+    return std::move(*this);
+  }
+  /// For the library's own waits only (a Job's await): starts at `ref`'s marker whatever
+  /// the clauses, because the library knows every ref they test was made after it.
+  ReceiveAwaiter&& from_marker_unchecked(Ref ref) && {
     state_.since = ref.raw();
     return std::move(*this);
   }
@@ -234,14 +326,14 @@ class [[nodiscard]] ReceiveAwaiter {
   ReceiveState state_;
 };
 
-struct TickAwaiter {
+struct [[nodiscard("co_await the tick: `co_await self.tick()`")]] TickAwaiter {
   Process* process;
   bool await_ready() const noexcept { return spend_reduction(process); }
   void await_suspend(std::coroutine_handle<> h) const noexcept { yield(process, h); }
   void await_resume() const noexcept {}
 };
 
-struct YieldAwaiter {
+struct [[nodiscard("co_await the yield: `co_await self.yield()`")]] YieldAwaiter {
   Process* process;
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) const noexcept { yield(process, h); }

@@ -12,6 +12,9 @@
 // It always traps exits: an exit signal arrives as an `Exit` message and never ends the
 // host thread. Use it from one thread at a time; destroy it before its Runtime. When it
 // is destroyed it ends like a process with reason normal (links and monitors fire).
+// It is for threads that are not processes: creating one, or blocking in its receive,
+// from code running inside a process throws std::logic_error (a process that blocks its
+// worker this way could wait for itself; it has its Self and co_await instead).
 // In a deterministic runtime, receive runs the runtime (and advances the virtual clock)
 // until a clause matches or the timeout passes.
 #pragma once
@@ -32,6 +35,22 @@ Process* make_host_process(RuntimeCore& core);
 void end_host_process(Process* p) noexcept;
 /// Blocks the calling thread until `state` completes (match or timeout).
 void host_receive(Process* p, ReceiveState& state);
+/// Drops the message (queued now or arriving later) for which `matches(node, ref)` holds.
+using ReplyMatcher = bool (*)(MessageNode* node, std::uint64_t ref);
+void abandon_matching(Process* p, Ref ref, ReplyMatcher matches) noexcept;
+
+template <class M>
+struct ref_member;
+template <class T>
+struct ref_member<Ref T::*> {
+  using message_type = T;
+};
+/// True for a message of the type `Field` belongs to whose `Field` is `ref`.
+template <auto Field>
+bool field_is_ref(MessageNode* node, std::uint64_t ref) {
+  using T = typename ref_member<decltype(Field)>::message_type;
+  return node->type == type_of<T>() && (unbox<T>(node).*Field).raw() == ref;
+}
 }  // namespace detail
 
 class ScopedActor {
@@ -71,7 +90,17 @@ class ScopedActor {
     if (!awaiter.await_ready()) detail::host_receive(self_.process(), state_of(awaiter));
     return awaiter.await_resume();
   }
-  /// receive(...) that starts scanning at the marker made with `ref` (see receive.hpp).
+  /// Gives up on the reply that carries `ref` in its Ref member `Field`, after a receive
+  /// for it timed out: `me.abandon<&Reply::tag>(tag)`. The reply is dropped, whether it
+  /// is queued already or comes later, instead of staying in this mailbox for ever. (Calls
+  /// made with snow::Service and the other call APIs do this by themselves.) A server that
+  /// never replies leaves one small entry behind.
+  template <auto Field>
+  void abandon(Ref ref) const {
+    detail::abandon_matching(self_.process(), ref, &detail::field_is_ref<Field>);
+  }
+
+  /// Kept for older code: receive(...) with `.since(ref)` (see receive.hpp).
   template <class... C>
   auto receive_since(Ref ref, C&&... clauses) const {
     auto awaiter = self_.receive(std::forward<C>(clauses)...).since(ref);

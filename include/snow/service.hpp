@@ -75,6 +75,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "snow/actor.hpp"
+#include "snow/detail/api_checks.hpp"
 #include "snow/detail/call.hpp"
 #include "snow/detail/service_handler.hpp"
 #include "snow/detail/stop_wait.hpp"
@@ -188,7 +189,8 @@ class Service {
   explicit operator bool() const { return static_cast<bool>(pid_); }
 
   /// Calls from a process: `auto r = co_await svc.call(self, Req{...});`
-  template <class Req>
+  template <class Req, class = typename detail::CallRequestCheck<Impl, std::remove_cvref_t<Req>, CallableWith<Impl, std::remove_cvref_t<Req>>,
+                                                                  CastableWith<Impl, std::remove_cvref_t<Req>>>::type>
     requires CallableWith<Impl, std::remove_cvref_t<Req>>
   Task<detail::CallResult<detail::call_reply_t<Impl, std::remove_cvref_t<Req>>>> call(
       Self self, Req&& req, absl::Duration timeout = kDefaultCallTimeout) const {
@@ -198,7 +200,8 @@ class Service {
                                                        timeout);
   }
   /// Calls from a host thread, blocking it.
-  template <class Req>
+  template <class Req, class = typename detail::CallRequestCheck<Impl, std::remove_cvref_t<Req>, CallableWith<Impl, std::remove_cvref_t<Req>>,
+                                                                  CastableWith<Impl, std::remove_cvref_t<Req>>>::type>
     requires CallableWith<Impl, std::remove_cvref_t<Req>>
   detail::CallResult<detail::call_reply_t<Impl, std::remove_cvref_t<Req>>> call(
       const ScopedActor& me, Req&& req, absl::Duration timeout = kDefaultCallTimeout) const {

@@ -53,6 +53,7 @@
 #include "snow/actor.hpp"
 #include "snow/exit_rules.hpp"
 #include "snow/term.hpp"
+#include "snow/detail/api_checks.hpp"
 #include "snow/detail/call.hpp"
 #include "snow/detail/stop_wait.hpp"
 #include "snow/runtime.hpp"
@@ -78,8 +79,9 @@ class Shutdown {
 };
 
 /// Starts a child from inside the supervisor and returns its Pid (the null Pid, or an
-/// exception, means it failed to start). The supervisor links to it.
-using StartFn = std::function<Pid(Self)>;
+/// exception, means it failed to start). The supervisor links to it. A std::function<Pid(Self)>
+/// that explains, at compile time, a start function of another shape.
+using StartFn = detail::StartFunction;
 
 struct ChildSpec {
   std::string id;

@@ -575,7 +575,7 @@ Task<absl::StatusOr<Pid>> spawn_on_term(Self self, std::string_view node_view, s
   absl::StatusOr<Pid> result = absl::DeadlineExceededError(
       absl::StrCat("no answer from ", node, " to spawn ", name, " within ", absl::FormatDuration(timeout)));
   co_await self
-      .receive(on<SpawnReply>([ref](const SpawnReply& r) { return r.ref == ref; },
+      .receive(on<SpawnReply>(has_ref(&SpawnReply::ref, ref),
                               [&](SpawnReply r) {
                                 if (r.error.empty()) {
                                   result = r.pid;

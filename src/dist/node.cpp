@@ -121,7 +121,7 @@ Task<absl::Status> Node::connect(Self self, std::string peer, absl::Duration tim
   core_->connect_async(*address, waiter, /*keep=*/true);
   std::optional<absl::Status> result;
   auto take = [&](ConnectDone d) { result = std::move(d.status); };
-  auto ours = [ref](const ConnectDone& d) { return d.ref == ref; };
+  const auto ours = has_ref(&ConnectDone::ref, ref);
   // From the marker `ref` placed: the answer comes after it, so a long mailbox is not searched.
   co_await self.receive(on<ConnectDone>(ours, take), after(timeout, [] {})).since(ref);
   if (!result && !waiter->abandon()) {

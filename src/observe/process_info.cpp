@@ -112,8 +112,7 @@ absl::StatusOr<ProcessInfo> unpack(CallReply& reply) {
 /// The clauses that wait for the answer tagged `ref`.
 auto answer_clauses(Pid pid, Ref ref, absl::Duration timeout, std::optional<absl::StatusOr<ProcessInfo>>& out) {
   return std::make_tuple(
-      on<CallReply>([ref](const CallReply& r) { return r.ref == ref; },
-                    [&out](CallReply r) { out.emplace(unpack(r)); }),
+      on<CallReply>(has_ref(&CallReply::ref, ref), [&out](CallReply r) { out.emplace(unpack(r)); }),
       after(timeout, [&out, pid, timeout] {
         out.emplace(absl::DeadlineExceededError(absl::StrCat(pid.to_string(), " did not answer process_info within ",
                                                              absl::FormatDuration(timeout))));

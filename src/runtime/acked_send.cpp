@@ -124,7 +124,7 @@ Task<absl::Status> send_acked(Self self, Pid to, MessageNode* node, absl::Durati
     router->send_acked(self.pid(), to, *frame, deadline, waiter);
     std::optional<absl::Status> result;
     auto take = [&](AckDone d) { result = std::move(d.status); };
-    auto ours = [ref](const AckDone& d) { return d.ref == ref; };
+    const auto ours = has_ref(&AckDone::ref, ref);
     // From the marker `ref` placed: the answer comes after it. A little past the
     // deadline: the node's thread answers DeadlineExceeded itself.
     co_await self.receive(on<AckDone>(ours, take), after(deadline - self.now() + absl::Milliseconds(100), [] {}))

@@ -3,12 +3,29 @@
 // A host process has no coroutine and is never scheduled: its thread blocks on a
 // condition variable in its HostWaiter, and wake() notifies that instead of queueing the
 // process. It always traps exits, so nothing can end it behind its thread's back.
+#include <stdexcept>
+
+#include "absl/strings/str_cat.h"
 #include "snow/scoped_actor.hpp"
 #include "src/runtime/runtime_core.hpp"
 
 namespace snow::detail {
 
+namespace {
+/// A ScopedActor blocks its thread; a process doing so holds a worker that the process it
+/// waits for may need (with one worker, for ever), so it is refused where it is written.
+void refuse_inside_process(const char* what) {
+  if (running_process() != nullptr) [[unlikely]] {
+    throw std::logic_error(absl::StrCat(
+        "snow: ", what, " inside process ", pid_of(running_process()).to_string(),
+        ": a ScopedActor is for threads that are not processes; a process uses its Self "
+        "(co_await self.receive(...), co_await svc.call(self, ...))"));
+  }
+}
+}  // namespace
+
 Process* make_host_process(RuntimeCore& core) {
+  refuse_inside_process("ScopedActor created");
   SNOW_CHECK(!core.stopping(), "ScopedActor created on a stopped Runtime");
   auto* p = new Process(core, core.local_pid(core.table.next_serial()));
   p->host = std::make_unique<HostWaiter>();
@@ -31,6 +48,7 @@ void end_host_process(Process* p) noexcept {
 }
 
 void host_receive(Process* p, ReceiveState& state) {
+  refuse_inside_process("ScopedActor::receive called");
   RuntimeCore& core = p->core;
   p->waiter = &state;  // so the receive's timeout signal finds it; cleared on completion
   if (core.options.deterministic) {

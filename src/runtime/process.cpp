@@ -124,7 +124,16 @@ void finish_receive(Process* p, ReceiveState& s) {
 namespace {
 /// True for the late reply of a call this process abandoned (the reply is consumed).
 bool is_abandoned_reply(Process* p, MessageNode* n) {
-  if (n->type != type_of<CallReply>() || !p->has_relations()) return false;
+  if (!p->has_relations()) return false;
+  if (auto& matching = p->relations().abandoned_matching; !matching.empty()) [[unlikely]] {
+    for (auto it = matching.begin(); it != matching.end(); ++it) {
+      if (it->second(n, it->first)) {
+        matching.erase(it);
+        return true;
+      }
+    }
+  }
+  if (n->type != type_of<CallReply>()) return false;
   auto& abandoned = p->relations().abandoned_replies;
   return !abandoned.empty() && abandoned.erase(unbox<CallReply>(n).ref.raw()) == 1;
 }
@@ -247,6 +256,21 @@ void abandon_reply(Process* p, Ref ref) noexcept {
     }
   }
   p->relations().abandoned_replies.insert(ref.raw());
+}
+
+void abandon_matching(Process* p, Ref ref, ReplyMatcher matches) noexcept {
+  drain(p);  // as abandon_reply: the reply may be queued already (searched from the marker)
+  for (MessageNode** slot = p->queue.start_for(ref.raw()); *slot; slot = &(*slot)->next) {
+    ++p->scanned;
+    if (!is_withdrawn(*slot) && matches(*slot, ref.raw())) {
+      forget_arrival(p, *slot);
+      destroy(p->queue.remove(slot));
+      p->count_out();
+      p->core.obs.late_replies.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  p->relations().abandoned_matching.emplace(ref.raw(), matches);
 }
 
 void wake(Process* p) noexcept {

@@ -93,6 +93,10 @@ enum class RunState : std::uint8_t {
 /// Links and monitors, allocated on first use: most processes have none. Ordered
 /// containers, so exit signals and Downs go out in Pid and Ref order (the order monitors
 /// were made): the same on every run, which deterministic tests and replays rely on.
+/// Recognises the reply to an abandoned request (declared for ScopedActor::abandon in
+/// snow/scoped_actor.hpp; repeated here so this header does not need that one).
+using ReplyMatcher = bool (*)(MessageNode* node, std::uint64_t ref);
+
 struct Relations {
   absl::btree_set<Pid> links;
   absl::btree_map<std::uint64_t, Pid> monitors;  // ref -> the process I watch
@@ -101,6 +105,9 @@ struct Relations {
   // as they arrive. An entry goes when its reply does; a server that never replies
   // leaves one entry (8 bytes) per abandoned call.
   absl::btree_set<std::uint64_t> abandoned_replies;
+  // The same for replies of the program's own types (ScopedActor::abandon): a ref and how
+  // to recognise its reply. Every arriving message is tried against each entry.
+  absl::btree_map<std::uint64_t, ReplyMatcher> abandoned_matching;
   // The Downs in the queue, by ref: what lets demonitor flush one without a search
   // (src/runtime/queued_downs.hpp). An entry goes when its Down leaves the queue.
   absl::btree_map<std::uint64_t, MessageNode*> queued_downs;

@@ -135,7 +135,7 @@ class Supervisor {
     self_.unlink(pid);
     const Shutdown how = c.spec.shutdown;
     self_.exit(pid, how.is_brutal_kill() ? ExitReason::kill() : ExitReason::shutdown());
-    auto is_down = [watch](const Down& d) { return d.ref == watch; };
+    const auto is_down = has_ref(&Down::ref, watch);
     if (how.is_brutal_kill() || how.timeout() == absl::InfiniteDuration()) {
       co_await self_.receive(on<Down>(is_down, [] {})).since(watch);
     } else {

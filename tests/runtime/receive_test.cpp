@@ -4,10 +4,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/str_join.h"
 #include "snow/actor.hpp"
 #include "snow/runtime.hpp"
+#include "src/runtime/process.hpp"
 #include "support/runtime_fixture.hpp"
 
 using namespace snow;
@@ -23,6 +27,10 @@ struct Other {
   int n;
 };
 struct Go {};
+struct TaggedReply {
+  Ref tag;
+  int n;
+};
 }  // namespace
 
 TEST_SUITE("receive") {
@@ -274,20 +282,19 @@ TEST_CASE("a waiting receive never re-examines a message it already rejected") {
   for (int i = 0; i < 100; ++i) CHECK(guard_calls[i] == 1);
 }
 
-TEST_CASE("since(ref) skips every message older than the ref (the receive marker)") {
+TEST_CASE("a receive whose clauses all test a fresh ref with has_ref skips every older message") {
   LogCapture log;
   Runtime rt(snow::testing::deterministic(log));
-  int old_looked_at = 0;
+  std::uint64_t looked_at = ~0ULL;
   int got = 0;
   const Pid p = rt.spawn([&](Self self) -> Proc {
     co_await self.receive(on<Go>([] {}));  // by now 1000 Other are queued
     const Ref tag = self.make_ref();
-    self.send(self.pid(), 42);
-    co_await self.receive(any([&](Message m) {
-                            if (m.is<Other>()) ++old_looked_at;
-                            if (auto* v = m.get<int>()) got = *v;
-                          }))
-        .since(tag);
+    self.send(self.pid(), TaggedReply{tag, 42});
+    const std::uint64_t before = self.process()->scanned;
+    co_await self.receive(on<TaggedReply>(has_ref(&TaggedReply::tag, tag), [&](TaggedReply r) { got = r.n; }),
+                          after(absl::Seconds(1), [] {}));
+    looked_at = self.process()->scanned - before;
     // The old messages are all still there, in order.
     for (int i = 0; i < 1000; ++i) {
       int n = co_await self.receive(on<Other>([](Other o) { return o.n; }));
@@ -297,8 +304,42 @@ TEST_CASE("since(ref) skips every message older than the ref (the receive marker
   for (int i = 0; i < 1000; ++i) rt.send(p, Other{i});
   rt.send(p, Go{});
   REQUIRE(rt.join(absl::Seconds(1)).ok());
-  CHECK(old_looked_at == 0);
+  CHECK(looked_at == 1);  // the reply only: the receive started at the marker
   CHECK(got == 42);
+}
+
+// Issue 23, item 4: since(ref) used to start every clause at the marker, so a Down queued
+// before the request was never seen and the caller waited for ever.
+TEST_CASE("since(ref) never hides an older message from a clause that does not test the ref") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  std::vector<std::string> seen;
+  rt.spawn([&](Self self) -> Proc {
+    const Pid server = self.spawn([](Self) -> Proc { co_return; });
+    const Ref watch = self.monitor(server);
+    co_await self.sleep(absl::Milliseconds(10));  // the server has ended: its Down is queued
+    const Ref tag = self.make_ref();              // the marker goes after the Down
+    self.send(server, Tagged{1, 1});              // a request to a server that is gone
+    // A guard the receive cannot see into, a Down clause, and since(tag).
+    co_await self
+        .receive(on<TaggedReply>([&](const TaggedReply& r) { return r.tag == tag; },
+                                 [&](TaggedReply) { seen.push_back("reply"); }),
+                 on<Down>([&](const Down& d) { return d.ref == watch; }, [&](Down) { seen.push_back("Down"); }),
+                 after(absl::Seconds(1), [&] { seen.push_back("timeout"); }))
+        .since(tag);
+    // The same with the reply clause testing the ref with has_ref: the Down clause does
+    // not, so the receive still looks before the marker.
+    const Ref watch2 = self.monitor(server);  // noproc, at once
+    co_await self.sleep(absl::Milliseconds(10));
+    const Ref tag2 = self.make_ref();
+    co_await self
+        .receive(on<TaggedReply>(has_ref(&TaggedReply::tag, tag2), [&](TaggedReply) { seen.push_back("reply"); }),
+                 on<Down>(has_ref(&Down::ref, watch2), [&](Down) { seen.push_back("Down noproc"); }),
+                 after(absl::Seconds(1), [&] { seen.push_back("timeout"); }))
+        .since(tag2);
+  });
+  REQUIRE(rt.join(absl::Seconds(10)).ok());
+  CHECK(absl::StrJoin(seen, ", ") == "Down, Down noproc");
 }
 
 TEST_CASE("since(ref) with a ref that is not the latest marker scans from the oldest message") {

@@ -2,8 +2,9 @@
 //
 // A call is: monitor the server (which also places the receive marker), send a request
 // carrying the caller's Pid, a fresh Ref and the caller's deadline, then wait selectively
-// — from the marker on, so a long mailbox costs nothing — for the CallReply with that Ref
-// or the Down of that monitor, then demonitor. The monitor turns a dead or dying server
+// — from the marker on, so a long mailbox costs nothing (both clauses test the Ref with
+// has_ref, see receive.hpp) — for the CallReply with that Ref or the Down of that
+// monitor, then demonitor. The monitor turns a dead or dying server
 // into an error with its exit reason instead of a hang. No step looks at the messages
 // queued before the call: the receive starts at the marker, and demonitor withdraws a
 // Down already queued through an index instead of a search (src/runtime/queued_downs.hpp),
@@ -103,10 +104,8 @@ CallResult<Reply> unpack_reply(CallReply& r) {
 template <class Reply>
 auto call_clauses(Pid server, Ref ref, absl::Duration timeout, std::optional<CallResult<Reply>>& out) {
   return std::make_tuple(
-      on<CallReply>([ref](const CallReply& r) { return r.ref == ref; },
-                    [&out](CallReply r) { out.emplace(unpack_reply<Reply>(r)); }),
-      on<Down>([ref](const Down& d) { return d.ref == ref; },
-               [&out, server](Down d) { out.emplace(server_gone(server, d.reason)); }),
+      on<CallReply>(has_ref(&CallReply::ref, ref), [&out](CallReply r) { out.emplace(unpack_reply<Reply>(r)); }),
+      on<Down>(has_ref(&Down::ref, ref), [&out, server](Down d) { out.emplace(server_gone(server, d.reason)); }),
       after(timeout, [&out, server, timeout] {
         out.emplace(absl::DeadlineExceededError(
             absl::StrCat("no reply from ", server.to_string(), " within ", absl::FormatDuration(timeout))));

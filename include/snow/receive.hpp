@@ -68,10 +68,12 @@ std::uint64_t bound_ref(const Guard&) noexcept { return 0; }
 template <class T>
 std::uint64_t bound_ref(const RefGuard<T>& guard) noexcept { return guard.ref.raw(); }
 
+/// True for a snow::Task (a handler returning one would never run; service handlers
+/// that are coroutines are awaited, detail/service_handler.hpp).
 template <class T>
-struct is_task : std::false_type {};
+inline constexpr bool is_task = false;
 template <class T>
-struct is_task<Task<T>> : std::true_type {};
+inline constexpr bool is_task<Task<T>> = true;
 
 template <class Fn, class T>
 decltype(auto) invoke_handler(Fn& fn, T&& value) {
@@ -170,7 +172,7 @@ using receive_result_t = typename common_result<C...>::type;
 /// Mistakes in a receive's handlers, each stopped here with the fix in one line.
 template <class... C>
 constexpr void check_handlers() {
-  static_assert((!is_task<std::remove_cvref_t<typename handler_result<C>::type>>::value && ...),
+  static_assert((!is_task<std::remove_cvref_t<typename handler_result<C>::type>> && ...),
                 "snow: a receive handler cannot co_await (its Task would never run): return what you need "
                 "from the handler and co_await after the receive");
   static_assert(requires { typename std::common_type_t<typename handler_result<C>::type...>; },

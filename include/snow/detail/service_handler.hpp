@@ -29,14 +29,12 @@
 #include "snow/actor.hpp"
 #include "snow/detail/call.hpp"
 #include "snow/proc.hpp"
+#include "snow/receive.hpp"
 #include "snow/reply.hpp"
 
 namespace snow::detail {
 
-template <class T>
-inline constexpr bool is_task = false;
-template <class T>
-inline constexpr bool is_task<Task<T>> = true;
+// is_task<T> (a snow::Task?) is receive.hpp's.
 
 template <class T>
 struct handler_task_value {

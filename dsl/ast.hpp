@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -271,6 +272,9 @@ struct Program {
   /// Every source file by Span::file (files[0] is `file`); modules are in dsl/modules.hpp.
   std::vector<std::string> files;
   std::vector<Item> items;
+  /// Names that items dropped by a syntax error would have defined (see parser.hpp): the
+  /// checker does not call them unbound, since the error already explains their absence.
+  std::set<std::string> lost_names;
 };
 
 }  // namespace snowc

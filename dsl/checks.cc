@@ -125,7 +125,7 @@ class Checker {
       case Item::impl: {
         const auto& im = it.impl_def;
         auto iface = s_.interfaces.find(im->iface);
-        if (iface == s_.interfaces.end() && find_builtin_interface(im->iface) == nullptr) {
+        if (iface == s_.interfaces.end() && find_builtin_interface(im->iface) == nullptr && !lost(im->iface)) {
           d_.error("E0004", im->span, "unknown interface `" + im->iface + "`");
         }
         for (const auto& other : s_.impls) {
@@ -442,6 +442,7 @@ class Checker {
       auto it = s_.variants.find(p.name);
       if (it == s_.variants.end() || (!p.qualifier.empty() && it->second.type != p.qualifier && !s_.sums.count(p.qualifier) &&
                                       !it->second.builtin)) {
+        if (lost(p.name) || lost(p.qualifier)) return;
         d_.error("E0010", p.span, "unknown variant `" + (p.qualifier.empty() ? "" : p.qualifier + ".") + p.name + "`",
                  hint_for(p.name, true));
       } else if (it->second.arity != static_cast<int>(p.kids.size()) && p.has_args) {
@@ -528,7 +529,11 @@ class Checker {
     }
   }
 
+  /// A name that an item dropped by a syntax error would have defined (parser.hpp).
+  bool lost(const std::string& name) const { return p_.lost_names.count(name) > 0; }
+
   void unbound(const Expr& e) {
+    if (lost(e.name)) return;  // the syntax error explains it
     if (s_.actors.count(e.name)) {
       d_.error("E0004", e.span, "actor `" + e.name + "` can only be spawned or self-called",
                "write `spawn(" + e.name + ", ...)`");
@@ -592,7 +597,7 @@ class Checker {
       }
       if (s_.sums.count(mod) || (s_.variants.count(callee.name) && (mod == "Option" || mod == "Result" || mod == "Ordering" || mod == "ExitReason"))) {
         auto it = s_.variants.find(callee.name);
-        if (it == s_.variants.end()) d_.error("E0010", callee.span, "unknown variant `" + full + "`", hint_for(callee.name, true));
+        if (it == s_.variants.end() && !lost(callee.name)) d_.error("E0010", callee.span, "unknown variant `" + full + "`", hint_for(callee.name, true));
         else arity(callee.span, "variant `" + full + "`", it->second.arity, nargs);
         check_args(e.kids, 1);
         return;
@@ -614,7 +619,7 @@ class Checker {
         return;
       }
       if (std::isupper(static_cast<unsigned char>(mod[0])) && !s_.structs.count(mod)) {
-        d_.error("E0031", callee.kids[0]->span, "module `" + mod + "` not found");
+        if (!lost(mod)) d_.error("E0031", callee.kids[0]->span, "module `" + mod + "` not found");
         check_args(e.kids, 1);
         return;
       }
@@ -638,7 +643,7 @@ class Checker {
       d_.error("E0001", target.span, "type mismatch: `" + target.name + "` is a function, not an actor",
                "declare it with `actor " + target.name + "(...) do ... end`");
     } else if (target.kind == EK::ident && !is_local(target.name)) {
-      d_.error("E0004", target.span, "unbound name `" + target.name + "`", hint_for(target.name));
+      if (!lost(target.name)) d_.error("E0004", target.span, "unbound name `" + target.name + "`", hint_for(target.name));
     } else {
       d_.error("E0016", target.span, "cannot spawn a non-function", "the first argument of spawn names an actor or supervisor");
     }
@@ -931,7 +936,7 @@ class Checker {
           if (full == "Math.pi") return;
           if (s_.sums.count(recv.name) || recv.name == "Option" || recv.name == "Result" || recv.name == "Ordering" ||
               recv.name == "ExitReason") {
-            if (!s_.variants.count(e.name)) d_.error("E0010", e.span, "unknown variant `" + full + "`", hint_for(e.name, true));
+            if (!s_.variants.count(e.name) && !lost(e.name)) d_.error("E0010", e.span, "unknown variant `" + full + "`", hint_for(e.name, true));
             return;
           }
           if (is_std_module(recv.name)) {
@@ -946,7 +951,7 @@ class Checker {
       case EK::struct_lit: {
         auto it = s_.structs.find(e.name);
         if (it == s_.structs.end()) {
-          d_.error("E0004", e.span, "unknown struct `" + e.name + "`");
+          if (!lost(e.name)) d_.error("E0004", e.span, "unknown struct `" + e.name + "`");
         } else {
           std::set<std::string> given;
           for (std::size_t i = 0; i < e.fields.size(); ++i) {

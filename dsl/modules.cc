@@ -182,6 +182,7 @@ Program link_modules(std::vector<Module>& modules, Diagnostics& diags) {
   for (auto& m : modules) {
     auto& from = &m == &modules.back() ? joined.items : m.program.items;
     for (auto& it : from) items.push_back(std::move(it));
+    joined.lost_names.insert(m.program.lost_names.begin(), m.program.lost_names.end());
   }
   joined.items = std::move(items);
   return joined;

@@ -318,7 +318,8 @@ class Checker {
     for (std::size_t i = 0; i < g.clauses.size(); ++i) {
       const auto& c = g.clauses[i];
       if (i > 0 && c->has_annotations) {
-        d_.warning("", c->span, "annotations on a later clause of `" + g.name + "` are ignored");
+        d_.warning("W0002", c->span, "annotations on a later clause of `" + g.name + "` are ignored",
+                   "annotate the first clause: it gives the function its type");
       }
       const bool all_catch = std::all_of(c->params.begin(), c->params.end(), [this](const PatP& p) { return catch_all_param(*p); });
       if (all_catch && !c->guard && i + 1 < g.clauses.size()) {
@@ -334,6 +335,36 @@ class Checker {
       loop_depth_ = saved_loop;
       pop();
     }
+    check_clauses_exhaustive(g);
+  }
+
+  /// Warns (W0001) when the unguarded clauses of a function leave some arguments
+  /// unmatched: such a call is a runtime error. A warning, not an error as for `case`
+  /// (E0012): guards are not analysed, and clauses like `fact(0)` next to
+  /// `fact(n) when n > 0` are a common, deliberate partial function.
+  void check_clauses_exhaustive(const FnGroup& g) {
+    const std::size_t width = g.clauses.front()->params.size();
+    if (width == 0) return;
+    std::vector<Row> rows;
+    for (const auto& c : g.clauses) {
+      if (c->guard || c->params.size() != width) continue;  // guarded clauses do not count
+      Row r;
+      for (const auto& p : c->params) r.push_back(p.get());
+      rows.push_back(std::move(r));
+    }
+    gave_up_ = false;
+    steps_ = 0;
+    const std::vector<Witness> ws = rest_missing(rows, width, kMaxMissing + 1);
+    if (gave_up_ || ws.empty()) return;
+    std::string list;
+    for (std::size_t i = 0; i < ws.size() && i < kMaxMissing; ++i) {
+      std::string args;
+      for (const std::string& a : ws[i]) args += (args.empty() ? "" : ", ") + a;
+      list += (list.empty() ? "" : ", ") + g.name + "(" + args + ")";
+    }
+    if (ws.size() > kMaxMissing) list += ", ...";
+    d_.warning("W0001", g.span, "the clauses of `" + g.name + "` do not match every call: missing " + list,
+               "a call no clause matches is a runtime error; add a clause (or a catch-all clause last)");
   }
   bool catch_all_param(const Pat& p) const {
     if (p.kind == PK::ctor && !p.has_args && p.qualifier.empty() && !s_.variants.count(p.name)) return true;

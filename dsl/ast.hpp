@@ -249,7 +249,7 @@ struct ImportDef {
   Span path_span;  // the module path, `Geo.Vector`
 };
 
-/// One top-level item, in source order (declaration order matters, §1.2).
+/// One top-level item, in source order (declaration order matters, snow.md#declaration-order).
 struct Item {
   enum Kind { fn, struct_, sum, alias, interface, impl, actor, service, supervisor, import, stmt } kind;
   std::shared_ptr<FnGroup> fn_group;
@@ -264,7 +264,7 @@ struct Item {
   std::shared_ptr<ImportDef> import_def;
   StmtP statement;
   Span span;
-  bool pub = false;  // `pub` (§4.3); for a function, its first clause's
+  bool pub = false;  // `pub` (snow.md#visibility); for a function, its first clause's
 };
 
 struct Program {

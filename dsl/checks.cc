@@ -164,7 +164,7 @@ class Checker {
         check_block(a->body);
         if (a->terminate) {
           push();
-          scopes_.front().clear();  // the terminate clause sees no parameters (§6.2)
+          scopes_.front().clear();  // the terminate clause sees no parameters (snow.md#actors)
           check_block(*a->terminate);
           pop();
         }
@@ -247,7 +247,7 @@ class Checker {
     if (ord && !eq) d_.error("E0029", ord_span, "deriving `Ord` requires `Eq` in the same list");
   }
 
-  /// E0027 (§5.7): two interfaces supplying one method name to one type. A call
+  /// E0027 (snow.md#calls-pipes-and-methods): two interfaces supplying one method name to one type. A call
   /// `value.name()` (or `name(value)`) is dispatched on the value's type at run time, so it
   /// could mean either; the second `impl` that supplies the name is reported.
   void check_ambiguous_methods(const ImplDef& im, const InterfaceDef* iface) {
@@ -283,7 +283,7 @@ class Checker {
   }
 
   /// E0008: an impl method that its interface does not declare, or declares with another
-  /// number of parameters. The built-in interfaces' methods are fixed by §4.8. (Result
+  /// number of parameters. The built-in interfaces' methods are fixed by snow.md#interfaces. (Result
   /// types are compared by the type checker, which knows what the annotations mean.)
   void check_impl_arities(const ImplDef& im, const InterfaceDef* iface) {
     const BuiltinInterface* builtin = iface == nullptr ? find_builtin_interface(im.iface) : nullptr;
@@ -576,7 +576,7 @@ class Checker {
     }
     if (all_top_level_.count(e.name)) {
       d_.error("E0004", e.span, "`" + e.name + "` is used before it is declared",
-               "declarations are checked in source order: move `" + e.name + "` above this use (§1.2)");
+               "declarations are checked in source order: move `" + e.name + "` above this use (snow.md#declaration-order)");
       return;
     }
     d_.error("E0004", e.span, "unbound name `" + e.name + "`", hint_for(e.name));
@@ -712,7 +712,7 @@ class Checker {
              "guards use literals, names, comparisons, and/or/not and calls of named functions; move the rest into a helper function");
   }
 
-  // ---- exhaustiveness (§5.4, §5.5) ----
+  // ---- exhaustiveness (snow.md#case, snow.md#patterns) ----
   //
   // The usefulness algorithm over a pattern matrix (one row per unguarded arm, one column
   // per value still to be matched): a value no row matches is built one constructor at a
@@ -917,7 +917,7 @@ class Checker {
   void check_exhaustive(const Expr& e) {
     std::vector<Row> rows;
     for (const auto& a : e.arms) {
-      if (!a.guard) rows.push_back({a.pat.get()});  // guarded arms do not count (§5.4)
+      if (!a.guard) rows.push_back({a.pat.get()});  // guarded arms do not count (snow.md#case)
     }
     gave_up_ = false;
     steps_ = 0;

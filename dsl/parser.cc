@@ -264,10 +264,10 @@ class Parser {
   void end_of_statement() {
     if (at(Tok::newline) || at(Tok::semicolon) || at(Tok::eof) || at(Tok::kw_end)) return;
     fail_here("expected the end of the statement, found " + found(),
-              "an expression cannot continue on the next line outside brackets (§2.2)");
+              "an expression cannot continue on the next line outside brackets (snow.md#newlines)");
   }
 
-  /// Merges consecutive clauses of one function into one FnGroup (§4.2).
+  /// Merges consecutive clauses of one function into one FnGroup (snow.md#multi-clause-functions).
   void group_functions(Program& p) {
     std::vector<Item> out;
     for (auto& it : p.items) {
@@ -814,7 +814,7 @@ class Parser {
         s->pat->kind = s->pat->name == "_" ? PK::wild : PK::var;
       } else if (at(Tok::lparen)) {
         // `let (a, b) :: T = ...`: the `::` after a parenthesised pattern is its type
-        // (§5.2), not a cons; `let` allows no cons pattern anyway.
+        // (snow.md#let), not a cons; `let` allows no cons pattern anyway.
         s->pat = prim_pattern();
       } else {
         s->pat = pattern();
@@ -884,7 +884,7 @@ class Parser {
       const int p = precedence(cur().kind);
       if (p == 0 || p < min_prec) return lhs;
       // Outside brackets a newline token ends the expression before we get here; inside,
-      // only `-` at the start of a line continues it (§2.2 rule 3), like any operator.
+      // only `-` at the start of a line continues it (snow.md#newlines rule 3), like any operator.
       const Token op = take();
       if (op.kind == Tok::pipe_gt) skip_newlines();
       ExprP rhs = expr(p + 1);
@@ -1185,7 +1185,7 @@ class Parser {
     expect(Tok::arrow, "`->` after the pattern");
     if (at(Tok::newline) || cur().newline_before) {
       fail_here("an arm body must start on the same line as `->`",
-                "several statements go in a helper function (§5.4)");
+                "several statements go in a helper function (snow.md#case)");
     }
     if (at(Tok::kw_return)) fail_here("`return` cannot be an arm body");
     a.body = expr();
@@ -1276,7 +1276,7 @@ class Parser {
       Clause c;
       c.span = cur().span;
       if (at(Tok::lparen)) {
-        // `fn(a, b) -> ...` is a parameter list (§11 cl_params); a tuple parameter is
+        // `fn(a, b) -> ...` is a parameter list (snow.md#grammar cl_params); a tuple parameter is
         // written inside it: `fn((a, b)) -> ...`.
         take();
         c.params = cparams(Tok::rparen);
@@ -1292,7 +1292,7 @@ class Parser {
         s->kind = SK::expr;
         s->span = cur().span;
         if (at(Tok::newline)) {
-          // A parameterised arrow body is one expression on the `->` line (§5.6).
+          // A parameterised arrow body is one expression on the `->` line (snow.md#closures).
           fail_here("a closure body after `->` must start on the same line");
         }
         s->expr = expr();

@@ -7,7 +7,8 @@ Every fenced Snow block in the reference is run through snowc, by its info strin
   ```snow  + ```output     a complete program: the output block right after it is its
                            exact standard output (`output unordered`: as a multiset of
                            lines, for processes that print without a causal order)
-  ```snow error CODE       `snowc check` fails and reports CODE (E0004, syntax, ...)
+  ```snow error CODE       `snowc check` fails and reports CODE (E0004, syntax, ...);
+                           `error CODE only`: and no error of another code
   ```snow warning CODE     `snowc check` passes and warns CODE
   ```snow file=PATH        a module of the next checked block, written to PATH next to it
   ```snow nocheck          not checked (must say why in the text around it)
@@ -73,7 +74,7 @@ def cases(text):
         pending_files = []
         nxt = bs[k + 1] if k + 1 < len(bs) else None
         if opts and opts[0] in ('error', 'warning'):
-            case.update(kind=opts[0], code=opts[1])
+            case.update(kind=opts[0], code=opts[1], only=opts[2:] == ['only'])
         elif nxt and nxt[1].split()[0] == 'output':
             case.update(kind='run', expected=nxt[2], unordered='unordered' in nxt[1].split())
         elif not opts:
@@ -106,6 +107,8 @@ def run_case(snowc, case, env, tmp, timeout):
             return where, ok, '' if ok else p.stderr
         if case['kind'] == 'error':
             ok = p.returncode == 1 and f'error[{case["code"]}]' in p.stderr
+            if case['only']:
+                ok = ok and set(re.findall(r'error\[([\w]+)\]', p.stderr)) == {case['code']}
             return where, ok, '' if ok else f'expected error[{case["code"]}], got ({p.returncode}):\n{p.stderr}'
         ok = p.returncode == 0 and f'warning[{case["code"]}]' in p.stderr
         return where, ok, '' if ok else f'expected warning[{case["code"]}], got ({p.returncode}):\n{p.stderr}'

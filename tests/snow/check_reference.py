@@ -14,7 +14,8 @@ Every fenced Snow block in the reference is run through snowc, by its info strin
   ```snow nocheck          not checked (must say why in the text around it)
 Also checked, so that the reference stays complete and its links resolve:
   * every `snow.md#anchor` cited in dsl/, include/snow/lang/, tests/snow/, README.md and
-    docs/ names a heading of the reference, and no code there cites a section number;
+    docs/ (and every `(#anchor)` link inside the reference) names a heading of the
+    reference, and no code there cites a section number;
   * every diagnostic code snowc can report (E0xxx, W0xxx in dsl/) has an example block
     in the reference that produces it;
   * every standard-library name of dsl/stdlib.cc appears in the reference.
@@ -161,6 +162,8 @@ def completeness(text, case_list):
                     cited.append((f.relative_to(ROOT), n, a))
                 if base in SECTION_CITERS and re.search(r'(?<!\.md )\u00a7\d', line):
                     problems.append(f'{f.relative_to(ROOT)}:{n}: a section-number citation (cite snow.md#anchor)')
+    for n, line in enumerate(text.splitlines(), 1):
+        cited += [(REFERENCE.relative_to(ROOT), n, a) for a in re.findall(r'\]\(#([\w\-]+)\)', line)]
     for f, n, a in cited:
         if a not in anchors:
             problems.append(f'{f}:{n}: snow.md#{a} names no heading of docs/snow.md')

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -248,7 +249,7 @@ struct ImportDef {
   Span path_span;  // the module path, `Geo.Vector`
 };
 
-/// One top-level item, in source order (declaration order matters, §1.2).
+/// One top-level item, in source order (declaration order matters, snow.md#declaration-order).
 struct Item {
   enum Kind { fn, struct_, sum, alias, interface, impl, actor, service, supervisor, import, stmt } kind;
   std::shared_ptr<FnGroup> fn_group;
@@ -263,7 +264,7 @@ struct Item {
   std::shared_ptr<ImportDef> import_def;
   StmtP statement;
   Span span;
-  bool pub = false;  // `pub` (§4.3); for a function, its first clause's
+  bool pub = false;  // `pub` (snow.md#visibility); for a function, its first clause's
 };
 
 struct Program {
@@ -271,6 +272,9 @@ struct Program {
   /// Every source file by Span::file (files[0] is `file`); modules are in dsl/modules.hpp.
   std::vector<std::string> files;
   std::vector<Item> items;
+  /// Names that items dropped by a syntax error would have defined (see parser.hpp): the
+  /// checker does not call them unbound, since the error already explains their absence.
+  std::set<std::string> lost_names;
 };
 
 }  // namespace snowc

@@ -125,7 +125,7 @@ class Checker {
       case Item::impl: {
         const auto& im = it.impl_def;
         auto iface = s_.interfaces.find(im->iface);
-        if (iface == s_.interfaces.end() && find_builtin_interface(im->iface) == nullptr) {
+        if (iface == s_.interfaces.end() && find_builtin_interface(im->iface) == nullptr && !lost(im->iface)) {
           d_.error("E0004", im->span, "unknown interface `" + im->iface + "`");
         }
         for (const auto& other : s_.impls) {
@@ -164,7 +164,7 @@ class Checker {
         check_block(a->body);
         if (a->terminate) {
           push();
-          scopes_.front().clear();  // the terminate clause sees no parameters (§6.2)
+          scopes_.front().clear();  // the terminate clause sees no parameters (snow.md#actors)
           check_block(*a->terminate);
           pop();
         }
@@ -247,7 +247,7 @@ class Checker {
     if (ord && !eq) d_.error("E0029", ord_span, "deriving `Ord` requires `Eq` in the same list");
   }
 
-  /// E0027 (§5.7): two interfaces supplying one method name to one type. A call
+  /// E0027 (snow.md#calls-pipes-and-methods): two interfaces supplying one method name to one type. A call
   /// `value.name()` (or `name(value)`) is dispatched on the value's type at run time, so it
   /// could mean either; the second `impl` that supplies the name is reported.
   void check_ambiguous_methods(const ImplDef& im, const InterfaceDef* iface) {
@@ -283,7 +283,7 @@ class Checker {
   }
 
   /// E0008: an impl method that its interface does not declare, or declares with another
-  /// number of parameters. The built-in interfaces' methods are fixed by §4.8. (Result
+  /// number of parameters. The built-in interfaces' methods are fixed by snow.md#interfaces. (Result
   /// types are compared by the type checker, which knows what the annotations mean.)
   void check_impl_arities(const ImplDef& im, const InterfaceDef* iface) {
     const BuiltinInterface* builtin = iface == nullptr ? find_builtin_interface(im.iface) : nullptr;
@@ -318,7 +318,8 @@ class Checker {
     for (std::size_t i = 0; i < g.clauses.size(); ++i) {
       const auto& c = g.clauses[i];
       if (i > 0 && c->has_annotations) {
-        d_.warning("", c->span, "annotations on a later clause of `" + g.name + "` are ignored");
+        d_.warning("W0002", c->span, "annotations on a later clause of `" + g.name + "` are ignored",
+                   "annotate the first clause: it gives the function its type");
       }
       const bool all_catch = std::all_of(c->params.begin(), c->params.end(), [this](const PatP& p) { return catch_all_param(*p); });
       if (all_catch && !c->guard && i + 1 < g.clauses.size()) {
@@ -334,6 +335,36 @@ class Checker {
       loop_depth_ = saved_loop;
       pop();
     }
+    check_clauses_exhaustive(g);
+  }
+
+  /// Warns (W0001) when the unguarded clauses of a function leave some arguments
+  /// unmatched: such a call is a runtime error. A warning, not an error as for `case`
+  /// (E0012): guards are not analysed, and clauses like `fact(0)` next to
+  /// `fact(n) when n > 0` are a common, deliberate partial function.
+  void check_clauses_exhaustive(const FnGroup& g) {
+    const std::size_t width = g.clauses.front()->params.size();
+    if (width == 0) return;
+    std::vector<Row> rows;
+    for (const auto& c : g.clauses) {
+      if (c->guard || c->params.size() != width) continue;  // guarded clauses do not count
+      Row r;
+      for (const auto& p : c->params) r.push_back(p.get());
+      rows.push_back(std::move(r));
+    }
+    gave_up_ = false;
+    steps_ = 0;
+    const std::vector<Witness> ws = rest_missing(rows, width, kMaxMissing + 1);
+    if (gave_up_ || ws.empty()) return;
+    std::string list;
+    for (std::size_t i = 0; i < ws.size() && i < kMaxMissing; ++i) {
+      std::string args;
+      for (const std::string& a : ws[i]) args += (args.empty() ? "" : ", ") + a;
+      list += (list.empty() ? "" : ", ") + g.name + "(" + args + ")";
+    }
+    if (ws.size() > kMaxMissing) list += ", ...";
+    d_.warning("W0001", g.span, "the clauses of `" + g.name + "` do not match every call: missing " + list,
+               "a call no clause matches is a runtime error; add a clause (or a catch-all clause last)");
   }
   bool catch_all_param(const Pat& p) const {
     if (p.kind == PK::ctor && !p.has_args && p.qualifier.empty() && !s_.variants.count(p.name)) return true;
@@ -442,6 +473,7 @@ class Checker {
       auto it = s_.variants.find(p.name);
       if (it == s_.variants.end() || (!p.qualifier.empty() && it->second.type != p.qualifier && !s_.sums.count(p.qualifier) &&
                                       !it->second.builtin)) {
+        if (lost(p.name) || lost(p.qualifier)) return;
         d_.error("E0010", p.span, "unknown variant `" + (p.qualifier.empty() ? "" : p.qualifier + ".") + p.name + "`",
                  hint_for(p.name, true));
       } else if (it->second.arity != static_cast<int>(p.kids.size()) && p.has_args) {
@@ -528,7 +560,11 @@ class Checker {
     }
   }
 
+  /// A name that an item dropped by a syntax error would have defined (parser.hpp).
+  bool lost(const std::string& name) const { return p_.lost_names.count(name) > 0; }
+
   void unbound(const Expr& e) {
+    if (lost(e.name)) return;  // the syntax error explains it
     if (s_.actors.count(e.name)) {
       d_.error("E0004", e.span, "actor `" + e.name + "` can only be spawned or self-called",
                "write `spawn(" + e.name + ", ...)`");
@@ -540,7 +576,7 @@ class Checker {
     }
     if (all_top_level_.count(e.name)) {
       d_.error("E0004", e.span, "`" + e.name + "` is used before it is declared",
-               "declarations are checked in source order: move `" + e.name + "` above this use (§1.2)");
+               "declarations are checked in source order: move `" + e.name + "` above this use (snow.md#declaration-order)");
       return;
     }
     d_.error("E0004", e.span, "unbound name `" + e.name + "`", hint_for(e.name));
@@ -592,7 +628,7 @@ class Checker {
       }
       if (s_.sums.count(mod) || (s_.variants.count(callee.name) && (mod == "Option" || mod == "Result" || mod == "Ordering" || mod == "ExitReason"))) {
         auto it = s_.variants.find(callee.name);
-        if (it == s_.variants.end()) d_.error("E0010", callee.span, "unknown variant `" + full + "`", hint_for(callee.name, true));
+        if (it == s_.variants.end() && !lost(callee.name)) d_.error("E0010", callee.span, "unknown variant `" + full + "`", hint_for(callee.name, true));
         else arity(callee.span, "variant `" + full + "`", it->second.arity, nargs);
         check_args(e.kids, 1);
         return;
@@ -614,7 +650,7 @@ class Checker {
         return;
       }
       if (std::isupper(static_cast<unsigned char>(mod[0])) && !s_.structs.count(mod)) {
-        d_.error("E0031", callee.kids[0]->span, "module `" + mod + "` not found");
+        if (!lost(mod)) d_.error("E0031", callee.kids[0]->span, "module `" + mod + "` not found");
         check_args(e.kids, 1);
         return;
       }
@@ -638,7 +674,7 @@ class Checker {
       d_.error("E0001", target.span, "type mismatch: `" + target.name + "` is a function, not an actor",
                "declare it with `actor " + target.name + "(...) do ... end`");
     } else if (target.kind == EK::ident && !is_local(target.name)) {
-      d_.error("E0004", target.span, "unbound name `" + target.name + "`", hint_for(target.name));
+      if (!lost(target.name)) d_.error("E0004", target.span, "unbound name `" + target.name + "`", hint_for(target.name));
     } else {
       d_.error("E0016", target.span, "cannot spawn a non-function", "the first argument of spawn names an actor or supervisor");
     }
@@ -676,7 +712,7 @@ class Checker {
              "guards use literals, names, comparisons, and/or/not and calls of named functions; move the rest into a helper function");
   }
 
-  // ---- exhaustiveness (§5.4, §5.5) ----
+  // ---- exhaustiveness (snow.md#case, snow.md#patterns) ----
   //
   // The usefulness algorithm over a pattern matrix (one row per unguarded arm, one column
   // per value still to be matched): a value no row matches is built one constructor at a
@@ -881,7 +917,7 @@ class Checker {
   void check_exhaustive(const Expr& e) {
     std::vector<Row> rows;
     for (const auto& a : e.arms) {
-      if (!a.guard) rows.push_back({a.pat.get()});  // guarded arms do not count (§5.4)
+      if (!a.guard) rows.push_back({a.pat.get()});  // guarded arms do not count (snow.md#case)
     }
     gave_up_ = false;
     steps_ = 0;
@@ -931,7 +967,7 @@ class Checker {
           if (full == "Math.pi") return;
           if (s_.sums.count(recv.name) || recv.name == "Option" || recv.name == "Result" || recv.name == "Ordering" ||
               recv.name == "ExitReason") {
-            if (!s_.variants.count(e.name)) d_.error("E0010", e.span, "unknown variant `" + full + "`", hint_for(e.name, true));
+            if (!s_.variants.count(e.name) && !lost(e.name)) d_.error("E0010", e.span, "unknown variant `" + full + "`", hint_for(e.name, true));
             return;
           }
           if (is_std_module(recv.name)) {
@@ -946,7 +982,7 @@ class Checker {
       case EK::struct_lit: {
         auto it = s_.structs.find(e.name);
         if (it == s_.structs.end()) {
-          d_.error("E0004", e.span, "unknown struct `" + e.name + "`");
+          if (!lost(e.name)) d_.error("E0004", e.span, "unknown struct `" + e.name + "`");
         } else {
           std::set<std::string> given;
           for (std::size_t i = 0; i < e.fields.size(); ++i) {

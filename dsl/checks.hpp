@@ -1,7 +1,7 @@
-// dsl/checks.hpp: what snowc verifies before emitting C++ (§9), and the symbol tables
+// dsl/checks.hpp: what snowc verifies before emitting C++ (snow.md#diagnostics), and the symbol tables
 // the emitter uses.
 //
-// Checked: names are declared before use (§1.2) and bound where used (E0004); arity of
+// Checked: names are declared before use (snow.md#declaration-order) and bound where used (E0004); arity of
 // calls to functions, constructors, builtins, actors and service APIs (E0003); what
 // `spawn` may start (E0016); break/continue placement (E0032/E0033); function clause
 // rules (E0022-E0024); deriving (E0028/E0029); struct literals (E0009); variants
@@ -54,7 +54,7 @@ struct Symbols {
 /// Builds the symbol tables and reports every problem found into `diags`.
 Symbols check(const Program& program, Diagnostics& diags);
 
-/// A built-in interface users may implement (§4.8) and its one method, fixed by the
+/// A built-in interface users may implement (snow.md#interfaces) and its one method, fixed by the
 /// reference. Hash has no method a program can call.
 struct BuiltinInterface {
   const char* name;

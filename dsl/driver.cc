@@ -93,7 +93,7 @@ int run(const std::vector<std::string>& argv) {
 Translation translate(const std::string& given) {
   Translation t;
   std::string source;
-  // A program given as its directory is its main.snow (§1.1).
+  // A program given as its directory is its main.snow (snow.md#modules).
   std::error_code ec;
   const std::string path = fs::is_directory(given, ec) ? (fs::path(given) / "main.snow").string() : given;
   const std::string shown = fs::path(path).filename().string();

@@ -388,7 +388,7 @@ class Emitter {
       case Item::fn: emit_fn(*it.fn_group, fn_name(it.fn_group->name)); break;
       case Item::actor:
         emit_actor(*it.actor_def);
-        // Every actor and supervisor can be started from another node by name (§7.5).
+        // Every actor and supervisor can be started from another node by name (snow.md#remote-spawn).
         hooks_.line("snow::lang::dist::register_actor(" + cpp_string(it.actor_def->name) + ", &prog::" +
                     cpp_ident(it.actor_def->name) + ", " + terminate_of(it.actor_def->name) + ");");
         break;
@@ -710,7 +710,7 @@ class Emitter {
     defs_.line("}");
   }
 
-  /// method_<name>(self, recv, rest): static dispatch by the receiver's type (§4.8).
+  /// method_<name>(self, recv, rest): static dispatch by the receiver's type (snow.md#interfaces).
   void emit_dispatchers() {
     for (const auto& [name, arity] : s_.methods) {
       if (arity == 0) continue;  // see emit_declarations
@@ -877,7 +877,7 @@ class Emitter {
   }
 
   void emit_self_tail_call(const Expr& e) {
-    // Every argument is evaluated before any parameter is rebound (§5.14). A parameter
+    // Every argument is evaluated before any parameter is rebound (snow.md#tail-calls). A parameter
     // passed on unchanged (`loop(state, n + 1)` keeps `state`) is left alone: no copy.
     std::vector<std::string> vals;
     for (std::size_t i = 1; i < e.kids.size(); ++i) {
@@ -1486,7 +1486,7 @@ class Emitter {
       }
       if (s_.actors.count(n)) {
         d_->error("E0001", callee.span, "the self-call of actor `" + n + "` must be a tail call",
-                 "a self-call restarts the actor with new state; put it last (§6.2)");
+                 "a self-call restarts the actor with new state; put it last (snow.md#actors)");
         return "sl::unit()";
       }
       if (auto vit = s_.variants.find(n); vit != s_.variants.end()) {
@@ -1548,7 +1548,7 @@ class Emitter {
 
   /// A struct (`what` = "strukt") or variant value. Up to sl::Fields::kInline fields are
   /// passed one by one, which costs one allocation; more go in a vector.
-  /// `default()` (§4.8, §8.1): the default of the type the context gives the call, as
+  /// `default()` (snow.md#interfaces, snow.md#prelude): the default of the type the context gives the call, as
   /// inferred by the type checker. The built-in types have theirs; a struct or sum type
   /// needs an `impl Default`.
   std::string default_value(const Expr& call) {

@@ -278,7 +278,7 @@ class Lexer {
 
   /// Where the interpolation whose expression starts at `i` (just after `${`) ends: the
   /// index of its closing `}`, or the end of the source. Braces nest, and a string literal
-  /// inside is skipped whole, with its own interpolations, to any depth (§2.6), so a `}`
+  /// inside is skipped whole, with its own interpolations, to any depth (snow.md#literals), so a `}`
   /// or `"` inside a nested literal never ends the outer one.
   std::size_t interpolation_end(std::size_t i) const {
     int nest = 0;

@@ -1,7 +1,7 @@
-// dsl/lexer.hpp: Snow source text to tokens (§2).
+// dsl/lexer.hpp: Snow source text to tokens (snow.md#lexical-structure).
 //
 // Newlines are tokens (they end statements) except inside ( ), [ ], { } and %{ }, where
-// they are dropped at any depth (§2.2). Every token still records whether a line break
+// they are dropped at any depth (snow.md#newlines). Every token still records whether a line break
 // preceded it (`newline_before`), because a `(` or `{` that continues an expression as a
 // call or struct literal must be on the same line. String literals keep their
 // interpolations as source ranges; the parser lexes and parses each one on its own.

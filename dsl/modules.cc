@@ -107,7 +107,7 @@ class Loader {
 
   /// The file of module `path` under the root, or "" when there is none (or it is
   /// ambiguous, reported): each segment names the directory entry whose PascalCase name
-  /// it is (§1.1), the last one a `.snow` file.
+  /// it is (snow.md#modules), the last one a `.snow` file.
   fs::path find_file(const ImportDef& im) {
     fs::path dir = root_;
     for (std::size_t i = 0; i < im.path.size(); ++i) {
@@ -117,7 +117,7 @@ class Loader {
       for (auto e = fs::directory_iterator(dir, ec); !ec && e != fs::directory_iterator(); e.increment(ec)) {
         const fs::path& p = e->path();
         std::error_code kind_ec;  // an entry that cannot be examined is not a module
-        // The entry module has no name (§1.1): `import Main` does not find main.snow.
+        // The entry module has no name (snow.md#modules): `import Main` does not find main.snow.
         const bool is_file = last && p.extension() == ".snow" && e->is_regular_file(kind_ec) && p != entry_;
         const bool is_dir = !last && e->is_directory(kind_ec);
         if ((is_file || is_dir) && pascal_case(is_file ? p.stem().string() : p.filename().string()) == im.path[i]) {
@@ -182,6 +182,7 @@ Program link_modules(std::vector<Module>& modules, Diagnostics& diags) {
   for (auto& m : modules) {
     auto& from = &m == &modules.back() ? joined.items : m.program.items;
     for (auto& it : from) items.push_back(std::move(it));
+    joined.lost_names.insert(m.program.lost_names.begin(), m.program.lost_names.end());
   }
   joined.items = std::move(items);
   return joined;

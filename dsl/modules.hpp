@@ -1,4 +1,4 @@
-// dsl/modules.hpp: multi-module programs (§1.1, §4.4): finding, reading and parsing the
+// dsl/modules.hpp: multi-module programs (snow.md#modules, snow.md#imports): finding, reading and parsing the
 // modules a program imports, and joining them into the one Program the later passes see.
 //
 // A program is a directory tree. The file given to snowc is the entry module; every other
@@ -8,7 +8,7 @@
 // ...) need no file; a file of the same name shadows one.
 //
 // The joined Program lists every module's items, modules before the modules that import
-// them and the entry module last, so "declared before use" (§1.2) holds across modules.
+// them and the entry module last, so "declared before use" (snow.md#declaration-order) holds across modules.
 // Names are made program-wide by dsl/resolve.hpp before the modules are joined.
 #pragma once
 

@@ -31,7 +31,8 @@ class Parser {
       try {
         item(p);
       } catch (const ParseError&) {
-        recover();
+        recover(before);
+        collect_lost_names(before, i_, p.lost_names);
       }
       if (i_ == before) ++i_;  // always make progress
       skip_seps();
@@ -96,6 +97,7 @@ class Parser {
     throw ParseError{};
   }
   Token expect(Tok k, const std::string& what = "") {
+    if (k == Tok::kw_end) check_block_closes();
     if (!at(k)) {
       std::string m = "expected " + (what.empty() ? std::string(tok_name(k)) : what) + ", found " + found();
       fail_here(m);
@@ -122,11 +124,91 @@ class Parser {
       default: return false;
     }
   }
-  void recover() {
+  bool at_top_level_item() const { return cur().newline_before && cur().span.col == 1 && item_start(); }
+  /// Skips what is left of the item that started at token `item_begin` (a syntax error
+  /// abandoned it) up to the next item in column 1. The synchronisation point may be where
+  /// the error was found: an unclosed block is reported at the item that follows it.
+  void recover(std::size_t item_begin) {
     while (!at(Tok::eof)) {
+      if (i_ > item_begin && at_top_level_item()) return;
       take();
-      if (cur().newline_before && cur().span.col == 1 && item_start()) return;
     }
+  }
+
+  /// Adds to `out` the names that the dropped tokens [from, to) would have defined: the name
+  /// after each defining keyword (also local functions: harmless), a dropped sum type's
+  /// variants, and every name of a dropped `import` or `from ... import`. The checker then
+  /// reports no use of them as unbound: the syntax error is the one mistake to fix.
+  void collect_lost_names(std::size_t from, std::size_t to, std::set<std::string>& out) const {
+    std::size_t head = from;
+    if (head < t_.size() && t_[head].kind == Tok::kw_pub) ++head;
+    if (head >= t_.size()) return;
+    const bool an_import = t_[head].kind == Tok::kw_import || (t_[head].kind == Tok::ident && t_[head].text == "from");
+    const bool a_sum_type = t_[head].kind == Tok::kw_type;
+    for (std::size_t k = from; k < to && k < t_.size(); ++k) {
+      if (t_[k].kind != Tok::ident) continue;
+      switch (k > from ? t_[k - 1].kind : Tok::eof) {
+        case Tok::kw_fn: case Tok::kw_def: case Tok::kw_actor: case Tok::kw_service: case Tok::kw_supervisor:
+        case Tok::kw_struct: case Tok::kw_type: case Tok::kw_interface:
+          out.insert(t_[k].text);
+          continue;
+        default: break;
+      }
+      if (an_import || (a_sum_type && is_upper(t_[k].text))) out.insert(t_[k].text);
+    }
+  }
+
+  // ---- open blocks ----
+  // Every `do` (and closure `fn`) still waiting for its `end`, innermost last, with the
+  // indentation of the line it is on. Without this a missing `end` surfaces far from its
+  // cause: the next `end` closes the wrong block, and the parser complains at the end of
+  // the file or inside the next item. Instead the innermost open block is reported as
+  // never closed when, where its `end` should be, the parser finds an `end` indented less
+  // than the block's first line (it belongs to an enclosing block), a new item in column 1,
+  // or the end of the file.
+  struct OpenBlock {
+    Span opener;
+    std::string word;  // `do` or `fn`
+    int indent;        // column of the first token on the opener's line
+  };
+  std::vector<OpenBlock> open_;
+  /// Registers the token just consumed (a `do`, or a closure's `fn`) as open for its scope.
+  class Opened {
+   public:
+    explicit Opened(Parser& p) : p_(p) {
+      const Token& t = p_.t_[p_.i_ > 0 ? p_.i_ - 1 : 0];
+      p_.open_.push_back({t.span, t.text, p_.line_indent(t.span)});
+    }
+    ~Opened() { p_.open_.pop_back(); }
+    Opened(const Opened&) = delete;
+    Opened& operator=(const Opened&) = delete;
+
+   private:
+    Parser& p_;
+  };
+  int line_indent(Span sp) const {
+    if (sp.offset < 0 || static_cast<std::size_t>(sp.offset) > src_.size()) return sp.col;
+    std::size_t start = static_cast<std::size_t>(sp.offset);
+    while (start > 0 && src_[start - 1] != '\n' && src_[start - 1] != '\r') --start;
+    int col = 1;
+    while (start < src_.size() && (src_[start] == ' ' || src_[start] == '\t')) ++start, ++col;
+    return col;
+  }
+  /// Where the innermost open block's `end` is due: reports that block if it cannot be closed here.
+  void check_block_closes() {
+    if (open_.empty()) return;
+    const OpenBlock& b = open_.back();
+    std::string why;
+    if (at(Tok::eof)) {
+      why = "the file ends first";
+    } else if (at(Tok::kw_end) && cur().newline_before && cur().span.col < b.indent) {
+      why = "the `end` on line " + std::to_string(cur().span.line) + " is indented as an enclosing block's";
+    } else if (!at(Tok::kw_end) && at_top_level_item()) {
+      why = "line " + std::to_string(cur().span.line) + " starts a new item first";
+    } else {
+      return;
+    }
+    fail_at(b.opener, "this `" + b.word + "` is never closed", why + ": add its `end`");
   }
 
   // ---- items ----
@@ -182,10 +264,10 @@ class Parser {
   void end_of_statement() {
     if (at(Tok::newline) || at(Tok::semicolon) || at(Tok::eof) || at(Tok::kw_end)) return;
     fail_here("expected the end of the statement, found " + found(),
-              "an expression cannot continue on the next line outside brackets (§2.2)");
+              "an expression cannot continue on the next line outside brackets (snow.md#newlines)");
   }
 
-  /// Merges consecutive clauses of one function into one FnGroup (§4.2).
+  /// Merges consecutive clauses of one function into one FnGroup (snow.md#multi-clause-functions).
   void group_functions(Program& p) {
     std::vector<Item> out;
     for (auto& it : p.items) {
@@ -299,6 +381,7 @@ class Parser {
       s->expr = expr();
       f->body.push_back(s);
     } else if (accept(Tok::kw_do)) {
+      Opened open_block(*this);
       f->body = block();
       expect(Tok::kw_end, "`end` to close the function body");
     } else {
@@ -354,6 +437,7 @@ class Parser {
     s->name = ident("a struct name");
     s->generics = generics();
     expect(Tok::kw_do);
+    Opened open_block(*this);
     skip_seps();
     while (!at(Tok::kw_end)) {
       s->field_spans.push_back(cur().span);
@@ -389,6 +473,7 @@ class Parser {
     s->span = sp;
     s->generics = std::move(params);
     expect(Tok::kw_do, "`do` (a sum type) or `=` (an alias)");
+    Opened open_block(*this);
     skip_seps();
     while (!at(Tok::kw_end)) {
       Variant v;
@@ -425,6 +510,7 @@ class Parser {
     d->name = ident("an interface name");
     generics();
     expect(Tok::kw_do);
+    Opened open_block(*this);
     skip_seps();
     while (!at(Tok::kw_end)) {
       if (!at(Tok::kw_fn) && !at(Tok::kw_def)) fail_here("expected `fn` in an interface, found " + found());
@@ -438,6 +524,7 @@ class Parser {
       m.arity = static_cast<int>(params.size());
       if (accept(Tok::arrow)) m.ret = type();
       if (accept(Tok::kw_do)) {
+        Opened open_block(*this);
         auto f = std::make_shared<FnDef>();
         f->span = fn_span;
         f->name = m.name;
@@ -490,6 +577,7 @@ class Parser {
       } while (accept(Tok::comma));
     }
     expect(Tok::kw_do);
+    Opened open_block(*this);
     skip_seps();
     while (!at(Tok::kw_end)) {
       if (!at(Tok::kw_fn) && !at(Tok::kw_def)) fail_here("expected `fn` in an impl, found " + found());
@@ -528,12 +616,14 @@ class Parser {
     a->name = ident("an actor name");
     a->params = params();
     expect(Tok::kw_do);
+    Opened open_block(*this);
     skip_seps();
     while (!at(Tok::kw_end) && !at(Tok::eof)) {
       if (at(Tok::kw_terminate)) {
         const Span sp = take().span;
         if (a->terminate) fail_at(sp, "only one terminate clause is allowed in an actor");
         expect(Tok::kw_do);
+        Opened open_block(*this);
         a->terminate = block();
         a->terminate_span = sp;
         expect(Tok::kw_end);
@@ -553,6 +643,7 @@ class Parser {
     s->span = cur().span;
     s->name = ident("a service name");
     expect(Tok::kw_do);
+    Opened open_block(*this);
     skip_seps();
     while (!at(Tok::kw_end) && !at(Tok::eof)) {
       if (at(Tok::kw_fn) || at(Tok::kw_def)) {
@@ -568,6 +659,7 @@ class Parser {
         h.params = params();
         if (accept(Tok::colon_colon)) h.reply = type();
         expect(Tok::kw_do);
+        Opened open_block(*this);
         if (at(Tok::bar) && !cur().newline_before) {
           take();
           h.state_name = ident("the state's name");
@@ -592,6 +684,7 @@ class Parser {
     s->span = cur().span;
     s->name = ident("a supervisor name");
     expect(Tok::kw_do);
+    Opened open_block(*this);
     skip_seps();
     while (!at(Tok::kw_end) && !at(Tok::eof)) {
       const Span key_span = cur().span;
@@ -602,6 +695,7 @@ class Parser {
         c.span = cur().span;
         c.id = ident("a child name");
         expect(Tok::kw_do);
+        Opened open_block(*this);
         skip_seps();
         while (!at(Tok::kw_end) && !at(Tok::eof)) {
           const Span ks = cur().span;
@@ -706,6 +800,7 @@ class Parser {
   }
 
   StmtP statement() {
+    check_block_closes();  // a new item in column 1 where a statement should be
     auto s = std::make_shared<Stmt>();
     s->span = cur().span;
     if (at(Tok::kw_let)) {
@@ -719,7 +814,7 @@ class Parser {
         s->pat->kind = s->pat->name == "_" ? PK::wild : PK::var;
       } else if (at(Tok::lparen)) {
         // `let (a, b) :: T = ...`: the `::` after a parenthesised pattern is its type
-        // (§5.2), not a cons; `let` allows no cons pattern anyway.
+        // (snow.md#let), not a cons; `let` allows no cons pattern anyway.
         s->pat = prim_pattern();
       } else {
         s->pat = pattern();
@@ -789,7 +884,7 @@ class Parser {
       const int p = precedence(cur().kind);
       if (p == 0 || p < min_prec) return lhs;
       // Outside brackets a newline token ends the expression before we get here; inside,
-      // only `-` at the start of a line continues it (§2.2 rule 3), like any operator.
+      // only `-` at the start of a line continues it (snow.md#newlines rule 3), like any operator.
       const Token op = take();
       if (op.kind == Tok::pipe_gt) skip_newlines();
       ExprP rhs = expr(p + 1);
@@ -976,6 +1071,7 @@ class Parser {
         auto w = node(EK::while_, sp);
         w->cond = expr();
         expect(Tok::kw_do, "`do` after the loop condition");
+        Opened open_block(*this);
         w->body = block();
         expect(Tok::kw_end, "`end` to close the loop");
         return w;
@@ -1062,6 +1158,7 @@ class Parser {
     auto e = node(EK::if_, sp);
     e->cond = expr();
     expect(Tok::kw_do, "`do` after the condition");
+    Opened open_block(*this);
     e->then_block = block();
     if (accept(Tok::kw_else)) {
       e->has_else = true;
@@ -1080,6 +1177,7 @@ class Parser {
   }
 
   Arm arm() {
+    check_block_closes();  // a new item in column 1 where an arm should be
     Arm a;
     a.span = cur().span;
     a.pat = pattern();
@@ -1087,7 +1185,7 @@ class Parser {
     expect(Tok::arrow, "`->` after the pattern");
     if (at(Tok::newline) || cur().newline_before) {
       fail_here("an arm body must start on the same line as `->`",
-                "several statements go in a helper function (§5.4)");
+                "several statements go in a helper function (snow.md#case)");
     }
     if (at(Tok::kw_return)) fail_here("`return` cannot be an arm body");
     a.body = expr();
@@ -1099,6 +1197,7 @@ class Parser {
     auto e = node(EK::case_, sp);
     e->cond = expr();
     expect(Tok::kw_do, "`do` after the matched expression");
+    Opened open_block(*this);
     skip_seps();
     while (!at(Tok::kw_end) && !at(Tok::eof)) {
       e->arms.push_back(arm());
@@ -1112,6 +1211,7 @@ class Parser {
     const Span sp = take().span;
     auto e = node(EK::receive, sp);
     expect(Tok::kw_do, "`do` after `receive`");
+    Opened open_block(*this);
     skip_seps();
     while (!at(Tok::kw_end) && !at(Tok::eof)) {
       if (at(Tok::kw_after)) {
@@ -1151,6 +1251,7 @@ class Parser {
     e->iter = expr();
     if (accept(Tok::kw_when)) e->cond = expr();
     expect(Tok::kw_do, "`do` to start the loop body");
+    Opened open_block(*this);
     e->body = block();
     expect(Tok::kw_end, "`end` to close the loop");
     return e;
@@ -1158,6 +1259,7 @@ class Parser {
 
   ExprP closure() {
     const Span sp = take().span;
+    Opened open_block(*this);
     auto e = node(EK::closure, sp);
     if (at(Tok::arrow) || at(Tok::kw_do)) {
       // `fn -> block end` and `fn do block end`: no parameters, a whole block.
@@ -1174,7 +1276,7 @@ class Parser {
       Clause c;
       c.span = cur().span;
       if (at(Tok::lparen)) {
-        // `fn(a, b) -> ...` is a parameter list (§11 cl_params); a tuple parameter is
+        // `fn(a, b) -> ...` is a parameter list (snow.md#grammar cl_params); a tuple parameter is
         // written inside it: `fn((a, b)) -> ...`.
         take();
         c.params = cparams(Tok::rparen);
@@ -1190,7 +1292,7 @@ class Parser {
         s->kind = SK::expr;
         s->span = cur().span;
         if (at(Tok::newline)) {
-          // A parameterised arrow body is one expression on the `->` line (§5.6).
+          // A parameterised arrow body is one expression on the `->` line (snow.md#closures).
           fail_here("a closure body after `->` must start on the same line");
         }
         s->expr = expr();

@@ -160,7 +160,7 @@ class Resolver {
     if (value) scope_.values[n] = value;
     if (type) {
       scope_.types[n] = type;
-      // Importing a sum type brings its variant constructors into scope (§4.4).
+      // Importing a sum type brings its variant constructors into scope (snow.md#imports).
       for (const auto& v : type->variants) scope_.values[v] = &from.values.at(v);
     }
   }
@@ -323,7 +323,7 @@ class Resolver {
         for (auto& p : a.params) pattern(*p);
         block(a.body);
         pop();
-        if (a.terminate) block(*a.terminate);  // it sees no parameters (§6.2)
+        if (a.terminate) block(*a.terminate);  // it sees no parameters (snow.md#actors)
         break;
       }
       case Item::service: {
@@ -440,7 +440,7 @@ class Resolver {
     if (const Entity* v = value(p.name); v && v->kind == Kind::variant) {
       p.name = v->key;
     } else if (!p.has_args) {
-      bind(p.name);  // an upper-case name that is no variant binds (§5.3)
+      bind(p.name);  // an upper-case name that is no variant binds (snow.md#patterns)
     }
   }
 

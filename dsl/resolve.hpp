@@ -1,4 +1,4 @@
-// dsl/resolve.hpp: names across the modules of a program (§4.3, §4.4).
+// dsl/resolve.hpp: names across the modules of a program (snow.md#visibility, snow.md#imports).
 //
 // The later passes (checks, types, emitter) see one Program and look top-level items up by
 // name, so every module-level name is made program-wide here: an item of module

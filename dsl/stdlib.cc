@@ -119,7 +119,7 @@ const Builtin kBuiltins[] = {
     {"Math.round", "sl::Math_round", 1, 0},
     {"Int.to_float", "sl::Int_to_float", 1, 0},
     {"Float.to_int", "sl::Float_to_int", 1, 0},
-    // processes (§6)
+    // processes (snow.md#concurrency)
     {"Timer.sleep", "sl::sleep", 1, S | A | E},
     {"Timer.send_after", "sl::send_after", 3, S | E},
     {"Process.monitor", "sl::monitor", 1, S | E},
@@ -136,7 +136,7 @@ const Builtin kBuiltins[] = {
     {"Job.await", "sl::Job_await", 1, S | A | E},
     {"Job.await_timeout", "sl::Job_await_timeout", 2, S | A | E},
     {"Job.map", "sl::Job_map", 2, S | A | E},
-    // distribution (§7): snow/lang/dist.hpp
+    // distribution (snow.md#distribution): snow/lang/dist.hpp
     {"Node.start", "sl::dist::Node_start", 2, S | E},
     {"Node.connect", "sl::dist::Node_connect", 1, S | A | E},
     {"Node.self", "sl::dist::Node_self", 0, S},
@@ -145,7 +145,7 @@ const Builtin kBuiltins[] = {
     {"Global.register", "sl::dist::Global_register", 2, S | E},
     {"Global.whereis", "sl::dist::Global_whereis", 1, S | E},
     {"Global.unregister", "sl::dist::Global_unregister", 1, S | E},
-    // legacy unqualified aliases (§8.1)
+    // legacy unqualified aliases (snow.md#prelude)
     {"string_length", "sl::String_length", 1, 0},
     {"string_slice", "sl::String_slice", 3, 0},
     {"string_contains", "sl::String_contains", 2, 0},
@@ -170,7 +170,7 @@ const Builtin kBuiltins[] = {
 };
 
 /// Signatures by C++ function, so an alias (`string_length`, `List.nth`) shares its
-/// original's. Where the runtime is laxer than §8 (Math.pow takes any number, Tuple.first
+/// original's. Where the runtime is laxer than snow.md#standard-library (Math.pow takes any number, Tuple.first
 /// any tuple), the signature is laxer too: a checked call must never fail at run time
 /// only because the checker was stricter than the runtime.
 const std::pair<const char*, const char*> kSignatures[] = {

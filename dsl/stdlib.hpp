@@ -1,4 +1,4 @@
-// dsl/stdlib.hpp: the standard library as snowc sees it (§8): for each Snow name, the
+// dsl/stdlib.hpp: the standard library as snowc sees it (snow.md#standard-library): for each Snow name, the
 // C++ function in include/snow/lang/ that implements it, its arity, and how to call it.
 #pragma once
 
@@ -28,7 +28,7 @@ const Builtin* find_builtin(const std::string& name);
 /// (its calls are not checked).
 const char* builtin_signature(const Builtin& b);
 
-/// True for String, List, ... (always available, §4.4).
+/// True for String, List, ... (always available, snow.md#imports).
 bool is_std_module(const std::string& name);
 
 }  // namespace snowc

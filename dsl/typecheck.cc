@@ -390,7 +390,7 @@ class Inferrer {
   }
 
   /// E0008: an impl method whose result type differs from its interface's (the fixed
-  /// signatures of the built-in interfaces, §4.8, or the user interface's annotation).
+  /// signatures of the built-in interfaces, snow.md#interfaces, or the user interface's annotation).
   /// Only a known type on both sides is compared: the checker stays gradual.
   void check_impl_result(const ImplDef& im, const FnDef& m, const Scheme& sc, Type* self_t) {
     Type* expected = nullptr;
@@ -651,7 +651,7 @@ class Inferrer {
 
   std::string branch_hint(Type* a, Type* b) const {
     if (!ctx_.actor.empty() && (TypeStore::is(a, "Pid") || TypeStore::is(b, "Pid"))) {
-      return "a branch that stops the actor must give a `Pid` like the self-call: end it with `self()` (§6.2)";
+      return "a branch that stops the actor must give a `Pid` like the self-call: end it with `self()` (snow.md#actors)";
     }
     return "all branches must have the same type";
   }
@@ -1041,7 +1041,7 @@ class Inferrer {
     }
     if (op == "==" || op == "!=" || op == "<" || op == ">" || op == "<=" || op == ">=") {
       const bool eq = op == "==" || op == "!=";
-      // The null pid compares equal to 0 (§0.4 item 5).
+      // The null pid compares equal to 0 (snow.md#decisions item 5).
       const bool pid_int = (TypeStore::is(a, "Pid") && TypeStore::is(b, "Int")) || (TypeStore::is(a, "Int") && TypeStore::is(b, "Pid"));
       if (!(eq && pid_int) && expect(a, b, rs, "both sides of `" + op + "` have one type")) {
         deferred_.push_back({eq ? Deferred::eq : Deferred::ord, a, e.span, op, ""});

@@ -1,10 +1,10 @@
-// dsl/typecheck.hpp: snowc's type inference (§3.3) and the diagnostics of §9 that need
+// dsl/typecheck.hpp: snowc's type inference (snow.md#generics) and the diagnostics of snow.md#diagnostics that need
 // types.
 //
 // Hindley–Milner over the checked program (run only when dsl/checks.hpp found nothing, so
 // names, arities and patterns are known to be sound): top-level functions and actors are
 // generalised after their definition (a function is monomorphic inside its own body;
-// top-level mutual recursion cannot be written, §1.2), local functions are generalised
+// top-level mutual recursion cannot be written, snow.md#declaration-order), local functions are generalised
 // over what their scope does not fix, annotations are unified with what is inferred.
 //
 // The checker is gradual: whatever it cannot type with confidence is `dyn` (types.hpp)
@@ -17,7 +17,7 @@
 // actor fixed; `Pid<A>` and `Pid<B>` meeting (a list of pids of several actors) both
 // become the untyped `Pid`.
 //
-// Reported: E0001 (mismatch, including the §9.1 cases: receive arms and `after`, `call`
+// Reported: E0001 (mismatch, including the snow.md#error-codes cases: receive arms and `after`, `call`
 // and `cast` handler results, `Timer.send_after`, an actor branch that stops with a
 // non-Pid value while another self-calls), E0002 (infinite type), E0005 (calling a
 // non-function), E0006 (arithmetic on a non-number, `<` on a type without Ord, `==` on

@@ -62,7 +62,7 @@ class TypeStore {
   /// types that do not unify both become the untyped `Pid` (the reference lets any
   /// `Pid<M>` convert to `Pid`), which is never an error. With `pid_int`, a `Pid` also
   /// meets an `Int` without complaint: an argument may be a raw process identifier or
-  /// the null pid `0` (§0.4, §6.4).
+  /// the null pid `0` (snow.md#decisions, snow.md#send-and-self).
   Unified unify(Type* a, Type* b, bool pid_int = false);
   /// Undo points: `undo(mark())` reverts every binding made after `mark()`.
   std::size_t mark() const { return trail_.size(); }

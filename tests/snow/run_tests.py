@@ -2,14 +2,14 @@
 """Runs the Snow programs in tests/snow/ with snowc and compares what they print.
 
 For each NAME.snow, and each multi-module program NAME/ (a directory holding main.snow,
-its entry module, and the modules it imports, §1.1), whose expected files sit next to the
+its entry module, and the modules it imports, snow.md#modules), whose expected files sit next to the
 directory (NAME.out, NAME.err, ...):
   NAME.out     expected standard output (exact); the program is built and run
   NAME.err     expected diagnostics of `snowc check` (exact; exit status 1)
   NAME.status  expected exit status of the program (default 0)
   NAME.stderr  lines that must each appear in the program's standard error
   NAME.unordered  (empty) compare the output's lines as a multiset: for programs whose
-               processes print concurrently without a causal order (§6.14)
+               processes print concurrently without a causal order (snow.md#main-and-program-lifetime)
   NAME.check   (empty) `snowc check` must accept the program; it is not run
   NAME.cluster several programs run at once as the nodes of one cluster, each checked
                against its own .out/.status/.stderr/.unordered (its programs are not run

@@ -1,4 +1,4 @@
-// snow/lang/builtins.hpp: Snow's standard library (§8) on Values.
+// snow/lang/builtins.hpp: Snow's standard library (snow.md#standard-library) on Values.
 //
 // One C++ function per Snow function, named Module_function (String_length for
 // String.length). Functions that take a Snow function value are coroutines, because the
@@ -506,7 +506,7 @@ inline Value Math_round(const Value& a) { return I(static_cast<std::int64_t>(std
 inline Value Int_to_float(const Value& a) { return F(static_cast<double>(a.as_int())); }
 inline Value Float_to_int(const Value& a) { return I(static_cast<std::int64_t>(std::trunc(a.as_float()))); }
 
-// ---- iteration for `for` (§5.9) ----
+// ---- iteration for `for` (snow.md#loops) ----
 
 /// Walks a range, list, set or map (maps yield (key, value) tuples) without copying.
 class Iter {
@@ -540,7 +540,7 @@ class Iter {
   std::int64_t i_ = 0, end_ = 0;
 };
 
-// ---- method syntax on standard types (§5.7 rule 3) ----
+// ---- method syntax on standard types (snow.md#calls-pipes-and-methods rule 3) ----
 
 Co<Value> method(Self self, std::string name, Value recv, Args args);
 

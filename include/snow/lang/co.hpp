@@ -23,7 +23,7 @@
 
 namespace snow::lang {
 
-/// A Snow runtime error (§5.13): ends the current process with error(text).
+/// A Snow runtime error (snow.md#runtime-errors): ends the current process with error(text).
 struct RuntimeError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

@@ -1,4 +1,4 @@
-// snow/lang/dist.hpp: distribution for Snow programs (§7): Node.*, Global.*, remote
+// snow/lang/dist.hpp: distribution for Snow programs (snow.md#distribution): Node.*, Global.*, remote
 // spawn by actor name, named remote send, and the NodeUp/NodeDown notifications.
 //
 // One Snow program is one node at most: `Node.start` makes the program's runtime a node
@@ -6,13 +6,13 @@
 // through snow::lang::send (process.hpp), which converts the message to a Term first
 // (value_wire.hpp), so a closure is refused in the sender.
 //
-// Where the runtime and the reference differ, the reference wins (§0.4):
-//   * No automatic reconnection (§7.4): the runtime keeps reconnecting to a peer that was
+// Where the runtime and the reference differ, the reference wins (snow.md#decisions):
+//   * No automatic reconnection (snow.md#remote-failures): the runtime keeps reconnecting to a peer that was
 //     connected with connect(); a Snow node forgets it when it goes down (a small watcher
 //     process disconnects it), and the program calls Node.connect again if it wants.
-//   * Global.register works before Node.start (§7.6): such names live in this program
+//   * Global.register works before Node.start (snow.md#global-registry): such names live in this program
 //     only and join the cluster's registry when the node starts.
-//   * Errors are return codes and null Pids, as §7.2 and §7.5 specify; a failed remote
+//   * Errors are return codes and null Pids, as snow.md#nodes and snow.md#remote-spawn specify; a failed remote
 //     spawn also says why on standard error, since a null Pid cannot.
 #pragma once
 
@@ -44,7 +44,7 @@ inline std::optional<snow::Node> this_node(Self self) {
   return *node;
 }
 
-// ---- global names registered before Node.start (§7.6) ----
+// ---- global names registered before Node.start (snow.md#global-registry) ----
 
 struct PendingGlobals {
   std::mutex mu;
@@ -66,7 +66,7 @@ inline void publish_pending_globals(Self self) {
 
 // ---- Node ----
 
-/// Forgets every peer that goes down, so the runtime does not reconnect on its own (§7.4).
+/// Forgets every peer that goes down, so the runtime does not reconnect on its own (snow.md#remote-failures).
 /// A system-like process: it does not count for program lifetime (process.hpp).
 inline snow::Proc forget_lost_peers(Self self, snow::Node node) {
   node.monitor_node(self.pid(), "");
@@ -116,7 +116,7 @@ inline Co<Value> Node_connect(Self self, Value target) {
   }
 }
 
-/// `Node.self()`: the node's name ("nonode@nohost" before Node.start, §7.2).
+/// `Node.self()`: the node's name ("nonode@nohost" before Node.start, snow.md#nodes).
 inline Value Node_self(Self self) {
   std::optional<snow::Node> node = this_node(self);
   return S(node ? node->name() : std::string("nonode@nohost"));
@@ -144,7 +144,7 @@ inline Value Node_monitor(Self self, const Value& peer) {
 inline Value node_up_value(const snow::NodeUp& n) { return Value::variant(notification_type, 2, {S(n.node)}); }
 inline Value node_down_value(const snow::NodeDown& n) { return Value::variant(notification_type, 3, {S(n.node)}); }
 
-// ---- remote spawn (§7.5) ----
+// ---- remote spawn (snow.md#remote-spawn) ----
 
 /// Spawnable bodies are registered under "spawn NAME" with this layout, so two programs
 /// that both define NAME with different arities refuse each other's spawns (the
@@ -198,7 +198,7 @@ inline bool register_supervisor(std::string name, Co<Value> (*start)(Self)) {
 }
 
 /// `Node.spawn(node, actor, args...)` and `Node.spawn_link`: the new remote Pid, or the
-/// null Pid (§7.5) when the node is not connected, has no such actor, or does not
+/// null Pid (snow.md#remote-spawn) when the node is not connected, has no such actor, or does not
 /// answer; the reason goes to standard error.
 inline Co<Value> node_spawn(Self self, Value node, const char* actor, Args args, bool link) {
   check_may_wait(link ? "Node.spawn_link" : "Node.spawn");
@@ -223,7 +223,7 @@ inline Co<Value> Node_spawn_link(Self self, Value node, const char* actor, Args 
   return node_spawn(self, std::move(node), actor, std::move(args), true);
 }
 
-// ---- Global (§7.6) ----
+// ---- Global (snow.md#global-registry) ----
 
 /// `Global.register(name, pid)`: 0 ok; 1 taken, empty, or not a live process of this node.
 inline Value Global_register(Self self, const Value& name, const Value& pid) {
@@ -268,7 +268,7 @@ inline Value Global_unregister(Self self, const Value& name) {
 
 namespace snow::lang {
 
-/// `send((name, node), msg)` (§7.7): to the process registered locally as `name` on
+/// `send((name, node), msg)` (snow.md#named-remote-send): to the process registered locally as `name` on
 /// `node`, silently dropped if there is none; this node's own name means here.
 inline Value named_remote_send(Self self, const Value& target, Value msg) {
   if (!is_tuple(target, 2)) fail("type mismatch: send target must be a Pid or a (name, node) tuple");
@@ -278,8 +278,8 @@ inline Value named_remote_send(Self self, const Value& target, Value msg) {
     if (auto pid = self.runtime().whereis(name)) self.send(*pid, std::move(msg));
     return unit();
   }
-  if (!dist::this_node(self)) return unit();  // no node, so no other node to reach (§6.4: never fails)
-  self.send(name, node, to_term(msg));         // a closure fails here, in the sender (§7.3)
+  if (!dist::this_node(self)) return unit();  // no node, so no other node to reach (snow.md#send-and-self: never fails)
+  self.send(name, node, to_term(msg));         // a closure fails here, in the sender (snow.md#remote-send)
   return unit();
 }
 

@@ -1,4 +1,4 @@
-// snow/lang/methods.hpp: method syntax on values of standard types (§5.7 rule 3).
+// snow/lang/methods.hpp: method syntax on values of standard types (snow.md#calls-pipes-and-methods rule 3).
 //
 // `value.name(args)` is `Module.name(value, args)` for the module of the value's type
 // (String, List, Map, Set, Range), and `to_string` everywhere. snowc resolves struct

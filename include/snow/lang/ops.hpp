@@ -1,5 +1,5 @@
-// snow/lang/ops.hpp: what Snow's operators and display forms mean on Values (§2.8, §3.4,
-// §3.5, §3.8): wrapping Int arithmetic, division by zero as a runtime error, structural
+// snow/lang/ops.hpp: what Snow's operators and display forms mean on Values (snow.md#precedence, snow.md#arithmetic,
+// snow.md#equality-and-ordering, snow.md#display-forms): wrapping Int arithmetic, division by zero as a runtime error, structural
 // equality and ordering, and the display form used by interpolation and to_string.
 #pragma once
 
@@ -15,7 +15,7 @@
 
 namespace snow::lang {
 
-// ---- display (§3.8) ----
+// ---- display (snow.md#display-forms) ----
 
 /// Shortest digits that read back as the same double, written without an exponent;
 /// integral values print without a fractional part.
@@ -123,12 +123,12 @@ inline std::string show(Self self, const Value& v, bool dbg) {
 }
 
 inline std::string display(Self self, const Value& v) {
-  // A sum type or struct without Display shows its debug form (§4.7).
+  // A sum type or struct without Display shows its debug form (snow.md#deriving).
   return show(self, v, false);
 }
 inline std::string debug(Self self, const Value& v) { return show(self, v, true); }
 
-// ---- equality and ordering (§3.5) ----
+// ---- equality and ordering (snow.md#equality-and-ordering) ----
 
 inline bool equal(const Value& a, const Value& b);
 inline int compare_values(const Value& a, const Value& b);
@@ -155,7 +155,7 @@ inline bool seq_equal(std::span<const Value> a, std::size_t ai, std::span<const 
 
 inline bool equal(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) {
-    // The null pid compares equal to 0, and pids to the raw ids of §6.4.
+    // The null pid compares equal to 0, and pids to the raw ids of snow.md#send-and-self.
     if (a.kind() == Kind::Pid && b.kind() == Kind::Int) return a.raw_bits() == static_cast<std::uint64_t>(b.raw_int());
     if (a.kind() == Kind::Int && b.kind() == Kind::Pid) return equal(b, a);
     if ((a.kind() == Kind::Job || a.kind() == Kind::Pid) && (b.kind() == Kind::Job || b.kind() == Kind::Pid)) {
@@ -261,10 +261,10 @@ inline Value compare(const Value& a, const Value& b) {
   return Value::variant(ordering_type, compare_values(a, b) + 1);
 }
 
-/// A condition: Snow has no truthiness (§3.6).
+/// A condition: Snow has no truthiness (snow.md#truthiness).
 inline bool truth(const Value& v) { return v.as_bool(); }
 
-// ---- arithmetic (§3.4) ----
+// ---- arithmetic (snow.md#arithmetic) ----
 
 inline void same_numeric(const Value& a, const Value& b, const char* op) {
   if (a.kind() != b.kind() || (a.kind() != Kind::Int && a.kind() != Kind::Float)) {
@@ -275,7 +275,7 @@ inline void same_numeric(const Value& a, const Value& b, const char* op) {
 inline std::int64_t wrap(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
 // `+ - *` on two Ints (counters, loop indices) inline into the generated code; Floats and
-// type errors take the general function, out of line. Int arithmetic wraps (§3.4).
+// type errors take the general function, out of line. Int arithmetic wraps (snow.md#arithmetic).
 template <class IntOp, class FloatOp>
 [[gnu::noinline]] Value arith_general(const Value& a, const Value& b, const char* op, IntOp on_ints, FloatOp on_floats) {
   same_numeric(a, b, op);

@@ -21,7 +21,7 @@
 
 namespace snow::lang {
 
-// ---- jobs (§6.11) ----
+// ---- jobs (snow.md#jobs) ----
 
 inline Value job_async(Self self, Value f) {
   lifetime.live.fetch_add(1);  // a running job keeps the program alive
@@ -62,7 +62,7 @@ inline Co<Value> Job_map(Self self, Value xs, Value f) {
   co_return list(std::move(out));
 }
 
-// ---- services (§6.12) ----
+// ---- services (snow.md#services) ----
 //
 // A Snow service is not served by the runtime's service loop (snow/service.hpp): a Snow
 // handler is a Snow coroutine (Co<Value>, not snow::Task) and may wait (call another
@@ -87,7 +87,7 @@ struct ServiceHandlers {
   void handle_cast(ServiceRequest r, Self self) { static_cast<Impl*>(this)->serve(self, std::move(r)).run_sync(); }
 };
 
-/// The process of a Snow service: one request at a time, in arrival order (§6.12).
+/// The process of a Snow service: one request at a time, in arrival order (snow.md#services).
 /// `token` counts it as live for as long as its frame exists (see ActorToken).
 template <class Impl>
 snow::Proc service_process(Self self, [[maybe_unused]] ActorToken token, Impl impl) {
@@ -139,7 +139,7 @@ inline Value take_call_result(Value& state, const Value& result) {
   return field(result, 1);
 }
 
-// ---- supervisors (§6.13) ----
+// ---- supervisors (snow.md#supervisors) ----
 
 inline snow::StartFn child_start(Value start) {
   return [start](Self self) -> snow::Pid {
@@ -160,7 +160,7 @@ inline snow::ChildSpec child(std::string id, Value start, snow::Restart restart,
 /// `spawn(Sup)`: the supervisor's children start in its own process.
 inline Value spawn_supervisor(Self self, snow::SupervisorSpec spec) {
   touch();
-  spec.exit_rules = ExitRules::snow;  // past its intensity it fails (§6.13)
+  spec.exit_rules = ExitRules::snow;  // past its intensity it fails (snow.md#supervisors)
   return Value::of_pid(snow::spawn_supervisor(self, std::move(spec)));
 }
 

@@ -1,6 +1,6 @@
 // snow/lang/process.hpp: Snow's concurrency constructs on top of the snow runtime
-// (§6): spawn, send, receive, links, monitors, trapping, timers, the local registry,
-// exit reasons as Snow values, and the bookkeeping for program lifetime (§6.14).
+// (snow.md#concurrency): spawn, send, receive, links, monitors, trapping, timers, the local registry,
+// exit reasons as Snow values, and the bookkeeping for program lifetime (snow.md#main-and-program-lifetime).
 //
 // Program lifetime. A Snow program ends when every actor is blocked for ever in a
 // receive without `after`. The runtime has no such notion (Runtime::join waits for every
@@ -117,8 +117,8 @@ struct LiveGuard {
 /// when the process ends, however it ends. It is a parameter, not a local, because a
 /// process can be killed (through a link) before its body ever ran: its frame is then
 /// destroyed with only the parameters in it. The runtime destroys the frame before it
-/// notifies links and monitors, which is the order §6.2 asks for. When the program itself
-/// is ending (quiescence), terminate clauses do not run (§6.14).
+/// notifies links and monitors, which is the order snow.md#actors asks for. When the program itself
+/// is ending (quiescence), terminate clauses do not run (snow.md#main-and-program-lifetime).
 class ActorToken {
  public:
   using Terminate = void (*)(Self);
@@ -153,7 +153,7 @@ class ActorToken {
 
 /// Every Snow process follows Snow's exit rules (snow/exit_rules.hpp): normal and
 /// shutdown do not travel over links, and a process taken down by a link ends with
-/// Linked(partner, partner's reason) (§6.6, §6.7).
+/// Linked(partner, partner's reason) (snow.md#exit-reasons, snow.md#links).
 inline constexpr SpawnOptions snow_spawn{.exit_rules = ExitRules::snow};
 
 /// `spawn(actor, args...)`: `terminate` is the actor's terminate clause (or null).
@@ -186,12 +186,12 @@ Value named_remote_send(Self self, const Value& target, Value msg);  // dist.hpp
     self.send(pid, std::move(msg));
   } else {
     // Converted here, not by the runtime on its way out, so that a value that cannot
-    // cross (a closure) is a runtime error in the sender (§7.3) rather than a logged drop.
+    // cross (a closure) is a runtime error in the sender (snow.md#remote-send) rather than a logged drop.
     self.send(pid, to_term(msg));
   }
 }
 
-/// `send(target, msg)`: a pid, a raw id, a job, or a (name, node) tuple (§0.4.6).
+/// `send(target, msg)`: a pid, a raw id, a job, or a (name, node) tuple (snow.md#decisions item 6).
 inline void send(Self self, const Value& to, Value msg) {
   touch();
   if (to.kind() == Kind::Pid) {
@@ -204,7 +204,7 @@ inline void send(Self self, const Value& to, Value msg) {
   send_elsewhere(self, to, std::move(msg));
 }
 
-// ---- exit reasons and notifications as Snow values (§6.6, §6.8) ----
+// ---- exit reasons and notifications as Snow values (snow.md#exit-reasons, snow.md#system-notifications) ----
 
 inline Value reason_value(const ExitReason& r) {
   using K = ExitReason::Kind;
@@ -242,7 +242,7 @@ inline ExitReason to_reason(const Value& v) {
   }
 }
 
-/// The built-in notification patterns Exit, Down, NodeUp, NodeDown (§0.4.4).
+/// The built-in notification patterns Exit, Down, NodeUp, NodeDown (snow.md#decisions item 4).
 inline const TypeInfo* const notification_type =
     make_sum("Notification", {"Exit", "Down", "NodeUp", "NodeDown"}, {2, 3, 1, 1}, true);
 
@@ -266,7 +266,7 @@ inline Value take_down(const snow::Down& d) {
   return down_value(d);
 }
 
-// ---- links, monitors, trapping, registry (§6.7, §6.9) ----
+// ---- links, monitors, trapping, registry (snow.md#links, snow.md#the-process-module) ----
 
 inline Value link(Self self, const Value& pid) {
   self.link(pid.as_pid());

@@ -1,6 +1,6 @@
-// snow/lang/program.hpp: running a Snow program (§1.3, §6.14).
+// snow/lang/program.hpp: running a Snow program (snow.md#execution-model, snow.md#main-and-program-lifetime).
 //
-// `main` is a process (§0.4.3). The host thread starts the runtime, spawns main, and
+// `main` is a process (snow.md#decisions item 3). The host thread starts the runtime, spawns main, and
 // then watches: a runtime error in main ends the program at once with status 1 and the
 // error (which names the .snow file and line) on stderr; otherwise, once main has
 // returned, the program ends when it is quiescent (see process.hpp), discarding the
@@ -91,7 +91,7 @@ inline int run_program(MainFn main_fn) {
   {
     snow::Runtime rt;
     lifetime.live.fetch_add(1);
-    // Snow's exit rules, and links never end main (§6.7; snow/exit_rules.hpp).
+    // Snow's exit rules, and links never end main (snow.md#links; snow/exit_rules.hpp).
     rt.spawn_with({.exit_rules = ExitRules::snow_main}, &main_process, main_fn);
     // Waits without polling: a host thread waking every millisecond cost a busy program
     // a few percent of its time.

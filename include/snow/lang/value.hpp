@@ -422,7 +422,7 @@ inline const std::string& Value::as_str() const {
 inline snow::Pid Value::as_pid() const {
   if (h_.kind() == Kind::Pid) return snow::Pid::from_raw(a_.u);
   if (h_.kind() == Kind::Job) return as<JobObj>().job.pid();
-  if (h_.kind() == Kind::Int) return snow::Pid::from_raw(a_.u);  // raw ids (§6.4)
+  if (h_.kind() == Kind::Int) return snow::Pid::from_raw(a_.u);  // raw ids (snow.md#send-and-self)
   expect(Kind::Pid);
   return {};
 }
@@ -615,7 +615,7 @@ inline Value get_field(const Value& v, const char* name) {
   fail("struct " + type->name + " has no field `" + name + "`");
 }
 
-/// The type name impls are keyed by (§4.8).
+/// The type name impls are keyed by (snow.md#interfaces).
 inline std::string type_name(const Value& v) {
   switch (v.kind()) {
     case Kind::Variant:
@@ -634,7 +634,7 @@ inline bool match_str(const Value& v, std::string_view s) { return v.kind() == K
 inline bool is_cons(const Value& v) { return v.kind() == Kind::List && list_len(v) > 0; }
 inline const Value& list_head(const Value& v) { return list_at(v, 0); }
 
-// ---- `?` (§5.12) ----
+// ---- `?` (snow.md#error-propagation) ----
 inline bool is_failure(const Value& v) {
   const TypeInfo* type = v.kind() == Kind::Variant ? v.type_info() : nullptr;
   if (type == result_type || type == option_type) return v.tag() == 1;  // Err, None

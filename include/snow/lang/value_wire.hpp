@@ -1,4 +1,4 @@
-// snow/lang/value_wire.hpp: Snow values crossing nodes (§7.3), as snow::Term.
+// snow/lang/value_wire.hpp: Snow values crossing nodes (snow.md#remote-send), as snow::Term.
 //
 // A Value becomes the Term a C++ node would send for the same data, so a Snow node and a
 // C++ node can talk: Int, Float, Bool, String, (), lists, tuples, Pids, Option and Result
@@ -6,7 +6,7 @@
 // a Term sum (type name, variant name, positional fields). The Queue and Range of the
 // standard library, which have no Term kind, travel as structs named "Queue" (field
 // items) and "Range" (fields lo, hi). Maps and sets travel as structs too, because a Snow
-// map or set iterates in insertion order (§3.1) and a Term map or set is sorted by key:
+// map or set iterates in insertion order (snow.md#built-in-types) and a Term map or set is sorted by key:
 // "Map" (field entries: a list of (key, value) tuples) and "Set" (field items: a list),
 // both in insertion order, so a nested map arrives as it was built. A C++ node reads them
 // as those structs; a Term map or set a C++ node sends arrives as a Snow map or set in key
@@ -91,7 +91,7 @@ inline Term to_term(const Value& v) {
       return Term::structure(o.type()->name, std::move(fields));
     }
     case Kind::Fun:
-      fail("a function value cannot be sent to another node (§7.3): send the data it would compute, or "
+      fail("a function value cannot be sent to another node (snow.md#remote-send): send the data it would compute, or "
            "spawn the actor there by name with Node.spawn");
     case Kind::Job: fail("a Job cannot be sent to another node: await it here and send its result");
   }

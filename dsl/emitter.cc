@@ -460,6 +460,11 @@ class Emitter {
     defs_.line("");
     defs_.line("// fn " + g.name);
     defs_.line((plain ? "sl::Value " : "sl::Co<sl::Value> ") + cpp_name + "(" + params_decl(ctx.params.size(), ctx.params, plain) + ") {");
+    // Every call of a coroutine function is a reduction, so a recursion (which is always
+    // a coroutine, find_plain_functions) cannot keep its worker past the turn's budget.
+    // A plain function needs none: it neither loops nor recurses, nor calls a function
+    // that does, so it ends after a number of steps bounded by the program's text.
+    if (!plain) defs_.line("  co_await sl::tick(self);");
     if (ctx.looped) {
       defs_.line("  for (;;) {");
       defs_.text += body.text;
@@ -1306,10 +1311,10 @@ class Emitter {
       case EK::while_: {
         out_->line("for (;;) {");
         out_->indent++;
+        tick();  // first, so that `continue` cannot skip it
         const std::string c = ex(*e.cond);
         out_->line("if (!sl::truth(" + c + ")) break;");
         block(e.body, Dest{});
-        tick();
         out_->indent--;
         out_->line("}");
         return "sl::unit()";
@@ -1635,6 +1640,7 @@ class Emitter {
     out_->line("sl::Iter " + it + "(" + src + ");");
     out_->line("for (sl::Value " + item + "; " + it + ".next(" + item + ");) {");
     out_->indent++;
+    tick();  // first, so that neither the filter nor `continue` can skip it
     push();
     if (e.loop_var) {
       if (e.loop_var->kind == PK::var) out_->line("const sl::Value " + declare(e.loop_var->name) + " = " + item + ";");
@@ -1650,7 +1656,6 @@ class Emitter {
     out_->line("sl::Value " + v + ";");
     block(e.body, Dest{Dest::assign, v, false});
     out_->line(acc + ".push_back(std::move(" + v + "));");
-    tick();
     pop();
     out_->indent--;
     out_->line("}");

@@ -376,12 +376,14 @@ inline Value send_after(Self self, const Value& pid, const Value& ms, Value msg)
   return unit();
 }
 
-/// A preemption point for loops and self tail calls; never suspends where waiting is not
-/// possible.
+/// A preemption point: every loop iteration, self tail call, call of a coroutine function
+/// and call of a function value spends one reduction (issue 19 item 11: a recursion
+/// without messages kept its worker for seconds). Never suspends where waiting is not
+/// possible; the budget is asked first, so the common case reads no thread-local.
 struct MaybeTick {
   Self self;
   snow::detail::TickAwaiter tick;
-  bool await_ready() { return in_sync_context() || tick.await_ready(); }
+  bool await_ready() { return tick.await_ready() || in_sync_context(); }
   void await_suspend(std::coroutine_handle<> h) { tick.await_suspend(h); }
   void await_resume() {}
 };
@@ -396,6 +398,7 @@ inline Co<Value> call(Self self, Value f, Args args) {
     fail("wrong number of arguments to " + fn.name + ": expected " + std::to_string(fn.arity) + ", found " +
          std::to_string(args.size()));
   }
+  co_await tick(self);  // a function value may be a closure calling itself through its argument
   co_return co_await fn.fn(self, f, std::move(args));
 }
 

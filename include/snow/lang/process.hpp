@@ -379,11 +379,12 @@ inline Value send_after(Self self, const Value& pid, const Value& ms, Value msg)
 /// A preemption point: every loop iteration, self tail call, call of a coroutine function
 /// and call of a function value spends one reduction (issue 19 item 11: a recursion
 /// without messages kept its worker for seconds). Never suspends where waiting is not
-/// possible; the budget is asked first, so the common case reads no thread-local.
+/// possible, and there it does not touch the process either: a Display implementation
+/// may run with no process (`Self(nullptr)`, Map.get's error message).
 struct MaybeTick {
   Self self;
   snow::detail::TickAwaiter tick;
-  bool await_ready() { return tick.await_ready() || in_sync_context(); }
+  bool await_ready() { return in_sync_context() || tick.await_ready(); }
   void await_suspend(std::coroutine_handle<> h) { tick.await_suspend(h); }
   void await_resume() {}
 };

@@ -71,14 +71,18 @@ class [[nodiscard]] Co {
     std::optional<T> value;
     std::coroutine_handle<> continuation;
     std::exception_ptr exception;
-    bool run_by_caller = false;  // SNOW_LANG_DEBUG: resumed from its caller's await_suspend
+#ifdef SNOW_LANG_DEBUG
+    bool run_by_caller = false;  // resumed from its caller's await_suspend (below)
+#endif
     Co get_return_object() { return Co(std::coroutine_handle<promise_type>::from_promise(*this)); }
     std::suspend_always initial_suspend() noexcept { return {}; }
     struct FinalAwaiter {
       bool await_ready() noexcept { return false; }
       std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
         auto next = h.promise().continuation;
+#ifdef SNOW_LANG_DEBUG
         if (h.promise().run_by_caller) return std::noop_coroutine();  // back into that call
+#endif
         return next ? next : std::noop_coroutine();
       }
       void await_resume() noexcept {}

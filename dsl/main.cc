@@ -4,8 +4,8 @@
 //   snowc check FILE.snow              diagnostics only
 //   snowc build FILE.snow -o OUT       a native executable
 //   snowc run FILE.snow [args...]      build (cached) and run; exits with the program's status
-//   --debug (before FILE.snow; for build and emit also after it): a debug build, whose
-//   debug information is at .snow lines (gdb: `break prog.snow:12`, `bt`)
+//   --debug (before FILE.snow; for build and emit also after it; check ignores it): a
+//   debug build, whose debug information is at .snow lines (gdb: `break prog.snow:12`)
 //
 // Exit status: 0 ok, 1 diagnostics (or a failed build), 2 usage. `run` exits with the
 // program's own status.
@@ -34,8 +34,9 @@ const char* const kUsage =
     "  run FILE.snow [ARGS...]      build (cached) and run it with ARGS\n"
     "  build|run|emit --debug FILE.snow ...\n"
     "                               a debug build: -g -O0, debug information at .snow\n"
-    "                               lines, every caller's frame kept for a backtrace\n"
-    "                               (gdb: break prog.snow:12, bt); SNOWC_OPT is ignored\n"
+    "                               lines, callers' frames kept for a backtrace (those\n"
+    "                               since the process last waited; gdb: break\n"
+    "                               prog.snow:12, bt); SNOWC_OPT is ignored\n"
     "\n"
     "FILE.snow is the entry module; the modules it imports are read from its directory\n"
     "(`import Geo.Vector` is geo/vector.snow). A directory stands for its main.snow.\n"
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
   const std::string cmd = args[0];
   if (cmd != "emit" && cmd != "check" && cmd != "build" && cmd != "run") return usage_error("unknown command `" + cmd + "`");
   bool debug = false;
-  if (args.size() > 1 && args[1] == "--debug" && cmd != "check") {
+  if (args.size() > 1 && args[1] == "--debug") {  // check accepts it and ignores it
     debug = true;
     args.erase(args.begin() + 1);
   }
@@ -82,7 +83,7 @@ int main(int argc, char** argv) {
   for (std::size_t i = 2; i < args.size(); ++i) {
     if (cmd == "run") {
       program_args.push_back(args[i]);  // after FILE.snow, everything is the program's
-    } else if (args[i] == "--debug" && cmd != "check") {
+    } else if (args[i] == "--debug") {
       debug = true;
     } else if (args[i] == "-o" && i + 1 < args.size()) {
       out = args[++i];

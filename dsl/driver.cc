@@ -90,7 +90,7 @@ int run(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-Translation translate(const std::string& given) {
+Translation translate(const std::string& given, bool debug) {
   Translation t;
   std::string source;
   // A program given as its directory is its main.snow (snow.md#modules).
@@ -111,7 +111,12 @@ Translation translate(const std::string& given) {
     if (!diags.has_errors()) types = check_types(program, symbols, diags);
     // The C++ embeds every module the program imports, so the build cache (keyed by it)
     // sees any change to any of them.
-    if (!diags.has_errors()) t.cpp = emit_cpp(program, symbols, types, diags);
+    if (!diags.has_errors()) {
+      EmitOptions options;
+      options.debug = debug;
+      if (debug) options.source_dir = fs::absolute(path, ec).parent_path().lexically_normal().string();
+      t.cpp = emit_cpp(program, symbols, types, diags, options);
+    }
   }
   t.ok = !diags.has_errors();
   t.diagnostics = diags.render();
@@ -142,7 +147,7 @@ static fs::path installed_prefix() {
   return {};
 }
 
-Toolchain find_toolchain() {
+Toolchain find_toolchain(bool debug) {
   Toolchain tc;
   tc.cxx = std::getenv("SNOWC_CXX") ? std::getenv("SNOWC_CXX") : SNOWC_CXX;
   std::string include_dir = SNOWC_SOURCE_INCLUDE;
@@ -157,12 +162,19 @@ Toolchain find_toolchain() {
   tc.header_dirs = {include_dir + "/snow"};
   tc.compile_flags = {"-std=c++20", "-I" + include_dir, "-w"};
   for (const auto& f : split_flags(SNOWC_DEPENDENCY_CFLAGS)) tc.compile_flags.push_back(f);
-  const char* opt = std::getenv("SNOWC_OPT");
-  tc.compile_flags.push_back(opt && *opt ? opt : "-O1");
-  // A coroutine awaiting another resumes it by symmetric transfer, which only keeps the
-  // stack flat when it is a tail call; g++ makes sibling calls from -O2 on, so without
-  // this a Snow recursion 100,000 deep overflowed a worker's stack at -O1.
-  tc.compile_flags.push_back("-foptimize-sibling-calls");
+  if (debug) {
+    // Unoptimised, so every variable and line is where the .snow says. No sibling calls
+    // either: a coroutine then resumes the one it awaits by an ordinary call, and the
+    // awaiting caller's frame stays on the stack for a backtrace to show.
+    tc.compile_flags.insert(tc.compile_flags.end(), {"-g", "-O0", "-DSNOW_LANG_DEBUG"});  // snow/lang/co.hpp
+  } else {
+    const char* opt = std::getenv("SNOWC_OPT");
+    tc.compile_flags.push_back(opt && *opt ? opt : "-O1");
+    // A coroutine awaiting another resumes it by symmetric transfer, which only keeps the
+    // stack flat when it is a tail call; g++ makes sibling calls from -O2 on, so without
+    // this a Snow recursion 100,000 deep overflowed a worker's stack at -O1.
+    tc.compile_flags.push_back("-foptimize-sibling-calls");
+  }
   tc.link_flags = {libsnow};
   // A shared libsnow (a package built with only the shared library) is found at run time
   // where it was linked from.

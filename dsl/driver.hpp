@@ -14,8 +14,9 @@ struct Translation {
   std::string diagnostics;  // rendered errors and warnings
 };
 
-/// `path`: the entry module, or a directory holding it as main.snow.
-Translation translate(const std::string& path);
+/// `path`: the entry module, or a directory holding it as main.snow. `debug`: C++ for a
+/// debug build (EmitOptions in emitter.hpp).
+Translation translate(const std::string& path, bool debug = false);
 
 /// Where the headers and libsnow are, and how to compile against them.
 struct Toolchain {
@@ -26,7 +27,10 @@ struct Toolchain {
   std::string libsnow;
 };
 
-Toolchain find_toolchain();
+/// `debug` (snowc --debug): `-g -O0` instead of SNOWC_OPT, and no sibling calls, so a
+/// backtrace shows every Snow caller's frame (at the cost of stack depth: each Snow call
+/// in progress is a native frame).
+Toolchain find_toolchain(bool debug = false);
 
 /// Compiles `cpp` to an executable, reusing the cached one when the C++, the toolchain
 /// and the headers are unchanged. Returns its path, or "" (with the compiler's output

@@ -20,9 +20,19 @@
 
 namespace snowc {
 
+/// `snowc ... --debug`: a `#line` before every line, not only before every statement, so
+/// that the debug information names the right .snow line for every instruction, and
+/// the .snow files by absolute path (under `source_dir`, the entry module's directory),
+/// so that a debugger finds them wherever it runs.
+struct EmitOptions {
+  bool debug = false;
+  std::string source_dir;
+};
+
 /// Returns the C++ translation unit for `program`. Problems only the emitter can see
 /// (e.g. an actor self-call that is not a tail call, a `default()` whose type the
 /// context does not fix) go to `diags`. `types` are the inferred types (typecheck.hpp).
-std::string emit_cpp(const Program& program, const Symbols& symbols, const TypeTable& types, Diagnostics& diags);
+std::string emit_cpp(const Program& program, const Symbols& symbols, const TypeTable& types, Diagnostics& diags,
+                     const EmitOptions& options = {});
 
 }  // namespace snowc

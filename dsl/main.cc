@@ -4,6 +4,8 @@
 //   snowc check FILE.snow              diagnostics only
 //   snowc build FILE.snow -o OUT       a native executable
 //   snowc run FILE.snow [args...]      build (cached) and run; exits with the program's status
+//   --debug (before FILE.snow; for build and emit also after it; check ignores it): a
+//   debug build, whose debug information is at .snow lines (gdb: `break prog.snow:12`)
 //
 // Exit status: 0 ok, 1 diagnostics (or a failed build), 2 usage. `run` exits with the
 // program's own status.
@@ -31,6 +33,11 @@ const char* const kUsage =
     "  build FILE.snow -o OUT       compile to a native executable\n"
     "  run FILE.snow [ARGS...]      build (cached) and run it with ARGS\n"
     "  config                       print the compiler, headers, libsnow and flags used\n"
+    "  build|run|emit --debug FILE.snow ...\n"
+    "                               a debug build: -g -O0, debug information at .snow\n"
+    "                               lines, callers' frames kept for a backtrace (those\n"
+    "                               since the process last waited; gdb: break\n"
+    "                               prog.snow:12, bt); SNOWC_OPT is ignored\n"
     "\n"
     "FILE.snow is the entry module; the modules it imports are read from its directory\n"
     "(`import Geo.Vector` is geo/vector.snow). A directory stands for its main.snow.\n"
@@ -40,8 +47,10 @@ const char* const kUsage =
     "  --version                    the snowc version\n"
     "\n"
     "environment: SNOWC_CACHE_DIR (default $XDG_CACHE_HOME/snowc or ~/.cache/snowc),\n"
-    "SNOWC_CXX (the C++ compiler), SNOWC_OPT (optimisation flag, default -O1),\n"
-    "SNOWC_PREFIX (the installed package to use; default: found from snowc's own place).\n"
+    "SNOWC_CXX (the C++ compiler), SNOWC_OPT (the optimisation flag of builds without\n"
+    "--debug, default -O1; -g there adds debug information, but only --debug makes it\n"
+    "exact: lines of calls, callers' frames), SNOWC_PREFIX (the installed package to use;\n"
+    "default: found from snowc's own place).\n"
     "exit status: 0 ok, 1 diagnostics or build failure, 2 usage; `run` returns the program's.\n";
 
 int usage_error(const std::string& msg) {
@@ -64,7 +73,7 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = args[0];
   if (cmd == "config") {
-    const snowc::Toolchain tc = snowc::find_toolchain();
+    const snowc::Toolchain tc = snowc::find_toolchain(false);
     std::cout << "compiler: " << tc.cxx << "\nheaders: " << tc.header_dirs.front() << "\nlibsnow: " << tc.libsnow
               << "\ncompile flags:";
     for (const auto& f : tc.compile_flags) std::cout << ' ' << f;
@@ -74,13 +83,20 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd != "emit" && cmd != "check" && cmd != "build" && cmd != "run") return usage_error("unknown command `" + cmd + "`");
+  bool debug = false;
+  if (args.size() > 1 && args[1] == "--debug") {  // check accepts it and ignores it
+    debug = true;
+    args.erase(args.begin() + 1);
+  }
   if (args.size() < 2) return usage_error("missing FILE.snow");
   const std::string file = args[1];
   std::string out;
   std::vector<std::string> program_args;
   for (std::size_t i = 2; i < args.size(); ++i) {
     if (cmd == "run") {
-      program_args.push_back(args[i]);
+      program_args.push_back(args[i]);  // after FILE.snow, everything is the program's
+    } else if (args[i] == "--debug") {
+      debug = true;
     } else if (args[i] == "-o" && i + 1 < args.size()) {
       out = args[++i];
     } else {
@@ -89,7 +105,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "build" && out.empty()) return usage_error("`build` needs -o OUT");
 
-  const snowc::Translation t = snowc::translate(file);
+  const snowc::Translation t = snowc::translate(file, debug);
   std::cerr << t.diagnostics;
   if (!t.ok) return 1;
   if (cmd == "check") return 0;
@@ -106,7 +122,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  const std::string exe = snowc::build_cached(t.cpp, snowc::find_toolchain());
+  const std::string exe = snowc::build_cached(t.cpp, snowc::find_toolchain(debug));
   if (exe.empty()) return 1;
   if (cmd == "build") {
     std::error_code ec;

@@ -10,6 +10,8 @@ directory (NAME.out, NAME.err, ...):
   NAME.stderr  lines that must each appear in the program's standard error
   NAME.unordered  (empty) compare the output's lines as a multiset: for programs whose
                processes print concurrently without a causal order (snow.md#main-and-program-lifetime)
+  NAME.env     lines VAR=VALUE added to the program's environment when it runs
+               (e.g. SNOW_WORKERS=1: the same scheduling on every machine)
   NAME.check   (empty) `snowc check` must accept the program; it is not run
   NAME.cluster several programs run at once as the nodes of one cluster, each checked
                against its own .out/.status/.stderr/.unordered (its programs are not run
@@ -65,9 +67,13 @@ def run_one(snowc, src, env, outdir, timeout):
     exe, why = build(snowc, src, env, outdir)
     if why:
         return name, False, why, time.monotonic() - t0
+    run_env = dict(env)
+    env_file = base.with_suffix('.env')
+    if env_file.exists():
+        run_env.update(line.split('=', 1) for line in env_file.read_text().splitlines() if '=' in line)
     try:
         p = subprocess.run([str(exe)], capture_output=True, text=True, timeout=timeout, cwd=str(HERE),
-                           stdin=subprocess.DEVNULL)
+                           stdin=subprocess.DEVNULL, env=run_env)
     except subprocess.TimeoutExpired:
         return name, False, f'timed out after {timeout}s', time.monotonic() - t0
     problems = compare(base, p.returncode, p.stdout, p.stderr)

@@ -71,12 +71,18 @@ class [[nodiscard]] Co {
     std::optional<T> value;
     std::coroutine_handle<> continuation;
     std::exception_ptr exception;
+#ifdef SNOW_LANG_DEBUG
+    bool run_by_caller = false;  // resumed from its caller's await_suspend (below)
+#endif
     Co get_return_object() { return Co(std::coroutine_handle<promise_type>::from_promise(*this)); }
     std::suspend_always initial_suspend() noexcept { return {}; }
     struct FinalAwaiter {
       bool await_ready() noexcept { return false; }
       std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
         auto next = h.promise().continuation;
+#ifdef SNOW_LANG_DEBUG
+        if (h.promise().run_by_caller) return std::noop_coroutine();  // back into that call
+#endif
         return next ? next : std::noop_coroutine();
       }
       void await_resume() noexcept {}
@@ -95,10 +101,28 @@ class [[nodiscard]] Co {
   }
 
   bool await_ready() const noexcept { return false; }
+#ifndef SNOW_LANG_DEBUG
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
     handle_.promise().continuation = awaiter;
     return handle_;
   }
+#else
+  // `snowc --debug` (-DSNOW_LANG_DEBUG): the callee runs inside this call rather than by
+  // symmetric transfer. g++ makes one transfer per coroutine, at the line of its
+  // opening brace, so a caller's frame in a backtrace showed that line instead of the
+  // call's; this call is at the call's line. When the callee waits, whoever resumes it
+  // resumes the caller at its end, as usual; frames of callers that waited meanwhile
+  // are then not on the native stack. Inlined, and the builtin resume, so that one
+  // (inline) frame of this header stands between two Snow frames rather than two calls.
+  [[gnu::always_inline]] bool await_suspend(std::coroutine_handle<> awaiter) noexcept {
+    promise_type& p = handle_.promise();
+    p.continuation = awaiter;
+    p.run_by_caller = true;
+    __builtin_coro_resume(handle_.address());
+    p.run_by_caller = false;
+    return !handle_.done();  // done: go on at once; waiting: stay suspended
+  }
+#endif
   T await_resume() {
     if (handle_.promise().exception) std::rethrow_exception(handle_.promise().exception);
     return std::move(*handle_.promise().value);
@@ -128,7 +152,7 @@ template <class T>
 struct Capture {
   Co<T> co;
   bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept { return co.await_suspend(h); }
+  [[gnu::always_inline]] auto await_suspend(std::coroutine_handle<> h) noexcept { return co.await_suspend(h); }
   std::exception_ptr await_resume() { return co.error(); }
 };
 template <class T>

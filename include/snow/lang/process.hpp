@@ -376,8 +376,11 @@ inline Value send_after(Self self, const Value& pid, const Value& ms, Value msg)
   return unit();
 }
 
-/// A preemption point for loops and self tail calls; never suspends where waiting is not
-/// possible.
+/// A preemption point: every loop iteration, self tail call, call of a coroutine function
+/// and call of a function value spends one reduction (issue 19 item 11: a recursion
+/// without messages kept its worker for seconds). Never suspends where waiting is not
+/// possible, and there it does not touch the process either: a Display implementation
+/// may run with no process (`Self(nullptr)`, Map.get's error message).
 struct MaybeTick {
   Self self;
   snow::detail::TickAwaiter tick;
@@ -396,6 +399,7 @@ inline Co<Value> call(Self self, Value f, Args args) {
     fail("wrong number of arguments to " + fn.name + ": expected " + std::to_string(fn.arity) + ", found " +
          std::to_string(args.size()));
   }
+  co_await tick(self);  // a function value may be a closure calling itself through its argument
   co_return co_await fn.fn(self, f, std::move(args));
 }
 

@@ -89,7 +89,12 @@ inline int run_program(MainFn main_fn) {
   std::setvbuf(stdout, nullptr, by_line ? _IOLBF : _IOFBF, 1 << 16);
   int status = 0;
   {
-    snow::Runtime rt;
+    // SNOW_WORKERS=N runs the program on N worker threads (default: one per hardware
+    // thread), like Erlang's +S: to bound a program's share of a machine, or to make a
+    // test's scheduling independent of the machine's size (tests/snow/f01_fairness).
+    snow::RuntimeOptions options;
+    if (const char* workers = std::getenv("SNOW_WORKERS"); workers != nullptr) options.workers = std::atoi(workers);
+    snow::Runtime rt(std::move(options));
     lifetime.live.fetch_add(1);
     // Snow's exit rules, and links never end main (snow.md#links; snow/exit_rules.hpp).
     rt.spawn_with({.exit_rules = ExitRules::snow_main}, &main_process, main_fn);

@@ -49,6 +49,38 @@ struct Kv {
   std::int64_t handle_call(const LocalOnly& l) { return l.n; }
 };
 
+/// A request a dispatcher hands to a worker with its reply token, and one its coroutine
+/// handler answers after asking another service.
+struct Square {
+  std::int64_t n = 0;
+};
+SNOW_WIRE(Square, n)
+struct Doubled {
+  std::string key;
+};
+SNOW_WIRE(Doubled, key)
+struct Job {
+  std::int64_t n = 0;
+  snow::ReplyTo<std::int64_t> reply;
+};
+
+/// Answers Square later, from a worker process (a deferred reply), and Doubled from a
+/// coroutine handler that calls a local Kv first.
+struct Dispatcher {
+  using remote_requests = snow::RemoteRequests<Square, Doubled>;
+  snow::Pid worker;
+  snow::Service<Kv> store;
+  void handle_call(const Square& s, snow::ReplyTo<std::int64_t> reply, snow::Self self) {
+    self.send(worker, Job{s.n, std::move(reply)});
+  }
+  snow::Task<absl::StatusOr<std::int64_t>> handle_call(const Doubled& d, snow::Self self) {
+    const Get get{d.key};
+    absl::StatusOr<std::int64_t> v = co_await store.call(self, get);
+    if (!v.ok()) co_return v.status();
+    co_return *v * 2;
+  }
+};
+
 /// The same requests, but no remote_requests: a service that serves its own node only.
 struct LocalKv {
   std::int64_t handle_call(const Get&) { return 1; }
@@ -134,6 +166,40 @@ TEST_CASE("a service on another node is called by Pid, by {name, node} and by gl
     });
     CHECK(local == 110);
     CHECK(c["b"].node().stats().refused_service_requests == 0);
+  }
+}
+
+snow::Proc squarer(Self self) {
+  for (;;) co_await self.receive(snow::on<Job>([](Job j) { j.reply.reply(j.n * j.n); }));
+}
+
+TEST_CASE("a caller on another node gets deferred replies and coroutine handlers' answers") {
+  for (std::uint64_t seed : seeds(3)) {
+    SIM_SEED(seed);
+    SimCluster c(seed);
+    c.pair();
+    snow::Runtime& rt_b = *c["b"].rt;
+    const snow::Service<Kv> store = snow::spawn_service(rt_b, Kv{});
+    const Put seven{"x", 7};
+    const snow::Service<Dispatcher> dispatcher =
+        snow::spawn_service(rt_b, Dispatcher{rt_b.spawn(squarer), store});
+    bool stored = false;
+    run_on(c, "b", [&](Self self) -> snow::Task<> {
+      stored = (co_await store.call(self, seven)).ok();
+    });
+    REQUIRE(stored);
+    const Pid seen_from_a = c.view("a", "b", dispatcher.pid());
+    std::vector<std::string> got;
+    run_on(c, "a", [&](Self self) -> snow::Task<> {
+      const snow::Service<Dispatcher> remote(self.runtime(), seen_from_a);
+      const Square nine{9};
+      const Doubled x{"x"};
+      absl::StatusOr<std::int64_t> deferred = co_await remote.call(self, nine);
+      got.push_back("square " + (deferred.ok() ? std::to_string(*deferred) : deferred.status().ToString()));
+      absl::StatusOr<std::int64_t> awaited = co_await remote.call(self, x);
+      got.push_back("doubled " + (awaited.ok() ? std::to_string(*awaited) : awaited.status().ToString()));
+    });
+    CHECK(got == std::vector<std::string>{"square 81", "doubled 14"});
   }
 }
 

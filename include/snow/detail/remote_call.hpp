@@ -5,9 +5,10 @@
 // RemoteCallRequest instead: the caller's Pid and Ref (a null Pid for a cast), the
 // request's wire name (its SNOW_WIRE or SNOW_WIRE_SUM name) and the request as a Term.
 // The service dispatches on that name over the requests its state lists in
-// `remote_requests` (service.hpp; the server side is detail/remote_serve.hpp), and
-// answers through reply_to_caller, which sends a RemoteCallReply (status code and
-// message, the reply as a Term) to a caller on another node. The caller's node turns a
+// `remote_requests` (service.hpp; the server side is detail/remote_serve.hpp), turning it
+// into the local Request it stands for, and answers through send_reply (snow/reply.hpp),
+// which sends a RemoteCallReply (status code and message, the reply as a Term) to a
+// caller on another node: so deferred replies and coroutine handlers work across nodes. The caller's node turns a
 // RemoteCallReply into an ordinary CallReply as it delivers it (src/dist/remote_call.cpp),
 // so the call's receive, its monitor (Down: NotFound, Aborted, noconnection), its timeout
 // and the dropping of late replies are exactly those of a local call (detail/call.hpp).

@@ -82,7 +82,7 @@ TEST_CASE("a Snow service refuses malformed requests from another node with an e
       request("snow.service", body(0, {Term(std::int64_t{42})})),
       // Another request name; a body that is not (handler, [arguments]); no such handler
       // (past the end, negative, huge); too few and too many arguments; a call of the
-      // cast handler; an argument that does not convert (a Snow Set holding a String).
+      // cast handler; arguments that do not convert (a Snow Set holding a String, ...).
       request("Get", body(0, {Term(std::int64_t{1})})),
       request("snow.service", Term("garbage")),
       request("snow.service", Term::tuple({Term(std::int64_t{0})})),
@@ -94,6 +94,8 @@ TEST_CASE("a Snow service refuses malformed requests from another node with an e
       request("snow.service", body(0, {Term(std::int64_t{1}), Term(std::int64_t{2})})),
       request("snow.service", body(1, {Term(std::int64_t{1}), Term(std::int64_t{2})})),
       request("snow.service", body(0, {Term::structure("Set", {{"items", Term::list({Term("not an int")})}})})),
+      // ... and a "Queue" whose items are not a list.
+      request("snow.service", body(0, {Term::structure("Queue", {{"items", Term(std::int64_t{5})}})})),
   };
   std::vector<snow::detail::RemoteCallRequest> casts = {
       request("snow.service", body(1, {Term(std::int64_t{0}), Term("set")})),  // good: sets the state
@@ -122,6 +124,6 @@ TEST_CASE("a Snow service refuses malformed requests from another node with an e
   CHECK(absl::StrJoin(got, " | ") ==
         "(42, set) | UNIMPLEMENTED | INVALID_ARGUMENT | INVALID_ARGUMENT | INVALID_ARGUMENT | INVALID_ARGUMENT | "
         "INVALID_ARGUMENT | INVALID_ARGUMENT | INVALID_ARGUMENT | INVALID_ARGUMENT | INVALID_ARGUMENT | "
-        "INVALID_ARGUMENT | (still serving, set)");
-  CHECK(c["b"].node().stats().refused_service_requests == 14);
+        "INVALID_ARGUMENT | INVALID_ARGUMENT | (still serving, set)");
+  CHECK(c["b"].node().stats().refused_service_requests == 15);
 }

@@ -696,6 +696,17 @@ class Emitter {
     defs_.line("struct " + n + " : sl::ServiceHandlers<" + n + "> {");
     defs_.line("  explicit " + n + "(sl::Value s) : state(std::move(s)) {}");
     defs_.line("  sl::Value state;");
+    // What a request from another node is checked against before serve indexes r.args
+    // (sl::service_request_from): each handler's parameter count (-1: no such handler),
+    // and whether it is a call.
+    std::string arities, calls;
+    for (std::size_t i = 0; i < sv.handlers.size(); ++i) {
+      arities += "case " + std::to_string(i) + ": return " + std::to_string(sv.handlers[i].params.size()) + "; ";
+      if (sv.handlers[i].is_call) calls += "case " + std::to_string(i) + ": ";
+    }
+    defs_.line("  static constexpr int handler_arity(int h) { switch (h) { " + arities + "} return -1; }");
+    defs_.line("  static constexpr bool handler_is_call(int h) { switch (h) { " +
+               (calls.empty() ? std::string() : calls + "return true; ") + "} return false; }");
     defs_.line("  sl::Co<sl::Value> serve(snow::Self self, sl::ServiceRequest r) {");
     defs_.line("    switch (r.handler) {");
     int index = 0;

@@ -122,6 +122,12 @@ TEST_CASE("a Map or Set struct with a repeated key does not convert") {
   CHECK_FALSE(v.ok());
 }
 
+TEST_CASE("a Queue struct whose items are not a list does not convert") {
+  absl::StatusOr<Value> v = sl::from_term(snow::Term::structure("Queue", {{"items", snow::Term(std::int64_t{5})}}));
+  REQUIRE_FALSE(v.ok());
+  CHECK(v.status().message() == "a Queue's items are a list");
+}
+
 TEST_CASE("structs, sum types, Option, Result and ExitReason cross by name") {
   check_round_trip(Value::strukt(point_type, {sl::I(3), sl::I(-4)}));
   check_round_trip(Value::variant(shape_type, 0, {sl::F(1.5)}));

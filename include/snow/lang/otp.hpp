@@ -14,10 +14,12 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "snow/job.hpp"
+#include "snow/reply.hpp"
 #include "snow/service.hpp"
 #include "snow/supervisor.hpp"
 #include "snow/lang/process.hpp"
 #include "snow/lang/value.hpp"
+#include "snow/lang/value_wire.hpp"
 
 namespace snow::lang {
 
@@ -77,6 +79,63 @@ struct ServiceRequest {
   Args args;
 };
 
+// A request from another node cannot carry a ServiceRequest (its Values are this
+// process's objects): it travels as the runtime's RemoteCallRequest (snow/detail/
+// remote_call.hpp) named kServiceRequestName, whose body is the Term tuple
+// (handler number, [arguments...]), and the reply comes back as a Term (snow.md#services).
+
+/// The request name of every call or cast to a Snow service on another node.
+inline constexpr std::string_view kServiceRequestName = "snow.service";
+
+/// The RemoteCallRequest standing for `Name.handler(pid, args...)`. An argument that
+/// cannot cross nodes (a function, a Job) is a runtime error in the caller.
+inline snow::detail::RemoteCallRequest remote_service_request(int handler, const Args& args) {
+  std::vector<Term> terms;
+  terms.reserve(args.size());
+  for (const Value& a : args) terms.push_back(to_term(a));
+  return snow::detail::RemoteCallRequest{snow::Pid(), snow::Ref(), std::string(kServiceRequestName),
+                                         Term::tuple({Term(static_cast<std::int64_t>(handler)), Term::list(std::move(terms))}),
+                                         absl::InfiniteFuture()};
+}
+
+/// The ServiceRequest a request from another node stands for, or why the service refuses
+/// it. Everything here comes from the network: the handler number is checked against the
+/// service's handlers and the argument count against that handler's arity (the generated
+/// `handler_arity`, -1 for no such handler) before `serve` indexes the arguments, and a
+/// call must name a call handler (a cast, a cast handler), as the local form guarantees
+/// at compile time. Linear in the size of the body.
+template <class Impl>
+absl::StatusOr<ServiceRequest> service_request_from(const snow::detail::RemoteCallRequest& r) {
+  if (r.request != kServiceRequestName) {
+    return absl::UnimplementedError("a Snow service accepts only \"snow.service\" requests from other nodes, not \"" +
+                                    r.request.substr(0, 64) + "\"");
+  }
+  const Term& body = r.body;
+  if (!body.is_tuple() || body.size() != 2 || !body.elements()[0].is_int() || !body.elements()[1].is_list()) {
+    return absl::InvalidArgumentError("a service request's body is the tuple (handler number, [arguments])");
+  }
+  const std::int64_t handler = body.elements()[0].as_int();
+  const int arity = handler < 0 || handler > 1 << 20 ? -1 : Impl::handler_arity(static_cast<int>(handler));
+  if (arity < 0) return absl::InvalidArgumentError("this service has no handler " + std::to_string(handler));
+  const Term& terms = body.elements()[1];
+  if (terms.size() != static_cast<std::size_t>(arity)) {
+    return absl::InvalidArgumentError("handler " + std::to_string(handler) + " takes " + std::to_string(arity) +
+                                      " arguments, the request has " + std::to_string(terms.size()));
+  }
+  const bool is_call = static_cast<bool>(r.from);
+  if (is_call != Impl::handler_is_call(static_cast<int>(handler))) {
+    return absl::InvalidArgumentError("handler " + std::to_string(handler) + (is_call ? " is a cast, not a call" : " is a call, not a cast"));
+  }
+  ServiceRequest out{static_cast<int>(handler), Args()};
+  out.args.reserve(terms.size());
+  for (const Term& t : terms.elements()) {
+    absl::StatusOr<Value> v = from_term(t);
+    if (!v.ok()) return absl::InvalidArgumentError("an argument does not convert: " + std::string(v.status().message()));
+    out.args.push_back(std::move(*v));
+  }
+  return out;
+}
+
 /// The generated service state (`struct NAME_service`) derives from this. snow::Service
 /// types calls by `handle_call`'s result and casts by `handle_cast`; requests are served
 /// through `serve` (a coroutine) by service_process, and would be through these only by
@@ -92,10 +151,29 @@ struct ServiceHandlers {
 template <class Impl>
 snow::Proc service_process(Self self, [[maybe_unused]] ActorToken token, Impl impl) {
   using Request = snow::detail::Request<Impl>;
+  using RemoteRequest = snow::detail::RemoteCallRequest;
   for (;;) {
     std::optional<Request> request;
+    std::optional<RemoteRequest> remote;
     co_await receive(self, true, snow::on<Request>([&](Request r) { request = std::move(r); }),
+                     snow::on<RemoteRequest>([&](RemoteRequest r) { remote = std::move(r); }),
                      snow::any([](snow::Message) {}));  // anything else has no handler: dropped
+    if (remote) {
+      // From another node: refused (an error reply, a counter) unless well formed; the
+      // reply goes back as a Term (send_reply). No deadline: the caller's clock is
+      // another node's, and its own timeout still holds.
+      absl::StatusOr<ServiceRequest> req = service_request_from<Impl>(*remote);
+      if (!req.ok()) {
+        snow::detail::refuse_remote_request(self, *remote, req.status());
+        continue;
+      }
+      Value reply = co_await impl.serve(self, std::move(*req));
+      if (remote->from) {
+        snow::detail::send_reply(self.runtime(), remote->from, remote->ref, snow::Message::of(std::move(reply)),
+                                 absl::OkStatus());
+      }
+      continue;
+    }
     if (!request) continue;
     // A caller whose deadline has passed has stopped waiting: skip its request.
     if (request->ref && self.now() > request->deadline) continue;
@@ -112,11 +190,19 @@ snow::Proc service_process(Self self, [[maybe_unused]] ActorToken token, Impl im
 template <class Impl, int Handler>
 Co<Value> service_call(Self self, Value pid, Args args) {
   check_may_wait("a service call");
-  snow::Service<Impl> svc(self.runtime(), pid.as_pid());
-  // Named, not a braced temporary inside co_await: g++ 12 relocates those bitwise.
-  ServiceRequest request{Handler, std::move(args)};
-  auto pending = svc.call(self, std::move(request), absl::InfiniteDuration());
-  absl::StatusOr<Value> r = co_await pending;
+  const snow::Pid server = pid.as_pid();
+  absl::StatusOr<Value> r;
+  if (!server.is_local()) {
+    // The same call (monitor, reply, Down) with a request that can cross nodes.
+    auto pending = snow::detail::call<Value>(self, server, remote_service_request(Handler, args), absl::InfiniteDuration());
+    r = co_await pending;
+  } else {
+    snow::Service<Impl> svc(self.runtime(), server);
+    // Named, not a braced temporary inside co_await: g++ 12 relocates those bitwise.
+    ServiceRequest request{Handler, std::move(args)};
+    auto pending = svc.call(self, std::move(request), absl::InfiniteDuration());
+    r = co_await pending;
+  }
   if (!r.ok()) fail("service call failed: " + std::string(r.status().message()));
   co_return *r;
 }
@@ -124,7 +210,12 @@ Co<Value> service_call(Self self, Value pid, Args args) {
 template <class Impl, int Handler>
 Value service_cast(Self self, const Value& pid, Args args) {
   touch();
-  snow::Service<Impl>(self.runtime(), pid.as_pid()).cast(ServiceRequest{Handler, std::move(args)});
+  const snow::Pid server = pid.as_pid();
+  if (!server.is_local()) {
+    self.send(server, remote_service_request(Handler, args));
+    return unit();
+  }
+  snow::Service<Impl>(self.runtime(), server).cast(ServiceRequest{Handler, std::move(args)});
   return unit();
 }
 /// `Name.start(args...)` once init has produced the state.

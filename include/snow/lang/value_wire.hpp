@@ -221,6 +221,7 @@ inline Value from_term_or_throw(const Term& t) {
       const TypeInfo* type = types().find(t.type_name());
       if (type == nullptr) {
         if (t.type_name() == "Queue" && t.size() == 1 && t.field("items") != nullptr) {
+          if (!t.field("items")->is_list()) throw NotConvertible{"a Queue's items are a list"};
           auto q = std::make_unique<QueueObj>();
           for (const Term& x : t.field("items")->elements()) {
             if (!x.is_int()) throw NotConvertible{"a Snow Queue holds Ints only"};

@@ -30,14 +30,6 @@ struct job_traits {
   static constexpr bool takes_self = std::is_invocable_v<F&, Self>;
   using raw = std::conditional_t<takes_self, std::invoke_result<F&, Self>, std::invoke_result<F&>>;
 };
-template <class T>
-struct task_value {
-  using type = T;
-};
-template <class T>
-struct task_value<Task<T>> {
-  using type = T;
-};
 template <class F>
 using job_value_t = typename task_value<typename job_traits<F>::raw::type>::type;
 

@@ -107,4 +107,17 @@ class [[nodiscard("co_await the Task: `co_await f(...)` (a Task that is not awai
   Handle handle_;
 };
 
+namespace detail {
+/// What a Task<T> yields (T), or T itself for a value that is not a Task: used where a
+/// function may return either (jobs' bodies, services' handlers).
+template <class T>
+struct task_value {
+  using type = T;
+};
+template <class T>
+struct task_value<Task<T>> {
+  using type = T;
+};
+}  // namespace detail
+
 }  // namespace snow

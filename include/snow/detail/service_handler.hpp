@@ -36,14 +36,6 @@ namespace snow::detail {
 
 // is_task<T> (a snow::Task?) is receive.hpp's.
 
-template <class T>
-struct handler_task_value {
-  using type = T;
-};
-template <class T>
-struct handler_task_value<Task<T>> {
-  using type = T;
-};
 
 /// What a caller receives for a handler result of type T (see the top of this file).
 template <class T>
@@ -119,7 +111,7 @@ decltype(auto) invoke_deferred(Impl& impl, Req&& req, ReplyTo<R> token, Self sel
 template <class Impl, class Req, bool Deferred = !PlainCallableWith<Impl, Req>>
 struct CallShape {
   using result = std::remove_cvref_t<decltype(invoke_call(std::declval<Impl&>(), std::declval<Req>(), std::declval<Self>()))>;
-  using value = typename handler_task_value<result>::type;
+  using value = typename task_value<result>::type;  // proc.hpp
   using reply = typename answer_of<value>::type;
   static_assert(!std::is_same_v<result, Proc>,
                 "a call handler that waits is a coroutine returning snow::Task<R> (snow::Proc is for process bodies): "

@@ -79,13 +79,9 @@ MessageNode* box_reply_for_remote_caller(Ref ref, Message reply, absl::Status st
                              std::move(payload)});
 }
 
-void reply_to_remote_caller(Self self, Pid caller, Ref ref, Message reply, absl::Status status) {
-  send_reply(self.runtime(), caller, ref, std::move(reply), std::move(status));
-}
-
 void refuse_remote_request(Self self, const RemoteCallRequest& request, absl::Status why) {
   if (NodeCore* core = node_of(self.runtime())) core->count_refused_service_request();
-  if (request.ref && request.from) reply_to_remote_caller(self, request.from, request.ref, Message(), std::move(why));
+  if (request.ref && request.from) send_reply(self.runtime(), request.from, request.ref, Message(), std::move(why));
 }
 
 MessageNode* box_if_call_reply(Term& message) {

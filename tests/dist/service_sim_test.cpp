@@ -276,7 +276,7 @@ TEST_CASE("a late reply from another node is dropped, never left in the caller's
       self.send_after(absl::Milliseconds(500), self.pid(), r);
     }));
     co_await self.receive(snow::on<snow::detail::RemoteCallRequest>([&](snow::detail::RemoteCallRequest r) {
-      snow::detail::reply_to_remote_caller(self, r.from, r.ref, snow::Message::of(std::int64_t{5}), absl::OkStatus());
+      snow::detail::send_reply(self.runtime(), r.from, r.ref, snow::Message::of(std::int64_t{5}), absl::OkStatus());
     }));
   }));
   std::vector<std::string> got;

@@ -144,11 +144,6 @@ void remote_cast(Runtime& rt, Pid server, const Req& req) {
   rt.send(server, std::move(*request));
 }
 
-/// Answers the call `ref` of `caller` (on this node or another) with the reply (a wire
-/// value, or empty for a void handler) if `status` is OK, else the error: send_reply
-/// (snow/reply.hpp), through which every answer of a service goes.
-void reply_to_remote_caller(Self self, Pid caller, Ref ref, Message reply, absl::Status status);
-
 /// Refuses a request from another node (an unknown request name, a body that does not
 /// convert, a call of a cast-only request): counted in NodeStats::refused_service_requests,
 /// logged (rate-limited), and a call is answered with `why`, so its caller never hangs.

@@ -527,14 +527,26 @@ bool receive_try(Process* p, ReceiveState& s) noexcept {
       return false;
     }
     s.started = true;
-    drain(p);
+    // No drain here: the queue holds older messages than the intake, so it is scanned
+    // first, and the intake is taken only when the scan reaches the end (below). A process
+    // working through a backlog then takes no atomic per receive, while its senders push
+    // on the intake's cache line. Signals are still handled at the start of every turn
+    // (run_slice drains).
     s.cursor = p->queue.start_for(s.since);
   } else {
     drain(p);
   }
   if (p->pending_exit) return false;
   try {
-    while (MessageNode* node = *s.cursor) {
+    for (;;) {
+      MessageNode* node = *s.cursor;
+      if (node == nullptr) {
+        // Scanned to the end: take what arrived meanwhile and go on with it.
+        drain(p);
+        if (p->pending_exit) return false;
+        node = *s.cursor;
+        if (node == nullptr) break;
+      }
       ++p->scanned;
       if (is_withdrawn(node)) [[unlikely]] {
         free_withdrawn(p, s.cursor);  // a Down demonitor flushed: the slot now holds the next

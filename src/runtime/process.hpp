@@ -75,7 +75,7 @@ inline constexpr TypeInfo kSignalInfo{&typeid(T), &destroy_boxed<T>, &print_boxe
 
 template <class T>
 MessageNode* box_signal(T value) {
-  auto* node = new Boxed<T>(std::move(value));
+  auto* node = new_boxed<T>(std::move(value));
   node->type = &kSignalInfo<T>;
   return node;
 }

@@ -1,14 +1,15 @@
 // snow/detail/message_node.hpp: the boxed form of a message.
 //
 // A message is any movable C++ value. Locally it is moved into one heap node and the node
-// is linked into the receiver's mailbox: one allocation per send, no serialisation, no
-// copy. The node carries a pointer to a per-type TypeInfo, whose address is the type's
+// is linked into the receiver's mailbox: one allocation per send (from the node pool,
+// snow/detail/node_pool.hpp), no serialisation, no copy. The node carries a pointer to a per-type TypeInfo, whose address is the type's
 // identity (a variable template has one address per type in the whole program), so
 // matching a receive clause is a pointer comparison.
 #pragma once
 
 #include <concepts>
 #include <cstdint>
+#include <new>
 #include <sstream>
 #include <string>
 #include <type_traits>
@@ -16,6 +17,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "snow/detail/node_pool.hpp"
 #include "snow/wire.hpp"
 
 namespace snow::detail {
@@ -61,8 +63,37 @@ std::string print_value(const T& value) {
   }
 }
 
+// Nodes come from the node pool (snow/detail/node_pool.hpp), except over-aligned ones,
+// which the pool's 16-byte alignment cannot hold.
 template <class T>
-void destroy_boxed(MessageNode* node) noexcept { delete static_cast<Boxed<T>*>(node); }
+inline constexpr bool kPooled = alignof(Boxed<T>) <= 16;
+
+/// A new node holding T(args...).
+template <class T, class... A>
+Boxed<T>* new_boxed(A&&... args) {
+  if constexpr (!kPooled<T>) {
+    return new Boxed<T>(std::forward<A>(args)...);
+  } else {
+    void* block = allocate_node(sizeof(Boxed<T>));
+    try {
+      return ::new (block) Boxed<T>(std::forward<A>(args)...);
+    } catch (...) {
+      release_node(block, sizeof(Boxed<T>));
+      throw;
+    }
+  }
+}
+
+template <class T>
+void destroy_boxed(MessageNode* node) noexcept {
+  auto* boxed = static_cast<Boxed<T>*>(node);
+  if constexpr (!kPooled<T>) {
+    delete boxed;
+  } else {
+    boxed->~Boxed<T>();
+    release_node(boxed, sizeof(Boxed<T>));
+  }
+}
 template <class T>
 std::string print_boxed(const MessageNode* node) {
   return print_value(static_cast<const Boxed<T>*>(node)->value);
@@ -87,7 +118,7 @@ constexpr const TypeInfo* type_of() { return &kTypeInfo<T>; }
 template <class T>
 MessageNode* box(T&& value) {
   using V = std::remove_cvref_t<T>;
-  auto* node = new Boxed<V>(std::forward<T>(value));
+  auto* node = new_boxed<V>(std::forward<T>(value));
   node->type = type_of<V>();
   return node;
 }

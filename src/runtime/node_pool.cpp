@@ -1,0 +1,177 @@
+// src/runtime/node_pool.cpp: per-thread free lists and central batch stacks for message
+// nodes (the design is in snow/detail/node_pool.hpp).
+#include "snow/detail/node_pool.hpp"
+
+#include <cstdint>
+#include <mutex>
+#include <new>
+#include <utility>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SNOW_NODE_POOL_BYPASS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SNOW_NODE_POOL_BYPASS 1
+#endif
+#endif
+
+namespace snow::detail {
+namespace {
+
+constexpr std::size_t kGranule = 16;  // malloc's alignment, so every class keeps it
+constexpr std::size_t kClasses = 16;  // blocks up to 256 bytes: a node and a small value
+constexpr std::uint32_t kBatch = 64;  // blocks moved between threads at a time
+constexpr std::size_t kMaxCentralBatches = 64;  // per class: 4,096 blocks, 1 MiB at 256 B
+
+std::size_t size_class(std::size_t size) { return (size + kGranule - 1) / kGranule - 1; }
+
+// A free block. Every block is at least 16 bytes, so it can hold both links.
+struct Block {
+  Block* next;        // the next block of a list or batch
+  Block* next_batch;  // in a central stack: the first block of the next batch
+};
+
+// One stack of full batches per size class. Never destroyed: threads may free blocks
+// while the program's static objects are being destroyed.
+struct Central {
+  std::mutex mu;
+  Block* batches = nullptr;  // guarded by mu
+  std::size_t count = 0;     // guarded by mu
+};
+Central* centrals() {
+  static Central* const all = new Central[kClasses];
+  return all;
+}
+
+void free_list(Block* b) noexcept {
+  while (b) ::operator delete(std::exchange(b, b->next));
+}
+
+// Takes `batch` (kBatch blocks linked by `next`), or frees it when the stack is full.
+void give_batch(std::size_t c, Block* batch) noexcept {
+  Central& central = centrals()[c];
+  {
+    std::lock_guard lock(central.mu);
+    if (central.count < kMaxCentralBatches) {
+      batch->next_batch = central.batches;
+      central.batches = batch;
+      ++central.count;
+      return;
+    }
+  }
+  free_list(batch);
+}
+
+Block* take_batch(std::size_t c) noexcept {
+  Central& central = centrals()[c];
+  std::lock_guard lock(central.mu);
+  Block* batch = central.batches;
+  if (batch) {
+    central.batches = batch->next_batch;
+    --central.count;
+  }
+  return batch;
+}
+
+// The calling thread's lists. Trivially destructible, so reaching them costs no guard;
+// `ReturnAtExit` hands them back when the thread ends.
+struct ThreadLists {
+  Block* head[kClasses];
+  std::uint32_t count[kClasses];
+  bool armed;   // ReturnAtExit is registered
+  bool closed;  // the thread is ending: blocks go to malloc and come from it
+};
+thread_local ThreadLists lists{};
+
+struct ReturnAtExit {
+  ~ReturnAtExit() {
+    ThreadLists& l = lists;
+    l.closed = true;
+    for (std::size_t c = 0; c < kClasses; ++c) {
+      Block* b = std::exchange(l.head[c], nullptr);
+      l.count[c] = 0;
+      // Whole batches to the central stack, for the threads that stay; the rest to malloc.
+      while (b) {
+        Block* first = b;
+        std::uint32_t n = 1;
+        while (n < kBatch && b->next) {
+          b = b->next;
+          ++n;
+        }
+        Block* rest = b->next;
+        b->next = nullptr;
+        if (n == kBatch) give_batch(c, first); else free_list(first);
+        b = rest;
+      }
+    }
+  }
+};
+
+// Lists that hold blocks must be handed back at thread exit: registers that, once.
+bool arm(ThreadLists& l) {
+  if (l.closed) return false;
+  thread_local ReturnAtExit return_at_exit;
+  (void)return_at_exit;
+  l.armed = true;
+  return true;
+}
+
+}  // namespace
+
+#ifdef SNOW_NODE_POOL_BYPASS
+void* allocate_node(std::size_t size) { return ::operator new(size); }
+void release_node(void* block, std::size_t) noexcept { ::operator delete(block); }
+#else
+void* allocate_node(std::size_t size) {
+  const std::size_t c = size_class(size);
+  if (c >= kClasses) return ::operator new(size);
+  ThreadLists& l = lists;
+  if (Block* b = l.head[c]) {
+    l.head[c] = b->next;
+    --l.count[c];
+    return b;
+  }
+  if ((l.armed || arm(l)) && !l.closed) {
+    if (Block* batch = take_batch(c)) {
+      l.head[c] = batch->next;
+      l.count[c] = kBatch - 1;
+      return batch;
+    }
+  }
+  return ::operator new((c + 1) * kGranule);
+}
+
+void release_node(void* block, std::size_t size) noexcept {
+  const std::size_t c = size_class(size);
+  ThreadLists& l = lists;
+  if (c >= kClasses || (!l.armed && !arm(l)) || l.closed) {
+    ::operator delete(block);
+    return;
+  }
+  auto* b = static_cast<Block*>(block);
+  b->next = l.head[c];
+  l.head[c] = b;
+  if (++l.count[c] < 2 * kBatch) return;
+  // Keep the kBatch most recently freed (likely still in this core's cache); hand on the
+  // older kBatch as one batch.
+  Block* last_kept = b;
+  for (std::uint32_t n = 1; n < kBatch; ++n) last_kept = last_kept->next;
+  Block* batch = std::exchange(last_kept->next, nullptr);
+  l.count[c] = kBatch;
+  give_batch(c, batch);
+}
+#endif
+
+NodePoolHeld node_pool_held() {
+  NodePoolHeld held;
+  const ThreadLists& l = lists;
+  for (std::size_t c = 0; c < kClasses; ++c) {
+    held.this_thread += l.count[c];
+    Central& central = centrals()[c];
+    std::lock_guard lock(central.mu);
+    held.central += central.count * kBatch;
+  }
+  return held;
+}
+
+}  // namespace snow::detail

@@ -758,14 +758,46 @@ def peer_versions(systems, cxx):
     return [(name, v or "not found") for name, v in out]
 
 
-def write_results(path, started, load1, args, systems, snow_bin, md_table, notes, checks):
+def mtime(path):
+    """Modification time of path, or None if it does not exist."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+def utc(t):
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(t))
+
+
+def every_run_table(raw, workloads):
+    """Markdown table of each run's figure (in run order), so the spread behind each
+    median or best is on record."""
+    rows = ["| workload | system | metric | runs |", "| --- | --- | --- | --- |"]
+    for w in workloads:
+        for key, runs in (raw.get(w) or {}).items():
+            metrics = []
+            for r in runs:
+                metrics += [k for k in (r or {}) if k not in metrics]
+            for k in metrics:
+                vals = " / ".join(fmt((r or {}).get(k)) for r in runs)
+                rows.append(f"| {w} | {key} | {k} | {vals} |")
+    return "\n".join(rows)
+
+
+def write_results(path, started, load1, args, systems, snow_bin, snow_mtime, md_table,
+                  notes, checks, runs_table):
     """The Markdown results file: how, when and where the figures were measured, then the
-    table and the checks, exactly as this run printed them."""
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started))
+    table and the checks, exactly as this run printed them, then every run's figures."""
+    when = utc(started)
     command = " ".join(shlex.quote(a) for a in [os.path.basename(sys.executable)] + sys.argv)
     commit = first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
-    snow_built = (time.strftime("built %Y-%m-%d %H:%M UTC", time.gmtime(snow_bin.stat().st_mtime))
-                  if snow_bin.exists() else "not found")
+    snow_built = "not found" if snow_mtime is None else "built " + utc(snow_mtime)
+    if mtime(snow_bin) != snow_mtime:
+        # Another build replaced the binary while this ran: snow's runs may mix the two.
+        snow_built += (", and REPLACED during the run (now "
+                       + ("gone" if mtime(snow_bin) is None else "built " + utc(mtime(snow_bin)))
+                       + "): snow's figures may come from either build")
     lines = [
         "# snow and its peers: the latest comparison run",
         "",
@@ -795,6 +827,7 @@ def write_results(path, started, load1, args, systems, snow_bin, md_table, notes
     lines += [f"- {n}" for n in notes]
     if checks:
         lines += ["", "```"] + checks + ["```"]
+    lines += ["", "## Every run", "", runs_table]
     path.write_text("\n".join(lines) + "\n")
     log(f"wrote {path}")
 
@@ -868,6 +901,7 @@ def main():
         snow_bin = (Path.cwd() / snow_bin)
     if "snow" in systems and runtime_workloads and not os.access(snow_bin, os.X_OK):
         log(f"snow bench {snow_bin} not found (snow results will be n/a)")
+    snow_mtime = mtime(snow_bin)  # to notice a rebuild of snow_bench during the run
 
     started = time.time()
     load1 = None
@@ -965,8 +999,8 @@ def main():
         print(line)
     if args.results:
         write_results(Path(args.results), started, load1, args, systems, snow_bin,
-                      markdown_table(results, workloads, ns, transports, systems),
-                      notes, checks)
+                      snow_mtime, markdown_table(results, workloads, ns, transports, systems),
+                      notes, checks, every_run_table(raw, workloads))
     if args.json:
         doc = {"n": ns, "stat": args.stat, "results": results, "runs": raw,
                "busy_before": busy_before}

@@ -28,13 +28,14 @@ test: build
 	  python3 scripts/test-summary.py $(BUILD)/meson-logs/testlog.json || status=1; exit $$status
 
 # Benchmarks: one workload at a time (`$(BUILD)/bench/snow_bench WORKLOAD [N]`), or all
-# of them side by side with CAF and Erlang/OTP (installs libcaf-dev and erlang-nox).
+# of them side by side with CAF, Erlang/OTP and Go (installs libcaf-dev, erlang-nox and
+# golang-go), the table also written to bench/compare/RESULTS.md.
 bench: build
 	@for w in spawn pingpong fanin ring selective; do $(BUILD)/bench/snow_bench $$w; done
 
 compare: build
 	@sh scripts/ensure-deps.sh bench-peers
-	python3 bench/compare/compare.py --snow $(BUILD)/bench/snow_bench --n-scale $(N_SCALE)
+	python3 bench/compare/compare.py --snow $(BUILD)/bench/snow_bench --n-scale $(N_SCALE) --results bench/compare/RESULTS.md
 
 # The runtime, supervisor, distribution (simulated network) and Snow value suites under
 # AddressSanitizer + UndefinedBehaviorSanitizer, and under

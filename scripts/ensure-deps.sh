@@ -14,7 +14,7 @@ packages="g++ meson ninja-build pkg-config cmake python3 libabsl-dev libuv1-dev 
 # Extra packages for targets beyond run/test, passed as arguments (e.g. `bench-peers`).
 for extra in "$@"; do
   case "$extra" in
-    bench-peers) packages="$packages libcaf-dev erlang-nox" ;;
+    bench-peers) packages="$packages libcaf-dev erlang-nox golang-go" ;;
     *) echo "ensure-deps: unknown extra '$extra'" >&2; exit 2 ;;
   esac
 done

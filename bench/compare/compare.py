@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Side-by-side benchmark of snow against CAF 0.17 and Erlang/OTP.
+"""Side-by-side benchmark of snow against CAF 0.17, Erlang/OTP and Go.
 
 Builds the peer benchmarks (bench/compare/caf_bench.cpp with g++, the Erlang module
-bench/compare/erlang/snow_peer_bench.erl with erlc), runs every workload on snow
-(build/bench/snow_bench), CAF and Erlang, and prints one table. Each program prints
+bench/compare/erlang/snow_peer_bench.erl with erlc, bench/compare/go/snow_peer_bench.go
+with go build), runs every workload on snow (build/bench/snow_bench), CAF, Erlang and Go
+(spawn, pingpong, fanin and ring only), and prints one table with snow's ratio to the
+best peer and, where there is one, to the floor. Each program prints
 `RESULT <workload> <metric>=<value> ...`; a system that is missing, fails to build,
-fails, times out or prints no RESULT line shows "n/a" for that workload.
+fails, times out or prints no RESULT line shows "n/a" for that workload. With --results
+FILE the table is also written as Markdown with the date, the machine, the peers'
+versions and the command line (`make compare` writes bench/compare/RESULTS.md).
 
     python3 bench/compare/compare.py                      # everything, full size
     python3 bench/compare/compare.py --n-scale 0.1        # quick run
@@ -23,6 +27,8 @@ Only the Python standard library is used. See README.md beside this file.
 import argparse
 import json
 import os
+import platform
+import shlex
 import shutil
 import signal
 import socket
@@ -46,6 +52,14 @@ TRANSPORTS = ["tcp", "tls"]
 
 # Workloads only snow_bench has (CAF and Erlang show n/a without being run).
 SNOW_ONLY = {"call_host", "restart", "socket_pingpong"}
+
+# The workloads the Go peer has: those with a direct goroutine-and-channel counterpart
+# (the others show n/a for Go without being run).
+GO_WORKLOADS = {"spawn", "pingpong", "fanin", "ring"}
+
+# A workload whose figures have a floor: the same measurement without the runtime
+# (snow_bench's plain TCP socket ping-pong under remote_pingpong), run by snow_bench.
+FLOOR_OF = {"remote_pingpong": "socket_pingpong"}
 
 # Full-size N of each workload (compile has none).
 DEFAULT_N = {
@@ -85,7 +99,8 @@ PRIMARY_METRICS = {
 LOWER_IS_BETTER = {"wall_s", "bytes_per_proc", "vm_bytes_per_proc", "compile_s",
                    "compile_mb", "p50_us", "p99_us", "us_per_rt"}
 
-SYSTEMS = ["snow", "caf", "erlang"]
+SYSTEMS = ["snow", "caf", "erlang", "go"]
+PEERS = [s for s in SYSTEMS if s != "snow"]
 
 COMPILE_TYPES = 32
 
@@ -143,6 +158,35 @@ def build_erlang(build_dir):
             + (r.stdout + r.stderr)[-4000:])
         return None
     return out_dir
+
+
+def build_go(build_dir):
+    """Builds the Go peer with the standard library only: no module to download
+    (GO111MODULE=off, GOPROXY=off), no cgo, the build cache under the build directory."""
+    src = HERE / "go" / "snow_peer_bench.go"
+    out_dir = build_dir / "go"
+    out = out_dir / "snow_peer_bench"
+    if newer(out, src):
+        return out
+    go = shutil.which("go")
+    if go is None:
+        log("go not found (Go results will be n/a)")
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, GO111MODULE="off", GOPROXY="off", GOFLAGS="", CGO_ENABLED="0",
+               GOCACHE=str(build_dir / "go-cache"), GOPATH=str(build_dir / "go-path"))
+    # A temporary name, renamed when done, as for the CAF binary.
+    tmp = out_dir / "snow_peer_bench.tmp"
+    cmd = [go, "build", "-o", str(tmp), str(src)]
+    log("building Go bench: GO111MODULE=off CGO_ENABLED=0 GOCACHE=" + env["GOCACHE"] + " "
+        + " ".join(cmd))
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        log("Go bench failed to build (Go results will be n/a):\n"
+            + (r.stdout + r.stderr)[-4000:])
+        return None
+    os.replace(tmp, out)
+    return out
 
 
 # -- TLS certificates and epmd for the remote workloads ---------------------------------------
@@ -518,7 +562,7 @@ def table_rows(w, per, transports):
     if w in REMOTE_WORKLOADS:
         out = []
         for t in transports:
-            peers = {s: (per.get(f"{s}@{t}") or {}) for s in SYSTEMS if s != "snow"}
+            peers = {s: (per.get(f"{s}@{t}") or {}) for s in PEERS}
             metrics = list(PRIMARY_METRICS[w])
             for m in [per.get("snow") or {}] + list(peers.values()):
                 metrics += [k for k in m if k not in metrics]
@@ -536,17 +580,50 @@ def table_rows(w, per, transports):
     return [(k, k, {s: (per.get(s) or {}).get(k) for s in SYSTEMS}) for k in metrics]
 
 
-def table(results, workloads, ns, transports=TRANSPORTS):
-    header = ["workload", "N", "metric", "snow", "caf", "erlang", "snow/caf",
-              "snow/erlang"]
+def best_peer(vals, peers, k):
+    """(name, value) of the best peer's figure in vals: the highest, or the lowest for a
+    (lower=better) metric; (None, None) when no peer has one."""
+    have = [(s, vals.get(s)) for s in peers if vals.get(s) is not None]
+    if not have:
+        return None, None
+    pick = min if k in LOWER_IS_BETTER else max
+    return pick(have, key=lambda sv: sv[1])
+
+
+def floor_value(results, w, k):
+    """The floor of metric k of workload w (snow_bench's figure for the floor workload
+    in this run), or None."""
+    if w not in FLOOR_OF:
+        return None
+    return result_of(results, FLOOR_OF[w], "snow", k)
+
+
+def table_cells(results, workloads, ns, transports, systems):
+    """Header and rows of the table: one value column per system in the run, then the
+    best peer, snow's ratio to it and, when some workload has a floor, snow's ratio to
+    the floor."""
+    shown = [s for s in SYSTEMS if s in systems]
+    peers = [s for s in shown if s != "snow"]
     rows = []
+    any_floor = False
     for w in workloads:
         for label, k, vals in table_rows(w, results.get(w, {}), transports):
             name = label + (" (lower=better)" if k in LOWER_IS_BETTER else "")
-            rows.append([w, str(ns.get(w, "-")), name, fmt(vals.get("snow")),
-                         fmt(vals.get("caf")), fmt(vals.get("erlang")),
-                         ratio(vals.get("snow"), vals.get("caf")),
-                         ratio(vals.get("snow"), vals.get("erlang"))])
+            best, best_v = best_peer(vals, peers, k)
+            floor = floor_value(results, w, k)
+            any_floor = any_floor or floor is not None
+            rows.append([w, str(ns.get(w, "-")), name] + [fmt(vals.get(s)) for s in shown]
+                        + [best or "n/a", ratio(vals.get("snow"), best_v),
+                           ratio(vals.get("snow"), floor)])
+    header = ["workload", "N", "metric"] + shown + ["best peer", "snow/best", "snow/floor"]
+    if not any_floor:
+        header = header[:-1]
+        rows = [r[:-1] for r in rows]
+    return header, rows
+
+
+def table(results, workloads, ns, transports=TRANSPORTS, systems=SYSTEMS):
+    header, rows = table_cells(results, workloads, ns, transports, systems)
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
     lines = []
     for i, r in enumerate([header] + rows):
@@ -556,6 +633,12 @@ def table(results, workloads, ns, transports=TRANSPORTS):
         if i == 0:
             lines.append("  ".join("-" * wd for wd in widths))
     return "\n".join(lines)
+
+
+def markdown_table(results, workloads, ns, transports, systems):
+    header, rows = table_cells(results, workloads, ns, transports, systems)
+    align = ["---", "---:", "---"] + ["---" if h == "best peer" else "---:" for h in header[3:]]
+    return "\n".join("| " + " | ".join(r) + " |" for r in [header, align] + rows)
 
 
 def result_of(results, w, system, k):
@@ -584,7 +667,7 @@ def call_targets(results):
         return result_of(results, "call_queued", system, k)
 
     snow_q, snow_e = get("snow", "calls_per_s_queued"), get("snow", "calls_per_s_empty")
-    peers = {s: get(s, "calls_per_s_queued") for s in ("caf", "erlang")}
+    peers = {s: get(s, "calls_per_s_queued") for s in PEERS}
     best = max((s for s in peers if peers[s]), key=lambda s: peers[s], default=None)
     rate = lambda a, b: f"{a:,.0f} vs {b:,.0f}: x{a / b:.2f}"
     return judge("targets (call_queued):", [
@@ -619,6 +702,136 @@ def targets(results):
     return judge("targets (the distribution issue):", checks)
 
 
+# -- the results file (--results) ------------------------------------------------------------------
+
+
+def first_line(cmd, env=None):
+    """First line of a command's output (stdout, else stderr), or None if it cannot run."""
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL, env=env)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    out = (r.stdout.strip() or r.stderr.strip()).splitlines()
+    return out[0].strip() if r.returncode == 0 and out else None
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def os_name():
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    return line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return "unknown"
+
+
+def peer_versions(systems, cxx):
+    """What each peer (and the compiler) is, as the machine reports it now."""
+    out = [("C++ compiler", first_line([cxx, "--version"]))]
+    if "caf" in systems:
+        out.append(("CAF", first_line(["dpkg-query", "-W", "-f", "libcaf-dev ${Version}",
+                                       "libcaf-dev"])))
+    if "erlang" in systems:
+        # The full OTP version (e.g. 25.2.3) is in the release's OTP_VERSION file; the
+        # release number alone if that cannot be read.
+        out.append(("Erlang/OTP", first_line([
+            "erl", "-noshell", "-eval",
+            'R = erlang:system_info(otp_release), '
+            'F = filename:join([code:root_dir(), "releases", R, "OTP_VERSION"]), '
+            'V = case file:read_file(F) of {ok, B} -> string:trim(B); _ -> R end, '
+            'io:format("OTP ~s, erts ~s~n", [V, erlang:system_info(version)]), halt().'])))
+    if "go" in systems:
+        out.append(("Go", first_line(["go", "version"])))
+    return [(name, v or "not found") for name, v in out]
+
+
+def mtime(path):
+    """Modification time of path, or None if it does not exist."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+def utc(t):
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(t))
+
+
+def every_run_table(raw, workloads):
+    """Markdown table of each run's figure (in run order), so the spread behind each
+    median or best is on record."""
+    rows = ["| workload | system | metric | runs |", "| --- | --- | --- | --- |"]
+    for w in workloads:
+        for key, runs in (raw.get(w) or {}).items():
+            metrics = []
+            for r in runs:
+                metrics += [k for k in (r or {}) if k not in metrics]
+            for k in metrics:
+                vals = " / ".join(fmt((r or {}).get(k)) for r in runs)
+                rows.append(f"| {w} | {key} | {k} | {vals} |")
+    return "\n".join(rows)
+
+
+def write_results(path, started, load1, args, systems, snow_bin, snow_mtime, md_table,
+                  notes, checks, runs_table):
+    """The Markdown results file: how, when and where the figures were measured, then the
+    table and the checks, exactly as this run printed them, then every run's figures."""
+    when = utc(started)
+    command = " ".join(shlex.quote(a) for a in [os.path.basename(sys.executable)] + sys.argv)
+    commit = first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
+    snow_built = "not found" if snow_mtime is None else "built " + utc(snow_mtime)
+    if mtime(snow_bin) != snow_mtime:
+        # Another build replaced the binary while this ran: snow's runs may mix the two.
+        snow_built += (", and REPLACED during the run (now "
+                       + ("gone" if mtime(snow_bin) is None else "built " + utc(mtime(snow_bin)))
+                       + "): snow's figures may come from either build")
+    lines = [
+        "# snow and its peers: the latest comparison run",
+        "",
+        "Written by `bench/compare/compare.py --results` (`make compare`); do not edit it "
+        "by hand, run it again. bench/compare/README.md describes the workloads and how "
+        "each peer runs them. Compare ratios within this one run: figures from different "
+        "runs or machines do not compare.",
+        "",
+        f"- Date: {when} (the run took {(time.time() - started) / 60:.1f} min)",
+        f"- Command (from `{os.getcwd()}`): `{command}`",
+        f"- Machine: {os.cpu_count()} cores (`nproc`: {first_line(['nproc']) or '?'}), "
+        f"{cpu_model()}, kernel {platform.release()}, {os_name()}; load average "
+        f"{'?' if load1 is None else f'{load1:.2f}'} at the start",
+        f"- snow: `{snow_bin}` ({snow_built}); this tree (the script, the peers' "
+        f"sources) at commit {commit or '?'}",
+    ]
+    lines += [f"- {name}: {v}" for name, v in peer_versions(systems, args.cxx)]
+    lines += [
+        f"- Runs: {args.repeat} per system and workload, interleaved, combined by the "
+        f"{args.stat}; N scaled by {args.n_scale:g}"
+        + (f"; waited up to {args.wait_idle:g} s for an idle machine before each run"
+           if args.wait_idle > 0 else ""),
+        "",
+        md_table,
+        "",
+    ]
+    lines += [f"- {n}" for n in notes]
+    if checks:
+        lines += ["", "```"] + checks + ["```"]
+    lines += ["", "## Every run", "", runs_table]
+    path.write_text("\n".join(lines) + "\n")
+    log(f"wrote {path}")
+
+
 # -- main ----------------------------------------------------------------------------------------
 
 
@@ -634,7 +847,7 @@ def main():
                     help="where the peer benchmarks and generated files are built "
                          "(a relative path is taken from the repository root)")
     ap.add_argument("--systems", default=",".join(SYSTEMS),
-                    help="comma-separated subset of: snow caf erlang")
+                    help="comma-separated subset of: " + " ".join(SYSTEMS))
     ap.add_argument("--transports", default=",".join(TRANSPORTS),
                     help="remote workloads: the peers' transports, a subset of: tcp tls "
                          "(snow always runs TLS)")
@@ -650,6 +863,10 @@ def main():
                          "idle (other work skews every figure)")
     ap.add_argument("--cxx", default=os.environ.get("CXX", "g++"))
     ap.add_argument("--json", help="also write the raw results to this file")
+    ap.add_argument("--results", metavar="FILE",
+                    help="also write the table as Markdown to FILE, with the date, the "
+                         "machine, the peers' versions and this command line (`make "
+                         "compare` writes bench/compare/RESULTS.md); replaces FILE")
     args = ap.parse_args()
 
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
@@ -677,12 +894,17 @@ def main():
         "caf" in systems and runtime_workloads) else None
     erl_dir = build_erlang(build_dir) if (
         "erlang" in systems and runtime_workloads) else None
+    go_bin = build_go(build_dir) if (
+        "go" in systems and any(w in GO_WORKLOADS for w in workloads)) else None
     snow_bin = Path(args.snow)
     if not snow_bin.is_absolute():
         snow_bin = (Path.cwd() / snow_bin)
     if "snow" in systems and runtime_workloads and not os.access(snow_bin, os.X_OK):
         log(f"snow bench {snow_bin} not found (snow results will be n/a)")
+    snow_mtime = mtime(snow_bin)  # to notice a rebuild of snow_bench during the run
 
+    started = time.time()
+    load1 = None
     try:
         load1 = os.getloadavg()[0]
         if load1 > 0.5:
@@ -743,6 +965,8 @@ def main():
                 if erl_dir is not None:
                     cmds.append(("erlang", "erlang", erlang_cmd(erl_dir, w, n),
                                  erl_env(None)))
+                if go_bin is not None and w in GO_WORKLOADS:
+                    cmds.append(("go", "go", [str(go_bin), w, str(n)], None))
             # Repeats are interleaved (every system once, then again), so that a
             # stretch of noise from elsewhere on the machine hits all of them alike.
             runs = {key: [] for key, _, _, _ in cmds}
@@ -758,16 +982,25 @@ def main():
     finally:
         epmd.close()
 
-    print(table(results, workloads, ns, transports))
-    print("ratios are snow divided by the peer: above 1 is better for rates, worse for "
-          "(lower=better) rows")
+    notes = ["snow/best is snow's figure divided by the best peer's (the highest rate, the "
+             "lowest (lower=better) figure): above 1 is better for rates, worse for "
+             "(lower=better) rows"]
+    if any(w in FLOOR_OF and FLOOR_OF[w] in workloads for w in workloads):
+        notes.append("snow/floor is snow's figure divided by the floor's: remote_pingpong "
+                     "against socket_pingpong (two snow_bench processes bouncing 8 bytes "
+                     "over a plain TCP socket, no TLS, no actors)")
     if remote:
-        print("remote workloads: two OS processes over 127.0.0.1; snow's nodes always "
-              "speak TLS 1.3, so [snow TLS, peers TCP] rows set snow's TLS figure against "
-              "the peers' plain TCP")
-    for t in (targets(results), call_targets(results)):
-        if t:
-            print(t)
+        notes.append("remote workloads: two OS processes over 127.0.0.1; snow's nodes always "
+                     "speak TLS 1.3, so [snow TLS, peers TCP] rows set snow's TLS figure "
+                     "against the peers' plain TCP")
+    checks = [t for t in (targets(results), call_targets(results)) if t]
+    print(table(results, workloads, ns, transports, systems))
+    for line in notes + checks:
+        print(line)
+    if args.results:
+        write_results(Path(args.results), started, load1, args, systems, snow_bin,
+                      snow_mtime, markdown_table(results, workloads, ns, transports, systems),
+                      notes, checks, every_run_table(raw, workloads))
     if args.json:
         doc = {"n": ns, "stat": args.stat, "results": results, "runs": raw,
                "busy_before": busy_before}

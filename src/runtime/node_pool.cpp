@@ -21,7 +21,12 @@ namespace {
 constexpr std::size_t kGranule = 16;  // malloc's alignment, so every class keeps it
 constexpr std::size_t kClasses = 16;  // blocks up to 256 bytes: a node and a small value
 constexpr std::uint32_t kBatch = 64;  // blocks moved between threads at a time
-constexpr std::size_t kMaxCentralBatches = 64;  // per class: 4,096 blocks, 1 MiB at 256 B
+// What a central stack keeps, per size class: 1 MiB (32,768 blocks of 32 bytes, 4,096 of
+// 256). A fan-in's queue swings by about 10,000 messages (backpressure.hpp: 2,000 plus a
+// turn's sends per sender), and a stack that overflowed sent the difference back to
+// malloc, which the senders then asked for again (a seventh of the fan-in profile).
+constexpr std::size_t kCentralBytes = std::size_t{1} << 20;
+constexpr std::size_t max_central_batches(std::size_t c) { return kCentralBytes / (kBatch * (c + 1) * kGranule); }
 
 std::size_t size_class(std::size_t size) { return (size + kGranule - 1) / kGranule - 1; }
 
@@ -52,7 +57,7 @@ void give_batch(std::size_t c, Block* batch) noexcept {
   Central& central = centrals()[c];
   {
     std::lock_guard lock(central.mu);
-    if (central.count < kMaxCentralBatches) {
+    if (central.count < max_central_batches(c)) {
       batch->next_batch = central.batches;
       central.batches = batch;
       ++central.count;

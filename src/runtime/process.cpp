@@ -238,6 +238,7 @@ void drain(Process* p) {
     }
     n = next;
   }
+  note_backlog(p);
 }
 
 void abandon_reply(Process* p, Ref ref) noexcept {
@@ -401,7 +402,11 @@ Delivery deliver_from(Process* from, Pid to, MessageNode* node) noexcept {
     from->send_cache_pid = to;
   }
   const Delivery d = push_to(core, from->send_cache, to, node);
-  if (d == Delivery::dead) from->drop_send_cache();
+  if (d == Delivery::dead) {
+    from->drop_send_cache();
+  } else {
+    note_send_to(from, from->send_cache);
+  }
   return d;
 }
 
@@ -440,6 +445,8 @@ void terminate(Process* p, ExitReason reason) noexcept {
   if (p->has_relations()) p->relations().queued_downs.clear();  // its nodes are gone
   p->arrivals.reset();
   p->drop_send_cache();
+  release_muted(p, false);  // senders waiting for our turn to end run again
+  drop_mute_target(p);
 
   if (p->name_state.exchange(NameState::dead) == NameState::named) core.registry.release(p->pid);
   if (p->has_relations()) {
@@ -477,6 +484,7 @@ SliceOutcome run_slice(Process* p) noexcept {
   p->state.store(RunState::running, std::memory_order_relaxed);
   p->budget = p->core.options.budget;
   p->yield_requested = false;
+  start_turn(p);
   drain(p);
   if (!p->pending_exit && p->waiter && !receive_try(p, *p->waiter)) {
     // Still nothing for the parked receive (or its turn ended before it scanned).
@@ -494,9 +502,11 @@ SliceOutcome run_slice(Process* p) noexcept {
     return SliceOutcome::ended;
   }
   if (p->yield_requested) {
+    release_muted(p, true);  // the turn ends: senders waiting for it run again
     p->state.store(RunState::runnable, std::memory_order_relaxed);
     return SliceOutcome::yielded;
   }
+  release_muted(p, false);  // parking: no longer backlogged, senders run again
   // Park. A push after our last drain either sees `waiting` and schedules us, or happened
   // before this store, in which case the re-check below sees it (both are seq_cst).
   // Once `waiting` is published, a pusher may make the process runnable and another
@@ -507,7 +517,7 @@ SliceOutcome run_slice(Process* p) noexcept {
   p->parking.store(true, std::memory_order_relaxed);
   p->state.store(RunState::waiting, std::memory_order_seq_cst);
   SliceOutcome outcome = SliceOutcome::parked;
-  if (!p->intake.empty()) {
+  if (!p->intake.empty() || released_while_parking(p)) {
     RunState expected = RunState::waiting;
     if (p->state.compare_exchange_strong(expected, RunState::runnable, std::memory_order_seq_cst)) {
       outcome = SliceOutcome::yielded;
@@ -595,6 +605,10 @@ void receive_wait(Process* p, ReceiveState& s, std::coroutine_handle<> h) noexce
 bool spend_reduction(Process* p) noexcept { return --p->budget > 0 || p->is_host(); }
 
 void yield(Process* p, std::coroutine_handle<> h) noexcept {
+  if (has_mute_target(p)) [[unlikely]] {
+    mute(p, h);  // parks until the backlogged receiver's turn ends, or yields
+    return;
+  }
   p->resume_point = h;
   p->yield_requested = true;
 }

@@ -35,6 +35,7 @@
 #include "snow/exit_rules.hpp"
 #include "snow/pid.hpp"
 #include "snow/proc.hpp"
+#include "src/runtime/backpressure.hpp"
 #include "src/runtime/mailbox.hpp"
 #include "src/runtime/remote_router.hpp"
 
@@ -173,6 +174,7 @@ class Process {
   // The runtime's own service processes (a node's cluster process): counted with host
   // processes, so rt.join() does not wait for them.
   bool system = false;
+  std::atomic<bool> backlogged{false};  // backpressure: senders read it on every send
   // Overload control: 0 means unbounded (the default, as in Erlang). For a bounded
   // process `queued` counts the messages in its intake and queue (senders add, the owner
   // subtracts), and a message that would exceed the capacity is refused and counted.
@@ -188,6 +190,7 @@ class Process {
     note_local_arrival(this, node);
   }
   std::int32_t budget = 0;
+  std::atomic<MuteState> mute_state{MuteState::free};  // backpressure, as a sender
 
   // Introspection (snow/observe.hpp). Written only by the thread running the process,
   // as a relaxed load and store (no locked instruction), and readable by any thread.
@@ -208,6 +211,12 @@ class Process {
   void count_turn() noexcept;
 
   internal::Intake intake;
+  // Backpressure (src/runtime/backpressure.hpp): the senders muted until this process's
+  // turn ends, and, as a sender, the backlogged process it sent to (while `mute_state`
+  // is free) or the next process in the stack it is listed in (while listed). The two
+  // flags sit in the holes above.
+  std::atomic<Process*> muted{nullptr};
+  Process* mute_link = nullptr;
   internal::MessageQueue queue;
   Process* run_next = nullptr;  // intrusive link for run queues
 

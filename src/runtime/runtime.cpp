@@ -70,6 +70,7 @@ void RuntimeCore::stop() {
     p->body.reset();
     p->queue.clear();
     p->drop_send_cache();
+    forget_mutes(p.get());
   }
   for (ProcessRef& p : all) {
     if (p->is_host()) continue;

@@ -117,7 +117,7 @@ TEST_CASE("node pool: what the central stacks keep is bounded; the rest goes bac
     for (void* b : blocks) detail::release_node(b, kProbeSize);
   }).join();
   const std::size_t kept = detail::node_pool_held().central - central_before;
-  CHECK(kept <= 64 * 64);  // kMaxCentralBatches batches of kBatch blocks, for this size class
+  CHECK(kept * kProbeSize <= (1u << 20));  // 1 MiB per size class
   // Everything else was freed: the heap shrank by the blocks not kept.
   const std::size_t freed = heap_before - heap_in_use();
   CHECK(freed >= (kBlocks - kept) * kProbeSize);

@@ -18,10 +18,10 @@
 // blocks through the central stack, and a two-way one (ping-pong) never leaves the
 // threads' own lists.
 //
-// Memory held: at most 2 batches per size class per thread, and at most
-// kMaxCentralBatches batches per size class centrally (past that, batches go back to
-// malloc); a thread's lists go to the central stacks (or malloc) when it ends. Larger
-// blocks and over-aligned types go straight to operator new.
+// Memory held: at most 2 batches per size class per thread, and at most 1 MiB per size
+// class centrally (past that, batches go back to malloc); a thread's lists go to the
+// central stacks (or malloc) when it ends. Larger blocks and over-aligned types go
+// straight to operator new.
 //
 // Under AddressSanitizer the pool is bypassed, so a use after free is still caught.
 #pragma once

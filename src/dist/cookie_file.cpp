@@ -2,16 +2,17 @@
 #include "src/dist/cookie_file.hpp"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <bitset>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "src/tls/random.hpp"
 
 namespace snow::dist {
 
@@ -55,10 +56,10 @@ absl::StatusOr<std::string> read_or_create_cookie_file(const std::string& path) 
   // O_EXCL: two nodes starting at once agree on the one file the first of them made.
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0) {
-    unsigned char raw[kCookieRandomBytes];
-    RAND_bytes(raw, sizeof raw);
+    std::uint8_t raw[kCookieRandomBytes];
+    tls::random_bytes(raw);
     std::string hex;
-    for (unsigned char b : raw) absl::StrAppend(&hex, absl::Hex(b, absl::kZeroPad2));
+    for (std::uint8_t b : raw) absl::StrAppend(&hex, absl::Hex(b, absl::kZeroPad2));
     const std::string line = hex + "\n";
     const bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
     close(fd);

@@ -2,11 +2,12 @@
 // offline guessing (docs/WIRE.md §5.2).
 //
 // Two nodes that share a cookie run SPAKE2 over Curve25519 (BoringSSL's, a balanced
-// password-authenticated key exchange): each sends one 32-byte message derived from the
+// password-authenticated key exchange; src/tls/spake2.hpp): each sends one 32-byte message derived from the
 // cookie and a fresh secret, and each derives a 64-byte key from the other's message.
 // The keys are equal only if both used the same cookie. Each side then proves it holds
 // the key with a confirmation, HMAC-SHA256(key, label | role | channel binding |
-// transcript), which the other checks.
+// transcript), which the other checks (src/tls/hmac.hpp). The cryptography is called
+// through src/tls, so that BoringSSL is included only there.
 //
 // Why not the HMAC challenge of protocol version 1: anyone who captured one proof
 // (a fake endpoint that a real node dialled is enough) could test cookie guesses
@@ -22,13 +23,11 @@
 // in flight.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
-
-struct spake2_ctx_st;
+#include "src/tls/spake2.hpp"
 
 namespace snow::dist {
 
@@ -49,7 +48,7 @@ class CookieProof {
   CookieProof& operator=(CookieProof&&) noexcept;
 
   /// This side's SPAKE2 message, to send to the peer.
-  const std::string& message() const { return message_; }
+  const std::string& message() const { return pake_.message(); }
   /// Derives the shared key from the peer's message. `channel_binding` and `transcript`
   /// are what the confirmations will cover. InvalidArgument for a message that is not a
   /// curve point of the right size. Once.
@@ -65,8 +64,7 @@ class CookieProof {
   std::string confirmation_for(Role role) const;
 
   Role role_;
-  std::unique_ptr<spake2_ctx_st, void (*)(spake2_ctx_st*)> ctx_;
-  std::string message_;
+  tls::Spake2 pake_;
   std::string key_;
   std::string binding_, transcript_;
 };

@@ -38,16 +38,20 @@ void note_send_to(Process* from, Process* to) noexcept {
   // Listed in a stack (woken by a message meanwhile) or released and not yet at its next
   // turn: `mute_link` is not ours to use. acquire: once released, the taker's last write
   // of it is visible.
-  if (from->mute_state.load(std::memory_order_acquire) != MuteState::free || from->mute_link != nullptr) return;
+  if (from->mute_pending || from->mute_state.load(std::memory_order_acquire) != MuteState::free) return;
   to->add_ref();  // dropped by mute() or drop_mute_target()
   from->mute_link = to;
-  from->budget = 0;  // so the next tick suspends (and mutes) instead of counting down
+  // The next tick suspends (and mutes) instead of counting down. Not the budget: a
+  // process that sends to a backlogged one and then receives (a server replying to a
+  // caller with a long queue) must not lose its turn at every receive.
+  from->mute_pending = true;
 }
 
 bool mute(Process* s, std::coroutine_handle<> h) noexcept {
   // `mute_link` is set only while `mute_state` is free (note_send_to), and only this
   // process changes it from free.
   Process* r = std::exchange(s->mute_link, nullptr);
+  s->mute_pending = false;
   s->resume_point = h;
   bool parks = false;
   s->mute_state.store(MuteState::listed, std::memory_order_relaxed);  // published by the push
@@ -91,12 +95,11 @@ bool released_while_parking(const Process* s) noexcept {
   return s->mute_state.load(std::memory_order_seq_cst) == MuteState::released;
 }
 
-bool has_mute_target(const Process* p) noexcept {
-  return p->mute_state.load(std::memory_order_acquire) == MuteState::free && p->mute_link != nullptr;
-}
+bool has_mute_target(const Process* p) noexcept { return p->mute_pending; }
 
 void drop_mute_target(Process* p) noexcept {
-  if (has_mute_target(p)) {
+  if (p->mute_pending) {
+    p->mute_pending = false;
     std::exchange(p->mute_link, nullptr)->release();
   }
 }

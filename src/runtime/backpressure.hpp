@@ -17,7 +17,8 @@
 // Who touches what. The receiver R sets `backlogged` and takes its `muted` stack; a sender
 // S pushes itself on R's `muted` (a Treiber stack, taken whole). S's `mute_link` is R
 // (referenced) from the send to the tick, and the next process in R's stack while S is
-// listed: one field, since the two never overlap. S's `mute_state`: free -> listed when S pushes itself (S); listed ->
+// listed: one field, since the two never overlap; `mute_pending` (S's alone) says which,
+// and makes S's next tick give way. S's `mute_state`: free -> listed when S pushes itself (S); listed ->
 // released when the stack is taken (R, or S itself, below); released -> free at S's next
 // turn (S). S pushes only from `free`, so it is linked into one stack at a time. A lost
 // wake-up is excluded by two seq_cst pairs: S pushes and then reads `backlogged`, while R

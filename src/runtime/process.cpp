@@ -602,7 +602,10 @@ void receive_wait(Process* p, ReceiveState& s, std::coroutine_handle<> h) noexce
   if (!p->pending_exit) p->waiter = &s;
 }
 
-bool spend_reduction(Process* p) noexcept { return --p->budget > 0 || p->is_host(); }
+bool spend_reduction(Process* p) noexcept {
+  // A process that sent to a backlogged one gives way at this tick (backpressure.hpp).
+  return (--p->budget > 0 && !p->mute_pending) || p->is_host();
+}
 
 void yield(Process* p, std::coroutine_handle<> h) noexcept {
   if (has_mute_target(p)) [[unlikely]] {

@@ -191,6 +191,7 @@ class Process {
   }
   std::int32_t budget = 0;
   std::atomic<MuteState> mute_state{MuteState::free};  // backpressure, as a sender
+  bool mute_pending = false;  // backpressure: `mute_link` names a target; owner only
 
   // Introspection (snow/observe.hpp). Written only by the thread running the process,
   // as a relaxed load and store (no locked instruction), and readable by any thread.

@@ -238,7 +238,8 @@ void drain(Process* p) {
     }
     n = next;
   }
-  note_backlog(p);
+  if (p->queue.size() > kBacklogHigh) [[unlikely]]
+    note_backlog(p);
 }
 
 void abandon_reply(Process* p, Ref ref) noexcept {
@@ -405,7 +406,9 @@ Delivery deliver_from(Process* from, Pid to, MessageNode* node) noexcept {
   if (d == Delivery::dead) {
     from->drop_send_cache();
   } else {
-    note_send_to(from, from->send_cache);
+    // Tested here, not in the call: this is every send's path.
+    if (from->send_cache->backlogged.load(std::memory_order_relaxed)) [[unlikely]]
+      note_send_to(from, from->send_cache);
   }
   return d;
 }
@@ -470,6 +473,13 @@ void terminate(Process* p, ExitReason reason) noexcept {
 
 namespace {
 thread_local Process* tls_running = nullptr;  // see running_process()
+
+/// Whether release_muted has anything to do: every turn's end asks, so the common answer
+/// costs two relaxed loads here instead of a call. Relaxed suffices: a sender that lists
+/// itself while `backlogged` is false takes the stack itself (backpressure.hpp).
+bool has_backpressure(const Process* p) noexcept {
+  return p->backlogged.load(std::memory_order_relaxed) || p->muted.load(std::memory_order_relaxed) != nullptr;
+}
 /// Marks `p` as the running process of this thread for one turn.
 struct RunningTurn {
   explicit RunningTurn(Process* p) { tls_running = p; }
@@ -484,7 +494,8 @@ SliceOutcome run_slice(Process* p) noexcept {
   p->state.store(RunState::running, std::memory_order_relaxed);
   p->budget = p->core.options.budget;
   p->yield_requested = false;
-  start_turn(p);
+  if (p->mute_state.load(std::memory_order_relaxed) == MuteState::released) [[unlikely]]
+    start_turn(p);
   drain(p);
   if (!p->pending_exit && p->waiter && !receive_try(p, *p->waiter)) {
     // Still nothing for the parked receive (or its turn ended before it scanned).
@@ -502,11 +513,13 @@ SliceOutcome run_slice(Process* p) noexcept {
     return SliceOutcome::ended;
   }
   if (p->yield_requested) {
-    release_muted(p, true);  // the turn ends: senders waiting for it run again
+    if (has_backpressure(p)) [[unlikely]]
+      release_muted(p, true);  // the turn ends: senders waiting for it run again
     p->state.store(RunState::runnable, std::memory_order_relaxed);
     return SliceOutcome::yielded;
   }
-  release_muted(p, false);  // parking: no longer backlogged, senders run again
+  if (has_backpressure(p)) [[unlikely]]
+    release_muted(p, false);  // parking: no longer backlogged, senders run again
   // Park. A push after our last drain either sees `waiting` and schedules us, or happened
   // before this store, in which case the re-check below sees it (both are seq_cst).
   // Once `waiting` is published, a pusher may make the process runnable and another

@@ -245,7 +245,10 @@ TEST_CASE("200 idle connections held open do not starve scrapes") {
     renewed += renew();
     const auto start = std::chrono::steady_clock::now();
     CHECK(starts_with(http_exchange(port, "GET /metrics HTTP/1.1\r\n\r\n"), "HTTP/1.1 200 OK"));
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+    // A starved scrape waits for an idle connection's 5 s timeout to free a slot; one that
+    // took a slot at once is far below that even on a loaded machine (a 1 s bound failed
+    // there at 1.02 s).
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));
   }
   MESSAGE(renewed << " idle connections renewed over 20 scrapes");
   for (int fd : idle) {

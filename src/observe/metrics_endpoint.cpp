@@ -52,6 +52,7 @@
 #include "snow/status.hpp"
 #include "src/observe/observer_api.hpp"
 #include "src/observe/page_assets.hpp"
+#include "src/runtime/log_limiter.hpp"
 
 namespace snow {
 
@@ -226,6 +227,9 @@ struct MetricsEndpoint::Impl {
   std::uint16_t port = 0;
   std::string token;  // the Observer's action token; "" when actions are off
   std::atomic<std::uint64_t> refused{0};  // actions refused (403)
+  // Refusals are paid for by whoever sends them: their lines are rate-limited (the count
+  // above is exact). The loop's thread only.
+  RateLimitedLog refusal_log{[this](LogLevel level, std::string_view text) { rt.log(level, "observer", text); }};
   absl::flat_hash_set<Client*> clients;  // the loop's thread only
   Client* oldest_waiting = nullptr;       // the unanswered clients, by accept time
   Client* newest_waiting = nullptr;
@@ -407,9 +411,12 @@ struct MetricsEndpoint::Impl {
     const std::string who = peer_address(c);
     if (!options.observer_actions || !same_token(r.token, token)) {
       refused.fetch_add(1, std::memory_order_relaxed);
-      rt.log(LogLevel::warning, "observer",
-             absl::StrCat("refused POST ", r.path.substr(0, 100), " from ", who,
-                          options.observer_actions ? ": wrong or missing X-Snow-Token" : ": actions are off"));
+      const absl::Time now = absl::Now();
+      refusal_log.tick(now);
+      refusal_log.write("observer: refused POST", LogLevel::warning,
+                        absl::StrCat("refused POST ", r.path.substr(0, 100), " from ", who,
+                                     options.observer_actions ? ": wrong or missing X-Snow-Token" : ": actions are off"),
+                        now);
       return respond(c, "403 Forbidden", error_json("an action needs the observer token (X-Snow-Token)"), kJson);
     }
     const std::string_view path = r.path;

@@ -111,7 +111,7 @@ class JsonWriter {
 };
 
 double ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
-double unix_ms(absl::Time t) { return static_cast<double>(absl::ToUnixMillis(t)); }
+std::uint64_t unix_ms(absl::Time t) { return static_cast<std::uint64_t>(absl::ToUnixMillis(t)); }
 
 void summary_fields(JsonWriter& j, const ProcessSummary& p, const absl::flat_hash_set<Pid>& supervisors) {
   j.pid_fields(p.pid);

@@ -78,7 +78,10 @@ class Page:
     def wait_for(self, expression, what, timeout=15):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            value = self.eval(expression)
+            try:
+                value = self.eval(expression)
+            except RuntimeError:  # the page is still loading (no body yet, say)
+                value = None
             if value:
                 return value
             time.sleep(0.1)
@@ -138,6 +141,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--demo", required=True)
     ap.add_argument("--screenshot", required=True)
+    ap.add_argument("--settle", type=float, default=0, help="seconds more of charts before the screenshot (docs)")
     opts = ap.parse_args()
     started = time.monotonic()
 
@@ -164,7 +168,7 @@ def main():
         page = Page(dt, session)
 
         # 1. The supervision tree, with the names the program gave its children.
-        page.wait_for("document.body.dataset.updates >= 2", "the page's first updates")
+        page.wait_for("document.body && document.body.dataset.updates >= 2", "the page's first updates")
         tree_text = page.wait_for(
             "(() => { const t = document.getElementById('supervisors').innerText;"
             " return ['app', 'pool', 'inventory', 'worker_a', 'worker_b', 'pinger'].every(n => t.includes(n)) && t; })()",
@@ -218,6 +222,7 @@ def main():
 
         # The screenshot, once the charts have a few more points.
         page.wait_for("Number(document.getElementById('chart-rate').dataset.points) >= 4", "more chart points")
+        time.sleep(opts.settle)
         page.eval("document.querySelector('#processes tbody tr[data-name=\"worker_a\"]').click()")
         time.sleep(0.3)
         png = dt.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session)["data"]

@@ -253,3 +253,23 @@ TEST_CASE("observer: with actions off every POST is refused") {
   CHECK(rt.is_alive(worker));
   rt.exit(worker, ExitReason::kill());
 }
+
+TEST_CASE("observer: a flood of refused actions is counted in full but logged a few lines a second") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log));
+  const Pid worker = rt.spawn(idle);
+  MetricsEndpoint endpoint(rt);
+  REQUIRE(endpoint.start({.port = 0, .observer = true, .observer_token = "t0ken"}).ok());
+  const std::string path = "/api/process/" + std::to_string(worker.raw()) + "/kill";
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 40; ++i) CHECK(status_is(post(endpoint.port(), path, "guess"), "403"));
+  // At most 5 lines in each second the flood lasted (however slow the machine).
+  const auto budget = 5 * (absl::ToInt64Seconds(absl::Now() - start) + 2);
+  CHECK(endpoint.refused_actions() == 40);
+  CHECK(rt.is_alive(worker));
+  std::lock_guard lock(log.mu);
+  const auto lines = std::count_if(log.lines.begin(), log.lines.end(),
+                                   [](const std::string& l) { return l.find("refused POST") != std::string::npos; });
+  CHECK(lines >= 1);
+  CHECK(lines <= budget);
+}

@@ -37,8 +37,10 @@ def run(bench, n, watched, chromium):
             url = line.split("snow observer: ", 1)[1].split()[0]
             profile = tempfile.mkdtemp(prefix="snow-observer-cost-")
             browser, dt = start_chromium(chromium, profile)
-            target = dt.call("Target.createTarget", {"url": url}, timeout=20)["targetId"]
-            assert target
+            try:
+                dt.call("Target.createTarget", {"url": url}, timeout=20)
+            except (RuntimeError, OSError):
+                sys.exit("observer_cost: chromium failed: " + open(os.path.join(profile, "stderr.log")).read()[-800:])
         out = proc.stdout.read().decode()
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = status

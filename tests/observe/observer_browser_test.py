@@ -128,8 +128,9 @@ def start_chromium(binary, profile):
     args = [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--no-first-run", "--no-default-browser-check", "--disable-extensions",
             "--remote-debugging-pipe", f"--user-data-dir={profile}", "--window-size=1400,1300", "about:blank"]
-    # The shell puts the two pipe ends on the descriptors chromium expects, 3 and 4.
-    proc = subprocess.Popen(["sh", "-c", f'exec "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}', "sh"] + args,
+    # bash puts the two pipe ends on the descriptors chromium expects, 3 and 4 (bash, not
+    # sh: Debian's dash takes single-digit descriptors only, and ours may be 10 or more).
+    proc = subprocess.Popen(["bash", "-c", f'exec "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}', "bash"] + args,
                             pass_fds=(to_chrome_r, from_chrome_w), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(profile, "stderr.log"), "wb"))
     os.close(to_chrome_r)

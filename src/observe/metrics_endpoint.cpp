@@ -86,6 +86,7 @@ struct Request {
   std::string path;   // the target without its query string
   std::string query;  // after '?', "" if none
   std::string token;  // the X-Snow-Token header, "" if none
+  std::string host;   // the Host header, "" if none
 };
 
 /// The pieces of `text` between `sep`s.
@@ -135,6 +136,21 @@ std::string query_value(std::string_view query, std::string_view key) {
   return "";
 }
 
+bool is_loopback(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
+
+/// A Host header naming this machine's loopback: "127.0.0.1:9464", "localhost", "[::1]:80".
+bool names_loopback(std::string_view host_header) {
+  std::string_view h = host_header;
+  if (h.starts_with("[")) {
+    h = h.substr(0, h.find(']') == std::string_view::npos ? h.size() : h.find(']') + 1);
+  } else if (const std::size_t colon = h.rfind(':'); colon != std::string_view::npos) {
+    h = h.substr(0, colon);
+  }
+  return is_loopback(h);
+}
+
 /// Equal in time that depends on the lengths only, not on where the two first differ.
 bool same_token(std::string_view given, std::string_view expected) {
   if (expected.empty()) return false;
@@ -181,6 +197,7 @@ Request parse_request(std::string_view head) {
   r.path = std::string(target.substr(0, q));
   if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
   r.token = header_value(head, "X-Snow-Token");
+  r.host = header_value(head, "Host");
   return r;
 }
 
@@ -366,6 +383,12 @@ struct MetricsEndpoint::Impl {
 
   /// The Observer's routes: its page, GET /api/..., and the actions (POST).
   void serve_observer(Client* c, const Request& r) {
+    // DNS rebinding: a site whose name an attacker points at 127.0.0.1 gets a browser to
+    // send it requests, with its own name in Host. An Observer listening on loopback
+    // answers only requests addressed to loopback, so such a page cannot read it.
+    if (is_loopback(options.host) && !names_loopback(r.host)) {
+      return respond(c, "403 Forbidden", error_json("Host must name this machine (127.0.0.1, localhost, [::1])"), kJson);
+    }
     if (r.method == "POST") return act(c, r);
     if (r.method != "GET") return respond(c, "405 Method Not Allowed", "GET, or POST for an action\n");
     for (const PageAsset& a : page_assets()) {
@@ -469,6 +492,11 @@ struct MetricsEndpoint::Impl {
     c->response.append(status);
     c->response.append("\r\nContent-Type: ");
     c->response.append(content_type);
+    // Nothing here is to be cached, sniffed into another type, framed by another site, or
+    // run from anywhere but this server (the page's scripts and styles are its own files).
+    c->response.append(
+        "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+        "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'");
     c->response.append(absl::StrCat("\r\nContent-Length: ", body.size(), "\r\nConnection: close\r\n\r\n"));
     c->response.append(body);
     uv_buf_t buf = uv_buf_init(c->response.data(), static_cast<unsigned>(c->response.size()));

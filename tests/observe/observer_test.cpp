@@ -52,11 +52,11 @@ std::string http(std::uint16_t port, const std::string& request) {
 }
 
 std::string get(std::uint16_t port, const std::string& path) {
-  return http(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  return http(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n\r\n");
 }
 
 std::string post(std::uint16_t port, const std::string& path, const std::string& token) {
-  std::string head = "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n";
+  std::string head = "POST " + path + " HTTP/1.1\r\nHost: localhost:" + std::to_string(port) + "\r\nContent-Length: 0\r\n";
   if (!token.empty()) head += "X-Snow-Token: " + token + "\r\n";
   return http(port, head + "\r\n");
 }
@@ -272,4 +272,29 @@ TEST_CASE("observer: a flood of refused actions is counted in full but logged a 
                                    [](const std::string& l) { return l.find("refused POST") != std::string::npos; });
   CHECK(lines >= 1);
   CHECK(lines <= budget);
+}
+
+TEST_CASE("observer: on loopback it answers only requests addressed to loopback (DNS rebinding)") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log));
+  const Pid worker = rt.spawn(idle);
+  MetricsEndpoint endpoint(rt);
+  REQUIRE(endpoint.start({.port = 0, .observer = true, .observer_token = "t0ken"}).ok());
+  const std::uint16_t port = endpoint.port();
+  const auto with_host = [&](const std::string& method, const std::string& path, const std::string& host) {
+    return http(port, method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nX-Snow-Token: t0ken\r\n\r\n");
+  };
+  CHECK(status_is(with_host("GET", "/api/processes", "evil.example:" + std::to_string(port)), "403"));
+  CHECK(status_is(with_host("GET", "/", "evil.example"), "403"));
+  CHECK(status_is(with_host("POST", "/api/process/" + std::to_string(worker.raw()) + "/kill", "evil.example"), "403"));
+  CHECK(rt.is_alive(worker));
+  CHECK(status_is(http(port, "GET /api/node HTTP/1.0\r\n\r\n"), "403"));  // no Host at all
+  CHECK(status_is(with_host("GET", "/api/node", "localhost"), "200"));
+  CHECK(status_is(with_host("GET", "/api/node", "[::1]:" + std::to_string(port)), "200"));
+  const std::string ok = with_host("GET", "/", "127.0.0.1:" + std::to_string(port));
+  CHECK(status_is(ok, "200"));
+  CHECK(ok.find("Content-Security-Policy: default-src 'self'") != std::string::npos);
+  CHECK(status_is(get(port, "/metrics"), "200"));  // /metrics is as before, whatever the Host
+  CHECK(status_is(http(port, "GET /metrics HTTP/1.1\r\nHost: scraper.example\r\n\r\n"), "200"));
+  rt.exit(worker, ExitReason::kill());
 }

@@ -209,6 +209,14 @@ function sample(m) {
   if (state.samples.length > HISTORY) state.samples.shift();
 }
 
+// A legend's colour mark; set through the CSSOM (the server's Content-Security-Policy
+// refuses inline style attributes).
+function swatch(colour) {
+  const i = el("i");
+  i.style.background = colour;
+  return i;
+}
+
 // Draws series (arrays of numbers or null) over the canvas, scaled to their maximum.
 function plot(canvas, series, legendId, names) {
   const ctx = canvas.getContext("2d");
@@ -241,7 +249,7 @@ function plot(canvas, series, legendId, names) {
   });
   canvas.dataset.points = String(series.reduce((n, s) => n + s.filter((v) => v != null).length, 0));
   if (legendId) {
-    $(legendId).replaceChildren(...names.map((n, i) => el("span", {}, el("i", { style: `background:${COLORS[i % COLORS.length]}` }), n)));
+    $(legendId).replaceChildren(...names.map((n, i) => el("span", {}, swatch(COLORS[i % COLORS.length]), n)));
   }
 }
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "snow/actor.hpp"
+#include "snow/node.hpp"
 #include "snow/observe.hpp"
 #include "snow/runtime.hpp"
 #include "snow/scoped_actor.hpp"
@@ -297,4 +298,39 @@ TEST_CASE("observer: on loopback it answers only requests addressed to loopback 
   CHECK(status_is(get(port, "/metrics"), "200"));  // /metrics is as before, whatever the Host
   CHECK(status_is(http(port, "GET /metrics HTTP/1.1\r\nHost: scraper.example\r\n\r\n"), "200"));
   rt.exit(worker, ExitReason::kill());
+}
+
+TEST_CASE("observer: /api/node names the peers and keeps their ups and downs") {
+  LogCapture log;
+  Runtime alpha_rt(snow::testing::threaded(log));
+  Runtime beta_rt(snow::testing::threaded(log));
+  const NodeOptions options{.cookie = "observer-test-cookie-0123456789ab"};
+  absl::StatusOr<Node> alpha = Node::start(alpha_rt, "alpha@127.0.0.1:0", options);
+  absl::StatusOr<Node> beta = Node::start(beta_rt, "beta@127.0.0.1:0", options);
+  REQUIRE(alpha.ok());
+  REQUIRE(beta.ok());
+  CHECK(alpha->history().empty());
+  REQUIRE(alpha->connect(beta->name()).ok());
+  REQUIRE(eventually([&] { return !alpha->history().empty(); }));
+  std::vector<NodeEvent> events = alpha->history();
+  CHECK(events.front().node == beta->name());
+  CHECK(events.front().up);
+
+  MetricsEndpoint endpoint(alpha_rt);
+  REQUIRE(endpoint.start({.port = 0, .observer = true}).ok());
+  const std::string node = get(endpoint.port(), "/api/node");
+  CHECK(node.find("\"name\":\"" + alpha->name() + "\"") != std::string::npos);
+  CHECK(node.find("\"peers\":[{\"name\":\"" + beta->name() + "\",\"connected\":true") != std::string::npos);
+  CHECK(node.find("\"event\":\"up\"") != std::string::npos);
+
+  alpha->disconnect(beta->name());
+  REQUIRE(eventually([&] {
+    const std::vector<NodeEvent> now = alpha->history();
+    return !now.empty() && !now.back().up;
+  }));
+  events = alpha->history();
+  CHECK(events.back().node == beta->name());
+  CHECK(!events.back().reason.empty());
+  CHECK(get(endpoint.port(), "/api/node").find("\"event\":\"down\"") != std::string::npos);
+  REQUIRE(endpoint.stop().ok());
 }

@@ -53,6 +53,8 @@
 #include "src/observe/observer_api.hpp"
 #include "src/observe/page_assets.hpp"
 #include "src/runtime/log_limiter.hpp"
+#include "src/runtime/runtime_core.hpp"
+#include "src/runtime/strings.hpp"
 
 namespace snow {
 
@@ -437,7 +439,7 @@ struct MetricsEndpoint::Impl {
       const absl::Time now = absl::Now();
       refusal_log.tick(now);
       refusal_log.write("observer: refused POST", LogLevel::warning,
-                        absl::StrCat("refused POST ", r.path.substr(0, 100), " from ", who,
+                        absl::StrCat("refused POST ", internal::printable(r.path), " from ", who,
                                      options.observer_actions ? ": wrong or missing X-Snow-Token" : ": actions are off"),
                         now);
       return respond(c, "403 Forbidden", error_json("an action needs the observer token (X-Snow-Token)"), kJson);
@@ -450,7 +452,12 @@ struct MetricsEndpoint::Impl {
     if (!pid || (verb != "kill" && verb != "exit")) {
       return respond(c, "404 Not Found", error_json("actions: POST /api/process/<id>/kill or /exit?reason=R"), kJson);
     }
-    if (!rt.is_alive(*pid)) return respond(c, "404 Not Found", error_json("no such process"), kJson);
+    const detail::ProcessRef target = rt.core().table.find(pid->serial());
+    if (!target || target->pid != *pid || !rt.is_alive(*pid)) {
+      return respond(c, "404 Not Found", error_json("no such process"), kJson);
+    }
+    // The runtime's own processes (a node's, ...) keep it working: not for a dashboard.
+    if (target->system) return respond(c, "409 Conflict", error_json("one of the runtime's own processes"), kJson);
     ExitReason reason = ExitReason::kill();
     if (verb == "exit") {
       const std::string word = query_value(r.query, "reason").substr(0, 64);

@@ -317,8 +317,13 @@ TEST_CASE("observer: /api/node names the peers and keeps their ups and downs") {
   CHECK(events.front().up);
 
   MetricsEndpoint endpoint(alpha_rt);
-  REQUIRE(endpoint.start({.port = 0, .observer = true}).ok());
+  REQUIRE(endpoint.start({.port = 0, .observer = true, .observer_token = "t0ken"}).ok());
   const std::string node = get(endpoint.port(), "/api/node");
+  // The node's own process is not the dashboard's to kill, token or not.
+  const std::optional<Pid> cluster = alpha_rt.whereis("snow.cluster");
+  REQUIRE(cluster.has_value());
+  CHECK(status_is(post(endpoint.port(), "/api/process/" + std::to_string(cluster->raw()) + "/kill", "t0ken"), "409"));
+  CHECK(alpha_rt.is_alive(*cluster));
   CHECK(node.find("\"name\":\"" + alpha->name() + "\"") != std::string::npos);
   CHECK(node.find("\"peers\":[{\"name\":\"" + beta->name() + "\",\"connected\":true") != std::string::npos);
   CHECK(node.find("\"event\":\"up\"") != std::string::npos);

@@ -126,7 +126,8 @@ class Supervisor {
           if (std::optional<ExitReason> end = co_await restart(*c)) co_return *end;
         }
       }
-      publish();
+      // Observers see the change (a stray message, ignored, changes nothing).
+      if (exit || request || retry) publish();
     }
   }
 

@@ -177,6 +177,14 @@ def main():
         nested = page.eval("!!document.querySelector('#supervisors ul.tree ul ul [data-child-id=\"worker_a\"]')")
         assert nested, f"worker_a is not drawn under pool under app:\n{tree_text}"
 
+        # 1b. The cluster: this node's name, its peer with a round trip.
+        page.wait_for("document.getElementById('node-name').textContent.startsWith('observer_demo@127.0.0.1:')",
+                      "the node's name")
+        page.wait_for("(() => { const t = document.getElementById('peers'); if (!t) return false;"
+                      " const cells = [...t.rows].slice(1).map(r => [...r.cells].map(c => c.textContent));"
+                      " return cells.some(c => c[0].startsWith('peer@127.0.0.1:') && c[1] !== '–'); })()",
+                      "the peer with its round trip")
+
         # 2. The process table, with the registered names, and a filter that works.
         for name in ("app", "inventory", "worker_a", "worker_b"):
             page.wait_for(f"!!document.querySelector('#processes tbody tr[data-name=\"{name}\"]')", f"row {name}")

@@ -8,6 +8,9 @@
 //     │   └── worker_b       registered as "worker_b"
 //     └── pinger             sends to both workers, and to a name nobody holds (dead letters)
 //
+// It is a node, observer_demo@127.0.0.1, connected to a second node in the same program
+// (peer@127.0.0.1), so the page has a peer to show.
+//
 // Prints "observer-url URL" and "observer-token TOKEN" on stdout, then runs until its
 // standard input closes (the test holding the other end ends it by going away), or 120 s.
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "snow/node.hpp"
 #include "snow/observe.hpp"
 #include "snow/receive.hpp"
 #include "snow/runtime.hpp"
@@ -56,6 +60,15 @@ snow::ChildSpec worker_child(std::string id) {
 
 int main() {
   snow::Runtime rt({.workers = 2, .histograms = true});
+  snow::Runtime peer_rt({.workers = 1});
+  const snow::NodeOptions node_options{.cookie = "observer-demo-cookie-0123456789abcdef",
+                                       .heartbeat = absl::Milliseconds(200)};
+  absl::StatusOr<snow::Node> node = snow::Node::start(rt, "observer_demo@127.0.0.1:0", node_options);
+  absl::StatusOr<snow::Node> peer = snow::Node::start(peer_rt, "peer@127.0.0.1:0", node_options);
+  if (!node.ok() || !peer.ok() || !node->connect(peer->name()).ok()) {
+    std::fprintf(stderr, "observer_demo: the two nodes did not connect\n");
+    return 1;
+  }
   snow::ScopedActor me(rt);
 
   snow::SupervisorSpec pool;

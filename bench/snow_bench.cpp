@@ -179,12 +179,21 @@ snow::Proc ping_proc(snow::Self self, snow::Pid pong, std::int64_t n, snow::Pid 
 void bench_pingpong(std::int64_t n) {
   snow::Runtime rt;
   snow::ScopedActor me(rt);
+  // SNOW_BENCH_OBSERVER=1: the Observer on a free port (its address on stderr) for
+  // bench/observer_cost.py, which points a headless browser at it; both runs wait
+  // SNOW_BENCH_WAIT_MS first, so the page is watching when the timing starts.
+  snow::MetricsEndpoint endpoint(rt);
+  if (const char* on = std::getenv("SNOW_BENCH_OBSERVER"); on != nullptr && std::string_view(on) == "1") {
+    if (!endpoint.start({.port = 0, .observer = true}).ok()) fail("pingpong: the observer did not start");
+  }
+  if (const char* wait = std::getenv("SNOW_BENCH_WAIT_MS")) absl::SleepFor(absl::Milliseconds(std::atoi(wait)));
   const snow::Pid pong = rt.spawn(pong_proc);
   const auto t0 = Clock::now();
   rt.spawn(ping_proc, pong, n, me.pid());
   me.receive(snow::on<Done>([] {}));
   const double secs = seconds_since(t0);
   me.send(pong, Stop{});
+  if (endpoint.running()) (void)endpoint.stop();
   if (!rt.join(absl::Seconds(10)).ok()) fail("pingpong: pong did not stop");
   std::fprintf(stderr, "pingpong: %lld round trips in %.3f s\n", static_cast<long long>(n), secs);
   std::printf("RESULT pingpong rt_per_s=%.0f\n", static_cast<double>(n) / secs);

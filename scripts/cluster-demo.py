@@ -32,7 +32,8 @@ A three-node Snow cluster on this machine (examples/cluster/*.snow, one program 
   5. gamma makes the bank crash; alpha's supervisor restarts it under the same name.
   6. gamma leaves, then beta: the others see NodeDown, and alpha stops last.
 Lines on standard error (the runtime's own log: crashes, failed connection attempts)
-are dimmed.
+are dimmed. Each node prints its Observer's address (a live view in a browser, while it
+runs; docs/observer.md) as its first line there.
 """
 
 # What each node must print for --check: one line per step of the story.
@@ -58,6 +59,7 @@ def main():
     args = ap.parse_args()
     colour = sys.stdout.isatty() and not args.check
     env = dict(os.environ, SNOW_LINE_BUFFERED='1')  # each line as it happens, not at exit
+    env.setdefault('SNOW_OBSERVER', '0')  # each node's Observer (docs/observer.md), on a free port
     for n in NODES:
         env['NODE_' + n.upper()] = f'{n}@127.0.0.1:{free_port()}'
 

@@ -214,6 +214,14 @@ struct PeerInfo {
   std::uint64_t remote_refused = 0;           // messages to it that it refused, as it reported
 };
 
+/// A peer coming up or going down, as NodeUp and NodeDown report it (Node::history).
+struct NodeEvent {
+  absl::Time at;
+  std::string node;
+  bool up = false;
+  std::string reason;  // why it went down; "" for an up
+};
+
 namespace detail {
 class NodeCore;
 }
@@ -261,6 +269,9 @@ class Node {
   NodeStats stats() const;
   /// The connected peers, sorted by name; any thread.
   std::vector<PeerInfo> peers() const;
+  /// The last peers up and down (at most kNodeHistory, oldest first); any thread.
+  static constexpr std::size_t kNodeHistory = 64;
+  std::vector<NodeEvent> history() const;
 
  private:
   explicit Node(detail::NodeCore* core) : core_(core) {}

@@ -151,11 +151,38 @@ struct RuntimeMetrics {
   bool histograms = false;                 // RuntimeOptions::histograms
   LatencyHistogram time_in_mailbox;        // from arrival in the mailbox to a receive taking it
   LatencyHistogram handling_time;          // from a receive taking a message to the next receive
+  /// Messages taken by a receive, summed over the live processes (a process that ends
+  /// takes its count with it: a rate from two snapshots undercounts the dead, never
+  /// overcounts; see docs/observer.md).
+  std::uint64_t messages_received_live = 0;
+  /// Processes waiting in each worker's run queue now (one entry per worker; empty in a
+  /// deterministic runtime).
+  std::vector<std::uint64_t> run_queues;
   /// Set when the runtime is a node.
   std::optional<NodeStats> node;
   std::vector<PeerInfo> peers;
 };
 RuntimeMetrics metrics(Runtime& rt);
+
+/// A supervisor as it last published itself: at start-up, after each child ended or
+/// was restarted, and on the dynamic API's changes (off every message path).
+struct SupervisorChildSummary {
+  std::string id;
+  Pid pid;                        // null while not running
+  bool supervisor = false;        // ChildType::supervisor
+  std::string restart;            // "permanent", "transient", "temporary"
+  std::uint64_t restarts = 0;     // times this supervisor restarted it
+  std::string last_exit_reason;   // how it last ended; "" if it never did
+};
+struct SupervisorSummary {
+  Pid pid;
+  Pid parent;            // null when started from a host thread
+  std::string strategy;  // "one_for_one", ...
+  std::uint64_t restarts = 0;  // restarts of any child, in all
+  std::vector<SupervisorChildSummary> children;
+};
+/// Every live local supervisor, by Pid. Never waits on one; any thread.
+std::vector<SupervisorSummary> supervisors(Runtime& rt);
 
 /// The metrics in the Prometheus text exposition format (version 0.0.4): `snow_*`
 /// names, each with HELP and TYPE lines. Any thread.
@@ -184,10 +211,28 @@ struct MetricsEndpointOptions {
   /// oldest connection still waiting for its request, so idle connections cannot starve
   /// a scrape; it is closed on arrival only if every connection is being answered.
   int max_clients = 32;
+
+  // -- the Observer (docs/observer.md): a dashboard and a JSON API on the same server --
+  /// Serves the dashboard page at / and the JSON API under /api/. Off: the server
+  /// answers /metrics only, as before.
+  bool observer = false;
+  /// Allows the API's actions (POST: kill a process, send it an exit signal), each only
+  /// with `observer_token` in an X-Snow-Token header. Off: every POST is refused (403).
+  bool observer_actions = true;
+  /// The actions' token. Empty: start() makes a random one (128 bits, hex) and prints it
+  /// on stderr with the page's address; read it back with observer_token().
+  std::string observer_token;
+  /// /api/processes lists at most this many processes (the longest mailboxes first).
+  std::size_t observer_max_processes = 2000;
+  /// How long /api/process/<id> waits for the process to answer process_info (the
+  /// server answers nothing else meanwhile, so keep it short).
+  absl::Duration observer_info_timeout = absl::Milliseconds(500);
 };
 
 /// A tiny HTTP server, on its own thread (a libuv loop), answering `GET /metrics` with
-/// prometheus_text(rt) and anything else with 404 (400 for what is not HTTP). One request
+/// prometheus_text(rt), with the Observer's page and API when `observer` is set, and
+/// anything else with 404 (400 for what is not HTTP). Nothing of it exists (no thread,
+/// no socket) until start(). One request
 /// per connection. What comes from the network never crashes it: requests are bounded
 /// (8 KiB), slow clients are cut at `client_timeout`, silent ones at `idle_timeout` or
 /// sooner when a newcomer needs their place (so idle connections cannot starve a scrape),
@@ -208,6 +253,11 @@ class MetricsEndpoint {
   bool running() const;
   /// The port listened on (the one picked, for port 0); 0 when not running.
   std::uint16_t port() const;
+  /// The Observer's action token ("" when not running, or the observer or its actions
+  /// are off).
+  std::string observer_token() const;
+  /// Requests refused for want of the right token (403), since start.
+  std::uint64_t refused_actions() const;
 
  private:
   struct Impl;

@@ -172,4 +172,6 @@ std::vector<PeerInfo> Node::peers() const {
   return out;
 }
 
+std::vector<NodeEvent> Node::history() const { return core_->history(); }
+
 }  // namespace snow

@@ -2214,7 +2214,17 @@ std::pair<std::size_t, std::size_t> NodeCore::outbound_for_testing(const std::st
   return {0, 0};
 }
 
+std::vector<NodeEvent> NodeCore::history() const {
+  std::lock_guard lock(history_mu_);
+  return {history_.begin(), history_.end()};
+}
+
 void NodeCore::notify_node_watchers(const std::string& node, bool up, const std::string& reason) {
+  {
+    std::lock_guard lock(history_mu_);
+    if (history_.size() == Node::kNodeHistory) history_.pop_front();
+    history_.push_back(NodeEvent{absl::Now(), node, up, up ? std::string() : reason});
+  }
   std::vector<Pid> dead;
   for (auto& [name, watcher] : node_watchers_) {
     if (!name.empty() && name != node) continue;

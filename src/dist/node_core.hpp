@@ -118,6 +118,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   NodeCounters counters() const;
   /// The connected peers, sorted by name.
   std::vector<PeerStats> peers() const;
+  std::vector<NodeEvent> history() const;
   void log(LogLevel level, std::string_view text) const;
   /// A line about one connection, which whoever opens connections can make happen:
   /// rate-limited per `kind` (src/runtime/log_limiter.hpp). Transport thread.
@@ -363,6 +364,10 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   int mesh_dials_in_window_ = 0;
   absl::flat_hash_map<std::string, std::vector<std::shared_ptr<ConnectWaiter>>> waiters_;
   std::vector<std::pair<std::string, Pid>> node_watchers_;  // ("" = every node, watcher)
+  // The last ups and downs, for observers (Node::history): a few per connection, so a
+  // bounded deque behind its own lock costs nothing on any message path.
+  mutable std::mutex history_mu_;
+  std::deque<NodeEvent> history_;
   // Failed handshakes by source address (without port), in a sliding window: each
   // failure past a few delays that address's next handshakes a little more (never
   // refuses them: a good node behind the same address still gets in).

@@ -31,7 +31,9 @@ RuntimeMetrics metrics(Runtime& rt) {
     const std::uint64_t length = p.queue.size();
     m.mailbox_messages += length;
     m.mailbox_max = std::max(m.mailbox_max, length);
+    m.messages_received_live += p.received.load(std::memory_order_relaxed);
   });
+  m.run_queues = core.scheduler.run_queue_lengths();
   m.dead_letters.no_process = obs.dead_no_process.load(std::memory_order_relaxed);
   m.dead_letters.no_name = obs.dead_no_name.load(std::memory_order_relaxed);
   m.dead_letters.not_a_node = obs.dead_not_a_node.load(std::memory_order_relaxed);

@@ -17,6 +17,13 @@
 // written are never evicted (they end on their own); only when every slot holds one is a
 // newcomer closed on arrival.
 //
+// The Observer (observer = true) adds the dashboard's files and a JSON API under /api/
+// (src/observe/observer_api.hpp) to the same server, with the same bounds. Its actions
+// (POST) need the token in an X-Snow-Token header, compared in constant time; a refusal
+// is answered 403, counted and logged, and so is every action carried out. A browser
+// cannot send that header cross-origin without a CORS preflight, which this server never
+// grants, so another site open in the same browser cannot act through it.
+//
 // Threads. start() sets up the loop and the listener on the caller's thread (so a port in
 // use is reported there), then hands the loop to a thread of its own; after that only
 // that thread touches libuv, and stop() reaches it through a uv_async_t.
@@ -31,13 +38,34 @@
 #include <utility>
 #include <vector>
 
+#include <atomic>
+#include <cstdio>
+#include <random>
+
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "snow/exit_reason.hpp"
+#include "snow/log.hpp"
 #include "snow/observe.hpp"
 #include "snow/runtime.hpp"
 #include "snow/status.hpp"
+#include "src/observe/observer_api.hpp"
+#include "src/observe/page_assets.hpp"
+#include "src/runtime/log_limiter.hpp"
+#include "src/runtime/runtime_core.hpp"
+#include "src/runtime/strings.hpp"
 
 namespace snow {
+
+using internal::metrics_json;
+using internal::node_json;
+using internal::PageAsset;
+using internal::page_assets;
+using internal::parse_process_id;
+using internal::process_json;
+using internal::processes_json;
+using internal::supervisors_json;
 
 namespace {
 
@@ -57,8 +85,92 @@ bool parse_address(const std::string& host, std::uint16_t port, sockaddr_storage
 struct Request {
   bool valid = false;  // an HTTP request line: METHOD SP TARGET SP HTTP/1.x
   std::string method;
-  std::string path;  // the target without its query string
+  std::string path;   // the target without its query string
+  std::string query;  // after '?', "" if none
+  std::string token;  // the X-Snow-Token header, "" if none
+  std::string host;   // the Host header, "" if none
 };
+
+/// The pieces of `text` between `sep`s.
+std::vector<std::string_view> split(std::string_view text, char sep) {
+  std::vector<std::string_view> out;
+  for (;;) {
+    const std::size_t at = text.find(sep);
+    out.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) return out;
+    text.remove_prefix(at + 1);
+  }
+}
+
+bool same_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (absl::ascii_tolower(static_cast<unsigned char>(a[i])) != absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+/// The value of header `name` (case-insensitive) in `head`, "" if absent.
+std::string header_value(std::string_view head, std::string_view name) {
+  for (std::string_view line : split(head, '\n')) {
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !same_ignoring_case(line.substr(0, colon), name)) continue;
+    return std::string(trim(line.substr(colon + 1)));
+  }
+  return "";
+}
+
+/// The value of `key` in a query string ("a=1&b=2"), "" if absent; no %-decoding (the
+/// API's parameters are plain words).
+std::string query_value(std::string_view query, std::string_view key) {
+  for (std::string_view pair : split(query, '&')) {
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == key) return eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
+  }
+  return "";
+}
+
+bool is_loopback(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
+
+/// A Host header naming this machine's loopback: "127.0.0.1:9464", "localhost", "[::1]:80".
+bool names_loopback(std::string_view host_header) {
+  std::string_view h = host_header;
+  if (h.starts_with("[")) {
+    h = h.substr(0, h.find(']') == std::string_view::npos ? h.size() : h.find(']') + 1);
+  } else if (const std::size_t colon = h.rfind(':'); colon != std::string_view::npos) {
+    h = h.substr(0, colon);
+  }
+  return is_loopback(h);
+}
+
+/// Equal in time that depends on the lengths only, not on where the two first differ.
+bool same_token(std::string_view given, std::string_view expected) {
+  if (expected.empty()) return false;
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const unsigned char g = i < given.size() ? static_cast<unsigned char>(given[i]) : 0;
+    diff |= static_cast<unsigned char>(g ^ static_cast<unsigned char>(expected[i]));
+  }
+  return diff == 0;
+}
+
+/// 128 random bits in hex, for an action token nobody set.
+std::string random_token() {
+  std::random_device device;  // the OS's entropy (getrandom) on Linux
+  std::string out;
+  for (int i = 0; i < 4; ++i) absl::StrAppend(&out, absl::Hex(device(), absl::kZeroPad8));
+  return out;
+}
 
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
@@ -83,7 +195,11 @@ Request parse_request(std::string_view head) {
   if (!is_token(method) || target.empty() || version.substr(0, 7) != "HTTP/1.") return r;
   r.valid = true;
   r.method = std::string(method);
-  r.path = std::string(target.substr(0, target.find('?')));
+  const std::size_t q = target.find('?');
+  r.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
+  r.token = header_value(head, "X-Snow-Token");
+  r.host = header_value(head, "Host");
   return r;
 }
 
@@ -128,6 +244,11 @@ struct MetricsEndpoint::Impl {
   uv_async_t stop_async{};
   std::thread thread;
   std::uint16_t port = 0;
+  std::string token;  // the Observer's action token; "" when actions are off
+  std::atomic<std::uint64_t> refused{0};  // actions refused (403)
+  // Refusals are paid for by whoever sends them: their lines are rate-limited (the count
+  // above is exact). The loop's thread only.
+  RateLimitedLog refusal_log{[this](LogLevel level, std::string_view text) { rt.log(level, "observer", text); }};
   absl::flat_hash_set<Client*> clients;  // the loop's thread only
   Client* oldest_waiting = nullptr;       // the unanswered clients, by accept time
   Client* newest_waiting = nullptr;
@@ -249,6 +370,7 @@ struct MetricsEndpoint::Impl {
     }
     const Request r = parse_request(std::string_view(c->request).substr(0, end));
     if (!r.valid) return respond(c, "400 Bad Request", "not an HTTP request\n");
+    if (options.observer && r.path != "/metrics") return serve_observer(c, r);
     if (r.method != "GET" || r.path != "/metrics") return respond(c, "404 Not Found", "try GET /metrics\n");
     std::string body;
     try {
@@ -257,6 +379,113 @@ struct MetricsEndpoint::Impl {
       return respond(c, "500 Internal Server Error", "metrics unavailable\n");
     }
     respond(c, "200 OK", std::move(body), "text/plain; version=0.0.4; charset=utf-8");
+  }
+
+  static constexpr std::string_view kJson = "application/json; charset=utf-8";
+
+  /// The Observer's routes: its page, GET /api/..., and the actions (POST).
+  void serve_observer(Client* c, const Request& r) {
+    // DNS rebinding: a site whose name an attacker points at 127.0.0.1 gets a browser to
+    // send it requests, with its own name in Host. An Observer listening on loopback
+    // answers only requests addressed to loopback, so such a page cannot read it.
+    if (is_loopback(options.host) && !names_loopback(r.host)) {
+      return respond(c, "403 Forbidden", error_json("Host must name this machine (127.0.0.1, localhost, [::1])"), kJson);
+    }
+    if (r.method == "POST") return act(c, r);
+    if (r.method != "GET") return respond(c, "405 Method Not Allowed", "GET, or POST for an action\n");
+    for (const PageAsset& a : page_assets()) {
+      if (r.path == a.path) return respond(c, "200 OK", std::string(a.body), a.content_type);
+    }
+    std::string body;
+    if (r.path == "/api/node") {
+      body = node_json(rt);
+    } else if (r.path == "/api/processes") {
+      body = processes_json(rt, options.observer_max_processes);
+    } else if (r.path == "/api/supervisors") {
+      body = supervisors_json(rt);
+    } else if (r.path == "/api/metrics") {
+      body = metrics_json(rt, refused.load(std::memory_order_relaxed));
+    } else if (r.path.starts_with("/api/process/")) {
+      const std::optional<Pid> pid = parse_process_id(std::string_view(r.path).substr(13));
+      if (!pid) return respond(c, "404 Not Found", error_json("not a local process id"), kJson);
+      absl::StatusOr<std::string> one = process_json(rt, *pid, options.observer_info_timeout);
+      if (!one.ok()) {
+        const bool gone = one.status().code() == absl::StatusCode::kNotFound;
+        return respond(c, gone ? "404 Not Found" : "503 Service Unavailable", error_json(std::string(one.status().message())),
+                       kJson);
+      }
+      body = *std::move(one);
+    } else {
+      return respond(c, "404 Not Found", error_json("no such page (see docs/observer.md)"), kJson);
+    }
+    respond(c, "200 OK", std::move(body), kJson);
+  }
+
+  static std::string error_json(std::string_view message) {
+    std::string text;
+    for (char ch : message) {
+      if (ch == '"' || ch == '\\') text += '\\';
+      if (static_cast<unsigned char>(ch) >= 0x20) text += ch;
+    }
+    return absl::StrCat("{\"error\":\"", text, "\"}");
+  }
+
+  /// POST /api/process/<id>/kill, POST /api/process/<id>/exit?reason=R (R: normal,
+  /// shutdown, kill, or any other word: error(word)).
+  void act(Client* c, const Request& r) {
+    const std::string who = peer_address(c);
+    if (!options.observer_actions || !same_token(r.token, token)) {
+      refused.fetch_add(1, std::memory_order_relaxed);
+      const absl::Time now = absl::Now();
+      refusal_log.tick(now);
+      refusal_log.write("observer: refused POST", LogLevel::warning,
+                        absl::StrCat("refused POST ", internal::printable(r.path), " from ", who,
+                                     options.observer_actions ? ": wrong or missing X-Snow-Token" : ": actions are off"),
+                        now);
+      return respond(c, "403 Forbidden", error_json("an action needs the observer token (X-Snow-Token)"), kJson);
+    }
+    const std::string_view path = r.path;
+    const std::size_t slash = path.rfind('/');
+    const std::string_view verb = path.substr(slash + 1);
+    std::optional<Pid> pid;
+    if (path.starts_with("/api/process/") && slash > 13) pid = parse_process_id(path.substr(13, slash - 13));
+    if (!pid || (verb != "kill" && verb != "exit")) {
+      return respond(c, "404 Not Found", error_json("actions: POST /api/process/<id>/kill or /exit?reason=R"), kJson);
+    }
+    const detail::ProcessRef target = rt.core().table.find(pid->serial());
+    if (!target || target->pid != *pid || !rt.is_alive(*pid)) {
+      return respond(c, "404 Not Found", error_json("no such process"), kJson);
+    }
+    // The runtime's own processes (a node's, ...) keep it working: not for a dashboard.
+    if (target->system) return respond(c, "409 Conflict", error_json("one of the runtime's own processes"), kJson);
+    ExitReason reason = ExitReason::kill();
+    if (verb == "exit") {
+      const std::string word = query_value(r.query, "reason").substr(0, 64);
+      if (word == "normal") {
+        reason = ExitReason::normal();
+      } else if (word == "shutdown" || word.empty()) {
+        reason = ExitReason::shutdown();
+      } else if (word != "kill") {
+        reason = ExitReason::error(word);
+      }
+    }
+    rt.log(LogLevel::warning, "observer",
+           absl::StrCat("exit signal ", reason.to_string(), " to ", pid->to_string(), " from ", who));
+    rt.exit(*pid, reason);
+    respond(c, "200 OK", absl::StrCat("{\"ok\":true,\"reason\":\"", verb == "kill" ? "kill" : "exit", "\"}"), kJson);
+  }
+
+  static std::string peer_address(Client* c) {
+    sockaddr_storage addr;
+    int len = sizeof addr;
+    if (uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
+    char ip[64] = {0};
+    if (addr.ss_family == AF_INET6) {
+      uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(&addr), ip, sizeof ip);
+    } else {
+      uv_ip4_name(reinterpret_cast<const sockaddr_in*>(&addr), ip, sizeof ip);
+    }
+    return ip;
   }
 
   void respond(Client* c, std::string_view status, std::string body,
@@ -270,6 +499,11 @@ struct MetricsEndpoint::Impl {
     c->response.append(status);
     c->response.append("\r\nContent-Type: ");
     c->response.append(content_type);
+    // Nothing here is to be cached, sniffed into another type, framed by another site, or
+    // run from anywhere but this server (the page's scripts and styles are its own files).
+    c->response.append(
+        "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+        "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'");
     c->response.append(absl::StrCat("\r\nContent-Length: ", body.size(), "\r\nConnection: close\r\n\r\n"));
     c->response.append(body);
     uv_buf_t buf = uv_buf_init(c->response.data(), static_cast<unsigned>(c->response.size()));
@@ -371,8 +605,22 @@ absl::Status MetricsEndpoint::start(MetricsEndpointOptions options) {
   if (options.idle_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("MetricsEndpointOptions::idle_timeout must be positive");
   }
+  const bool made_token = options.observer && options.observer_actions && options.observer_token.empty();
+  if (made_token) options.observer_token = random_token();
   auto impl = std::make_unique<Impl>(rt_, std::move(options));
   SNOW_RETURN_IF_ERROR(impl->open());
+  if (impl->options.observer && impl->options.observer_actions) impl->token = impl->options.observer_token;
+  if (impl->options.observer) {
+    // On stderr, not the log sink: the token is for whoever started the program.
+    // A token the program set is its own to show; one made here is printed once.
+    const std::string host =
+        impl->options.host.find(':') != std::string::npos ? "[" + impl->options.host + "]" : impl->options.host;
+    const std::string actions = impl->token.empty() ? "  (actions off)"
+                                : made_token        ? "  action token: " + impl->token
+                                                    : "  (action token: as set in the options)";
+    std::fprintf(stderr, "snow observer: http://%s:%u/%s\n", host.c_str(), static_cast<unsigned>(impl->port),
+                 actions.c_str());
+  }
   impl->run();
   impl_ = std::move(impl);
   return absl::OkStatus();
@@ -394,6 +642,16 @@ bool MetricsEndpoint::running() const {
 std::uint16_t MetricsEndpoint::port() const {
   std::lock_guard lock(mu_);
   return impl_ ? impl_->port : 0;
+}
+
+std::string MetricsEndpoint::observer_token() const {
+  std::lock_guard lock(mu_);
+  return impl_ ? impl_->token : std::string();
+}
+
+std::uint64_t MetricsEndpoint::refused_actions() const {
+  std::lock_guard lock(mu_);
+  return impl_ ? impl_->refused.load(std::memory_order_relaxed) : 0;
 }
 
 }  // namespace snow

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "snow/observe.hpp"
+#include "src/observe/supervisor_board.hpp"
 
 namespace snow::detail {
 class RuntimeCore;
@@ -50,6 +51,8 @@ struct RuntimeObservations {
 
   LatencyRecorder time_in_mailbox;
   LatencyRecorder handling_time;
+
+  SupervisorBoard supervisors;  // what each supervisor last published (supervisors())
 };
 
 /// The clock the histograms measure with: the virtual clock of a deterministic runtime

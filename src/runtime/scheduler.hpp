@@ -59,6 +59,16 @@ class Scheduler {
   void requeue(Process* p);
 
   int workers() const { return static_cast<int>(workers_.size()); }
+  /// Processes waiting in each worker's queue (its next slot included); any thread, a
+  /// moment's picture (observers).
+  std::vector<std::uint64_t> run_queue_lengths() const {
+    std::vector<std::uint64_t> out;
+    out.reserve(workers_.size());
+    for (const auto& w : workers_) {
+      out.push_back(w->queue.size() + (w->next.load(std::memory_order_relaxed) != nullptr ? 1 : 0));
+    }
+    return out;
+  }
 
   // -- deterministic mode --
   bool step();

@@ -20,7 +20,28 @@ struct Child {
   ChildSpec spec;
   Pid pid;
   absl::Duration backoff = kFirstRemoteRetry;  // before the next retry of a remote start
+  std::uint64_t restarts = 0;      // for observers (snow::supervisors)
+  std::string last_exit_reason;    // likewise
 };
+
+std::string_view strategy_name(Strategy s) {
+  switch (s) {
+    case Strategy::one_for_one: return "one_for_one";
+    case Strategy::one_for_all: return "one_for_all";
+    case Strategy::rest_for_one: return "rest_for_one";
+    case Strategy::simple_one_for_one: return "simple_one_for_one";
+  }
+  return "?";
+}
+
+std::string_view restart_name(Restart r) {
+  switch (r) {
+    case Restart::permanent: return "permanent";
+    case Restart::transient: return "transient";
+    case Restart::temporary: return "temporary";
+  }
+  return "?";
+}
 
 /// Sent by the supervisor to itself to retry a start that failed during a restart.
 struct RetryRestart {
@@ -45,6 +66,25 @@ class Supervisor {
       for (ChildSpec& c : spec_.children) children_.push_back({std::move(c), Pid()});
     }
     spec_.children.clear();
+  }
+  // Killed or ended, the supervisor's frame is destroyed: it leaves the observers' board.
+  ~Supervisor() { self_.runtime().core().obs.supervisors.remove(self_.pid()); }
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  /// Copies this supervisor's state where observers read it (supervisor_board.hpp).
+  void publish() {
+    SupervisorSummary s;
+    s.pid = self_.pid();
+    s.parent = parent_;
+    s.strategy = std::string(strategy_name(spec_.strategy));
+    s.restarts = restarts_total_;
+    s.children.reserve(children_.size());
+    for (const Child& c : children_) {
+      s.children.push_back({c.spec.id, c.pid, c.spec.type == ChildType::supervisor,
+                            std::string(restart_name(c.spec.restart)), c.restarts, c.last_exit_reason});
+    }
+    self_.runtime().core().obs.supervisors.publish(std::move(s));
   }
 
   /// Starts every child in order; on a failure stops the started ones in reverse.
@@ -86,6 +126,8 @@ class Supervisor {
           if (std::optional<ExitReason> end = co_await restart(*c)) co_return *end;
         }
       }
+      // Observers see the change (a stray message, ignored, changes nothing).
+      if (exit || request || retry) publish();
     }
   }
 
@@ -177,6 +219,7 @@ class Supervisor {
     }
     Child& c = *it;
     c.pid = Pid();
+    c.last_exit_reason = e.reason.to_string();
     if (!should_restart(c.spec.restart, e.reason)) {
       if (c.spec.restart == Restart::temporary || spec_.strategy == Strategy::simple_one_for_one) {
         children_.erase(it);
@@ -199,6 +242,7 @@ class Supervisor {
       if (spec_.exit_rules == ExitRules::snow) co_return ExitReason::error("restart limit exceeded");
       co_return ExitReason::shutdown();
     }
+    ++restarts_total_;
     const std::size_t at = index_of(c);
     std::size_t first = at, last = at + 1;  // the range to (re)start
     switch (spec_.strategy) {
@@ -218,6 +262,7 @@ class Supervisor {
     for (std::size_t i = first; i < last; ++i) {
       if (children_[i].pid) continue;
       absl::Status s = co_await start(children_[i]);
+      if (s.ok()) ++children_[i].restarts;
       if (!s.ok()) {
         // A local start that failed is retried at once; a child on another node waits a
         // little (doubling, up to 5 s), so an unreachable node does not use up the
@@ -318,6 +363,7 @@ class Supervisor {
   ChildSpec template_;  // simple_one_for_one
   std::vector<Child> children_;
   std::deque<absl::Time> restarts_;
+  std::uint64_t restarts_total_ = 0;
   int dynamic_count_ = 0;
 };
 
@@ -353,6 +399,7 @@ Proc supervisor_body(Self self, SupervisorSpec spec, Pid parent, Pid starter, Re
   }
   Supervisor sup(self, std::move(spec), parent);
   absl::Status started = co_await sup.start_all();
+  if (started.ok()) sup.publish();
   if (starter) self.send(starter, CallReply{ack, Message(), started});
   if (!started.ok()) self.exit(ExitReason::error(std::string(started.message())));
   const ExitReason end = co_await sup.serve();

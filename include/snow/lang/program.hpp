@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "snow/monitor.hpp"
+#include "snow/observe.hpp"
 #include "snow/runtime.hpp"
 #include "snow/lang/process.hpp"
 
@@ -95,6 +96,16 @@ inline int run_program(MainFn main_fn) {
     snow::RuntimeOptions options;
     if (const char* workers = std::getenv("SNOW_WORKERS"); workers != nullptr) options.workers = std::atoi(workers);
     snow::Runtime rt(std::move(options));
+    // SNOW_OBSERVER=PORT serves the Observer (docs/observer.md) on 127.0.0.1:PORT (0: a
+    // free port); its address and action token go to stderr.
+    snow::MetricsEndpoint observer(rt);
+    if (const char* port = std::getenv("SNOW_OBSERVER"); port != nullptr && *port != '\0') {
+      const int number = std::atoi(port);
+      absl::Status started = number < 0 || number > 65535
+                                 ? absl::InvalidArgumentError("SNOW_OBSERVER is not a port number")
+                                 : observer.start({.port = static_cast<std::uint16_t>(number), .observer = true});
+      if (!started.ok()) std::fprintf(stderr, "snow: no observer: %s\n", std::string(started.message()).c_str());
+    }
     lifetime.live.fetch_add(1);
     // Snow's exit rules, and links never end main (snow.md#links; snow/exit_rules.hpp).
     rt.spawn_with({.exit_rules = ExitRules::snow_main}, &main_process, main_fn);
@@ -109,6 +120,7 @@ inline int run_program(MainFn main_fn) {
       while (!settled()) absl::SleepFor(absl::Milliseconds(2));
     }
     lifetime.stopping.store(true);
+    if (observer.running()) (void)observer.stop();
     rt.stop();
   }
   std::fflush(stdout);

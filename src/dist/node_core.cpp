@@ -1326,11 +1326,14 @@ void NodeCore::refuse(Connection& c, const dist::Refused& why) {
     note_handshake_failure(c);
   }
   const bool duplicate = why.reason == dist::Refusal::duplicate;
+  // A DNS member that is this node itself (its name a host name, the record an IP, say):
+  // expected once per such member, and never dialled again.
+  const bool quiet = duplicate || (c.handshake && c.handshake->dialled_itself());
   // An inbound peer's name is its hello's claim: remote data, so made printable.
   const std::string who = !c.peer_name.empty()                            ? c.peer_name
                           : c.handshake && c.handshake->peer_hello()      ? internal::printable(c.handshake->peer_hello()->name)
                                                                           : std::string("a peer");
-  log_connection(duplicate ? "duplicate connection" : "handshake refused", duplicate ? LogLevel::debug : LogLevel::warning,
+  log_connection(duplicate ? "duplicate connection" : "handshake refused", quiet ? LogLevel::debug : LogLevel::warning,
       absl::StrCat(c.inbound ? "refused " : "gave up on ", who, c.inbound ? " from " : " at ", c.address, " (",
                    av(dist::refusal_name(why.reason)), "): ", why.status.message()));
   close_conn(c, why.status);

@@ -275,7 +275,8 @@ class Node {
   /// Starts connecting to `peer` and returns at once; failures are logged and retried
   /// with backoff (NodeOptions::reconnect_min / reconnect_max) until disconnect(peer).
   void connect_async(std::string_view peer) const;
-  /// Closes the connection to `peer` and stops reconnecting to it.
+  /// Closes the connection to `peer` and stops reconnecting to it (DNS discovery, too,
+  /// does not dial it again until connect() names it).
   void disconnect(std::string_view peer) const;
   /// The nodes this node is connected to now, sorted.
   std::vector<std::string> list() const;

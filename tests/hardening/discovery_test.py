@@ -8,13 +8,14 @@ _snow._tcp.snow.test (an SRV record per node, target nN.snow.test). Odd nodes lo
 SNOW_DISCOVERY=a:snow.test:4370, even ones srv:_snow._tcp.snow.test, every 500 ms; no
 node is told a peer's name. Then:
   1. the five form a full mesh;
-  2. n6's records are added and n6 started: everyone is connected to it within two
-     polls;
+  2. n6's records are added and n6 started (with no discovery of its own): everyone
+     finds it and is connected to it within two polls;
   3. n3's records are removed: nobody drops n3 for that (DNS is no failure detector);
      n3 is then stopped: the others get NodeDown and n3's global name goes;
   4. the n1 <-> n2 link goes through a relay of TUN devices (tun_relay.py) that delays
      each packet 20 ms and drops 1% (this kernel has no sch_netem): the Seq streams
      between n1 and n2 stay whole and in order, and neither sees the other go down.
+Between 1 and 2, dnsmasq is stopped for a few polls: failed lookups drop no one.
 
 Needs root, `ip netns` and dnsmasq; otherwise it exits 77 (skipped) saying why. The
 namespaces and /etc/netns/ files are removed however the test ends.
@@ -131,12 +132,14 @@ class Dns:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        self.proc = None
 
 
-def start_node(host, traffic=False):
+def start_node(host, traffic=False, discover=True):
     source = "a:%s:%d" % (A_NAME, PORT) if int(host[1:]) % 2 == 1 else "srv:" + SRV_NAME
-    env = {"SNOW_NODE": "%s@%s:%d" % (host, HOSTS[host], PORT), "SNOW_COOKIE": "discovery-test-cookie",
-           "SNOW_DISCOVERY": source, "SNOW_DISCOVERY_INTERVAL": "%dms" % (INTERVAL_S * 1000)}
+    env = {"SNOW_NODE": "%s@%s:%d" % (host, HOSTS[host], PORT), "SNOW_COOKIE": "discovery-test-cookie"}
+    if discover:
+        env.update({"SNOW_DISCOVERY": source, "SNOW_DISCOVERY_INTERVAL": "%dms" % (INTERVAL_S * 1000)})
     args = ["--heartbeat", HEARTBEAT_MS, "--misses", MISSES] + (["--traffic", 20] if traffic else [])
     return Node(PEER, "-", "-", args=args, prefix=["ip", "netns", "exec", ns(host)], env=env)
 
@@ -183,6 +186,14 @@ def main():
             check(int(stats["polls"]) >= 1 and int(stats["dialed"]) >= 1 and int(stats["failures"]) == 0,
                   "%s counted its polls and dials: %s" % (host, stats))
 
+        # DNS down for a few polls: lookups fail and are counted, and nobody is dropped.
+        dns.stop()
+        time.sleep(4 * INTERVAL_S)
+        failures = int(dict(kv.split("=") for kv in nodes["n1"].ask("discovery").split()[1:])["failures"])
+        check(failures >= 1 and mesh_of(live)() and not any(n.events for n in live),
+              "with dnsmasq stopped n1 counts %d failed lookups and the mesh stays whole" % failures)
+        dns.serve(first)
+
         n3 = nodes["n3"]
         check(n3.ask("gregister n3name") == "gregister ok", "n3 registers the global name n3name")
         watchers = [nodes[h] for h in ("n1", "n2", "n4", "n5")]
@@ -191,15 +202,16 @@ def main():
         check(eventually(lambda: all(w.ask("gwhereis n3name") == "gwhereis n3name " + n3.name for w in watchers), 5),
               "everyone sees n3name on n3")
 
-        # 2. A sixth node: its records, then the node.
+        # 2. A sixth node: its records, then the node. It looks nothing up itself: the
+        # others' polls must find it.
         dns.serve(first + ["n6"])
-        nodes["n6"] = start_node("n6")
         t6 = time.monotonic()
+        nodes["n6"] = start_node("n6", discover=False)
         live = [nodes[h] for h in first + ["n6"]]
         joined = eventually(mesh_of(live), 2 * INTERVAL_S * 1.2 + 0.5, every_s=0.02)
         took = time.monotonic() - t6
         check(joined and took <= 2 * INTERVAL_S * 1.2 + 0.5,
-              "n6 is connected to everyone %.2f s after it started (two polls: %.1f s, jittered by up to 20%%)" %
+              "n6 is connected to everyone %.2f s after it was launched (two polls: %.1f s, jittered by up to 20%%)" %
               (took, 2 * INTERVAL_S))
 
         # 3. n3's records go: no one drops it for that. Then n3 stops: NodeDown, and its name goes.

@@ -232,6 +232,8 @@ TEST_CASE("read_environment leaves out what it cannot use and says why; with not
                                          "SNOW_DISCOVERY, SNOW_DISCOVERY_INTERVAL are not set)"});
   StderrCapture err;
   read_environment();
-  CHECK(err.text() == "snow: from the environment: nothing (SNOW_LOG_LEVEL, SNOW_NODE, SNOW_COOKIE are not set)\n");
+  CHECK(err.text() ==
+        "snow: from the environment: nothing (SNOW_LOG_LEVEL, SNOW_NODE, SNOW_COOKIE, SNOW_SEEDS, SNOW_DISCOVERY, "
+        "SNOW_DISCOVERY_INTERVAL are not set)\n");
 }
 }

@@ -145,7 +145,7 @@ struct NodeOptions {
     std::string source;
     /// How often to look up, each wait jittered by up to a fifth either way so that a
     /// cluster's nodes do not ask the DNS server in step. A lookup still running at the
-    /// next poll is waited for, never doubled.
+    /// next poll is waited for, never doubled. At least 100 ms apart, whatever this says.
     absl::Duration interval = absl::Seconds(5);
     /// At most this many records of one answer are used (dialled while not connected);
     /// the rest are counted in NodeStats::discovery.ignored.

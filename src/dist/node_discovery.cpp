@@ -8,6 +8,8 @@
 // handshake (src/dist/handshake.hpp), after which it is a peer like any other: kept up
 // (reconnected with backoff) while DNS lists it. A member DNS stops listing is only
 // forgotten; its connection ends, if ever, by the heartbeat, as any peer's would.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "src/discovery/membership.hpp"
 #include "src/dist/node_core.hpp"
@@ -20,6 +22,9 @@ namespace {
 // polls (they stay listed and unconnected), so an answer of thousands never opens
 // thousands of connections in one go.
 constexpr std::size_t kMaxDialsPerPoll = 32;
+// Polls never come closer than this, whatever the interval asks: each starts a thread
+// and asks the DNS server.
+constexpr absl::Duration kMinInterval = absl::Milliseconds(100);
 
 }  // namespace
 
@@ -29,7 +34,7 @@ void NodeCore::poll_discovery(absl::Time now) {
   if (std::optional<absl::StatusOr<discovery::DnsAnswer>> answer = d.worker.take()) apply_discovery(*std::move(answer));
   if (now < d.next_poll) return;
   std::uniform_real_distribution<double> spread(0.8, 1.2);
-  d.next_poll = now + options_.discovery.interval * spread(d.jitter);
+  d.next_poll = now + std::max(options_.discovery.interval, kMinInterval) * spread(d.jitter);
   if (!d.worker.start(d.source, options_.discovery.max_members)) {
     counters_.discovery_ignored.fetch_add(1, std::memory_order_relaxed);
     log_connection("discovery", LogLevel::warning,

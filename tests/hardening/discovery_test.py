@@ -15,6 +15,8 @@ node is told a peer's name. Then:
   4. the n1 <-> n2 link goes through a relay of TUN devices (tun_relay.py) that delays
      each packet 20 ms and drops 1% (this kernel has no sch_netem): the Seq streams
      between n1 and n2 stay whole and in order, and neither sees the other go down.
+  5. snow.test gets 2,000 more A records (unroutable addresses): they are capped and
+     counted, and the nodes stay responsive and connected.
 Between 1 and 2, dnsmasq is stopped for a few polls: failed lookups drop no one.
 
 Needs root, `ip netns` and dnsmasq; otherwise it exits 77 (skipped) saying why. The
@@ -101,12 +103,16 @@ class Dns:
         self.proc = None
         self.members = []
 
-    def serve(self, members):
+    def serve(self, members, unroutable=0):
+        """A and SRV records for `members`, and `unroutable` more A records for snow.test
+        (10.215.x.y: no route to them from any namespace)."""
         self.members = list(members)
         hosts = os.path.join(self.workdir, "hosts")
         with open(hosts, "w") as f:
             for m in self.members:
                 f.write("%s %s %s.%s\n" % (HOSTS[m], A_NAME, m, A_NAME))
+            for i in range(unroutable):
+                f.write("10.215.%d.%d %s\n" % (i // 250, 1 + i % 250, A_NAME))
         if self.proc is not None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=5)
@@ -116,7 +122,7 @@ class Dns:
                 "--log-facility=" + os.path.join(self.workdir, "log")]
         args += ["--srv-host=%s,%s.%s,%d" % (SRV_NAME, m, A_NAME, PORT) for m in self.members]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        ok = eventually(lambda: self.answers() == sorted(HOSTS[m] for m in self.members) or self.proc.poll() is not None, 5)
+        ok = eventually(lambda: len(self.answers()) == len(self.members) + unroutable or self.proc.poll() is not None, 5)
         if not ok or self.proc.poll() is not None:
             raise RuntimeError("dnsmasq did not start: %s" % (self.proc.stderr.read() if self.proc.poll() is not None else "no answer"))
 
@@ -269,6 +275,28 @@ def main():
         relay = None
         check(len(counts) == 4 and int(counts[1]) > 1000 and int(counts[3]) > 0,
               "the relay carried the link and dropped packets: %s" % " ".join(counts))
+
+        # 5. A huge answer: 2,000 more A records, to addresses nothing routes. A nodes use
+        # 256 of them (max_members), dial at most 32 a poll, count the rest as ignored,
+        # and stay responsive and connected.
+        def stats(n):
+            return {k: int(v) for k, v in (kv.split("=") for kv in n.ask("discovery").split()[1:])}
+        before = stats(n1)
+        dns.serve([h for h in HOSTS if h != "n3"], unroutable=2000)
+        time.sleep(4 * INTERVAL_S)
+        after = stats(n1)
+        polls = after["polls"] - before["polls"]
+        ignored = after["ignored"] - before["ignored"]
+        dialed = after["dialed"] - before["dialed"]
+        check(polls >= 2 and ignored >= polls * (2000 + 5 - 256) // 2 and dialed <= 32 * (polls + 1),
+              "n1 under 2,005 A records: %d polls, %d records ignored, %d dials" % (polls, ignored, dialed))
+        before = time.monotonic()
+        pong = n1.ask("ping " + n2.name)
+        check(pong == "pong %s %s" % (n2.name, n2.name) and mesh_of(live)(),
+              "n1 answers (ping n2 in %.0f ms) and the mesh of five stays whole" % ((time.monotonic() - before) * 1000))
+        tick = int(dict(kv.split("=") for kv in n1.ask("nodestats").split()[1:])["longest_tick_delay_us"])
+        check(tick < HEARTBEAT_MS * MISSES * 1000 // 2,
+              "n1's network thread was never held half the silence limit: longest tick delay %d us" % tick)
     finally:
         if relay is not None:
             relay.kill()

@@ -140,6 +140,10 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void send_frame_for_testing(const std::string& peer, std::string frame);
   /// The same from any thread (live tests): posted, sent by the transport thread.
   void post_frame_for_testing(std::string peer, std::string frame);
+  /// Tests of DNS discovery without a DNS server: no lookup is made from now on, and
+  /// `answer` is taken as a lookup's. Needs NodeOptions::discovery.source set. Transport
+  /// thread (the simulated network's: the test's).
+  void discovery_answer_for_testing(discovery::DnsAnswer answer);
   /// Outbound connections not up yet. Transport thread.
   std::size_t dials_in_flight_for_testing() const;
   /// Unfinished fragmented messages from `peer`, and the bytes they hold. Transport thread.

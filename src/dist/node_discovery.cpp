@@ -89,4 +89,10 @@ bool NodeCore::member_is_self(const discovery::DnsMember& member) const {
   return it != discovery_->learned.end() && it->second == name_;
 }
 
+void NodeCore::discovery_answer_for_testing(discovery::DnsAnswer answer) {
+  if (!discovery_) return;
+  discovery_->next_poll = absl::InfiniteFuture();
+  apply_discovery(std::move(answer));
+}
+
 }  // namespace snow::detail

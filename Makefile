@@ -68,10 +68,11 @@ clean:
 
 # Fuzzes with libFuzzer, FUZZ_SECONDS for each target in turn (built with clang 14 outside
 # the Meson build; new inputs, crash-* files, logs and summary.txt land in build-fuzz/):
-# the STF decoder, the frame layer and the handshake of a real node, and snowc's front end.
+# the STF decoder, the frame layer and the handshake of a real node, snowc's front end, and
+# DNS discovery's SRV answer reader.
 # Fails if any target finds a crash. See tests/fuzz/run.sh.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= stf frame handshake snowc
+FUZZ_TARGETS ?= stf frame handshake snowc dns
 .PHONY: fuzz
 fuzz: deps
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS) build-fuzz $(FUZZ_TARGETS)

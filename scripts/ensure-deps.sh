@@ -9,9 +9,10 @@ set -eu
 
 # Build and test: compilers (clang for the libFuzzer run in the tests), Meson, and the
 # chosen libraries; the hardening tests make certificates with the openssl command and
-# network namespaces with iproute2's `ip`; the snow_debug test runs gdb; the Observer's
+# network namespaces with iproute2's `ip` and serve them DNS with dnsmasq (dnsmasq-base:
+# the server alone, no system service); the snow_debug test runs gdb; the Observer's
 # browser test (tests/observe/observer_browser_test.py) runs chromium headless.
-packages="g++ meson ninja-build pkg-config cmake python3 libabsl-dev libuv1-dev android-libboringssl-dev doctest-dev clang libclang-rt-14-dev openssl iproute2 gdb chromium"
+packages="g++ meson ninja-build pkg-config cmake python3 libabsl-dev libuv1-dev android-libboringssl-dev doctest-dev clang libclang-rt-14-dev openssl iproute2 dnsmasq-base gdb chromium"
 # Extra packages for targets beyond run/test, passed as arguments (e.g. `bench-peers`).
 for extra in "$@"; do
   case "$extra" in

@@ -3,6 +3,11 @@
 //     SNOW_LOG_LEVEL   debug, info, warning or error: RuntimeOptions::log_level
 //     SNOW_NODE        this program's node name, for Node::start
 //     SNOW_COOKIE      the cookie: NodeOptions::cookie
+//     SNOW_SEEDS       peers to connect at start, "a@h1:4370,b@h2:4370": NodeOptions::seeds
+//     SNOW_DISCOVERY   peers from DNS, "a:NAME:PORT" (A/AAAA) or "srv:NAME" (SRV):
+//                      NodeOptions::discovery.source
+//     SNOW_DISCOVERY_INTERVAL  how often to look up, an Abseil duration ("5s", "500ms"):
+//                      NodeOptions::discovery.interval
 //
 // Nothing in snow reads them behind your back: a program that wants them calls
 // read_environment(), which says on stderr (or through `say`) what it took, so a
@@ -18,7 +23,8 @@
 //     env.apply(no);
 //     auto node = snow::Node::start(rt, env.node.value_or("a@127.0.0.1:9101"), no);
 //
-// A value it cannot use (SNOW_LOG_LEVEL=loud, an empty SNOW_NODE) is left out and said so.
+// A value it cannot use (SNOW_LOG_LEVEL=loud, an empty SNOW_NODE, SNOW_DISCOVERY=dns:x) is
+// left out and said so; of SNOW_SEEDS only the malformed entries are.
 #pragma once
 
 #include <functional>
@@ -37,6 +43,9 @@ struct EnvironmentSettings {
   std::optional<LogLevel> log_level;  // SNOW_LOG_LEVEL
   std::optional<std::string> node;    // SNOW_NODE
   std::optional<std::string> cookie;  // SNOW_COOKIE
+  std::vector<std::string> seeds;     // SNOW_SEEDS, each "name@host:port"
+  std::optional<std::string> discovery;  // SNOW_DISCOVERY, checked: "a:NAME:PORT" or "srv:NAME"
+  std::optional<absl::Duration> discovery_interval;  // SNOW_DISCOVERY_INTERVAL
   /// What was taken and what was left out, one item each ("SNOW_LOG_LEVEL=debug",
   /// "SNOW_COOKIE (32 bytes, not shown)", "SNOW_LOG_LEVEL=loud ignored: ..."); the line
   /// read_environment() writes joins them.
@@ -44,11 +53,11 @@ struct EnvironmentSettings {
 
   /// Sets what the environment gave: log_level.
   void apply(RuntimeOptions& options) const;
-  /// Sets what the environment gave: cookie.
+  /// Sets what the environment gave: cookie, seeds, discovery.source and .interval.
   void apply(NodeOptions& options) const;
 };
 
-/// Reads SNOW_LOG_LEVEL, SNOW_NODE and SNOW_COOKIE, and writes one line saying what it
+/// Reads the variables above, and writes one line saying what it
 /// took (or that none was set) to `say`; by default `snow: from the environment: ...` on
 /// stderr. The cookie's value is never written.
 EnvironmentSettings read_environment(const std::function<void(std::string_view line)>& say = nullptr);

@@ -130,6 +130,27 @@ struct NodeOptions {
   /// `reconnect_min`, doubling up to `reconnect_max`, for ever, each failure logged.
   absl::Duration reconnect_min = absl::Milliseconds(200);
   absl::Duration reconnect_max = absl::Seconds(10);
+  /// Peers connected at start, as connect_async() would ("name@host:port" each), and
+  /// kept up the same way. A malformed one fails Node::start (InvalidArgument).
+  std::vector<std::string> seeds;
+  /// Finding peers in DNS, as a Kubernetes headless Service or SRV records list them.
+  struct Discovery {
+    /// What to look up; empty: no discovery.
+    /// - "a:NAME:PORT": every A and AAAA address of NAME is a node listening on PORT;
+    /// - "srv:NAME": each SRV record of NAME is a node at its target and port.
+    /// DNS gives addresses, not node names: a node is dialled at its address and the
+    /// handshake tells its name (the cookie is proved as for any connection). A name
+    /// gone from DNS is not a failure: its connection stays until the normal heartbeat
+    /// says the node is down. A malformed value fails Node::start (InvalidArgument).
+    std::string source;
+    /// How often to look up, each wait jittered by up to a fifth either way so that a
+    /// cluster's nodes do not ask the DNS server in step. A lookup still running at the
+    /// next poll is waited for, never doubled. At least 100 ms apart, whatever this says.
+    absl::Duration interval = absl::Seconds(5);
+    /// At most this many records of one answer are used (dialled while not connected);
+    /// the rest are counted in NodeStats::discovery.ignored.
+    std::size_t max_members = 256;
+  } discovery;
 };
 
 /// Sent to processes that called `monitor_node` when a connection to the node comes up.
@@ -203,6 +224,15 @@ struct NodeStats {
   /// Connections closed because the peer did not read what this node wrote: control
   /// frames past max_control_bytes, or nothing written for twice the heartbeat budget.
   std::uint64_t disconnected_slow_reader = 0;
+  /// DNS discovery (NodeOptions::discovery).
+  struct Discovery {
+    std::uint64_t polls = 0;     // lookups made
+    std::uint64_t failures = 0;  // lookups that failed (no answer, timeout, unparsable answer)
+    std::uint64_t dialed = 0;    // connections opened to an address DNS gave
+    /// Records not used: over max_members, unusable (a bad target name, port 0), or
+    /// polls skipped because the previous lookup was still running.
+    std::uint64_t ignored = 0;
+  } discovery;
 };
 
 /// One connected peer, as this node sees it (see Node::peers).
@@ -253,7 +283,8 @@ class Node {
   /// Starts connecting to `peer` and returns at once; failures are logged and retried
   /// with backoff (NodeOptions::reconnect_min / reconnect_max) until disconnect(peer).
   void connect_async(std::string_view peer) const;
-  /// Closes the connection to `peer` and stops reconnecting to it.
+  /// Closes the connection to `peer` and stops reconnecting to it (DNS discovery, too,
+  /// does not dial it again until connect() names it).
   void disconnect(std::string_view peer) const;
   /// The nodes this node is connected to now, sorted.
   std::vector<std::string> list() const;

@@ -52,14 +52,16 @@ Handshake::Handshake(Role role, std::string my_name, std::uint32_t my_creation, 
       cookie_(cookie) {
   // The connector knows both names before anything arrives, so its SPAKE2 message goes
   // out with its hello; the acceptor learns the connector's name from the hello first.
-  if (role_ == Role::connector) proof_.emplace(CookieProof::Role::connector, my_name_, expected_peer_, cookie_);
+  if (role_ == Role::connector && !expected_peer_.empty()) {
+    proof_.emplace(CookieProof::Role::connector, my_name_, expected_peer_, cookie_);
+  }
 }
 
 std::vector<std::string> Handshake::opening() {
   std::string hello = FrameWriter(FrameKind::hello).u8(kProtocolVersion).u32(my_creation_).name(my_name_).finish();
   my_hello_body_ = hello.substr(kFrameHeaderBytes + 1);
   std::vector<std::string> out{std::move(hello)};
-  if (role_ == Role::connector) out.push_back(FrameWriter(FrameKind::pake).bytes(proof_->message()).finish());
+  if (proof_) out.push_back(FrameWriter(FrameKind::pake).bytes(proof_->message()).finish());
   return out;
 }
 
@@ -81,11 +83,16 @@ Handshake::Step Handshake::on_hello(std::string_view body, const HandshakeGate& 
   std::optional<PeerHello> well_formed = parse_hello(body);
   if (!well_formed) return malformed("malformed hello");
   PeerHello hello = *std::move(well_formed);
+  const bool by_address = role_ == Role::connector && expected_peer_.empty();
+  if (by_address && hello.name == my_name_) {
+    dialled_itself_ = true;
+    return refuse(Refusal::name, absl::InvalidArgumentError("the address dialled is this node's own"));
+  }
   absl::StatusOr<NodeAddress> parsed = parse_node_address(hello.name, kDefaultNodePort);
   if (!parsed.ok() || parsed->full() != hello.name || hello.name == my_name_ || hello.creation == 0) {
     return refuse(Refusal::name, absl::InvalidArgumentError("bad node name in hello"));
   }
-  if (role_ == Role::connector && hello.name != expected_peer_) {
+  if (role_ == Role::connector && !by_address && hello.name != expected_peer_) {
     return refuse(Refusal::name, absl::PermissionDeniedError(absl::StrCat(
                                      "expected ", expected_peer_, ", the node at that address is ",
                                      internal::printable(hello.name))));
@@ -94,7 +101,13 @@ Handshake::Step Handshake::on_hello(std::string_view body, const HandshakeGate& 
   peer_hello_ = std::move(hello);
   if (std::optional<Refused> no = gate.check_hello(*peer_hello_)) return refuse(no->reason, std::move(no->status));
   stage_ = Stage::await_pake;
-  return {};
+  Step step;
+  if (by_address) {  // the name is known now: the proof can start
+    expected_peer_ = peer_hello_->name;
+    proof_.emplace(CookieProof::Role::connector, my_name_, expected_peer_, cookie_);
+    step.send.push_back(FrameWriter(FrameKind::pake).bytes(proof_->message()).finish());
+  }
+  return step;
 }
 
 Handshake::Step Handshake::on_pake(std::string_view body, std::string_view channel_binding) {

@@ -87,7 +87,11 @@ class Handshake {
   enum class Role { connector, acceptor };
 
   /// `peer`: for a connector, the name dialled (the peer's hello must say it); empty for
-  /// an acceptor. `cookie` must outlive the handshake.
+  /// an acceptor, and for a connector that dialled an address without knowing the node
+  /// there (DNS discovery): it learns the name from the peer's hello, and sends its
+  /// SPAKE2 message only then, since the proof binds both names. The acceptor cannot
+  /// tell the difference (it waits for the connector's pake after the hellos anyway), so
+  /// the wire is unchanged. `cookie` must outlive the handshake.
   Handshake(Role role, std::string my_name, std::uint32_t my_creation, std::string peer, std::string_view cookie);
 
   /// The frames to send as the connection opens.
@@ -104,6 +108,9 @@ class Handshake {
   Role role() const { return role_; }
   /// The peer's hello, once it came (its name is a claim until `authenticated`).
   const std::optional<PeerHello>& peer_hello() const { return peer_hello_; }
+  /// A connector that dialled an address: the node there said this node's own name (the
+  /// address is this node's, under another name or IP). Refused as Refusal::name.
+  bool dialled_itself() const { return dialled_itself_; }
   /// The connector sent its confirmation: its peer may now decide to keep the connection.
   bool confirmation_sent() const { return confirmation_sent_; }
   /// The acceptor's confirmation, sent once NodeCore keeps the connection (after
@@ -127,6 +134,7 @@ class Handshake {
   std::optional<PeerHello> peer_hello_;
   std::optional<CookieProof> proof_;
   bool confirmation_sent_ = false;
+  bool dialled_itself_ = false;
 };
 
 }  // namespace snow::dist

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "snow/runtime.hpp"
+#include "src/discovery/discovery_source.hpp"
 #include "src/dist/cluster.hpp"
 #include "src/dist/cookie_file.hpp"
 #include "src/dist/node_core.hpp"
@@ -41,6 +42,21 @@ absl::StatusOr<NodeCore*> start_node(Runtime& rt, std::string_view name, NodeOpt
     return absl::InvalidArgumentError(
         "NodeOptions: fragment_bytes must be at least 512 and max_frame_bytes at least fragment_bytes + 64");
   }
+  if (!options.discovery.source.empty()) {
+    if (absl::StatusOr<discovery::DiscoverySource> source = discovery::parse_discovery_source(options.discovery.source);
+        !source.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("NodeOptions::discovery: ", source.status().message()));
+    }
+    if (options.discovery.interval <= absl::ZeroDuration() || options.discovery.max_members == 0) {
+      return absl::InvalidArgumentError("NodeOptions::discovery: interval must be positive and max_members at least 1");
+    }
+  }
+  std::vector<dist::NodeAddress> seeds;
+  for (const std::string& seed : options.seeds) {
+    absl::StatusOr<dist::NodeAddress> a = dist::parse_node_address(seed, kDefaultNodePort);
+    if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat("NodeOptions::seeds: ", a.status().message()));
+    seeds.push_back(*std::move(a));
+  }
   if (core.node) return absl::AlreadyExistsError("this runtime is a node already");
   if (core.stopping()) return absl::FailedPreconditionError("the runtime is stopping");
   auto node = std::make_unique<NodeCore>(core, *std::move(address), std::move(options), std::move(transport));
@@ -53,6 +69,8 @@ absl::StatusOr<NodeCore*> start_node(Runtime& rt, std::string_view name, NodeOpt
   core.node = std::move(node);
   core.router.store(raw, std::memory_order_release);
   start_cluster_services(rt, *raw);
+  // A seed that is this node itself is skipped (one list of seeds serves every node).
+  for (dist::NodeAddress& seed : seeds) raw->connect_async(std::move(seed), nullptr, true);
   return raw;
 }
 

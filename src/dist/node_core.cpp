@@ -256,6 +256,9 @@ struct NodeCore::Connection {
   std::deque<Waiting> waiting;
   std::size_t waiting_bytes = 0;
   bool reading_paused = false;  // over kMaxWaitingBytes: the transport holds the rest
+  // An outbound connection to a member DNS discovery gave ("host:port"), dialled without
+  // its name: `peer_name` is empty until the peer's hello says it.
+  std::string dialed_member;
 };
 
 /// A node's links and monitors that cross to one peer node, so that losing the peer can
@@ -295,6 +298,15 @@ NodeCore::NodeCore(RuntimeCore& core, dist::NodeAddress address, NodeOptions opt
       connection_log_([this](LogLevel level, std::string_view text) { log(level, text); }),
       decoder_(core_.options.deterministic, [this] { transport_->wake(); }) {
   for (std::size_t i = 0; i < kMaxKnownNodes; ++i) always_within_[i].store(sends_always_within_.load());
+  if (!options_.discovery.source.empty()) {
+    // start_node checked it; a source that does not parse here means no discovery.
+    if (absl::StatusOr<discovery::DiscoverySource> source = discovery::parse_discovery_source(options_.discovery.source);
+        source.ok()) {
+      discovery_ = std::make_unique<discovery::DiscoveryState>();
+      discovery_->source = *std::move(source);
+      discovery_->jitter.seed(static_cast<std::uint32_t>(core_.creation()));
+    }
+  }
 }
 
 NodeCore::~NodeCore() { stop(); }
@@ -673,6 +685,10 @@ NodeCounters NodeCore::counters() const {
                                                  .undecodable = remote(dist::SendOutcome::undecodable)};
   out.node_names_refused = counters_.node_names_refused.load(std::memory_order_relaxed);
   out.disconnected_slow_reader = counters_.disconnected_slow_reader.load(std::memory_order_relaxed);
+  out.discovery.polls = counters_.discovery_polls.load(std::memory_order_relaxed);
+  out.discovery.failures = counters_.discovery_failures.load(std::memory_order_relaxed);
+  out.discovery.dialed = counters_.discovery_dialed.load(std::memory_order_relaxed);
+  out.discovery.ignored = counters_.discovery_ignored.load(std::memory_order_relaxed);
   return out;
 }
 
@@ -696,7 +712,11 @@ void NodeCore::run(Command& c) {
         if (c.waiter) c.waiter->finish(absl::InvalidArgumentError("a node cannot connect to itself"));
         return;
       }
-      if (c.keep) kept_.try_emplace(c.name, KeptPeer{c.address, options_.reconnect_min, absl::InfinitePast()});
+      if (c.keep) {
+        auto [kept, fresh] = kept_.try_emplace(c.name, KeptPeer{c.address, options_.reconnect_min, absl::InfinitePast()});
+        if (!fresh) kept->second.by_discovery = false;  // connect() asked for it now too
+        if (discovery_) discovery_->disconnected.erase(c.name);
+      }
       {
         std::lock_guard lock(table_mu_);
         auto it = node_index_.find(c.name);
@@ -711,6 +731,9 @@ void NodeCore::run(Command& c) {
     }
     case Command::Kind::disconnect: {
       kept_.erase(c.name);
+      if (discovery_ && discovery_->disconnected.size() < options_.discovery.max_members) {
+        discovery_->disconnected.insert(c.name);
+      }
       for (auto& [id, conn] : conns_) {
         if (conn->peer_name == c.name) close_conn(*conn, absl::CancelledError("disconnected by request"));
       }
@@ -876,6 +899,14 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
     log(LogLevel::info, absl::StrCat("dropped ", c->decoding ? "a message still decoding and " : "", c->waiting.size(),
                                      " frame(s) waiting from ", c->peer_name, ": the connection closed"));
   }
+  if (!c->dialed_member.empty() && !was_up) {
+    // A dial to an address DNS gave: the next poll tries again while DNS lists it.
+    log_connection("discovery dial", LogLevel::info,
+                   absl::StrCat("discovery: no connection to ", c->dialed_member,
+                                c->peer_name.empty() ? "" : absl::StrCat(" (", c->peer_name, ")"), ": ",
+                                reason.message()));
+    return;
+  }
   if (c->peer_name.empty()) return;
   bool other = false;
   for (auto& [oid, o] : conns_) other = other || o->peer_name == c->peer_name;
@@ -1008,6 +1039,7 @@ void NodeCore::on_tick() {
   }
   finish_acked_sends(0, now);
   dial_mesh_peers();
+  poll_discovery(now);
   // Reconnect the peers connect() asked for.
   for (auto& [name, kept] : kept_) {
     if (now < kept.next_attempt) continue;
@@ -1017,6 +1049,61 @@ void NodeCore::on_tick() {
     kept.next_attempt = absl::InfiniteFuture();  // set again when the attempt fails
     start_attempt(kept.address);
   }
+}
+
+// -- DNS discovery: its connections (the polls are in node_discovery.cpp) --
+
+void NodeCore::start_address_attempt(const discovery::DnsMember& member) {
+  auto conn = std::make_unique<Connection>();
+  conn->inbound = false;
+  conn->dialed_member = member.key();
+  conn->opened_at = transport_->now();
+  conn->reader.set_limit(dist::kHandshakeFrameLimit);
+  conn->id = transport_->connect(member.host, member.port);
+  conn->address = member.key();
+  conns_[conn->id] = std::move(conn);
+  counters_.discovery_dialed.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool NodeCore::member_connected_or_dialling(const discovery::DnsMember& member) const {
+  const std::string key = member.key();
+  auto learned = discovery_->learned.find(key);
+  for (const auto& [id, c] : conns_) {
+    if (c->state == Connection::State::closing) continue;
+    if (c->dialed_member == key) return true;  // never two dials to one member at once
+    if (!c->peer_name.empty() && discovery::DnsMember{c->peer_address.host, c->peer_address.port}.key() == key) return true;
+    if (learned != discovery_->learned.end() && c->peer_name == learned->second) return true;
+  }
+  return false;
+}
+
+void NodeCore::learn_member_name(Connection& c) {
+  if (!discovery_ || !c.handshake) return;
+  discovery::DiscoveryState& d = *discovery_;
+  const bool listed = d.listed.contains(c.dialed_member);
+  if (c.handshake->dialled_itself()) {
+    if (listed) d.learned[c.dialed_member] = name_;
+    log_connection("discovery self", LogLevel::debug,
+                   absl::StrCat("discovery: ", c.dialed_member, " is this node; not dialled again"));
+    return;
+  }
+  const std::optional<dist::PeerHello>& hello = c.handshake->peer_hello();
+  if (!hello || !c.peer_name.empty()) return;
+  // From here the connection is a dial to that name (a claim until the proof, as a
+  // named dial's is): one in flight to it is enough (start_attempt), and the rule for
+  // simultaneous connections (keep_authenticated) applies to it.
+  c.peer_name = hello->name;
+  if (absl::StatusOr<dist::NodeAddress> a = dist::parse_node_address(hello->name, kDefaultNodePort); a.ok()) {
+    c.peer_address = *a;
+  }
+  if (listed) d.learned[c.dialed_member] = hello->name;
+}
+
+void NodeCore::discovered_connection_up(Connection& c) {
+  if (!discovery_ || !discovery_->listed.contains(c.dialed_member)) return;
+  discovery_->learned[c.dialed_member] = c.peer_name;
+  // Reconnected like a peer connect() named, while DNS lists it.
+  kept_.try_emplace(c.peer_name, KeptPeer{c.peer_address, options_.reconnect_min, absl::InfinitePast(), true});
 }
 
 // -- inbound bytes --
@@ -1130,6 +1217,7 @@ class NodeCore::Gate final : public dist::HandshakeGate {
 
 void NodeCore::on_handshake_frame(Connection& c, FrameKind kind, std::string_view body) {
   dist::Handshake::Step step = c.handshake->on_frame(kind, body, transport_->channel_binding(c.id), Gate(*this, c));
+  if (!c.dialed_member.empty() && kind == FrameKind::hello) learn_member_name(c);
   for (std::string& frame : step.send) queue_control(c, std::move(frame));
   if (step.refused) return refuse(c, *step.refused);
   if (step.authenticated) return on_authenticated(c);
@@ -1238,11 +1326,14 @@ void NodeCore::refuse(Connection& c, const dist::Refused& why) {
     note_handshake_failure(c);
   }
   const bool duplicate = why.reason == dist::Refusal::duplicate;
+  // A DNS member that is this node itself (its name a host name, the record an IP, say):
+  // expected once per such member, and never dialled again.
+  const bool quiet = duplicate || (c.handshake && c.handshake->dialled_itself());
   // An inbound peer's name is its hello's claim: remote data, so made printable.
   const std::string who = !c.peer_name.empty()                            ? c.peer_name
                           : c.handshake && c.handshake->peer_hello()      ? internal::printable(c.handshake->peer_hello()->name)
                                                                           : std::string("a peer");
-  log_connection(duplicate ? "duplicate connection" : "handshake refused", duplicate ? LogLevel::debug : LogLevel::warning,
+  log_connection(duplicate ? "duplicate connection" : "handshake refused", quiet ? LogLevel::debug : LogLevel::warning,
       absl::StrCat(c.inbound ? "refused " : "gave up on ", who, c.inbound ? " from " : " at ", c.address, " (",
                    av(dist::refusal_name(why.reason)), "): ", why.status.message()));
   close_conn(c, why.status);
@@ -1315,6 +1406,7 @@ void NodeCore::connection_up(Connection& c) {
   pump(c);
   if (c.state != Connection::State::up) return;  // a max_control_bytes below this greeting cut it
   log(LogLevel::info, absl::StrCat("connected to ", c.peer_name));
+  if (!c.dialed_member.empty()) discovered_connection_up(c);
   if (auto k = kept_.find(c.peer_name); k != kept_.end()) k->second.backoff = options_.reconnect_min;
   finish_waiters(c.peer_name, absl::OkStatus());
   notify_node_watchers(c.peer_name, true, "");

@@ -36,6 +36,7 @@
 #include "absl/time/time.h"
 #include "snow/log.hpp"
 #include "snow/node.hpp"
+#include "src/discovery/discovery_state.hpp"
 #include "src/dist/decode_worker.hpp"
 #include "src/dist/handshake.hpp"
 #include "src/dist/node_address.hpp"
@@ -140,6 +141,10 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void send_frame_for_testing(const std::string& peer, std::string frame);
   /// The same from any thread (live tests): posted, sent by the transport thread.
   void post_frame_for_testing(std::string peer, std::string frame);
+  /// Tests of DNS discovery without a DNS server: no lookup is made from now on, and
+  /// `answer` is taken as a lookup's. Needs NodeOptions::discovery.source set. Transport
+  /// thread (the simulated network's: the test's).
+  void discovery_answer_for_testing(discovery::DnsAnswer answer);
   /// Outbound connections not up yet. Transport thread.
   std::size_t dials_in_flight_for_testing() const;
   /// Unfinished fragmented messages from `peer`, and the bytes they hold. Transport thread.
@@ -196,6 +201,17 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void connection_lost(Connection& c, const absl::Status& why);
   void on_peers(Connection& c, std::string_view body);
   void dial_mesh_peers();
+
+  // DNS discovery (src/dist/node_discovery.cpp)
+  void poll_discovery(absl::Time now);
+  void apply_discovery(absl::StatusOr<discovery::DnsAnswer> answer);
+  // Dials a member DNS gave by its address; its name comes in the handshake.
+  void start_address_attempt(const discovery::DnsMember& member);
+  bool member_is_self(const discovery::DnsMember& member) const;
+  bool member_connected_or_dialling(const discovery::DnsMember& member) const;
+  // An address dial's hello came (or it turned out to reach this node): what it says.
+  void learn_member_name(Connection& c);
+  void discovered_connection_up(Connection& c);
   std::size_t outbound_in_flight() const;  // our connections not up yet
   void on_node_name(Connection& c, std::string_view body);
   void on_node_info(Connection& c, dist::FrameKind kind, std::string_view body);  // until the peer's last piece
@@ -328,6 +344,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     std::array<std::atomic<std::uint64_t>, dist::kRefusalKinds> refused{};
     std::atomic<std::uint64_t> dropped_undecodable{0}, notices_summarized{0};
     std::array<std::atomic<std::uint64_t>, dist::kSendOutcomes> remote_refused{};  // by SendOutcome
+    std::atomic<std::uint64_t> discovery_polls{0}, discovery_failures{0}, discovery_dialed{0}, discovery_ignored{0};
   } counters_;
 
   // transport-thread state
@@ -355,6 +372,9 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     dist::NodeAddress address;
     absl::Duration backoff;
     absl::Time next_attempt;
+    // Kept because DNS discovery lists it (not connect()): dropped when DNS stops
+    // listing it, the connection left to the heartbeat.
+    bool by_discovery = false;
   };
   std::map<std::string, KeptPeer> kept_;  // explicitly connected peers
   // Mesh dials that peers frames asked for, paced (dial_mesh_peers).
@@ -376,6 +396,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     absl::Time window_start;
   };
   absl::flat_hash_map<std::string, Failures> failures_;
+  std::unique_ptr<discovery::DiscoveryState> discovery_;  // null: no NodeOptions::discovery.source
 };
 
 }  // namespace snow::detail

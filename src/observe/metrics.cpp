@@ -234,6 +234,14 @@ std::string prometheus_text(Runtime& rt) {
              n.node_names_refused);
     w.single("snow_node_disconnected_slow_reader_total", "counter",
              "Connections closed because the peer did not read what this node sent.", n.disconnected_slow_reader);
+    w.family("snow_node_discovery_total", "counter",
+             "DNS discovery: lookups made, lookups failed, members dialled, records or polls ignored.");
+    for (const auto& [event, count] : {std::pair<const char*, std::uint64_t>{"polls", n.discovery.polls},
+                                       {"failures", n.discovery.failures},
+                                       {"dialed", n.discovery.dialed},
+                                       {"ignored", n.discovery.ignored}}) {
+      w.sample("snow_node_discovery_total", {{"event", event}}, count);
+    }
     if (!m.peers.empty()) {
       w.family("snow_peer_bytes_total", "counter", "Bytes exchanged with a peer over its current connection.");
       for (const PeerInfo& p : m.peers) {

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of the frame and handshake fuzz targets.
+"""Writes the seed corpora of the frame, handshake and dns fuzz targets.
 
-    python3 tests/fuzz/make_seeds.py   (rewrites tests/fuzz/corpus/frame and .../handshake)
+    python3 tests/fuzz/make_seeds.py   (rewrites tests/fuzz/corpus/frame, .../handshake, .../dns)
+
+dns: DNS responses carrying SRV records (dns_fuzz.cpp), with name compression, and the
+text forms of a discovery source.
 
 frame: byte streams an authenticated peer sends (frame_fuzz.cpp), one seed per frame
 kind and some mixes, addressed as node_harness.hpp sets things up: the peer's index for
@@ -177,6 +180,29 @@ def handshake_seeds():
     }
 
 
+def dns_name(dotted):
+    return b"".join(bytes([len(label)]) + label.encode() for label in dotted.split(".") if label) + b"\0"
+
+
+def dns_seeds():
+    def response(records, rcode=0):
+        header = struct.pack(">HHHHHH", 0x1234, 0x8180 | rcode, 1, len(records), 0, 0)
+        question = dns_name("_snow._tcp.example") + struct.pack(">HH", 33, 1)
+        answers = b""
+        for rtype, port, target in records:
+            rdata = struct.pack(">HHH", 10, 5, port) + dns_name(target)
+            answers += struct.pack(">HHHIH", 0xC00C, rtype, 1, 30, len(rdata)) + rdata
+        return header + question + answers
+    return {
+        "srv_two": response([(33, 4370, "snow-0.snow.example"), (33, 4371, "snow-1.snow.example")]),
+        "srv_mixed_types": response([(1, 9, "a.example"), (33, 4370, "b.example")]),
+        "srv_root_target": response([(33, 4370, "")]),
+        "nxdomain": response([], rcode=3),
+        "source_a": b"a:snow.prod.svc.cluster.local:4370",
+        "source_srv": b"srv:_snow._tcp.prod.example.",
+    }
+
+
 def write(dirname, seeds):
     path = os.path.join(HERE, "corpus", dirname)
     os.makedirs(path, exist_ok=True)
@@ -190,3 +216,4 @@ def write(dirname, seeds):
 if __name__ == "__main__":
     write("frame", frame_seeds())
     write("handshake", handshake_seeds())
+    write("dns", dns_seeds())

@@ -9,6 +9,7 @@
 #   frame      FrameReader/BodyReader and a real node's frame handlers (frame_fuzz.cpp)
 #   handshake  a real node's handshake against a hostile peer (handshake_fuzz.cpp)
 #   snowc      snowc's lexer, parser, checks and type checker on any text (snowc_fuzz.cpp)
+#   dns        DNS discovery's SRV answer reader and source parser on any bytes (dns_fuzz.cpp)
 # SECONDS is per target: `run.sh 60 build-fuzz stf frame handshake snowc` takes about
 # four minutes plus the first build. frame and handshake link libsnow built by clang with
 # the sanitizers and coverage in OUT_DIR/lib (a Meson build; ~3 min the first time,
@@ -86,6 +87,12 @@ build() {
       bssl="/usr/lib/$("$cxx" -print-multiarch)/android"  # where meson.build finds BoringSSL by default
       libs="$(pkg-config --libs $absl_modules libuv) -L$bssl -Wl,-rpath,$bssl -lssl -lcrypto -pthread"
       ;;
+    dns)
+      srcs="$fz/dns_fuzz.cpp $root/src/discovery/dns_answer.cpp $root/src/discovery/discovery_source.cpp
+        $root/src/runtime/strings.cpp"
+      deps="$srcs $root/src/discovery"
+      libs=$(pkg-config --libs $absl_modules)
+      ;;
     snowc)
       srcs="$fz/snowc_fuzz.cpp $root/dsl/lexer.cc $root/dsl/parser.cc $root/dsl/checks.cc $root/dsl/diagnostics.cc
         $root/dsl/stdlib.cc $root/dsl/types.cc $root/dsl/typecheck.cc $root/dsl/modules.cc $root/dsl/resolve.cc"
@@ -93,7 +100,7 @@ build() {
       libs=""
       ;;
     *)
-      echo "unknown fuzz target: $target (stf, frame, handshake, snowc)"
+      echo "unknown fuzz target: $target (stf, frame, handshake, snowc, dns)"
       exit 2
       ;;
   esac

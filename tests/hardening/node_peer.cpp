@@ -7,6 +7,10 @@
 //                                [--tls-ca FILE --tls-cert FILE --tls-key FILE
 //                                 [--name-check node|host|none]]
 //
+// NAME "-" takes the node name, cookie, seeds and DNS discovery from the environment
+// (SNOW_NODE, SNOW_COOKIE, SNOW_SEEDS, SNOW_DISCOVERY, SNOW_DISCOVERY_INTERVAL; COOKIE is
+// then ignored), as a container's program would (discovery_test.py).
+//
 // Starts a node over TCP + TLS (mutual TLS with those files when --tls-ca is given,
 // else ephemeral) with the given timings, registers "echo" (answers Ping)
 // and "sink" (checks Seq streams), prints "node <full name>", then answers one command
@@ -39,6 +43,7 @@
 //     ghosts PEER FIRST N -> "ghosts N": as a peer holding the cookie turned hostile, tells
 //                          PEER of N made-up nodes (node_name frames; the FIRST-th on)
 //     nodetable         -> "nodetable entries=N held=N bytes=N": this node's table of node lives
+//     discovery         -> "discovery polls=N failures=N dialed=N ignored=N" (NodeStats::discovery)
 //     sendnested PEER N -> "sendnested <bytes>": sends {"void", PEER} (a name no node
 //                          registers, so PEER decodes it and drops it) N `[[]]` in lists
 //                          of 1,000: 10 bytes each on the wire and ~25 times that as Terms
@@ -290,7 +295,17 @@ int main(int argc, char** argv) {
   options.max_unauthenticated_per_address =
       static_cast<std::size_t>(flag(argc, argv, "--max-unauthenticated-per-address", 32));
   options.silent_timeout = absl::Milliseconds(flag(argc, argv, "--silent-timeout", 1000));
-  absl::StatusOr<snow::Node> node = snow::Node::start(rt, argv[1], options);
+  std::string name = argv[1];
+  if (name == "-") {
+    const snow::EnvironmentSettings env = snow::read_environment();
+    env.apply(options);
+    if (!env.node) {
+      std::cerr << "NAME is -, and SNOW_NODE is not set\n";
+      return 2;
+    }
+    name = *env.node;
+  }
+  absl::StatusOr<snow::Node> node = snow::Node::start(rt, name, options);
   if (!node.ok()) {
     std::cerr << "cannot start: " << node.status() << "\n";
     return 1;
@@ -454,6 +469,12 @@ int main(int argc, char** argv) {
                          .finish());
          }
          return "ghosts " + std::to_string(n);
+       }},
+      {"discovery",
+       [&](const std::string&) {
+         const snow::NodeStats::Discovery d = node->stats().discovery;
+         return "discovery polls=" + std::to_string(d.polls) + " failures=" + std::to_string(d.failures) +
+                " dialed=" + std::to_string(d.dialed) + " ignored=" + std::to_string(d.ignored);
        }},
       {"nodetable",
        [&](const std::string&) {

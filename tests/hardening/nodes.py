@@ -12,10 +12,12 @@ import time
 
 
 class Node:
-    def __init__(self, binary, name, cookie="secret", args=(), prefix=()):
+    def __init__(self, binary, name, cookie="secret", args=(), prefix=(), env=None):
+        """`env`: variables added to this process's environment (name "-" takes the node's
+        settings from them: SNOW_NODE, SNOW_COOKIE, SNOW_DISCOVERY, ...)."""
         self.proc = subprocess.Popen(list(prefix) + [binary, name, cookie] + [str(a) for a in args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, bufsize=1)
+                                     text=True, bufsize=1, env=None if env is None else dict(os.environ, **env))
         self.answers = queue.Queue()
         self.events = []
         self.events_cv = threading.Condition()

@@ -245,6 +245,8 @@ TEST_CASE("node statistics: bytes, peers, heartbeat round trips, in the API and 
   CHECK(e.has("snow_peer_queued_bytes{peer=\"" + beta->name() + "\"}"));
   CHECK(e.has(R"(snow_node_dropped_messages_total{reason="unreachable"})"));
   CHECK(e.at("snow_node_disconnected_slow_reader_total") == 0);
+  CHECK(e.at(R"(snow_node_discovery_total{event="polls"})") == 0);  // no NodeOptions::discovery
+  CHECK(e.has(R"(snow_node_discovery_total{event="ignored"})"));
 
   const std::string top = top_text(alpha_rt);
   CHECK(top.find("node " + alpha->name()) != std::string::npos);

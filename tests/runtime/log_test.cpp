@@ -228,9 +228,12 @@ TEST_CASE("read_environment leaves out what it cannot use and says why; with not
   std::vector<std::string> said;
   const EnvironmentSettings s = read_environment([&](std::string_view line) { said.emplace_back(line); });
   CHECK_FALSE(s.node.has_value());
-  CHECK(said == std::vector<std::string>{"from the environment: nothing (SNOW_LOG_LEVEL, SNOW_NODE, SNOW_COOKIE are not set)"});
+  CHECK(said == std::vector<std::string>{"from the environment: nothing (SNOW_LOG_LEVEL, SNOW_NODE, SNOW_COOKIE, SNOW_SEEDS, "
+                                         "SNOW_DISCOVERY, SNOW_DISCOVERY_INTERVAL are not set)"});
   StderrCapture err;
   read_environment();
-  CHECK(err.text() == "snow: from the environment: nothing (SNOW_LOG_LEVEL, SNOW_NODE, SNOW_COOKIE are not set)\n");
+  CHECK(err.text() ==
+        "snow: from the environment: nothing (SNOW_LOG_LEVEL, SNOW_NODE, SNOW_COOKIE, SNOW_SEEDS, SNOW_DISCOVERY, "
+        "SNOW_DISCOVERY_INTERVAL are not set)\n");
 }
 }

@@ -57,11 +57,11 @@ test-tsan: deps
 
 # The fault-injection scenarios of the simulated network (tests/dist/fault_sim_test.cpp)
 # over FAULT_SEEDS seeds each instead of the 50 of `make test`. A failure prints its seed;
-# SNOW_SEED=N build/tests/dist_tests --test-suite=fault replays it.
+# SNOW_SIM_SEED=N build/tests/dist_tests --test-suite=fault replays it.
 FAULT_SEEDS ?= 1000
 .PHONY: test-faults
 test-faults: build
-	SNOW_SEEDS=$(FAULT_SEEDS) $(BUILD)/tests/dist_tests --test-suite=fault
+	SNOW_SIM_SEEDS=$(FAULT_SEEDS) $(BUILD)/tests/dist_tests --test-suite=fault
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan

@@ -4,9 +4,9 @@
 // Every scenario asserts the same invariants: no duplicate Down, no message lost or
 // reordered between processes whose nodes stayed connected, every node agreeing on every
 // global name's owner, and process counts back to their baseline. A failing seed prints
-// itself; SNOW_SEED=n replays it, SNOW_SEEDS=1000 runs a thousand seeds per scenario:
+// itself; SNOW_SIM_SEED=n replays it, SNOW_SIM_SEEDS=1000 runs a thousand seeds per scenario:
 //
-//     SNOW_SEEDS=1000 build/tests/dist_tests --test-suite=fault
+//     SNOW_SIM_SEEDS=1000 build/tests/dist_tests --test-suite=fault
 #include <doctest/doctest.h>
 
 #include <algorithm>

@@ -22,13 +22,13 @@ SEEDS = "3"  # the scenario runs a few seeds in each process: more orders to dis
 
 def event_log(dist_tests: str, seed: str, path: str) -> bytes:
     env = dict(os.environ, SNOW_EVENT_LOG=path)
-    env.pop("SNOW_SEED", None)
-    env.pop("SNOW_SEEDS", None)
-    env.update({"SNOW_SEED": seed} if seed else {"SNOW_SEEDS": SEEDS})
+    env.pop("SNOW_SIM_SEED", None)
+    env.pop("SNOW_SIM_SEEDS", None)
+    env.update({"SNOW_SIM_SEED": seed} if seed else {"SNOW_SIM_SEEDS": SEEDS})
     run = subprocess.run([dist_tests, "--test-suite=fault", f"--test-case={TEST_CASE}"],
                          env=env, capture_output=True, text=True, timeout=240)
     if run.returncode != 0:
-        sys.exit(f"dist_tests failed (SNOW_SEED={seed}, SNOW_SEEDS={SEEDS}):\n{run.stdout}\n{run.stderr}")
+        sys.exit(f"dist_tests failed (SNOW_SIM_SEED={seed}, SNOW_SIM_SEEDS={SEEDS}):\n{run.stdout}\n{run.stderr}")
     with open(path, "rb") as f:
         return f.read()
 

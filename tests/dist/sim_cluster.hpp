@@ -2,7 +2,7 @@
 //
 // Each node is a deterministic Runtime made a node over a SimTransport; the SimNetwork
 // runs them all on the test's thread. Tests loop over seeds(); SIM_SEED(seed) makes a
-// failure name its seed, SNOW_SEED=<n> replays just that one, and SNOW_SEEDS=<count> runs
+// failure name its seed, SNOW_SIM_SEED=<n> replays just that one, and SNOW_SIM_SEEDS=<count> runs
 // that many seeds instead of each test's own number.
 #pragma once
 
@@ -23,15 +23,15 @@
 namespace simtest {
 
 inline std::vector<std::uint64_t> seeds(int n = 5) {
-  if (const char* one = std::getenv("SNOW_SEED")) return {std::strtoull(one, nullptr, 10)};
-  if (const char* many = std::getenv("SNOW_SEEDS")) n = std::max(1, std::atoi(many));
+  if (const char* one = std::getenv("SNOW_SIM_SEED")) return {std::strtoull(one, nullptr, 10)};
+  if (const char* many = std::getenv("SNOW_SIM_SEEDS")) n = std::max(1, std::atoi(many));
   std::vector<std::uint64_t> out;
   for (int i = 1; i <= n; ++i) out.push_back(static_cast<std::uint64_t>(i) * 7919);
   return out;
 }
 
 /// In the body of a loop over seeds(): a failure there prints the seed and how to replay it.
-#define SIM_SEED(seed) INFO("seed " << (seed) << " (replay: SNOW_SEED=" << (seed) << ")")
+#define SIM_SEED(seed) INFO("seed " << (seed) << " (replay: SNOW_SIM_SEED=" << (seed) << ")")
 
 inline snow::NodeOptions default_options(std::string cookie = "secret") {
   snow::NodeOptions o;

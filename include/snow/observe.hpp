@@ -230,7 +230,9 @@ struct MetricsEndpointOptions {
 };
 
 /// A tiny HTTP server, on its own thread (a libuv loop), answering `GET /metrics` with
-/// prometheus_text(rt), with the Observer's page and API when `observer` is set, and
+/// prometheus_text(rt), `GET /health` with 200 while it serves (for an orchestrator's
+/// probes; the body names the node and its peer count), with the Observer's page and API
+/// when `observer` is set, and
 /// anything else with 404 (400 for what is not HTTP). Nothing of it exists (no thread,
 /// no socket) until start(). One request
 /// per connection. What comes from the network never crashes it: requests are bounded

@@ -11,8 +11,6 @@ namespace snow::discovery {
 namespace {
 
 constexpr std::size_t kHeaderBytes = 12;
-constexpr std::uint16_t kTypeSrv = 33;
-constexpr std::uint16_t kClassIn = 1;
 constexpr std::size_t kMaxNameBytes = 255;
 
 // Reads the message front to back; any read past its end sets `ok` to false and
@@ -125,7 +123,7 @@ absl::StatusOr<DnsAnswer> parse_srv_answer(std::string_view message, std::size_t
     const std::uint16_t rdlength = r.u16();
     if (!r.ok() || r.size() - r.offset() < rdlength) return absl::InvalidArgumentError("truncated DNS answer record");
     const std::size_t rdata_end = r.offset() + rdlength;
-    if (type != kTypeSrv || klass != kClassIn) {
+    if (type != kDnsTypeSrv || klass != kDnsClassIn) {
       r.jump_to(rdata_end);
       continue;
     }

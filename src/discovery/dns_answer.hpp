@@ -38,6 +38,10 @@ struct DnsAnswer {
 /// Compression pointers followed in one name, at most.
 inline constexpr int kMaxNameJumps = 32;
 
+/// The record type (SRV) and class (Internet) discovery asks for and reads.
+inline constexpr std::uint16_t kDnsTypeSrv = 33;
+inline constexpr std::uint16_t kDnsClassIn = 1;
+
 /// The SRV records (class IN) of a DNS response message `message`, as returned by
 /// res_nquery. Records of other types (a server's additional A records) are skipped.
 /// InvalidArgument for a message that does not parse; a response code other than

@@ -20,8 +20,6 @@ namespace snow::discovery {
 
 namespace {
 
-constexpr int kClassIn = 1;
-constexpr int kTypeSrv = 33;
 // The largest DNS message (one over TCP); a longer answer is read as far as this.
 constexpr std::size_t kMaxMessageBytes = 65535;
 
@@ -59,7 +57,7 @@ absl::StatusOr<DnsAnswer> lookup_srv(const DiscoverySource& source, std::size_t 
   struct __res_state state {};
   if (res_ninit(&state) != 0) return absl::UnavailableError("cannot read the resolver configuration");
   std::string message(kMaxMessageBytes, '\0');
-  const int n = res_nquery(&state, source.name.c_str(), kClassIn, kTypeSrv,
+  const int n = res_nquery(&state, source.name.c_str(), kDnsClassIn, kDnsTypeSrv,
                            reinterpret_cast<unsigned char*>(message.data()), static_cast<int>(message.size()));
   const int herr = state.res_h_errno;
   res_nclose(&state);

@@ -47,6 +47,7 @@
 #include "absl/strings/str_cat.h"
 #include "snow/exit_reason.hpp"
 #include "snow/log.hpp"
+#include "snow/node.hpp"
 #include "snow/observe.hpp"
 #include "snow/runtime.hpp"
 #include "snow/status.hpp"
@@ -370,6 +371,7 @@ struct MetricsEndpoint::Impl {
     }
     const Request r = parse_request(std::string_view(c->request).substr(0, end));
     if (!r.valid) return respond(c, "400 Bad Request", "not an HTTP request\n");
+    if (r.method == "GET" && r.path == "/health") return respond(c, "200 OK", health_text(), "text/plain; charset=utf-8");
     if (options.observer && r.path != "/metrics") return serve_observer(c, r);
     if (r.method != "GET" || r.path != "/metrics") return respond(c, "404 Not Found", "try GET /metrics\n");
     std::string body;
@@ -382,6 +384,16 @@ struct MetricsEndpoint::Impl {
   }
 
   static constexpr std::string_view kJson = "application/json; charset=utf-8";
+
+  /// GET /health, for an orchestrator's readiness and liveness probes: answered while the
+  /// program serves, whatever its peers do (the first node of a cluster has none, and a
+  /// node must not look unready because a peer went away), so always 200. The body says
+  /// which node this is and how many peers it has, for the person reading it.
+  std::string health_text() {
+    absl::StatusOr<Node> node = Node::of(rt);
+    if (!node.ok()) return "ok\n";
+    return absl::StrCat("ok ", node->name(), " peers=", node->peers().size(), "\n");
+  }
 
   /// The Observer's routes: its page, GET /api/..., and the actions (POST).
   void serve_observer(Client* c, const Request& r) {

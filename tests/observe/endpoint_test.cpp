@@ -108,6 +108,12 @@ TEST_CASE("GET /metrics serves the Prometheus text; anything else is 404 or 400"
   const std::size_t body_at = ok.find("\r\n\r\n") + 4;
   CHECK(ok.find("Content-Length: " + std::to_string(ok.size() - body_at) + "\r\n") != std::string::npos);
 
+  // /health, for an orchestrator's probes: 200 and "ok" (no node here, so nothing more).
+  const std::string health = http_exchange(port, "GET /health HTTP/1.1\r\n\r\n");
+  CHECK(starts_with(health, "HTTP/1.1 200 OK\r\n"));
+  CHECK(health.substr(health.find("\r\n\r\n") + 4) == "ok\n");
+  CHECK(starts_with(http_exchange(port, "POST /health HTTP/1.1\r\n\r\n"), "HTTP/1.1 404"));
+
   CHECK(starts_with(http_exchange(port, "GET /metrics?x=1 HTTP/1.0\r\n\r\n"), "HTTP/1.1 200 OK"));
   CHECK(starts_with(http_exchange(port, "GET /metrics HTTP/1.1\n\n"), "HTTP/1.1 200 OK"));  // bare newlines
   CHECK(starts_with(http_exchange(port, "GET / HTTP/1.1\r\n\r\n"), "HTTP/1.1 404 Not Found"));

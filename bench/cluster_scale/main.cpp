@@ -6,7 +6,9 @@
 // ...) and prints one line per run on stderr and a table of medians on stdout. Times
 // marked (virtual) are the simulation's clock, so the machine's load does not move them;
 // those marked (wall) are this process's, on one thread, and do. Memory is this process's
-// heap (mallinfo2) and RSS, divided out; see scale_run.cpp.
+// heap (mallinfo2) divided out; see scale_run.cpp. The per-run lines also give RSS deltas,
+// which mean something only for a process's first run: later runs reuse the heap the
+// earlier ones freed, and their RSS hardly moves.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -74,10 +76,10 @@ int main(int argc, char** argv) {
         return 1;
       }
       std::fprintf(stderr,
-                   "nodes=%d seed=%llu mesh_ms=%.1f mesh_wall_s=%.2f node_bytes=%.0f conn_bytes=%.0f node_rss=%.0f "
+                   "nodes=%d seed=%llu mesh_ms=%.1f mesh_wall_s=%.2f formation_bytes_node=%.0f node_bytes=%.0f conn_bytes=%.0f node_rss=%.0f "
                    "conn_rss=%.0f hb_bytes_node_s=%.1f hb_frames_node_s=%.1f rest_wall_per_s=%.3f split_ms=%.1f "
                    "heal_mesh_ms=%.1f heal_registry_ms=%.1f heal_wall_s=%.2f names=%d leader=%s warnings=%llu\n",
-                   n, static_cast<unsigned long long>(seed), f.mesh_ms, f.mesh_wall_s, f.node_bytes, f.conn_bytes,
+                   n, static_cast<unsigned long long>(seed), f.mesh_ms, f.mesh_wall_s, f.formation_bytes_per_node, f.node_bytes, f.conn_bytes,
                    f.node_rss, f.conn_rss, f.heartbeat_bytes_per_node_s, f.heartbeat_frames_per_node_s,
                    f.rest_wall_per_s, f.split_ms, f.heal_mesh_ms, f.heal_registry_ms, f.heal_wall_s,
                    f.names_after_heal, f.leader_owner.c_str(), static_cast<unsigned long long>(f.warnings));
@@ -92,13 +94,14 @@ int main(int argc, char** argv) {
   };
   using F = snow::bench::ScaleFigures;
   std::printf("medians of %d run(s); (v) virtual time, (w) wall time on this machine, one thread\n", runs);
-  std::printf("%6s %10s %9s %11s %11s %9s %11s %10s %9s %12s %13s %9s\n", "nodes", "mesh(v)ms", "mesh(w)s",
-              "heap/node", "heap/conn", "rss/node", "rss/conn", "hb B/node/s", "rest(w)/s", "heal mesh(v)", "heal names(v)",
-              "heal(w)s");
+  std::printf("%6s %10s %9s %13s %10s %10s %12s %10s %14s %15s %9s\n", "nodes", "mesh(v)ms", "mesh(w)s",
+              "mesh B/node", "heap/node",
+              "heap/conn", "hb B/node/s", "rest(w)/s", "heal mesh(v)ms", "heal names(v)ms", "heal(w)s");
   for (const Row& row : rows) {
-    std::printf("%6d %10.1f %9.2f %11.0f %11.0f %9.0f %11.0f %10.0f %9.3f %12.1f %13.1f %9.2f\n", row.nodes,
-                med(row, &F::mesh_ms), med(row, &F::mesh_wall_s), med(row, &F::node_bytes), med(row, &F::conn_bytes),
-                med(row, &F::node_rss), med(row, &F::conn_rss), med(row, &F::heartbeat_bytes_per_node_s),
+    std::printf("%6d %10.1f %9.2f %13.0f %10.0f %10.0f %12.0f %10.3f %14.1f %15.1f %9.2f\n", row.nodes,
+                med(row, &F::mesh_ms), med(row, &F::mesh_wall_s), med(row, &F::formation_bytes_per_node),
+                med(row, &F::node_bytes), med(row, &F::conn_bytes),
+                med(row, &F::heartbeat_bytes_per_node_s),
                 med(row, &F::rest_wall_per_s), med(row, &F::heal_mesh_ms), med(row, &F::heal_registry_ms),
                 med(row, &F::heal_wall_s));
   }

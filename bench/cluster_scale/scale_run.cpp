@@ -68,6 +68,7 @@ ScaleFigures measure_scale(int nodes, std::uint64_t seed, const ScaleOptions& op
   f.mesh_wall_s = wall_s_since(wall);
   // Settle (handshake state freed, peer lists answered) before memory is read.
   m.net().run_for(absl::Seconds(2));
+  f.formation_bytes_per_node = static_cast<double>(m.bytes_out()) / nodes;
   const double pairs = nodes * (nodes - 1) / 2.0;
   f.conn_bytes = (heap_in_use() - heap1) / pairs;
   f.conn_rss = (rss() - rss1) / pairs;

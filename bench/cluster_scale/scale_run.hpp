@@ -36,6 +36,7 @@ struct ScaleFigures {
 
   double mesh_ms = 0;       // virtual: start to every node connected to every other
   double mesh_wall_s = 0;   // wall time the simulation took for that
+  double formation_bytes_per_node = 0;  // bytes_out per node from the start to 2 s after the mesh formed
   double node_bytes = 0;    // mallinfo2 in-use bytes per started, unconnected node
   double conn_bytes = 0;    // mallinfo2 in-use bytes per connection (both ends), at rest
   double node_rss = 0;      // the same two from the process's RSS

@@ -85,9 +85,9 @@ bool SimMesh::split_in_halves() const {
 
 void SimMesh::partition_halves() {
   const int half = size() / 2;
-  for (int i = 0; i < half; ++i) {
-    for (int j = half; j < size(); ++j) net_.partition(absl::StrFormat("h%03d", i), absl::StrFormat("h%03d", j));
-  }
+  std::vector<std::string> near, far;
+  for (int i = 0; i < size(); ++i) (i < half ? near : far).push_back(absl::StrFormat("h%03d", i));
+  net_.partition(near, far);
 }
 
 void SimMesh::heal() { net_.heal_all(); }

@@ -1,6 +1,7 @@
 // bench/cluster_scale/sim_mesh.cpp
 #include "bench/cluster_scale/sim_mesh.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_format.h"
@@ -17,9 +18,9 @@ Proc count_peers(Self self, int* connected) {
   }
 }
 
-/// A log sink that keeps nothing: a mesh of 256 nodes cut in two logs some 30,000
-/// heartbeat timeouts and refused dials, all expected. It counts warnings and shows the
-/// first few errors (an error is not expected, and is worth seeing).
+/// A log sink that keeps nothing: a cut mesh logs heartbeat timeouts and failed redials
+/// on every node, all expected here. It counts warnings and shows the first few errors
+/// (an error is not expected, and is worth seeing).
 LogSink counting_sink(std::shared_ptr<std::uint64_t> warnings) {
   return [warnings, errors = std::make_shared<int>(0)](const LogRecord& r) {
     if (r.level >= LogLevel::warning) ++*warnings;

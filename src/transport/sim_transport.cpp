@@ -93,6 +93,17 @@ void SimNetwork::partition(const std::string& a, const std::string& b) {
   }
 }
 
+void SimNetwork::partition(const std::vector<std::string>& side_a, const std::vector<std::string>& side_b) {
+  for (const std::string& a : side_a) {
+    for (const std::string& b : side_b) partitions_.insert({std::min(a, b), std::max(a, b)});
+  }
+  for (auto& [host, t] : hosts_) {
+    for (auto& [id, c] : t->conns_) {
+      if (cut(host, c.peer_host)) c.broken = true;
+    }
+  }
+}
+
 void SimNetwork::heal(const std::string& a, const std::string& b) { partitions_.erase({std::min(a, b), std::max(a, b)}); }
 void SimNetwork::heal_all() { partitions_.clear(); }
 

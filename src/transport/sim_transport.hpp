@@ -65,6 +65,11 @@ class SimNetwork {
   bool run_until(const std::function<bool()>& done, absl::Duration limit);
 
   void partition(const std::string& a, const std::string& b);
+  /// Cuts every link between a host of `side_a` and a host of `side_b`, as partition() on
+  /// each pair would, but walks the connections once: partition() walks all of them per
+  /// call, so cutting a 256-node cluster in halves pair by pair (16,384 calls over 65,280
+  /// connection ends) took the simulator longer than the rest of the run.
+  void partition(const std::vector<std::string>& side_a, const std::vector<std::string>& side_b);
   void heal(const std::string& a, const std::string& b);
   void heal_all();
   /// Kills the node on `host`: its transport goes deaf and its connections are reset

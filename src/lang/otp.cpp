@@ -90,4 +90,37 @@ Value spawn_supervisor(Self self, snow::SupervisorSpec spec) {
   spec.exit_rules = ExitRules::snow;  // past its intensity it fails (snow.md#supervisors)
   return Value::of_pid(snow::spawn_supervisor(self, std::move(spec)));
 }
+
+absl::StatusOr<ServiceRequest> service_request_from(const snow::detail::RemoteCallRequest& r, int (*handler_arity)(int),
+                                                    bool (*handler_is_call)(int)) {
+  if (r.request != kServiceRequestName) {
+    return absl::UnimplementedError("a Snow service accepts only \"snow.service\" requests from other nodes, not \"" +
+                                    r.request.substr(0, 64) + "\"");
+  }
+  const Term& body = r.body;
+  if (!body.is_tuple() || body.size() != 2 || !body.elements()[0].is_int() || !body.elements()[1].is_list()) {
+    return absl::InvalidArgumentError("a service request's body is the tuple (handler number, [arguments])");
+  }
+  const std::int64_t handler = body.elements()[0].as_int();
+  const int arity = handler < 0 || handler > 1 << 20 ? -1 : handler_arity(static_cast<int>(handler));
+  if (arity < 0) return absl::InvalidArgumentError("this service has no handler " + std::to_string(handler));
+  const Term& terms = body.elements()[1];
+  if (terms.size() != static_cast<std::size_t>(arity)) {
+    return absl::InvalidArgumentError("handler " + std::to_string(handler) + " takes " + std::to_string(arity) +
+                                      " arguments, the request has " + std::to_string(terms.size()));
+  }
+  const bool is_call = static_cast<bool>(r.from);
+  if (is_call != handler_is_call(static_cast<int>(handler))) {
+    return absl::InvalidArgumentError("handler " + std::to_string(handler) + (is_call ? " is a cast, not a call" : " is a call, not a cast"));
+  }
+  ServiceRequest out{static_cast<int>(handler), Args()};
+  out.args.reserve(terms.size());
+  for (const Term& t : terms.elements()) {
+    absl::StatusOr<Value> v = from_term(t);
+    if (!v.ok()) return absl::InvalidArgumentError("an argument does not convert: " + std::string(v.status().message()));
+    out.args.push_back(std::move(*v));
+  }
+  return out;
+}
+
 }  // namespace snow::lang

@@ -578,4 +578,29 @@ Value Math_round(const Value& a) { return I(static_cast<std::int64_t>(std::round
 Value Int_to_float(const Value& a) { return F(static_cast<double>(a.as_int())); }
 
 Value Float_to_int(const Value& a) { return I(static_cast<std::int64_t>(std::trunc(a.as_float()))); }
+
+Iter::Iter(Value v) : v_(std::move(v)) {
+  switch (v_.kind()) {
+    case Kind::Range: i_ = range_of(v_).lo; end_ = range_of(v_).hi; break;
+    case Kind::List: end_ = static_cast<std::int64_t>(list_len(v_)); break;
+    case Kind::Set: end_ = static_cast<std::int64_t>(set_items(v_).size()); break;
+    case Kind::Map: end_ = static_cast<std::int64_t>(map_of(v_).entries.size()); break;
+    default: fail(std::string("cannot iterate over a ") + kind_name(v_.kind()));
+  }
+}
+bool Iter::next(Value& out) {
+  if (i_ >= end_) return false;
+  switch (v_.kind()) {
+    case Kind::Range: out = I(i_); break;
+    case Kind::List: out = list_at(v_, static_cast<std::size_t>(i_)); break;
+    case Kind::Set: out = I(set_items(v_)[static_cast<std::size_t>(i_)]); break;
+    default: {
+      const auto& e = map_of(v_).entries[static_cast<std::size_t>(i_)];
+      out = tuple({e.first, e.second});
+    }
+  }
+  ++i_;
+  return true;
+}
+
 }  // namespace snow::lang

@@ -6,6 +6,8 @@
 #include "snow/lang/process.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,6 +16,19 @@
 #include "snow/lang/value_wire.hpp"
 
 namespace snow::lang {
+
+ActorToken::~ActorToken() {
+  if (!armed_) return;
+  if (terminate_ && !lifetime.stopping.load()) {
+    try {
+      terminate_(Self(process_));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "snow: terminate clause failed: %s\n", e.what());
+    }
+  }
+  touch();
+  lifetime.live.fetch_sub(1);
+}
 
 ThreadActivity* Activity::add() {
   std::lock_guard lock(mu_);

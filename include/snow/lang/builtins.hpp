@@ -157,29 +157,10 @@ Value Float_to_int(const Value& a);
 /// Walks a range, list, set or map (maps yield (key, value) tuples) without copying.
 class Iter {
  public:
-  explicit Iter(Value v) : v_(std::move(v)) {
-    switch (v_.kind()) {
-      case Kind::Range: i_ = range_of(v_).lo; end_ = range_of(v_).hi; break;
-      case Kind::List: end_ = static_cast<std::int64_t>(list_len(v_)); break;
-      case Kind::Set: end_ = static_cast<std::int64_t>(set_items(v_).size()); break;
-      case Kind::Map: end_ = static_cast<std::int64_t>(map_of(v_).entries.size()); break;
-      default: fail(std::string("cannot iterate over a ") + kind_name(v_.kind()));
-    }
-  }
-  bool next(Value& out) {
-    if (i_ >= end_) return false;
-    switch (v_.kind()) {
-      case Kind::Range: out = I(i_); break;
-      case Kind::List: out = list_at(v_, static_cast<std::size_t>(i_)); break;
-      case Kind::Set: out = I(set_items(v_)[static_cast<std::size_t>(i_)]); break;
-      default: {
-        const auto& e = map_of(v_).entries[static_cast<std::size_t>(i_)];
-        out = tuple({e.first, e.second});
-      }
-    }
-    ++i_;
-    return true;
-  }
+  // Out of line (src/lang/builtins.cpp): each is one call per loop iteration either way,
+  // as neither was inlined into the loops that use them.
+  explicit Iter(Value v);
+  bool next(Value& out);
 
  private:
   Value v_;

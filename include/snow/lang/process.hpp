@@ -125,18 +125,7 @@ class ActorToken {
   ActorToken(const ActorToken& o) noexcept
       : armed_(std::exchange(o.armed_, false)), terminate_(o.terminate_), process_(o.process_) {}
   ActorToken& operator=(const ActorToken&) = delete;
-  ~ActorToken() {
-    if (!armed_) return;
-    if (terminate_ && !lifetime.stopping.load()) {
-      try {
-        terminate_(Self(process_));
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "snow: terminate clause failed: %s\n", e.what());
-      }
-    }
-    touch();
-    lifetime.live.fetch_sub(1);
-  }
+  ~ActorToken();  // src/lang/process.cpp
   /// The body's first statement: the Self its terminate clause will use.
   void attach(Self self) { process_ = self.process(); }
 

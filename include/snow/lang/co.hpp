@@ -41,21 +41,13 @@ inline thread_local std::uint64_t current_at = 0;
   (::snow::lang::current_at = static_cast<std::uint64_t>(file_) << 32 | static_cast<std::uint32_t>(line_))
 
 /// Raises a runtime error located at the current statement.
-[[noreturn]] inline void fail(const std::string& what) {
-  const std::uint64_t at = current_at;
-  const char* file = source_files != nullptr ? source_files[at >> 32] : "?";
-  throw RuntimeError(std::string(file) + ":" + std::to_string(at & 0xFFFFFFFF) + ": " + what);
-}
+[[noreturn]] void fail(const std::string& what);
 
 inline thread_local int sync_depth = 0;
 inline bool in_sync_context() { return sync_depth > 0; }
 
 /// Called by every helper that may suspend, before it does.
-[[noreturn]] inline void cannot_wait(const char* what) {
-  fail(std::string("cannot wait (") + what +
-       ") here: receive guards, service handlers, supervisor start functions and Display "
-       "implementations must not receive, sleep or call");
-}
+[[noreturn]] void cannot_wait(const char* what);
 inline void check_may_wait(const char* what) {
   if (in_sync_context()) [[unlikely]]
     cannot_wait(what);  // out of line, so that this check inlines into every receive

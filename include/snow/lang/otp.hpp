@@ -25,44 +25,15 @@ namespace snow::lang {
 
 // ---- jobs (snow.md#jobs) ----
 
-inline Value job_async(Self self, Value f) {
-  lifetime.live.fetch_add(1);  // a running job keeps the program alive
-  touch();
-  snow::Job<Value> job = snow::async(self, [f](Self s) -> snow::Task<Value> {
-    LiveGuard live;
-    co_return co_await call(s, f, Args());
-  });
-  return Value::of_obj(Kind::Job, std::make_unique<JobObj>(std::move(job)));
-}
+Value job_async(Self self, Value f);
 
-inline Value job_result(const absl::StatusOr<Value>& r) {
-  if (r.ok()) return Ok(*r);
-  if (absl::IsDeadlineExceeded(r.status())) return Err(S("timeout"));
-  return Err(S(std::string(r.status().message())));
-}
+Value job_result(const absl::StatusOr<Value>& r);
 
-inline Co<Value> job_await(Self self, Value job, absl::Duration timeout) {
-  check_may_wait("Job.await");
-  job.expect(Kind::Job);
-  absl::StatusOr<Value> r = co_await job.as<JobObj>().job.await(self, timeout);
-  co_return job_result(r);
-}
-inline Co<Value> Job_await(Self self, Value job) { co_return co_await job_await(self, job, absl::InfiniteDuration()); }
-inline Co<Value> Job_await_timeout(Self self, Value job, Value ms) {
-  co_return co_await job_await(self, job, absl::Milliseconds(std::max<std::int64_t>(ms.as_int(), 0)));
-}
-inline Value Job_async(Self self, const Value& f) { return job_async(self, f); }
-inline Co<Value> Job_map(Self self, Value xs, Value f) {
-  std::vector<Value> jobs;
-  for (const Value& x : list_items(xs)) {
-    jobs.push_back(job_async(self, fun("job", 0, [f, x](Self s, Value, Args) -> Co<Value> {
-      co_return co_await call(s, f, args(x));
-    })));
-  }
-  std::vector<Value> out;
-  for (const Value& j : jobs) out.push_back(co_await Job_await(self, j));
-  co_return list(std::move(out));
-}
+Co<Value> job_await(Self self, Value job, absl::Duration timeout);
+Co<Value> Job_await(Self self, Value job);
+Co<Value> Job_await_timeout(Self self, Value job, Value ms);
+Value Job_async(Self self, const Value& f);
+Co<Value> Job_map(Self self, Value xs, Value f);
 
 // ---- services (snow.md#services) ----
 //
@@ -89,14 +60,7 @@ inline constexpr std::string_view kServiceRequestName = "snow.service";
 
 /// The RemoteCallRequest standing for `Name.handler(pid, args...)`. An argument that
 /// cannot cross nodes (a function, a Job) is a runtime error in the caller.
-inline snow::detail::RemoteCallRequest remote_service_request(int handler, const Args& args) {
-  std::vector<Term> terms;
-  terms.reserve(args.size());
-  for (const Value& a : args) terms.push_back(to_term(a));
-  return snow::detail::RemoteCallRequest{snow::Pid(), snow::Ref(), std::string(kServiceRequestName),
-                                         Term::tuple({Term(static_cast<std::int64_t>(handler)), Term::list(std::move(terms))}),
-                                         absl::InfiniteFuture()};
-}
+snow::detail::RemoteCallRequest remote_service_request(int handler, const Args& args);
 
 /// The ServiceRequest a request from another node stands for, or why the service refuses
 /// it. Everything here comes from the network: the handler number is checked against the
@@ -104,36 +68,13 @@ inline snow::detail::RemoteCallRequest remote_service_request(int handler, const
 /// `handler_arity`, -1 for no such handler) before `serve` indexes the arguments, and a
 /// call must name a call handler (a cast, a cast handler), as the local form guarantees
 /// at compile time. Linear in the size of the body.
+absl::StatusOr<ServiceRequest> service_request_from(const snow::detail::RemoteCallRequest& r, int (*handler_arity)(int),
+                                                    bool (*handler_is_call)(int));
+// The checks do not depend on the service: compiled once in libsnow (src/lang/otp.cpp),
+// handed the generated service's tables.
 template <class Impl>
 absl::StatusOr<ServiceRequest> service_request_from(const snow::detail::RemoteCallRequest& r) {
-  if (r.request != kServiceRequestName) {
-    return absl::UnimplementedError("a Snow service accepts only \"snow.service\" requests from other nodes, not \"" +
-                                    r.request.substr(0, 64) + "\"");
-  }
-  const Term& body = r.body;
-  if (!body.is_tuple() || body.size() != 2 || !body.elements()[0].is_int() || !body.elements()[1].is_list()) {
-    return absl::InvalidArgumentError("a service request's body is the tuple (handler number, [arguments])");
-  }
-  const std::int64_t handler = body.elements()[0].as_int();
-  const int arity = handler < 0 || handler > 1 << 20 ? -1 : Impl::handler_arity(static_cast<int>(handler));
-  if (arity < 0) return absl::InvalidArgumentError("this service has no handler " + std::to_string(handler));
-  const Term& terms = body.elements()[1];
-  if (terms.size() != static_cast<std::size_t>(arity)) {
-    return absl::InvalidArgumentError("handler " + std::to_string(handler) + " takes " + std::to_string(arity) +
-                                      " arguments, the request has " + std::to_string(terms.size()));
-  }
-  const bool is_call = static_cast<bool>(r.from);
-  if (is_call != Impl::handler_is_call(static_cast<int>(handler))) {
-    return absl::InvalidArgumentError("handler " + std::to_string(handler) + (is_call ? " is a cast, not a call" : " is a call, not a cast"));
-  }
-  ServiceRequest out{static_cast<int>(handler), Args()};
-  out.args.reserve(terms.size());
-  for (const Term& t : terms.elements()) {
-    absl::StatusOr<Value> v = from_term(t);
-    if (!v.ok()) return absl::InvalidArgumentError("an argument does not convert: " + std::string(v.status().message()));
-    out.args.push_back(std::move(*v));
-  }
-  return out;
+  return service_request_from(r, &Impl::handler_arity, &Impl::handler_is_call);
 }
 
 /// The generated service state (`struct NAME_service`) derives from this. snow::Service
@@ -224,35 +165,15 @@ Value service_start(Self self, Value state) {
   return spawn(self, &service_process<Impl>, nullptr, Impl(std::move(state)));
 }
 /// A call handler's body yields (new_state, reply).
-inline Value take_call_result(Value& state, const Value& result) {
-  if (!is_tuple(result, 2)) fail("type mismatch: a call handler must return a (new_state, reply) tuple");
-  state = field(result, 0);
-  return field(result, 1);
-}
+Value take_call_result(Value& state, const Value& result);
 
 // ---- supervisors (snow.md#supervisors) ----
 
-inline snow::StartFn child_start(Value start) {
-  return [start](Self self) -> snow::Pid {
-    Value started = start.kind() == Kind::Fun ? call(self, start, Args()).run_sync() : start;
-    return started.as_pid();
-  };
-}
+snow::StartFn child_start(Value start);
 
-inline snow::ChildSpec child(std::string id, Value start, snow::Restart restart, snow::Shutdown shutdown) {
-  snow::ChildSpec c;
-  c.id = std::move(id);
-  c.start = child_start(std::move(start));
-  c.restart = restart;
-  c.shutdown = shutdown;
-  return c;
-}
+snow::ChildSpec child(std::string id, Value start, snow::Restart restart, snow::Shutdown shutdown);
 
 /// `spawn(Sup)`: the supervisor's children start in its own process.
-inline Value spawn_supervisor(Self self, snow::SupervisorSpec spec) {
-  touch();
-  spec.exit_rules = ExitRules::snow;  // past its intensity it fails (snow.md#supervisors)
-  return Value::of_pid(snow::spawn_supervisor(self, std::move(spec)));
-}
+Value spawn_supervisor(Self self, snow::SupervisorSpec spec);
 
 }  // namespace snow::lang

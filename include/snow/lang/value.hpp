@@ -47,11 +47,8 @@ using Args = std::vector<Value>;
 
 enum class Kind : std::uint8_t { Unit, Int, Float, Bool, Str, List, Map, Set, Tuple, Variant, Struct, Fun, Pid, Range, Queue, Job };
 
-inline const char* kind_name(Kind k) {
-  static const char* const names[] = {"()",    "Int",     "Float",  "Bool", "String", "List",  "Map",   "Set",
-                                      "Tuple", "variant", "struct", "Fun",  "Pid",    "Range", "Queue", "Job"};
-  return names[static_cast<int>(k)];
-}
+/// The kind's name as Snow spells it in messages ("Int", "String", "variant").
+const char* kind_name(Kind k);
 
 /// Kinds whose whole value is the 64-bit scalar slot: they can be fields of an inline
 /// variant or struct.
@@ -347,10 +344,6 @@ struct JobObj final : Obj {
   snow::Job<Value> job;
 };
 
-inline void kind_mismatch(Kind expected, Kind found) {
-  fail(std::string("type mismatch: expected ") + kind_name(expected) + ", found " + kind_name(found));
-}
-
 inline Value Value::of_str(std::string s) { return of_obj(Kind::Str, std::make_unique<StrObj>(std::move(s))); }
 inline Value Value::of_list(std::vector<Value> items) {
   return of_obj(Kind::List, std::make_unique<ListObj>(std::move(items)));
@@ -382,22 +375,8 @@ Value Value::boxed_record_of(Kind k, const TypeInfo* type, int tag, V&&... field
                         std::make_unique<RecordObj>(type, tag, Fields(std::vector<Value>{std::forward<V>(fields)...})));
   }
 }
-inline Value Value::variant(const TypeInfo* type, int tag, std::vector<Value> fields) {
-  switch (fields.size()) {
-    case 0: return record(Kind::Variant, type, tag);
-    case 1: return record(Kind::Variant, type, tag, std::move(fields[0]));
-    case 2: return record(Kind::Variant, type, tag, std::move(fields[0]), std::move(fields[1]));
-    default: return boxed_record(Kind::Variant, type, tag, std::make_unique<RecordObj>(type, tag, Fields(std::move(fields))));
-  }
-}
-inline Value Value::strukt(const TypeInfo* type, std::vector<Value> fields) {
-  switch (fields.size()) {
-    case 0: return record(Kind::Struct, type, 0);
-    case 1: return record(Kind::Struct, type, 0, std::move(fields[0]));
-    case 2: return record(Kind::Struct, type, 0, std::move(fields[0]), std::move(fields[1]));
-    default: return boxed_record(Kind::Struct, type, 0, std::make_unique<RecordObj>(type, 0, Fields(std::move(fields))));
-  }
-}
+// Value::variant and Value::strukt (fields in a vector) are compiled in src/lang/value.cpp:
+// generated code builds a value with few fields through variant_of / strukt_of, which inline.
 template <class... V>
 Value Value::variant_of(const TypeInfo* type, int tag, V&&... fields) {
   return record(Kind::Variant, type, tag, std::forward<V>(fields)...);
@@ -491,16 +470,8 @@ inline std::vector<Value> list_items(const Value& v) {
 /// declare arrives (see value_wire.hpp); read from any worker thread, hence the lock.
 class TypeRegistry {
  public:
-  void add(TypeInfo* t) {
-    std::lock_guard lock(mu_);
-    give_index(t);
-    by_name_[t->name] = t;
-  }
-  const TypeInfo* find(const std::string& name) const {
-    std::lock_guard lock(mu_);
-    auto it = by_name_.find(name);
-    return it == by_name_.end() ? nullptr : it->second;
-  }
+  void add(TypeInfo* t);
+  const TypeInfo* find(const std::string& name) const;
   /// The type called `name`, made by `make()` (under the lock) if there is none yet.
   template <class Make>
   const TypeInfo* find_or_add(const std::string& name, Make make) {
@@ -517,31 +488,18 @@ class TypeRegistry {
  private:
   // The next free place in type_table; a type that comes after the table is full keeps
   // kNoIndex, and its values are simply always boxed.
-  void give_index(TypeInfo* t) {
-    if (next_index_ == TypeInfo::kNoIndex) return;
-    t->index = next_index_++;
-    type_table[t->index].store(t, std::memory_order_release);
-  }
+  void give_index(TypeInfo* t);
   std::uint16_t next_index_ = 0;
   mutable std::mutex mu_;
   std::unordered_map<std::string, const TypeInfo*> by_name_;
 };
-inline TypeRegistry& types() {
-  static TypeRegistry* registry = new TypeRegistry;  // never destroyed: types live as long as the program
-  return *registry;
-}
+/// The one registry of the program (defined in libsnow, src/lang/value.cpp; never
+/// destroyed: types live as long as the program).
+TypeRegistry& types();
 
 // ---- built-in sum types ----
-inline TypeInfo* make_sum(std::string name, std::vector<std::string> names, std::vector<int> arity, bool display) {
-  auto* t = new TypeInfo;
-  t->name = std::move(name);
-  t->is_sum = true;
-  t->names = std::move(names);
-  t->arity = std::move(arity);
-  t->display = display;
-  types().add(t);
-  return t;
-}
+/// A new registered sum type (variant names and arities in declaration order).
+TypeInfo* make_sum(std::string name, std::vector<std::string> names, std::vector<int> arity, bool display);
 inline const TypeInfo* const option_type = make_sum("Option", {"Some", "None"}, {1, 0}, true);
 inline const TypeInfo* const result_type = make_sum("Result", {"Ok", "Err"}, {1, 1}, true);
 inline const TypeInfo* const ordering_type = make_sum("Ordering", {"Less", "Equal", "Greater"}, {0, 0, 0}, true);
@@ -556,27 +514,9 @@ inline Value Err(Value v) { return Value::variant_of(result_type, 1, std::move(v
 
 inline bool is_variant(const Value& v, const TypeInfo* t, int tag) { return v.is_variant(t, tag); }
 
-[[noreturn, gnu::cold]] inline void no_such_field(std::size_t i, std::size_t n) {
-  fail("field " + std::to_string(i) + " of a value with " + std::to_string(n));
-}
+[[noreturn, gnu::cold]] void no_such_field(std::size_t i, std::size_t n);
 // Out of line: field() below inlines only the case of an inline record.
-[[gnu::noinline]] inline Value boxed_field(const Value& v, std::size_t i) {
-  switch (v.kind()) {
-    case Kind::Variant:
-    case Kind::Struct: {
-      if (v.is_inline_record()) no_such_field(i, v.inline_size());
-      const Fields& f = v.as<RecordObj>().fields;
-      if (i >= f.size()) no_such_field(i, f.size());
-      return f[i];
-    }
-    case Kind::Tuple: {
-      const auto& items = v.as<TupleObj>().items;
-      if (i >= items.size()) no_such_field(i, items.size());
-      return items[i];
-    }
-    default: fail(std::string("a ") + kind_name(v.kind()) + " has no fields");
-  }
-}
+Value boxed_field(const Value& v, std::size_t i);
 /// Field `i` of a variant, struct or tuple (a copy: an inline variant has no Value to
 /// refer to).
 [[gnu::always_inline]] inline Value field(const Value& v, std::size_t i) {
@@ -589,41 +529,17 @@ inline bool is_tuple(const Value& v, std::size_t n) { return v.kind() == Kind::T
 
 namespace snow::lang {
 
-inline TypeInfo* make_struct(std::string name, std::vector<std::string> fields, bool display, bool debug) {
-  auto* t = new TypeInfo;
-  t->name = std::move(name);
-  t->names = std::move(fields);
-  t->display = display;
-  t->debug = debug;
-  types().add(t);
-  return t;
-}
-inline TypeInfo* make_sum_type(std::string name, std::vector<std::string> names, std::vector<int> arity, bool display,
-                               bool debug) {
-  TypeInfo* t = make_sum(std::move(name), std::move(names), std::move(arity), display);
-  t->debug = debug;
-  return t;
-}
+/// A new registered struct type (field names in declaration order).
+TypeInfo* make_struct(std::string name, std::vector<std::string> fields, bool display, bool debug);
+/// A new registered sum type declared in the program (make_sum plus its Debug flag).
+TypeInfo* make_sum_type(std::string name, std::vector<std::string> names, std::vector<int> arity, bool display,
+                        bool debug);
 
 /// `value.field` on a struct.
-inline Value get_field(const Value& v, const char* name) {
-  if (v.kind() != Kind::Struct) fail(std::string("no field `") + name + "` on a " + kind_name(v.kind()));
-  const TypeInfo* type = v.type_info();
-  for (std::size_t i = 0; i < type->names.size(); ++i) {
-    if (type->names[i] == name) return field(v, i);
-  }
-  fail("struct " + type->name + " has no field `" + name + "`");
-}
+Value get_field(const Value& v, const char* name);
 
 /// The type name impls are keyed by (snow.md#interfaces).
-inline std::string type_name(const Value& v) {
-  switch (v.kind()) {
-    case Kind::Variant:
-    case Kind::Struct: return v.type_info()->name;
-    case Kind::Str: return "String";
-    default: return kind_name(v.kind());
-  }
-}
+std::string type_name(const Value& v);
 
 // ---- pattern tests (generated code matches with these) ----
 inline bool match_int(const Value& v, std::int64_t n) { return v.kind() == Kind::Int && v.raw_int() == n; }
@@ -635,11 +551,7 @@ inline bool is_cons(const Value& v) { return v.kind() == Kind::List && list_len(
 inline const Value& list_head(const Value& v) { return list_at(v, 0); }
 
 // ---- `?` (snow.md#error-propagation) ----
-inline bool is_failure(const Value& v) {
-  const TypeInfo* type = v.kind() == Kind::Variant ? v.type_info() : nullptr;
-  if (type == result_type || type == option_type) return v.tag() == 1;  // Err, None
-  fail("`?` needs a Result or an Option");
-}
+bool is_failure(const Value& v);
 inline Value unwrap(const Value& v) { return field(v, 0); }
 
 }  // namespace snow::lang

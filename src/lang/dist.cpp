@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_join.h"
+#include "snow/environment.hpp"
 #include "snow/lang/value_wire.hpp"
 
 namespace snow::lang::dist {
@@ -41,10 +43,32 @@ snow::Proc forget_lost_peers(Self self, snow::Node node) {
   }
 }
 
+// How a Snow node finds its cluster without a line of code for it: the seeds and DNS
+// discovery of the environment (SNOW_SEEDS, SNOW_DISCOVERY, SNOW_DISCOVERY_INTERVAL), so
+// the same program runs on a laptop and in a container. The name and cookie stay the
+// program's own (Node.start's arguments). What was taken is said on stderr, as
+// read_environment says it, and only when any of them is set.
+namespace {
+void apply_discovery_from_environment(snow::NodeOptions& options) {
+  const snow::EnvironmentSettings env = snow::read_environment([](std::string_view) {});
+  std::vector<std::string> said;
+  for (const std::string& item : env.report) {
+    if (item.starts_with("SNOW_SEEDS") || item.starts_with("SNOW_DISCOVERY")) said.push_back(item);
+  }
+  if (said.empty()) return;
+  snow::NodeOptions from_environment;
+  env.apply(from_environment);
+  options.seeds = from_environment.seeds;
+  options.discovery = from_environment.discovery;
+  std::fprintf(stderr, "snow: from the environment: %s\n", absl::StrJoin(said, ", ").c_str());
+}
+}  // namespace
+
 Value Node_start(Self self, const Value& name, const Value& cookie) {
   touch();
   snow::NodeOptions options;
   options.cookie = cookie.as_str();
+  apply_discovery_from_environment(options);
   absl::StatusOr<snow::Node> node = snow::Node::start(self.runtime(), name.as_str(), options);
   if (!node.ok()) {
     switch (node.status().code()) {

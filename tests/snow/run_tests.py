@@ -11,7 +11,8 @@ directory (NAME.out, NAME.err, ...):
   NAME.unordered  (empty) compare the output's lines as a multiset: for programs whose
                processes print concurrently without a causal order (snow.md#main-and-program-lifetime)
   NAME.env     lines VAR=VALUE added to the program's environment when it runs
-               (e.g. SNOW_WORKERS=1: the same scheduling on every machine)
+               (e.g. SNOW_WORKERS=1: the same scheduling on every machine); in a
+               cluster, $NODE_ALPHA and the like in a value become that node's name
   NAME.check   (empty) `snowc check` must accept the program; it is not run
   NAME.cluster several programs run at once as the nodes of one cluster, each checked
                against its own .out/.status/.stderr/.unordered (its programs are not run
@@ -31,6 +32,7 @@ usage: run_tests.py --snowc PATH [--jobs N] [--cache DIR] [NAME_FILTER...]
 import argparse
 import concurrent.futures
 import os
+import re
 import pathlib
 import subprocess
 import sys
@@ -151,8 +153,15 @@ def run_cluster(snowc, spec, env, outdir, timeout):
     try:
         for (stem, delay), exe in zip(runs, exes):
             time.sleep(delay / 1000)
+            own_env = dict(run_env)
+            env_file = HERE / (stem + '.env')
+            if env_file.exists():
+                for line in env_file.read_text().splitlines():
+                    if '=' in line:
+                        var, value = line.split('=', 1)
+                        own_env[var] = re.sub(r'\$(NODE_[A-Z]+)', lambda m: run_env[m.group(1)], value)
             procs.append(subprocess.Popen([str(exe)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                          cwd=str(HERE), stdin=subprocess.DEVNULL, env=run_env))
+                                          cwd=str(HERE), stdin=subprocess.DEVNULL, env=own_env))
         problems = []
         deadline = time.monotonic() + timeout
         for (stem, _), p in zip(runs, procs):

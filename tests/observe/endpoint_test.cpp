@@ -17,61 +17,17 @@
 #include "snow/actor.hpp"
 #include "snow/observe.hpp"
 #include "snow/runtime.hpp"
+#include "support/loopback_http.hpp"
 #include "support/runtime_fixture.hpp"
 
 using namespace snow;
 using snow::testing::LogCapture;
+using snow::testing::connect_loopback;
+using snow::testing::http_exchange;
+using snow::testing::read_all;
+using snow::testing::send_all;
 
 namespace {
-
-/// A connected socket with a receive timeout, or -1.
-int connect_to(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  timeval tv{};
-  tv.tv_sec = 5;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-void send_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n <= 0) return;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
-/// Reads until the server closes (or the 5 s receive timeout).
-std::string read_all(int fd) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  return out;
-}
-
-/// One request on a fresh connection; the whole response.
-std::string http_exchange(std::uint16_t port, std::string_view request) {
-  const int fd = connect_to(port);
-  if (fd < 0) return "<no connection>";
-  send_all(fd, request);
-  if (request.empty()) ::shutdown(fd, SHUT_WR);  // a client that says nothing and leaves
-  std::string response = read_all(fd);
-  ::close(fd);
-  return response;
-}
 
 bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -128,7 +84,7 @@ TEST_CASE("GET /metrics serves the Prometheus text; anything else is 404 or 400"
   REQUIRE(endpoint.stop().ok());
   CHECK_FALSE(endpoint.running());
   CHECK(endpoint.stop().code() == absl::StatusCode::kFailedPrecondition);
-  CHECK(connect_to(port) < 0);  // nobody listens any more
+  CHECK(connect_loopback(port) < 0);  // nobody listens any more
 }
 
 TEST_CASE("slow, silent, vanishing and too many clients do not stop it") {
@@ -142,7 +98,7 @@ TEST_CASE("slow, silent, vanishing and too many clients do not stop it") {
 
   // A silent client is cut at the client timeout.
   {
-    const int fd = connect_to(port);
+    const int fd = connect_loopback(port);
     REQUIRE(fd >= 0);
     const auto start = std::chrono::steady_clock::now();
     CHECK(read_all(fd).empty());
@@ -151,7 +107,7 @@ TEST_CASE("slow, silent, vanishing and too many clients do not stop it") {
   }
   // A slow client (one byte at a time) gets its answer if it finishes in time...
   {
-    const int fd = connect_to(port);
+    const int fd = connect_loopback(port);
     REQUIRE(fd >= 0);
     for (char c : std::string("GET /metrics HTTP/1.1\r\n\r\n")) {
       send_all(fd, std::string_view(&c, 1));
@@ -162,7 +118,7 @@ TEST_CASE("slow, silent, vanishing and too many clients do not stop it") {
   }
   // ...and clients that reset at once, mid-request or without reading the answer cost nothing.
   for (int i = 0; i < 50; ++i) {
-    const int fd = connect_to(port);
+    const int fd = connect_loopback(port);
     REQUIRE(fd >= 0);
     if (i % 3 == 1) send_all(fd, "GET /met");
     if (i % 3 == 2) send_all(fd, "GET /metrics HTTP/1.1\r\n\r\n");
@@ -181,7 +137,7 @@ TEST_CASE("slow, silent, vanishing and too many clients do not stop it") {
   REQUIRE(crowded.start({.host = "127.0.0.1", .port = 0, .client_timeout = absl::Seconds(30), .max_clients = 4}).ok());
   std::vector<int> idle;
   for (int i = 0; i < 4; ++i) {
-    idle.push_back(connect_to(crowded.port()));
+    idle.push_back(connect_loopback(crowded.port()));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // accepted in this order
   }
   CHECK(starts_with(http_exchange(crowded.port(), "GET /metrics HTTP/1.1\r\n\r\n"), "HTTP/1.1 200 OK"));
@@ -201,7 +157,7 @@ TEST_CASE("a client silent for idle_timeout is closed, long before client_timeou
                           .idle_timeout = absl::Milliseconds(200)})
               .ok());
   // Half a request, then silence: cut at the idle deadline, counted from its last byte.
-  const int fd = connect_to(endpoint.port());
+  const int fd = connect_loopback(endpoint.port());
   REQUIRE(fd >= 0);
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 3; ++i) {
@@ -230,7 +186,7 @@ TEST_CASE("200 idle connections held open do not starve scrapes") {
   REQUIRE(endpoint.start({.host = "127.0.0.1", .port = 0}).ok());  // the defaults: 32 clients, 5 s
   const std::uint16_t port = endpoint.port();
   std::vector<int> idle;
-  for (int i = 0; i < 200; ++i) idle.push_back(connect_to(port));
+  for (int i = 0; i < 200; ++i) idle.push_back(connect_loopback(port));
   // Reopens up to 48 of the idle connections the server has closed: more than its 32
   // slots, fewer than its listen backlog (a full backlog stalls connect() for a second).
   auto renew = [&] {
@@ -240,7 +196,7 @@ TEST_CASE("200 idle connections held open do not starve scrapes") {
       if (renewed == 48) break;
       if (fd >= 0 && ::recv(fd, &byte, 1, MSG_DONTWAIT) != 0) continue;  // open and silent
       if (fd >= 0) ::close(fd);
-      fd = connect_to(port);
+      fd = connect_loopback(port);
       ++renewed;
     }
     return renewed;
@@ -304,7 +260,7 @@ TEST_CASE("start errors: a bad host, a port in use, twice; stop with clients con
   CHECK(b.start({.host = "127.0.0.1", .port = a.port()}).code() == absl::StatusCode::kUnavailable);
   CHECK_FALSE(b.running());
   CHECK(b.port() == 0);
-  const int fd = connect_to(a.port());  // left open across stop
+  const int fd = connect_loopback(a.port());  // left open across stop
   REQUIRE(fd >= 0);
   send_all(fd, "GET /met");
   std::this_thread::sleep_for(std::chrono::milliseconds(20));

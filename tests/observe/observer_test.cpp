@@ -20,6 +20,7 @@
 #include "snow/runtime.hpp"
 #include "snow/scoped_actor.hpp"
 #include "snow/supervisor.hpp"
+#include "support/loopback_http.hpp"
 #include "support/runtime_fixture.hpp"
 
 using namespace snow;
@@ -29,27 +30,8 @@ namespace {
 
 /// One request on a fresh connection; the whole response ("" if no connection).
 std::string http(std::uint16_t port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  timeval tv{};
-  tv.tv_sec = 5;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    char buf[4096];
-    for (;;) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  return out;
+  const std::string response = snow::testing::http_exchange(port, request);
+  return response == "<no connection>" ? "" : response;
 }
 
 std::string get(std::uint16_t port, const std::string& path) {

@@ -7,21 +7,13 @@
 #include <vector>
 
 #include "snow/environment.hpp"
+#include "support/scoped_env.hpp"
 
 using namespace snow;
 
 namespace {
 
-struct ScopedEnv {
-  std::vector<std::string> names;
-  void set(const char* name, const char* value) {
-    ::setenv(name, value, 1);
-    names.push_back(name);
-  }
-  ~ScopedEnv() {
-    for (const std::string& n : names) ::unsetenv(n.c_str());
-  }
-};
+using snow::testing::ScopedEnv;
 
 std::string said_line(EnvironmentSettings& out) {
   std::string line;

@@ -32,6 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bridge import build_bridge, ip  # noqa: E402
 from nodes import Checks, Node, check_streams_complete, eventually  # noqa: E402
 
 PEER = os.path.abspath(sys.argv[1])
@@ -48,10 +49,6 @@ A_NAME, SRV_NAME = "snow.test", "_snow._tcp.snow.test"
 check = Checks()
 
 
-def ip(*args):
-    return subprocess.run(["ip"] + list(args), check=True, capture_output=True, text=True)
-
-
 def ns(host):
     return TAG + host
 
@@ -61,19 +58,8 @@ def resolv_dir(host):
 
 
 def build_network():
-    ip("netns", "add", SWITCH)
-    ip("-n", SWITCH, "link", "add", "br0", "type", "bridge")
-    ip("-n", SWITCH, "link", "set", "br0", "up")
-    for host, addr in list(HOSTS.items()) + [(DNS_HOST, DNS_ADDR)]:
-        ip("netns", "add", ns(host))
-        ip("-n", ns(host), "link", "set", "lo", "up")
-        ip("link", "add", TAG + host + "0", "type", "veth", "peer", "name", TAG + host + "1")
-        ip("link", "set", TAG + host + "0", "netns", ns(host))
-        ip("link", "set", TAG + host + "1", "netns", SWITCH)
-        ip("-n", ns(host), "addr", "add", addr + "/24", "dev", TAG + host + "0")
-        ip("-n", ns(host), "link", "set", TAG + host + "0", "up")
-        ip("-n", SWITCH, "link", "set", TAG + host + "1", "master", "br0")
-        ip("-n", SWITCH, "link", "set", TAG + host + "1", "up")
+    build_bridge(TAG, {**HOSTS, DNS_HOST: DNS_ADDR})
+    for host in list(HOSTS) + [DNS_HOST]:
         # `ip netns exec` mounts this over /etc/resolv.conf: the namespace's resolver
         # asks dnsmasq, and gives up on it quickly.
         os.makedirs(resolv_dir(host), exist_ok=True)

@@ -18,6 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bridge import build_bridge, ip  # noqa: E402
 from nodes import Checks, Node, eventually  # noqa: E402
 
 PEER = os.path.abspath(sys.argv[1])
@@ -29,29 +30,12 @@ HOSTS = {"a": "10.213.0.1", "b": "10.213.0.2", "c": "10.213.0.3"}
 check = Checks()
 
 
-def ip(*args):
-    return subprocess.run(["ip"] + list(args), check=True, capture_output=True, text=True)
-
-
 def ns(host):
     return TAG + host
 
 
 def build_network():
-    ip("netns", "add", SWITCH)
-    ip("-n", SWITCH, "link", "add", "br0", "type", "bridge")
-    ip("-n", SWITCH, "link", "set", "br0", "up")
-    for host, addr in HOSTS.items():
-        ip("netns", "add", ns(host))
-        ip("-n", ns(host), "link", "set", "lo", "up")
-        # The pair is made in the host's namespace and each end moved where it belongs.
-        ip("link", "add", TAG + host + "0", "type", "veth", "peer", "name", TAG + host + "1")
-        ip("link", "set", TAG + host + "0", "netns", ns(host))
-        ip("link", "set", TAG + host + "1", "netns", SWITCH)
-        ip("-n", ns(host), "addr", "add", addr + "/24", "dev", TAG + host + "0")
-        ip("-n", ns(host), "link", "set", TAG + host + "0", "up")
-        ip("-n", SWITCH, "link", "set", TAG + host + "1", "master", "br0")
-        ip("-n", SWITCH, "link", "set", TAG + host + "1", "up")
+    build_bridge(TAG, HOSTS)
 
 
 def link(host, up):

@@ -17,6 +17,7 @@
 #include "snow/runtime.hpp"
 #include "snow/supervisor.hpp"
 #include "support/runtime_fixture.hpp"
+#include "support/scoped_env.hpp"
 
 using namespace snow;
 using snow::testing::CapturedRecord;
@@ -66,17 +67,7 @@ class StderrCapture {
   int saved_;
 };
 
-/// Sets environment variables for one test and unsets them after.
-struct ScopedEnv {
-  std::vector<std::string> names;
-  void set(const char* name, const char* value) {
-    ::setenv(name, value, 1);
-    names.push_back(name);
-  }
-  ~ScopedEnv() {
-    for (const std::string& n : names) ::unsetenv(n.c_str());
-  }
-};
+using snow::testing::ScopedEnv;
 
 }  // namespace
 

@@ -38,6 +38,11 @@ void Admission::unindex(ConnId id, const Entry& e) {
   if (it != by_address_.end()) it->second.ranks[r].erase({e.seq, id});
 }
 
+void Admission::recount(const std::string& address, std::size_t from, std::size_t to) {
+  if (from > 0) by_count_.erase({from, address});
+  if (to > 0) by_count_.insert({to, address});
+}
+
 void Admission::mark_stalled(absl::Time now) {
   if (!finite_positive(limits_.stalled_after)) return;
   for (int r = rank(Stage::silent, false); r < kRanks; ++r) {
@@ -60,6 +65,7 @@ std::vector<Admission::Eviction> Admission::accept(ConnId id, std::string_view a
   Entry e{next_seq_++, Stage::silent, /*stalled=*/false, now, now, std::string(address)};
   index(id, e);
   AddressGroup& group = by_address_[e.address];
+  recount(e.address, group.count, group.count + 1);
   ++group.count;
   entries_.emplace(id, std::move(e));
 
@@ -72,7 +78,11 @@ std::vector<Admission::Eviction> Admission::accept(ConnId id, std::string_view a
     out.push_back({v, Cap::per_address});
   }
   if (entries_.size() > limits_.max_total) {
-    const ConnId v = victim(all_, id);
+    // The address holding the most pays, as long as it holds more than one: a flood must
+    // then spread over as many addresses as there are slots before a newcomer from an
+    // address of its own competes with it at all.
+    const auto& [most, heaviest] = *by_count_.begin();
+    const ConnId v = most > 1 ? victim(by_address_.at(heaviest).ranks, id) : victim(all_, id);
     forget(v);
     out.push_back({v, Cap::total});
   }
@@ -96,7 +106,10 @@ void Admission::forget(ConnId id) {
   if (it == entries_.end()) return;
   unindex(id, it->second);
   auto group = by_address_.find(it->second.address);
-  if (group != by_address_.end() && --group->second.count == 0) by_address_.erase(group);
+  if (group != by_address_.end()) {
+    recount(group->first, group->second.count, group->second.count - 1);
+    if (--group->second.count == 0) by_address_.erase(group);
+  }
   entries_.erase(it);
 }
 

@@ -36,9 +36,18 @@
 //   4. Connections that sent the node plaintext (a hello: probably a real peer, about to
 //      be admitted), oldest first.
 //
-// When the per-address limit is reached, the victim comes from that address (its own
-// connections pay for it, not another host's); when the total limit is reached, from
-// anywhere.
+// Who pays. When the per-address limit is reached, the victim comes from that address
+// (its own connections pay for it, not another host's). When the total limit is reached,
+// it comes from the address that holds the most counted connections, in the order above
+// within it; only when every address holds one does it come from anywhere. Choosing from
+// anywhere, as the first designs did, let one address evict everyone: a loop that
+// connects and closes at once from one host (the flood test's churn, thousands a second)
+// holds almost nothing itself, yet each of its accepts evicted a slot elsewhere, so every
+// connection stayed younger than `stalled_after`, nothing ever stalled, and a newcomer in
+// its first round trip was soon the oldest silent one (the flood test failed to join in
+// one run of six). Now the churn's accepts are paid by the attacker's own best-stocked
+// address, and a newcomer from an address of its own is never the victim while any
+// address holds two.
 //
 // Why not stages alone (silent < TLS under way < TLS done < plaintext, oldest first in
 // each), the first design: the flood test's attacker beat it. Its TLS-only connections
@@ -56,11 +65,14 @@
 // during its one round trip. Silent connections still go first of the fresh ones (2):
 // an idle flood, the cheapest, never displaces a handshake under way, however fast.
 //
-// What no order can do: an attacker whose connections all keep advancing (reaching TLS
-// faster than max_total / stalled_after a second, 1,024 by default, from more than
-// max_total / max_per_address addresses) makes every slot as good as a newcomer's, and a
-// newcomer then competes with it on equal terms. The limits bound what the flood costs
-// the node (descriptors, memory, log lines), and admitted peers are never touched.
+// What no order can do: an attacker holding one connection from each of max_total
+// addresses (256 by default), all of them advancing (each reaching TLS faster than
+// max_total / stalled_after a second, 1,024 by default), makes every slot as good as a
+// newcomer's, and a newcomer then competes with it on equal terms. So does one whose
+// addresses each hold as many as the newcomer's own address does (several nodes joining
+// at once from one host pay first, as that host is then the best-stocked). The limits
+// bound what the flood costs the node (descriptors, memory, log lines), and admitted
+// peers are never touched.
 //
 // Silent deadline. A connection that has not sent one byte within `silent_timeout` of
 // its accept is closed (`expire_silent`): a real client sends its ClientHello at once, so
@@ -80,6 +92,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -191,6 +204,8 @@ class Admission {
   // Moves the advancing connections that have been `stalled_after` in their stage to the
   // stalled ranks (ranks only change with time here, so victims are chosen after this).
   void mark_stalled(absl::Time now);
+  // `address` went from holding `from` connections to `to` (either may be 0).
+  void recount(const std::string& address, std::size_t from, std::size_t to);
 
   Limits limits_;
   std::uint64_t next_seq_ = 0;
@@ -198,6 +213,9 @@ class Admission {
   Ranks all_;
   // Addresses with at least one counted connection: bounded by max_total entries.
   absl::flat_hash_map<std::string, AddressGroup> by_address_;
+  // The same addresses by how many connections each holds, the most first: who pays
+  // when the total limit is reached.
+  std::set<std::pair<std::size_t, std::string>, std::greater<>> by_count_;
 };
 
 }  // namespace snow::transport

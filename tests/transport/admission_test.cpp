@@ -115,18 +115,65 @@ TEST_CASE("the per-address limit evicts from that address, even when other addre
   CHECK(a.count_from("10.0.0.9") == 1);
 }
 
-TEST_CASE("the total limit evicts from anywhere; an address under its own limit can lose one") {
-  Admission a({.max_total = 3, .max_per_address = 2});
-  a.accept(1, "10.0.0.1", at_ms(0));
+TEST_CASE("the total limit evicts from the address holding the most, even when another holds an older, weaker one") {
+  Admission a({.max_total = 4, .max_per_address = 3});
+  a.accept(1, "10.0.0.1", at_ms(0));  // silent, the oldest of all
   a.accept(2, "10.0.0.2", at_ms(1));
   a.accept(3, "10.0.0.2", at_ms(2));
-  a.progress(1, Stage::tls_done, early);
-  // 10.0.0.3 is under its own limit; the total is not: the least advanced anywhere (2) goes.
-  check_one_eviction(a.accept(4, "10.0.0.3", at_ms(3)), 2, Admission::Cap::total);
-  // 10.0.0.2 has room again (3 and 5), the total does not: the least advanced, oldest
-  // anywhere goes, which is 3, silent, before 4, silent too but younger.
-  check_one_eviction(a.accept(5, "10.0.0.2", at_ms(4)), 3, Admission::Cap::total);
-  CHECK(a.count() == 3);
+  a.accept(4, "10.0.0.2", at_ms(3));
+  a.progress(2, Stage::tls_done, early);
+  a.progress(3, Stage::tls_done, early);
+  a.progress(4, Stage::plaintext_received, early);
+  // 10.0.0.3 is under its own limit; the total is not: 10.0.0.2 holds the most, and its
+  // least advanced (2, in TLS longest) goes, not 1, older and silent.
+  check_one_eviction(a.accept(5, "10.0.0.3", at_ms(4)), 2, Admission::Cap::total);
+  CHECK(a.counted(1));
+  // 10.0.0.2 still holds the most (3 and 4).
+  check_one_eviction(a.accept(6, "10.0.0.4", at_ms(5)), 3, Admission::Cap::total);
+  // Now every address holds one: the least advanced anywhere goes, the silent 1 (older
+  // than 5 and 6, silent too), and never the newcomer.
+  check_one_eviction(a.accept(7, "10.0.0.5", at_ms(6)), 1, Admission::Cap::total);
+  CHECK(a.count() == 4);
+}
+
+TEST_CASE("a connect-and-close loop from one address cannot evict a newcomer from another") {
+  // The flood test's churn: one host connects and closes at once, a connection a
+  // millisecond, while the attacker's other connections hold every slot, all fresh (each
+  // evicted one is reopened and finishes TLS at once). The newcomer is silent for 20 ms
+  // (a loaded node reads its ClientHello late), in TLS for 20 more, then sends its hello.
+  auto newcomer_survives = [](int attacker_addresses) {
+    Admission a({.max_total = 16, .max_per_address = 8, .stalled_after = absl::Milliseconds(250)});
+    ConnId next = 1;
+    int rotate = 0;
+    auto attacker = [&](int ms) {
+      const std::string address = "10.0.1." + std::to_string(rotate++ % attacker_addresses);
+      const ConnId id = next++;
+      const std::size_t evictions = a.accept(id, address, at_ms(ms)).size();
+      a.progress(id, Stage::tls_done, at_ms(ms));
+      return evictions;
+    };
+    for (int i = 0; i < 16; ++i) attacker(0);
+    const ConnId newcomer = 100000;
+    for (int ms = 1; ms < 300; ++ms) {
+      if (ms == 100) a.accept(newcomer, "10.0.0.1", at_ms(ms));
+      if (ms == 120) a.progress(newcomer, Stage::tls_under_way, at_ms(ms));
+      if (ms == 140) a.progress(newcomer, Stage::plaintext_received, at_ms(ms));
+      const ConnId churn = next++;
+      // Each churn accept evicts one; the attacker reopens what it lost at once.
+      const std::size_t lost = a.accept(churn, "10.0.2.1", at_ms(ms)).size();
+      a.forget(churn);  // it closed
+      for (std::size_t i = 0; i < lost; ++i) attacker(ms);
+    }
+    return a.counted(newcomer);
+  };
+  // The attacker holds the 15 slots the newcomer leaves: from fewer addresses than that,
+  // one of them holds two and pays.
+  CHECK(newcomer_survives(4));
+  CHECK(newcomer_survives(14));
+  // One connection from each of as many addresses as that: every address holds as many
+  // as the newcomer's, so they compete on equal terms, and this churn outpaces it (see
+  // admission.hpp).
+  CHECK_FALSE(newcomer_survives(15));
 }
 
 TEST_CASE("one eviction when both limits are passed at once, from the crowded address") {
@@ -221,8 +268,10 @@ TEST_CASE("connections that finished TLS and then stopped cannot keep a newcomer
   auto newcomer_survives = [](absl::Duration stalled_after) {
     Admission a({.max_total = 8, .max_per_address = 100, .stalled_after = stalled_after});
     ConnId next = 1;
+    // From as many addresses as slots, so that no address holds the most (which would
+    // pay; see the churn case) and the order of stages alone decides.
     auto attacker = [&](int ms) {
-      a.accept(next, "10.0.1.1", at_ms(ms));
+      a.accept(next, "10.0.1." + std::to_string(next % 8), at_ms(ms));
       a.progress(next++, Stage::tls_done, at_ms(ms));
     };
     for (int i = 0; i < 8; ++i) attacker(0);

@@ -7,6 +7,7 @@
 #include "snow/exit_reason.hpp"
 #include "snow/environment.hpp"
 #include "snow/exit_rules.hpp"
+#include "snow/fwd.hpp"
 #include "snow/global.hpp"
 #include "snow/group.hpp"
 #include "snow/job.hpp"

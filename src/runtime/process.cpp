@@ -489,6 +489,34 @@ struct RunningTurn {
 
 Process* running_process() noexcept { return tls_running; }
 
+namespace {
+// What precedes every Task frame: the process whose memory figure counts it, so the frame
+// is taken off that count when it is freed, whichever thread frees it (a frame lives
+// in its process's frames, so the process outlives it). Its size keeps the frame
+// aligned as operator new aligns.
+struct alignas(__STDCPP_DEFAULT_NEW_ALIGNMENT__) TaskFrameHeader {
+  Process* owner;
+};
+// Only the thread running the process (or the one destroying its frames when it ends)
+// allocates and frees its frames: a plain load and store, as for the other counters.
+void add_body_bytes(Process* p, std::size_t delta) noexcept {
+  p->body_bytes.store(p->body_bytes.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+}  // namespace
+
+void* allocate_task_frame(std::size_t bytes) {
+  void* block = ::operator new(sizeof(TaskFrameHeader) + bytes);
+  auto* header = ::new (block) TaskFrameHeader{tls_running};
+  if (header->owner) add_body_bytes(header->owner, sizeof(TaskFrameHeader) + bytes);
+  return header + 1;
+}
+
+void free_task_frame(void* frame, std::size_t bytes) noexcept {
+  TaskFrameHeader* header = static_cast<TaskFrameHeader*>(frame) - 1;
+  if (header->owner) add_body_bytes(header->owner, 0 - (sizeof(TaskFrameHeader) + bytes));
+  ::operator delete(header, sizeof(TaskFrameHeader) + bytes);
+}
+
 SliceOutcome run_slice(Process* p) noexcept {
   const RunningTurn turn(p);
   p->state.store(RunState::running, std::memory_order_relaxed);

@@ -491,9 +491,8 @@ Process* running_process() noexcept { return tls_running; }
 
 namespace {
 // What precedes every Task frame: the process whose memory figure counts it, so the frame
-// is taken off that count when it is freed, whichever thread frees it (a frame lives
-// in its process's frames, so the process outlives it). Its size keeps the frame
-// aligned as operator new aligns.
+// is taken off that count when it is freed. Its size keeps the frame aligned as operator
+// new aligns.
 struct alignas(__STDCPP_DEFAULT_NEW_ALIGNMENT__) TaskFrameHeader {
   Process* owner;
 };
@@ -513,7 +512,13 @@ void* allocate_task_frame(std::size_t bytes) {
 
 void free_task_frame(void* frame, std::size_t bytes) noexcept {
   TaskFrameHeader* header = static_cast<TaskFrameHeader*>(frame) - 1;
-  if (header->owner) add_body_bytes(header->owner, 0 - (sizeof(TaskFrameHeader) + bytes));
+  // A frame is freed in a turn of its process (or as the process ends, in its last turn),
+  // so the owner is the running process. One freed elsewhere (a Task moved out of its
+  // process, the runtime's shutdown) is not taken off: its owner may be gone, and a
+  // process that is not running must not be written to.
+  if (header->owner != nullptr && header->owner == tls_running) {
+    add_body_bytes(header->owner, 0 - (sizeof(TaskFrameHeader) + bytes));
+  }
   ::operator delete(header, sizeof(TaskFrameHeader) + bytes);
 }
 

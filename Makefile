@@ -1,11 +1,13 @@
 # A thin wrapper over Meson. The two commands that matter:
 #   make run    install what is missing, build, run the demo
+#               (LINGER=60 keeps the cluster up 60 s after its story, to open the Observers)
 #   make test   install what is missing, build, run every test
 # Both are idempotent and incremental: a second run rebuilds only what changed.
 
 BUILD ?= build
 MESON_OPTS ?=
 N_SCALE ?= 1
+LINGER ?= 0
 
 .PHONY: all run test deps build bench compare test-asan test-tsan clean
 
@@ -21,7 +23,7 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 run: build
-	@python3 scripts/cluster-demo.py $(BUILD)/examples
+	@python3 scripts/cluster-demo.py --linger $(LINGER) $(BUILD)/examples
 
 test: build
 	@meson test -C $(BUILD) --print-errorlogs; status=$$?; \

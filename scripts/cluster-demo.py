@@ -6,10 +6,14 @@ each, on free ports of 127.0.0.1 (passed as NODE_ALPHA, NODE_BETA, NODE_GAMMA), 
 their output as it comes, each line prefixed with its node's name, and stops them all
 if they have not finished within the timeout.
 
-usage: cluster-demo.py [--timeout SECONDS] [--check] BINDIR
-  BINDIR   where the programs are (cluster_alpha, cluster_beta, cluster_gamma)
-  --check  no colours, and fail unless every node ends with status 0 having printed
-           the lines that show each step happened (how the demo runs as a test)
+usage: cluster-demo.py [--timeout SECONDS] [--linger SECONDS] [--check] BINDIR
+  BINDIR    where the programs are (cluster_alpha, cluster_beta, cluster_gamma)
+  --linger  keep the cluster up this long once its story is told, before the nodes
+            leave, so each node's Observer can be opened (`make run LINGER=60`); passed
+            to the nodes as SNOW_DEMO_LINGER and added to the timeout. Default 0: the
+            demo ends in a couple of seconds, as the test that runs it expects.
+  --check   no colours, and fail unless every node ends with status 0 having printed
+            the lines that show each step happened (how the demo runs as a test)
 """
 import argparse
 import os
@@ -55,11 +59,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('bindir')
     ap.add_argument('--timeout', type=float, default=60)
+    ap.add_argument('--linger', type=float, default=0)
     ap.add_argument('--check', action='store_true')
     args = ap.parse_args()
+    if args.linger < 0:
+        ap.error('--linger must be 0 or more seconds')
     colour = sys.stdout.isatty() and not args.check
     env = dict(os.environ, SNOW_LINE_BUFFERED='1')  # each line as it happens, not at exit
     env.setdefault('SNOW_OBSERVER', '0')  # each node's Observer (docs/observer.md), on a free port
+    # Gamma waits this long before leaving, and beta and alpha leave after it
+    # (examples/cluster/gamma.snow): whole seconds, as the program sleeps in milliseconds.
+    linger = int(round(args.linger))
+    env['SNOW_DEMO_LINGER'] = str(linger)
     for n in NODES:
         env['NODE_' + n.upper()] = f'{n}@127.0.0.1:{free_port()}'
 
@@ -80,6 +91,9 @@ def main():
                 print(text, flush=True)
 
     print(INTRO, flush=True)
+    if linger:
+        print(f'With --linger {linger}: once the story is told the cluster stays up {linger} s; open the Observer\n'
+              'addresses the nodes print ("snow observer: http://...") in a browser meanwhile.\n', flush=True)
     procs, pumps = {}, []
     try:
         for n in NODES:
@@ -93,7 +107,7 @@ def main():
                 t.start()
                 pumps.append(t)
             time.sleep(0.3)  # so the story reads in order; the nodes retry until their peers listen
-        deadline = time.monotonic() + args.timeout
+        deadline = time.monotonic() + args.timeout + linger
         failed = []
         for n, p in procs.items():
             try:

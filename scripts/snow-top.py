@@ -13,7 +13,16 @@ import sys
 import time
 import urllib.request
 
-SORTS = {"mailbox": "mailbox", "reductions": "reductions", "received": "messages_received", "pid": "id"}
+SORTS = {"mailbox": "mailbox", "reductions": "reductions", "received": "messages_received", "memory": "memory_bytes",
+         "pid": "id"}
+
+
+def human_bytes(n):
+    """Bytes in at most 7 characters: 512B, 3.4K, 12.0M (powers of 1024)."""
+    for unit in ("B", "K", "M", "G"):
+        if n < 1024 or unit == "G":
+            return f"{n}{unit}" if unit == "B" else f"{n:.1f}{unit}"
+        n /= 1024
 
 
 def get(base, path):
@@ -34,7 +43,7 @@ def table(base, sort, limit, previous):
         f"mailboxes {m['mailbox_messages']} messages (longest {m['mailbox_max']}); run queues {m['run_queues']}; "
         f"dead letters {sum(dead.values())} ({', '.join(f'{k} {v}' for k, v in dead.items())})",
         "",
-        f"{'PID':<14} {'NAME':<22} {'STATUS':<9} {'MAILBOX':>8} {'REDUCTIONS':>12} {'RECEIVED':>10}  KIND",
+        f"{'PID':<14} {'NAME':<22} {'STATUS':<9} {'MAILBOX':>8} {'REDUCTIONS':>12} {'RECEIVED':>10} {'MEMORY':>8}  KIND",
     ]
     rows = procs["processes"]
     key = SORTS[sort]
@@ -42,7 +51,7 @@ def table(base, sort, limit, previous):
     for p in rows[:limit]:
         kind = "supervisor" if p["supervisor"] else "system" if p["system"] else "host" if p["scoped_actor"] else "worker"
         lines.append(f"{p['pid']:<14} {p['name'][:22]:<22} {p['status']:<9} {p['mailbox']:>8} {p['reductions']:>12} "
-                     f"{p['messages_received']:>10}  {kind}")
+                     f"{p['messages_received']:>10} {human_bytes(p['memory_bytes']):>8}  {kind}")
     return "\n".join(lines), m
 
 

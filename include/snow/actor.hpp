@@ -47,6 +47,7 @@ template <class F, class... Args>
 struct BodyOf final : Body {
   BodyOf(F f, Args... args) : fn(std::move(f)), args(std::move(args)...) {}
   Proc start(Self self) override;
+  std::size_t footprint() const noexcept override { return sizeof(BodyOf); }
   F fn;
   std::tuple<Args...> args;
 };

@@ -83,6 +83,12 @@ struct ProcessSummary {
   /// ScopedActors, which are not scheduled.
   std::uint64_t reductions = 0;
   std::uint64_t messages_received = 0;  // messages taken by a receive
+  /// Bytes the process holds, Erlang's process_info(P, memory): its control block, its
+  /// body (callable, arguments, coroutine frame), the snow::Task frames it is suspended
+  /// in, and the nodes of the messages in its mailbox (as of the last time it took its
+  /// intake, as mailbox_length). Not the heap that values in them own (a string's
+  /// characters). docs/observer.md says exactly what is counted.
+  std::size_t memory_bytes = 0;
 };
 
 /// Everything about one process, as the process itself saw it when it answered.

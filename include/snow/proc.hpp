@@ -18,15 +18,33 @@
 #pragma once
 
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <optional>
 #include <utility>
 
 namespace snow {
 
+namespace detail {
+// A process's memory figure (snow/observe.hpp, memory_bytes) counts its coroutine
+// frames. A frame's size is known only to its allocation (the promise's operator new),
+// so that is where it is recorded.
+//
+// The size of the last Proc frame allocated on this thread: spawn reads it right after
+// calling the body, which allocates the frame and returns before running any of it.
+inline thread_local std::size_t last_proc_frame_bytes = 0;
+// A Task frame, counted in the process running on this thread (if any) until it is freed.
+void* allocate_task_frame(std::size_t bytes);
+void free_task_frame(void* frame, std::size_t bytes) noexcept;
+}  // namespace detail
+
 class [[nodiscard]] Proc {
  public:
   struct promise_type {
+    static void* operator new(std::size_t bytes) {
+      detail::last_proc_frame_bytes = bytes;
+      return ::operator new(bytes);
+    }
     std::exception_ptr exception;
     Proc get_return_object() { return Proc(std::coroutine_handle<promise_type>::from_promise(*this)); }
     std::suspend_always initial_suspend() noexcept { return {}; }
@@ -70,6 +88,8 @@ template <class T = void>
 class [[nodiscard("co_await the Task: `co_await f(...)` (a Task that is not awaited never runs)")]] Task {
  public:
   struct promise_type : detail::TaskResult<T> {
+    static void* operator new(std::size_t bytes) { return detail::allocate_task_frame(bytes); }
+    static void operator delete(void* frame, std::size_t bytes) noexcept { detail::free_task_frame(frame, bytes); }
     std::coroutine_handle<> continuation;
     std::exception_ptr exception;
     Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }

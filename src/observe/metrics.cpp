@@ -332,18 +332,18 @@ std::string top_text(Runtime& rt, TopOptions options) {
   });
   const std::size_t shown = options.limit == 0 ? rows.size() : std::min(options.limit, rows.size());
   absl::StrAppend(&out, "\n",
-                  absl::StrFormat("%-16s %-24s %-9s %9s %9s %9s %12s %12s\n", "PID", "NAME", "STATUS", "MAILBOX",
-                                  "CAPACITY", "DROPPED", "REDUCTIONS", "RECEIVED"));
+                  absl::StrFormat("%-16s %-24s %-9s %9s %9s %9s %12s %12s %10s\n", "PID", "NAME", "STATUS", "MAILBOX",
+                                  "CAPACITY", "DROPPED", "REDUCTIONS", "RECEIVED", "MEMORY"));
   for (std::size_t i = 0; i < shown; ++i) {
     const ProcessSummary& r = rows[i];
     std::string name = r.name;
     if (name.empty() && r.scoped_actor) name = "(scoped actor)";
     if (name.empty() && r.system) name = "(system)";
     if (name.size() > 24) name = name.substr(0, 23) + "~";
-    absl::StrAppend(&out, absl::StrFormat("%-16s %-24s %-9s %9d %9s %9d %12d %12d\n", r.pid.to_string(), name,
+    absl::StrAppend(&out, absl::StrFormat("%-16s %-24s %-9s %9d %9s %9d %12d %12d %10s\n", r.pid.to_string(), name,
                                           to_absl(to_string(r.status)), r.mailbox_length,
                                           r.mailbox_capacity == 0 ? std::string("-") : absl::StrCat(r.mailbox_capacity),
-                                          r.dropped, r.reductions, r.messages_received));
+                                          r.dropped, r.reductions, r.messages_received, human_bytes(r.memory_bytes)));
   }
   if (shown < rows.size()) absl::StrAppend(&out, "... ", rows.size() - shown, " more\n");
   return out;

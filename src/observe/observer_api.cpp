@@ -125,6 +125,7 @@ void summary_fields(JsonWriter& j, const ProcessSummary& p, const absl::flat_has
   j.key("dropped").value(p.dropped);
   j.key("reductions").value(p.reductions);
   j.key("messages_received").value(p.messages_received);
+  j.key("memory_bytes").value(static_cast<std::uint64_t>(p.memory_bytes));
 }
 
 absl::flat_hash_set<Pid> supervisor_pids(Runtime& rt) {

@@ -58,6 +58,8 @@ void fill_summary(const Process& p, ProcessSummary& out) {
   out.dropped = p.dropped.load(std::memory_order_relaxed);
   out.reductions = p.reductions.load(std::memory_order_relaxed);
   out.messages_received = p.received.load(std::memory_order_relaxed);
+  out.memory_bytes = sizeof(Process) + (p.is_host() ? sizeof(HostWaiter) : 0) +
+                     p.body_bytes.load(std::memory_order_relaxed) + p.queue.bytes();
 }
 
 /// Everything about `p`, read on its own thread.

@@ -13,7 +13,11 @@
 // valid while nodes are appended or removed elsewhere, and the two long-lived positions
 // (the tail and the receive marker) are moved back by remove() when their node goes.
 // The queue keeps its length in an atomic that only the owner writes (a plain load and
-// store, no read-modify-write), so other threads can read it for introspection.
+// store, no read-modify-write), so other threads can read it for introspection; and, the
+// same way, the bytes its nodes occupy (each type's node_bytes), for the process's memory
+// figure. Counting there, as the owner moves nodes out of the intake, costs the receiver
+// an add and a store per message and the senders nothing: a count kept at push would be
+// one more contended read-modify-write on every send.
 //
 // Withdrawn nodes. A singly linked queue cannot unlink a node it holds no slot for
 // without walking to it, so a message the owner takes back (a Down flushed by demonitor,
@@ -91,12 +95,15 @@ class MessageQueue {
     *tail_ = node;
     tail_ = &node->next;
     length_.store(length_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    add_bytes(node->type->node_bytes);
   }
 
   /// Unlinks and returns the node at `*slot`.
   MessageNode* remove(MessageNode** slot) noexcept {
     length_.store(length_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-    return unlink(slot);
+    MessageNode* node = unlink(slot);
+    add_bytes(0 - node->type->node_bytes);  // unsigned wrap-around: a subtraction
+    return node;
   }
 
   /// A node still linked has been withdrawn: it no longer counts as a message.
@@ -107,7 +114,9 @@ class MessageQueue {
   /// Unlinks and returns the withdrawn node at `*slot`.
   MessageNode* remove_withdrawn(MessageNode** slot) noexcept {
     --withdrawn_;
-    return unlink(slot);
+    MessageNode* node = unlink(slot);
+    add_bytes(0 - node->type->node_bytes);  // a withdrawn node held its bytes until now
+    return node;
   }
   /// Withdrawn nodes still linked.
   std::size_t withdrawn() const noexcept { return withdrawn_; }
@@ -125,6 +134,9 @@ class MessageQueue {
   /// The number of queued messages; any thread (a thread other than the owner sees the
   /// length as of some recent moment).
   std::size_t size() const noexcept { return length_.load(std::memory_order_relaxed); }
+  /// The bytes the queued nodes occupy, withdrawn ones included (they are still linked);
+  /// any thread, as size().
+  std::size_t bytes() const noexcept { return bytes_.load(std::memory_order_relaxed); }
 
   /// Frees every node. The queue is empty afterwards.
   void clear() noexcept {
@@ -138,10 +150,14 @@ class MessageQueue {
     marker_ref_ = 0;
     withdrawn_ = 0;
     length_.store(0, std::memory_order_relaxed);
+    bytes_.store(0, std::memory_order_relaxed);
   }
   ~MessageQueue() { clear(); }
 
  private:
+  void add_bytes(std::size_t delta) noexcept {
+    bytes_.store(bytes_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
   MessageNode* unlink(MessageNode** slot) noexcept {
     MessageNode* node = *slot;
     *slot = node->next;
@@ -157,6 +173,7 @@ class MessageQueue {
   std::uint64_t marker_ref_ = 0;
   std::size_t withdrawn_ = 0;  // owner only
   std::atomic<std::size_t> length_{0};  // live messages, withdrawn ones excluded
+  std::atomic<std::size_t> bytes_{0};   // every linked node's node_bytes
 };
 
 }  // namespace snow::internal

@@ -489,6 +489,39 @@ struct RunningTurn {
 
 Process* running_process() noexcept { return tls_running; }
 
+namespace {
+// What precedes every Task frame: the process whose memory figure counts it, so the frame
+// is taken off that count when it is freed. Its size keeps the frame aligned as operator
+// new aligns.
+struct alignas(__STDCPP_DEFAULT_NEW_ALIGNMENT__) TaskFrameHeader {
+  Process* owner;
+};
+// Only the thread running the process (or the one destroying its frames when it ends)
+// allocates and frees its frames: a plain load and store, as for the other counters.
+void add_body_bytes(Process* p, std::size_t delta) noexcept {
+  p->body_bytes.store(p->body_bytes.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+}  // namespace
+
+void* allocate_task_frame(std::size_t bytes) {
+  void* block = ::operator new(sizeof(TaskFrameHeader) + bytes);
+  auto* header = ::new (block) TaskFrameHeader{tls_running};
+  if (header->owner) add_body_bytes(header->owner, sizeof(TaskFrameHeader) + bytes);
+  return header + 1;
+}
+
+void free_task_frame(void* frame, std::size_t bytes) noexcept {
+  TaskFrameHeader* header = static_cast<TaskFrameHeader*>(frame) - 1;
+  // A frame is freed in a turn of its process (or as the process ends, in its last turn),
+  // so the owner is the running process. One freed elsewhere (a Task moved out of its
+  // process, the runtime's shutdown) is not taken off: its owner may be gone, and a
+  // process that is not running must not be written to.
+  if (header->owner != nullptr && header->owner == tls_running) {
+    add_body_bytes(header->owner, 0 - (sizeof(TaskFrameHeader) + bytes));
+  }
+  ::operator delete(header, sizeof(TaskFrameHeader) + bytes);
+}
+
 SliceOutcome run_slice(Process* p) noexcept {
   const RunningTurn turn(p);
   p->state.store(RunState::running, std::memory_order_relaxed);

@@ -72,7 +72,8 @@ struct ArrivalStamp {
 };
 
 template <class T>
-inline constexpr TypeInfo kSignalInfo{&typeid(T), &destroy_boxed<T>, &print_boxed<T>, true};
+inline constexpr TypeInfo kSignalInfo{&typeid(T), &destroy_boxed<T>, &print_boxed<T>, true, nullptr,
+                                      node_footprint<T>()};
 
 template <class T>
 MessageNode* box_signal(T value) {
@@ -197,6 +198,9 @@ class Process {
   // as a relaxed load and store (no locked instruction), and readable by any thread.
   std::atomic<std::uint64_t> reductions{0};  // published at the end of each turn
   std::atomic<std::uint64_t> received{0};    // messages taken by a receive
+  // The body's object and coroutine frame (set at spawn) and the Task frames alive in
+  // it (added and taken off as they are allocated and freed), for memory_bytes.
+  std::atomic<std::size_t> body_bytes{0};
   // Queued messages the runtime looked at: receive scans and its own searches. What a
   // selective receive costs, counted rather than timed; owner only (tests read it to
   // show that a call looks at none of the messages queued before it).

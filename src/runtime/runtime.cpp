@@ -212,8 +212,10 @@ Spawned spawn(RuntimeCore& core, Process* parent, SpawnRelation relation, std::u
   p->exit_rules = options.exit_rules;
   p->system = system;
   p->body = std::move(body);
+  last_proc_frame_bytes = 0;
   p->root = p->body->start(Self(p)).release();
   p->resume_point = p->root;
+  p->body_bytes.store(p->body->footprint() + last_proc_frame_bytes, std::memory_order_relaxed);
   Spawned result{p->pid, Ref()};
   // The child has not run yet, so both ends of a link or monitor are set before anything
   // can happen to either process: the child cannot end unnoticed.

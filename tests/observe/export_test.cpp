@@ -180,6 +180,12 @@ TEST_CASE("a top-like table: totals, then processes by mailbox length or by redu
   CHECK(pos_big < pos_small);
   CHECK(pos_small < pos_busy);
   CHECK(by_mailbox.find("REDUCTIONS") != std::string::npos);
+  CHECK(by_mailbox.find("MEMORY") != std::string::npos);
+  // Every row ends with its memory figure, in bytes or KiB (never zero: the control block).
+  for (const auto pos : {pos_big, pos_small, pos_busy}) {
+    const std::string row = by_mailbox.substr(pos, by_mailbox.find('\n', pos) - pos);
+    CHECK((row.ends_with(" B") || row.ends_with(" KiB")));
+  }
 
   const std::string by_reductions = top_text(rt, {.order = TopOptions::Order::reductions, .limit = 1});
   INFO(by_reductions);

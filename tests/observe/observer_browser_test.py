@@ -195,6 +195,19 @@ def main():
         page.eval("(() => { const f = document.getElementById('filter'); f.value = '';"
                   " f.dispatchEvent(new Event('input')); })()")
 
+        # 2b. The memory column: each row's bytes, and its heading sorts by them (twice: down).
+        memory_column = (
+            "(() => { const th = document.querySelector('#processes th[data-key=\"memory_bytes\"]');"
+            " if (!th.classList.contains('sorted')) return null; const i = [...th.parentNode.cells].indexOf(th);"
+            " return JSON.stringify([th.textContent, th.classList.contains('up'),"
+            " [...document.querySelectorAll('#processes tbody tr')].map(r => Number(r.cells[i].title.split(' ')[0]))]); })()")
+        for clicks, up in ((1, True), (2, False)):
+            page.eval("document.querySelector('#processes th[data-key=\"memory_bytes\"]').click()")
+            heading, shown_up, values = json.loads(page.wait_for(memory_column, f"the table sorted by memory ({clicks})"))
+            assert heading == "memory" and shown_up == up, f"memory heading {heading!r}, up {shown_up}"
+            assert values and all(v > 0 for v in values), f"memory column {values}"
+            assert values == sorted(values, reverse=not up), f"not sorted by memory (up {up}): {values}"
+
         # 3. A chart with points: the message rate (the pinger sends all the time).
         page.wait_for("Number(document.getElementById('chart-rate').dataset.points) >= 2", "message rate points")
         page.wait_for("Number(document.getElementById('chart-runq').dataset.points) >= 2", "run queue points")

@@ -137,11 +137,15 @@ TEST_CASE("observer: the page, the process list and one process, by name") {
   CHECK(status_is(list, "200"));
   CHECK(list.find("\"name\":\"ledger\"") != std::string::npos);
   CHECK(list.find("\"id\":\"" + std::to_string(worker.raw()) + "\"") != std::string::npos);
+  // Each row has its memory figure, at least the control block: never 0.
+  CHECK(list.find("\"memory_bytes\":") != std::string::npos);
+  CHECK(list.find("\"memory_bytes\":0") == std::string::npos);
 
   const std::string one = get(port, "/api/process/" + std::to_string(worker.raw()));
   CHECK(status_is(one, "200"));
   CHECK(one.find("\"name\":\"ledger\"") != std::string::npos);
   CHECK(one.find("\"links\":[]") != std::string::npos);
+  CHECK(one.find("\"memory_bytes\":") != std::string::npos);
 
   CHECK(status_is(get(port, "/api/process/999999"), "404"));
   CHECK(status_is(get(port, "/api/process/not-a-pid"), "404"));

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -27,6 +28,55 @@ Proc wait_for_go(Self self) { co_await self.receive(on<Go>([] {})); }
 
 /// Parks for ever (until killed).
 Proc park(Self self) { co_await self.receive(on<Go>([] {})); }
+
+/// A message of a known, pool-sized footprint: 200 bytes of payload in one node.
+struct Payload {
+  std::array<char, 200> bytes{};
+};
+struct Release {};
+
+/// Receives Release, then `count` Payloads, then parks.
+Proc take_payloads_after_release(Self self, int count) {
+  co_await self.receive(on<Release>([] {}));
+  for (int i = 0; i < count; ++i) co_await self.receive(on<Payload>([](const Payload&) {}));
+  co_await self.receive(on<Go>([] {}));
+}
+
+/// Parks holding 16 KiB in its coroutine frame across the receive.
+Proc park_holding_a_buffer(Self self) {
+  std::array<unsigned char, 16384> buffer{};
+  buffer[0] = 1;
+  co_await self.receive(on<Go>([] {}));
+  volatile unsigned char keep = buffer[0];  // the buffer lives across the receive
+  (void)keep;
+}
+
+/// A helper that waits with 8 KiB in its own (Task) frame.
+Task<int> wait_holding_a_buffer(Self self) {
+  std::array<unsigned char, 8192> buffer{};
+  buffer[1] = 2;
+  co_await self.receive(on<Release>([] {}));
+  co_return buffer[1];
+}
+
+/// Waits inside wait_holding_a_buffer, then parks.
+Proc park_after_helper(Self self) {
+  co_await wait_holding_a_buffer(self);
+  co_await self.receive(on<Go>([] {}));
+}
+
+std::size_t memory_of(Runtime& rt, Pid pid) {
+  absl::StatusOr<ProcessInfo> info = process_info(rt, pid);
+  REQUIRE(info.ok());
+  return info->memory_bytes;
+}
+std::size_t summary_memory_of(Runtime& rt, Pid pid) {
+  for (const ProcessSummary& row : processes(rt)) {
+    if (row.pid == pid) return row.memory_bytes;
+  }
+  FAIL("no row for " << pid.to_string());
+  return 0;
+}
 }  // namespace
 
 TEST_SUITE("process_info") {
@@ -268,6 +318,53 @@ TEST_CASE("a question that meets a dying or dead process is answered NotFound, n
                                   [](detail::CallReply r) { return r.status; }),
       after(absl::Seconds(1), [] { return absl::DeadlineExceededError("lost"); }));
   CHECK(status2.code() == absl::StatusCode::kNotFound);
+}
+
+TEST_CASE("memory grows by the queued messages' nodes and drops back once they are received") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  constexpr int kQueued = 10;
+  const Pid p = rt.spawn(take_payloads_after_release, kQueued);
+  rt.run_until_idle();
+  const std::size_t idle = memory_of(rt, p);
+  CHECK(idle >= sizeof(detail::Process));  // the control block at least
+  CHECK(summary_memory_of(rt, p) == idle);
+
+  for (int i = 0; i < kQueued; ++i) rt.send(p, Payload{});  // queued: its receive wants Release
+  const std::size_t loaded = memory_of(rt, p);
+  CHECK(loaded >= idle + kQueued * sizeof(Payload));
+  CHECK(loaded <= idle + kQueued * (sizeof(Payload) + 64));  // a node's header and pool rounding, no more
+  CHECK(summary_memory_of(rt, p) == loaded);  // published as the process took its intake
+
+  rt.send(p, Release{});
+  rt.run_until_idle();
+  CHECK(memory_of(rt, p) == idle);
+  CHECK(summary_memory_of(rt, p) == idle);
+  rt.send(p, Go{});
+  rt.run_until_idle();
+}
+
+TEST_CASE("memory counts the coroutine frames: a big local held across a receive, in the body or in a Task") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  const Pid small = rt.spawn(park);
+  const Pid big = rt.spawn(park_holding_a_buffer);
+  const Pid in_helper = rt.spawn(park_after_helper);
+  rt.run_until_idle();
+  const std::size_t small_bytes = memory_of(rt, small);
+  CHECK(memory_of(rt, big) >= small_bytes + 16384);
+  CHECK(summary_memory_of(rt, big) == memory_of(rt, big));
+
+  // Suspended in the helper, its 8 KiB frame counts; once the helper returns it does not.
+  const std::size_t waiting_in_helper = memory_of(rt, in_helper);
+  CHECK(waiting_in_helper >= small_bytes + 8192);
+  rt.send(in_helper, Release{});
+  rt.run_until_idle();
+  const std::size_t after_helper = memory_of(rt, in_helper);
+  CHECK(after_helper + 8192 <= waiting_in_helper);
+  CHECK(summary_memory_of(rt, in_helper) == after_helper);
+  for (Pid p : {small, big, in_helper}) rt.send(p, Go{});
+  rt.run_until_idle();
 }
 
 TEST_CASE("many askers at once on a threaded runtime") {

@@ -39,6 +39,16 @@ def main():
         assert "supervisor" in text and "processes" in text.splitlines()[0], text
         pids = [int(l.split()[0][3:-1]) for l in text.splitlines()[4:] if l.startswith("<0.")]
         assert pids == sorted(pids), f"--sort pid: {pids}"
+        # --sort memory: the MEMORY column, largest first.
+        out = subprocess.run([sys.executable, opts.top, "--once", "--sort", "memory", url], capture_output=True,
+                             text=True, timeout=20)
+        assert out.returncode == 0, out.stderr
+        lines = out.stdout.splitlines()
+        assert lines[3].split()[-2:] == ["MEMORY", "KIND"], lines[3]
+        units = {"B": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
+        # The next-to-last column (names may be empty, so columns are counted from the end).
+        memory = [float(l.split()[-2][:-1]) * units[l.split()[-2][-1]] for l in lines[4:] if l.startswith("<0.")]
+        assert memory and memory == sorted(memory, reverse=True), f"--sort memory: {memory}"
         print(text)
         return 0
     finally:

@@ -32,6 +32,9 @@ struct TypeInfo {
   // Appends the value's STF encoding to `out` (how a message leaves for another node);
   // null for types that are not wire types, which cannot be sent to other nodes.
   absl::Status (*encode)(const MessageNode*, std::string& out) = nullptr;
+  // The memory a node of this type occupies (node_footprint below): what a queued
+  // message adds to its receiver's memory figure (snow/observe.hpp, memory_bytes).
+  std::size_t node_bytes = 0;
 };
 
 struct MessageNode {
@@ -67,6 +70,15 @@ std::string print_value(const T& value) {
 // which the pool's 16-byte alignment cannot hold.
 template <class T>
 inline constexpr bool kPooled = alignof(Boxed<T>) <= 16;
+
+/// The bytes a node holding a T occupies: its pool block (the node pool rounds sizes up to
+/// 16, for blocks up to 256 bytes: src/runtime/node_pool.cpp), or the node itself for a
+/// larger or over-aligned one (malloc's own overhead not counted).
+template <class T>
+constexpr std::size_t node_footprint() {
+  constexpr std::size_t size = sizeof(Boxed<T>);
+  return kPooled<T> && size <= 256 ? (size + 15) / 16 * 16 : size;
+}
 
 /// A new node holding T(args...).
 template <class T, class... A>
@@ -109,7 +121,8 @@ constexpr auto encoder_for() -> absl::Status (*)(const MessageNode*, std::string
 }
 
 template <class T>
-inline constexpr TypeInfo kTypeInfo{&typeid(T), &destroy_boxed<T>, &print_boxed<T>, false, encoder_for<T>()};
+inline constexpr TypeInfo kTypeInfo{&typeid(T), &destroy_boxed<T>, &print_boxed<T>, false, encoder_for<T>(),
+                                    node_footprint<T>()};
 
 template <class T>
 constexpr const TypeInfo* type_of() { return &kTypeInfo<T>; }

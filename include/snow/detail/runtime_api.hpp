@@ -94,6 +94,8 @@ std::uint64_t send_after(RuntimeCore& core, absl::Duration delay, Pid to, Messag
 struct Body {
   virtual ~Body() = default;
   virtual Proc start(Self self) = 0;
+  /// The bytes of this object (callable and arguments), for the process's memory figure.
+  virtual std::size_t footprint() const noexcept = 0;
 };
 enum class SpawnRelation : std::uint8_t { none, link, monitor };
 struct Spawned {

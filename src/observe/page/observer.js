@@ -97,6 +97,9 @@ function drawSupervisors() {
 
 // -- the process table --
 
+// Bytes as people read them; the column sorts on the exact number.
+const bytes = (n) => n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
+
 const kindOf = (p) => p.supervisor ? "supervisor" : p.system ? "system" : p.scoped_actor ? "host thread" : "worker";
 
 function drawProcesses(total, truncated) {
@@ -114,7 +117,8 @@ function drawProcesses(total, truncated) {
   body.replaceChildren(...rows.map((p) => {
     const tr = el("tr", { "data-id": p.id, "data-name": p.name }, el("td", { text: p.pid }), el("td", { text: p.name }),
       el("td", { text: p.status }), el("td", { class: "num", text: p.mailbox }), el("td", { class: "num", text: p.reductions }),
-      el("td", { class: "num", text: p.messages_received }), el("td", { text: kindOf(p) }));
+      el("td", { class: "num", text: p.messages_received }),
+      el("td", { class: "num", title: `${p.memory_bytes} bytes`, text: bytes(p.memory_bytes) }), el("td", { text: kindOf(p) }));
     if (p.id === state.selected) tr.className = "selected";
     tr.addEventListener("click", () => select(p.id));
     return tr;
@@ -148,7 +152,7 @@ async function drawPanel() {
   const list = (ps) => ps.length ? ps.map((p) => p.pid).join(" ") : "–";
   const dl = el("dl");
   for (const [k, v] of [["name", info.name || "–"], ["status", info.status], ["kind", kindOf(info)], ["mailbox", info.mailbox],
-    ["reductions", info.reductions], ["received", info.messages_received], ["traps exits", info.traps_exits],
+    ["reductions", info.reductions], ["received", info.messages_received], ["memory", `${bytes(info.memory_bytes)} (${info.memory_bytes} bytes)`], ["traps exits", info.traps_exits],
     ["links", list(info.links)], ["monitors", list(info.monitors)], ["monitored by", list(info.monitored_by)]]) {
     dl.append(el("dt", { text: k }), el("dd", { text: String(v) }));
   }

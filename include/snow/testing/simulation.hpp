@@ -35,9 +35,10 @@
 //
 // Processes, links, monitors, services and global names behave as on a real cluster;
 // only the bytes between nodes and the clock are simulated. What a test cannot do is
-// block a thread: nothing runs unless the simulation runs it (run_for, run_until,
-// run_process), so a ScopedActor's receive, Node::connect's blocking form and
-// Runtime::try_send / send_wait have nothing to wait for. Talk to your processes from
+// block a thread waiting for another node: nothing moves unless the simulation runs it
+// (run_for, run_until, run_process), so a ScopedActor's receive (it runs its own runtime,
+// not the network), Node::connect's blocking form and Runtime::send_wait would wait in
+// vain, and Runtime::try_send refuses a deterministic runtime. Talk to your processes from
 // other processes (run_process), and read results through variables they set: all of a
 // simulation runs on the calling thread, so plain variables are safe.
 //

@@ -1,7 +1,8 @@
 """Conan 2 recipe for snow, built with Meson (MesonToolchain). Kept in step with
 meson.build and meson_options.txt (tests/consumer/recipes_in_step.py checks it): tests,
-benchmarks and examples are off for packages. The package holds libsnow (static or
-shared, as the `shared` option says), its headers and snowc (bin/); consumers get their
+benchmarks and examples are off for packages. The package holds libsnow and
+libsnow_testing (static or shared, as the `shared` option says), their headers and snowc
+(bin/); consumers get their
 CMake and pkg-config files from Conan's generators, made from package_info()."""
 import os
 
@@ -88,9 +89,19 @@ class SnowConan(ConanFile):
         rmdir(self, os.path.join(self.package_folder, "lib", "cmake"))
 
     def package_info(self):
-        self.cpp_info.libs = ["snow"]
+        # Two libraries, as `meson install` lays them out: libsnow (snow::snow, snow.pc)
+        # and libsnow_testing, the simulated network for tests (snow::testing,
+        # snow-testing.pc). The root target is the core component's, so that
+        # find_package(snow) + snow::snow links libsnow alone.
         self.cpp_info.set_property("cmake_file_name", "snow")
         self.cpp_info.set_property("cmake_target_name", "snow::snow")
         self.cpp_info.set_property("pkg_config_name", "snow")
-        self.cpp_info.system_libs = ["pthread", "dl"]
-        self.cpp_info.requires = ["abseil::abseil", "libuv::libuv", "boringssl::ssl", "boringssl::crypto"]
+        self.cpp_info.components["core"].libs = ["snow"]
+        self.cpp_info.components["core"].set_property("cmake_target_name", "snow::snow")
+        self.cpp_info.components["core"].set_property("pkg_config_name", "snow")
+        self.cpp_info.components["core"].system_libs = ["pthread", "dl"]
+        self.cpp_info.components["core"].requires = ["abseil::abseil", "libuv::libuv", "boringssl::ssl", "boringssl::crypto"]
+        self.cpp_info.components["testing"].libs = ["snow_testing"]
+        self.cpp_info.components["testing"].set_property("cmake_target_name", "snow::testing")
+        self.cpp_info.components["testing"].set_property("pkg_config_name", "snow-testing")
+        self.cpp_info.components["testing"].requires = ["core"]

@@ -40,12 +40,14 @@ check "snowc's link flags are the ones Meson resolved (the static libuv_a)" \
 installed_libs() { meson introspect --installed "$tmp/b" | python3 -c 'import json,sys,os; print(" ".join(sorted(os.path.basename(p) for p in json.load(sys.stdin).values() if "libsnow" in p)))'; }
 PKG_CONFIG_LIBDIR="$tmp/pc" meson setup --reconfigure "$tmp/b" "$src" -Ddefault_library=static >/dev/null 2>&1
 libs=$(installed_libs)
-[ "$libs" = "libsnow.a" ] && ok "default_library=static installs libsnow.a alone" || fail "default_library=static installs libsnow.a alone (installs: $libs)"
+[ "$libs" = "libsnow.a libsnow_testing.a" ] && ok "default_library=static installs the archives alone (libsnow.a, libsnow_testing.a)" \
+  || fail "default_library=static installs the archives alone (libsnow.a, libsnow_testing.a) (installs: $libs)"
 PKG_CONFIG_LIBDIR="$tmp/pc" meson setup --reconfigure "$tmp/b" "$src" -Ddefault_library=shared >/dev/null 2>&1
 libs=$(installed_libs)
 case "$libs" in
-  *libsnow.a*|"") fail "default_library=shared installs libsnow.so alone (installs: $libs)" ;;
-  *) ok "default_library=shared installs libsnow.so alone" ;;
+  *.a*|"") fail "default_library=shared installs the shared libraries alone (installs: $libs)" ;;
+  *libsnow.so*libsnow_testing.so*) ok "default_library=shared installs the shared libraries alone" ;;
+  *) fail "default_library=shared installs libsnow.so and libsnow_testing.so (installs: $libs)" ;;
 esac
 
 # The package as `meson install` lays it out, under DESTDIR.
@@ -55,7 +57,7 @@ libdir=$(dirname "$(find "$prefix" -name libsnow.a | head -n 1)")
 include="$prefix/include"
 
 # 3. vcpkg moves lib/cmake/snow to share/snow: find_package(snow) must still work there,
-#    and must not name the build machine's libuv directory.
+#    its testing component too, and must not name the build machine's libuv directory.
 mkdir -p "$prefix/share"
 cp -r "$libdir/cmake/snow" "$prefix/share/snow"
 if grep -q "/usr/lib/x86_64-linux-gnu\"" "$prefix/share/snow/snowConfig.cmake"; then
@@ -65,9 +67,12 @@ else
 fi
 check "find_package(snow) from <prefix>/share/snow (vcpkg's layout) builds and runs the consumer" \
   sh -c "cmake -S '$here' -B '$tmp/cmake-share' -DCMAKE_PREFIX_PATH='$prefix/share' -Dsnow_DIR='$prefix/share/snow' -DCMAKE_BUILD_TYPE=Release && cmake --build '$tmp/cmake-share' && '$tmp/cmake-share/consumer'"
+check "find_package(snow COMPONENTS testing) from <prefix>/share/snow builds and runs the snow::testing example" \
+  sh -c "cmake -S '$here/testing' -B '$tmp/cmake-share-testing' -DCMAKE_PREFIX_PATH='$prefix/share' -Dsnow_DIR='$prefix/share/snow' -DCMAKE_BUILD_TYPE=Release && cmake --build '$tmp/cmake-share-testing' && '$tmp/cmake-share-testing/testing_partition'"
 
 # 4. A consumer of a static libsnow gets, from Conan, exactly the libraries the recipe
-#    declares: link a program that starts a node (TLS, libuv) with just those.
+#    declares: link a program that starts a node (TLS, libuv) with just those (those of
+#    the core component, self.cpp_info.components["core"]: libsnow's).
 declared=$(python3 - "$src/conanfile.py" <<'EOF'
 import ast, sys
 tree = ast.parse(open(sys.argv[1]).read())
@@ -75,7 +80,9 @@ requires, system_libs = [], []
 for node in ast.walk(tree):
     if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Attribute):
         target = node.targets[0]
-        if isinstance(target.value, ast.Attribute) and target.value.attr == "cpp_info":
+        owner = target.value
+        if (isinstance(owner, ast.Subscript) and isinstance(owner.value, ast.Attribute)
+                and owner.value.attr == "components" and ast.literal_eval(owner.slice) == "core"):
             if target.attr == "requires":
                 requires = ast.literal_eval(node.value)
             elif target.attr == "system_libs":

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "snow/snow.hpp"
+#include "snow/testing/simulation.hpp"
 #include "src/dist/cluster.hpp"
 #include "src/dist/node_core.hpp"
 #include "src/dist/start_node.hpp"
@@ -22,16 +23,11 @@
 
 namespace simtest {
 
-inline std::vector<std::uint64_t> seeds(int n = 5) {
-  if (const char* one = std::getenv("SNOW_SIM_SEED")) return {std::strtoull(one, nullptr, 10)};
-  if (const char* many = std::getenv("SNOW_SIM_SEEDS")) n = std::max(1, std::atoi(many));
-  std::vector<std::uint64_t> out;
-  for (int i = 1; i <= n; ++i) out.push_back(static_cast<std::uint64_t>(i) * 7919);
-  return out;
-}
+/// snow::testing's seeds (SNOW_SIM_SEED, SNOW_SIM_SEEDS), as users' tests get them.
+inline std::vector<std::uint64_t> seeds(int n = 5) { return snow::testing::seeds(n); }
 
 /// In the body of a loop over seeds(): a failure there prints the seed and how to replay it.
-#define SIM_SEED(seed) INFO("seed " << (seed) << " (replay: SNOW_SIM_SEED=" << (seed) << ")")
+#define SIM_SEED(seed) INFO(snow::testing::replay_hint(seed))
 
 inline snow::NodeOptions default_options(std::string cookie = "secret") {
   snow::NodeOptions o;

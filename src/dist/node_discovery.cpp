@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/discovery/membership.hpp"
-#include "src/dist/node_core.hpp"
+#include "src/dist/node_connection.hpp"
 #include "src/runtime/runtime_core.hpp"
 
 namespace snow::detail {
@@ -93,6 +93,61 @@ void NodeCore::discovery_answer_for_testing(discovery::DnsAnswer answer) {
   if (!discovery_) return;
   discovery_->next_poll = absl::InfiniteFuture();
   apply_discovery(std::move(answer));
+}
+
+// -- the connections DNS discovery opens --
+
+void NodeCore::start_address_attempt(const discovery::DnsMember& member) {
+  auto conn = std::make_unique<Connection>();
+  conn->inbound = false;
+  conn->dialed_member = member.key();
+  conn->opened_at = transport_->now();
+  conn->reader.set_limit(dist::kHandshakeFrameLimit);
+  conn->id = transport_->connect(member.host, member.port);
+  conn->address = member.key();
+  conns_[conn->id] = std::move(conn);
+  counters_.discovery_dialed.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool NodeCore::member_connected_or_dialling(const discovery::DnsMember& member) const {
+  const std::string key = member.key();
+  auto learned = discovery_->learned.find(key);
+  for (const auto& [id, c] : conns_) {
+    if (c->state == Connection::State::closing) continue;
+    if (c->dialed_member == key) return true;  // never two dials to one member at once
+    if (!c->peer_name.empty() && discovery::DnsMember{c->peer_address.host, c->peer_address.port}.key() == key) return true;
+    if (learned != discovery_->learned.end() && c->peer_name == learned->second) return true;
+  }
+  return false;
+}
+
+void NodeCore::learn_member_name(Connection& c) {
+  if (!discovery_ || !c.handshake) return;
+  discovery::DiscoveryState& d = *discovery_;
+  const bool listed = d.listed.contains(c.dialed_member);
+  if (c.handshake->dialled_itself()) {
+    if (listed) d.learned[c.dialed_member] = name_;
+    log_connection("discovery self", LogLevel::debug,
+                   absl::StrCat("discovery: ", c.dialed_member, " is this node; not dialled again"));
+    return;
+  }
+  const std::optional<dist::PeerHello>& hello = c.handshake->peer_hello();
+  if (!hello || !c.peer_name.empty()) return;
+  // From here the connection is a dial to that name (a claim until the proof, as a
+  // named dial's is): one in flight to it is enough (start_attempt), and the rule for
+  // simultaneous connections (keep_authenticated) applies to it.
+  c.peer_name = hello->name;
+  if (absl::StatusOr<dist::NodeAddress> a = dist::parse_node_address(hello->name, kDefaultNodePort); a.ok()) {
+    c.peer_address = *a;
+  }
+  if (listed) d.learned[c.dialed_member] = hello->name;
+}
+
+void NodeCore::discovered_connection_up(Connection& c) {
+  if (!discovery_ || !discovery_->listed.contains(c.dialed_member)) return;
+  discovery_->learned[c.dialed_member] = c.peer_name;
+  // Reconnected like a peer connect() named, while DNS lists it.
+  kept_.try_emplace(c.peer_name, KeptPeer{c.peer_address, options_.reconnect_min, absl::InfinitePast(), true});
 }
 
 }  // namespace snow::detail

@@ -83,7 +83,7 @@ void NodeCore::on_node_info(Connection& c, FrameKind kind, std::string_view body
           ? dist::parse_node_info(body)
           : absl::InvalidArgumentError(absl::StrCat("a ", av(kind_name(kind)), " frame before node_info"));
   if (!piece.ok()) {
-    counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    counters_.add(&NodeStats::protocol_errors);
     log_connection("bad frame", LogLevel::warning,
                    absl::StrCat("closing connection to ", c.peer_name, ": ", piece.status().message()));
     return close_conn(c, piece.status());
@@ -125,7 +125,7 @@ void NodeCore::on_node_info(Connection& c, FrameKind kind, std::string_view body
 bool NodeCore::drop_mismatched(Connection& c, const Term& message) {
   if (!message.is_struct() && !message.is_sum()) return false;
   if (!c.mismatched.contains(message.type_name())) return false;
-  counters_.dropped_mismatched.fetch_add(1, std::memory_order_relaxed);
+  counters_.add(&NodeStats::dropped_mismatched);
   core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
   log_connection("type declared differently", LogLevel::warning,
                  absl::StrCat("dropped a ", message.type_name(), " from ", c.peer_name,

@@ -1,7 +1,7 @@
 // src/dist/node_connection.hpp: NodeCore's private types, for the files that make it up
 // (src/dist/node_core.cpp lists them) and no one else: one connection's state, its
-// translation of the peer's node indices, the links and monitors that cross to a peer,
-// and the commands other threads post.
+// translation of the peer's node indices, and the links and monitors that cross to a
+// peer. (The commands other threads post are in node_core.hpp, with post().)
 //
 // Separate from node_core.hpp so that the public face of NodeCore (what the runtime, the
 // cluster layer and tests call) does not carry the layout of a connection.
@@ -172,20 +172,6 @@ struct NodeCore::PeerRelations {
   absl::btree_set<std::pair<Pid, Pid>> links;                    // (local, remote)
   absl::btree_map<std::uint64_t, std::pair<Pid, Pid>> watching;   // ref -> (local watcher, remote)
   absl::btree_map<std::uint64_t, std::pair<Pid, Pid>> watched;    // ref -> (remote watcher, local)
-};
-
-struct NodeCore::Command {
-  enum class Kind { route, connect, disconnect, monitor_node, demonitor_node, test_frame } kind = Kind::route;
-  FrameKind frame_kind = FrameKind::send;
-  Pid from, to;
-  Ref ref;
-  std::string frame;   // route: the frame to queue
-  std::string name;    // node name for connect / disconnect / node monitors; route_named target
-  dist::NodeAddress address;
-  bool keep = false;
-  std::shared_ptr<ConnectWaiter> waiter;
-  std::shared_ptr<AckWaiter> ack;  // send_acked: who waits for the answer, until `deadline`
-  absl::Time deadline;
 };
 
 }  // namespace snow::detail

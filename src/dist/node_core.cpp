@@ -85,10 +85,7 @@ void NodeCore::stop() noexcept {
   decoder_.stop();  // first: it wakes the transport when a decode is done
   if (started_) transport_->stop();
   std::lock_guard lock(post_mu_);
-  for (Command& c : posted_) {
-    if (c.waiter) c.waiter->finish(absl::CancelledError("the node stopped"));
-    if (c.ack) c.ack->finish(absl::CancelledError("the node stopped"));
-  }
+  for (Command& c : posted_) cancel(c);
   posted_.clear();
 }
 
@@ -103,11 +100,7 @@ void NodeCore::log(LogLevel level, std::string_view text) const {
 // -- other threads --
 
 void NodeCore::post(Command c) {
-  if (stopped_.load(std::memory_order_acquire)) {
-    if (c.waiter) c.waiter->finish(absl::CancelledError("the node stopped"));
-    if (c.ack) c.ack->finish(absl::CancelledError("the node stopped"));
-    return;
-  }
+  if (stopped_.load(std::memory_order_acquire)) return cancel(c);
   bool first;
   {
     std::lock_guard lock(post_mu_);
@@ -119,37 +112,27 @@ void NodeCore::post(Command c) {
   if (first) transport_->wake();
 }
 
-void NodeCore::connect_async(dist::NodeAddress peer, std::shared_ptr<ConnectWaiter> waiter, bool keep) {
-  Command c;
-  c.kind = Command::Kind::connect;
-  c.name = peer.full();
-  c.address = std::move(peer);
-  c.waiter = std::move(waiter);
-  c.keep = keep;
-  post(std::move(c));
+void NodeCore::cancel(Command& c) {
+  const absl::Status stopped = absl::CancelledError("the node stopped");
+  if (auto* connect = std::get_if<ConnectCommand>(&c); connect != nullptr && connect->waiter) {
+    connect->waiter->finish(stopped);
+  } else if (auto* acked = std::get_if<SendAckedCommand>(&c); acked != nullptr && acked->waiter) {
+    acked->waiter->finish(stopped);
+  }
 }
 
-void NodeCore::disconnect(std::string peer) {
-  Command c;
-  c.kind = Command::Kind::disconnect;
-  c.name = std::move(peer);
-  post(std::move(c));
+void NodeCore::connect_async(dist::NodeAddress peer, std::shared_ptr<ConnectWaiter> waiter, bool keep) {
+  post(ConnectCommand{.address = std::move(peer), .keep = keep, .waiter = std::move(waiter)});
 }
+
+void NodeCore::disconnect(std::string peer) { post(DisconnectCommand{.node = std::move(peer)}); }
 
 void NodeCore::monitor_node(Pid watcher, std::string peer, bool on) {
-  Command c;
-  c.kind = on ? Command::Kind::monitor_node : Command::Kind::demonitor_node;
-  c.from = watcher;
-  c.name = std::move(peer);
-  post(std::move(c));
+  post(MonitorNodeCommand{.watcher = watcher, .node = std::move(peer), .on = on});
 }
 
 void NodeCore::post_frame_for_testing(std::string peer, std::string frame) {
-  Command c;
-  c.kind = Command::Kind::test_frame;
-  c.name = std::move(peer);
-  c.frame = std::move(frame);
-  post(std::move(c));
+  post(TestFrameCommand{.node = std::move(peer), .frame = std::move(frame)});
 }
 
 // -- the transport thread: commands --
@@ -160,76 +143,72 @@ void NodeCore::on_wake() {
     std::lock_guard lock(post_mu_);
     batch.swap(posted_);
   }
-  for (Command& c : batch) run(c);
+  for (Command& c : batch) std::visit([this](auto& command) { run(command); }, c);
   decoder_.land_finished();
 }
 
-void NodeCore::run(Command& c) {
-  switch (c.kind) {
-    case Command::Kind::route: return run_route(c);
-    case Command::Kind::connect: {
-      if (c.address.full() == name_) {
-        if (c.waiter) c.waiter->finish(absl::InvalidArgumentError("a node cannot connect to itself"));
-        return;
-      }
-      if (c.keep) {
-        auto [kept, fresh] = kept_.try_emplace(c.name, KeptPeer{c.address, options_.reconnect_min, absl::InfinitePast()});
-        if (!fresh) kept->second.by_discovery = false;  // connect() asked for it now too
-        if (discovery_) discovery_->disconnected.erase(c.name);
-      }
-      {
-        std::lock_guard lock(table_mu_);
-        auto it = node_index_.find(c.name);
-        if (it != node_index_.end() && nodes_[it->second].conn != 0) {
-          if (c.waiter) c.waiter->finish(absl::OkStatus());
-          return;
-        }
-      }
-      if (c.waiter) waiters_[c.name].push_back(std::move(c.waiter));
-      start_attempt(c.address);
+void NodeCore::run(ConnectCommand& c) {
+  const std::string name = c.address.full();
+  if (name == name_) {
+    if (c.waiter) c.waiter->finish(absl::InvalidArgumentError("a node cannot connect to itself"));
+    return;
+  }
+  if (c.keep) {
+    auto [kept, fresh] = kept_.try_emplace(name, KeptPeer{c.address, options_.reconnect_min, absl::InfinitePast()});
+    if (!fresh) kept->second.by_discovery = false;  // connect() asked for it now too
+    if (discovery_) discovery_->disconnected.erase(name);
+  }
+  {
+    std::lock_guard lock(table_mu_);
+    auto it = node_index_.find(name);
+    if (it != node_index_.end() && nodes_[it->second].conn != 0) {
+      if (c.waiter) c.waiter->finish(absl::OkStatus());
       return;
     }
-    case Command::Kind::disconnect: {
-      kept_.erase(c.name);
-      if (discovery_ && discovery_->disconnected.size() < options_.discovery.max_members) {
-        discovery_->disconnected.insert(c.name);
-      }
-      for (auto& [id, conn] : conns_) {
-        if (conn->peer_name == c.name) close_conn(*conn, absl::CancelledError("disconnected by request"));
-      }
-      return;
-    }
-    case Command::Kind::monitor_node:
-      node_watchers_.emplace_back(c.name, c.from);
-      return;
-    case Command::Kind::demonitor_node: {
-      auto it = std::find(node_watchers_.begin(), node_watchers_.end(), std::make_pair(c.name, c.from));
-      if (it != node_watchers_.end()) node_watchers_.erase(it);
-      return;
-    }
-    case Command::Kind::test_frame: return send_frame_for_testing(c.name, std::move(c.frame));
+  }
+  if (c.waiter) waiters_[name].push_back(std::move(c.waiter));
+  start_attempt(c.address);
+}
+
+void NodeCore::run(DisconnectCommand& c) {
+  kept_.erase(c.node);
+  if (discovery_ && discovery_->disconnected.size() < options_.discovery.max_members) {
+    discovery_->disconnected.insert(c.node);
+  }
+  for (auto& [id, conn] : conns_) {
+    if (conn->peer_name == c.node) close_conn(*conn, absl::CancelledError("disconnected by request"));
   }
 }
 
-void NodeCore::run_route(Command& c) {
-  if (c.frame_kind == FrameKind::send_acked) return run_send_acked(c);
-  if (c.frame_kind == FrameKind::send_named) {
-    Connection* conn = nullptr;
-    {
-      std::lock_guard lock(table_mu_);
-      if (auto it = node_index_.find(c.name); it != node_index_.end() && it->second != 0) {
-        conn = find_conn(nodes_[it->second].conn);
-      }
-    }
-    if (conn == nullptr || conn->state != Connection::State::up) {
-      core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
-      std::lock_guard lock(table_mu_);
-      counters_.dropped_unreachable.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    queue_stream(*conn, c.from, std::move(c.frame));
+void NodeCore::run(MonitorNodeCommand& c) {
+  if (c.on) {
+    node_watchers_.emplace_back(c.node, c.watcher);
     return;
   }
+  auto it = std::find(node_watchers_.begin(), node_watchers_.end(), std::make_pair(c.node, c.watcher));
+  if (it != node_watchers_.end()) node_watchers_.erase(it);
+}
+
+void NodeCore::run(TestFrameCommand& c) { send_frame_for_testing(c.node, std::move(c.frame)); }
+
+void NodeCore::run(RouteNamedCommand& c) {
+  Connection* conn = nullptr;
+  {
+    std::lock_guard lock(table_mu_);
+    if (auto it = node_index_.find(c.node); it != node_index_.end() && it->second != 0) {
+      conn = find_conn(nodes_[it->second].conn);
+    }
+  }
+  if (conn == nullptr || conn->state != Connection::State::up) {
+    core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(table_mu_);
+    counters_.add(&NodeStats::dropped_unreachable);
+    return;
+  }
+  queue_stream(*conn, c.from, std::move(c.frame));
+}
+
+void NodeCore::run(RouteCommand& c) {
   const Pid to = c.to;
   ConnId id = 0;
   bool dead_life = false;
@@ -251,7 +230,7 @@ void NodeCore::run_route(Command& c) {
   // process) for the second.
   if (conn == nullptr || dead_life) {
     const ExitReason why = dead_life ? ExitReason::noproc() : ExitReason::noconnection();
-    switch (c.frame_kind) {
+    switch (c.kind) {
       case FrameKind::link:
         deliver(core_, c.from, box_signal(ExitSignal{to, why, true}), to);
         break;
@@ -261,7 +240,7 @@ void NodeCore::run_route(Command& c) {
       case FrameKind::send: {
         core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
         std::lock_guard lock(table_mu_);
-        counters_.dropped_unreachable.fetch_add(1, std::memory_order_relaxed);
+        counters_.add(&NodeStats::dropped_unreachable);
         break;
       }
       default: break;  // unlink, exit, demonitor, down to a lost node: nothing to do
@@ -269,7 +248,7 @@ void NodeCore::run_route(Command& c) {
     return;
   }
   PeerRelations& rel = relations_[to.node()];
-  switch (c.frame_kind) {
+  switch (c.kind) {
     case FrameKind::link: rel.links.emplace(c.from, to); break;
     case FrameKind::unlink: rel.links.erase({c.from, to}); break;
     case FrameKind::exit: rel.links.erase({c.from, to}); break;
@@ -284,52 +263,8 @@ void NodeCore::run_route(Command& c) {
 // -- introspection --
 
 NodeCounters NodeCore::counters() const {
-  NodeCounters out;
-  out.frames_in = counters_.frames_in.load(std::memory_order_relaxed);
-  out.frames_out = counters_.frames_out.load(std::memory_order_relaxed);
-  out.bytes_in = counters_.bytes_in.load(std::memory_order_relaxed);
-  out.bytes_out = counters_.bytes_out.load(std::memory_order_relaxed);
-  out.messages_in = counters_.messages_in.load(std::memory_order_relaxed);
-  out.messages_out = counters_.messages_out.load(std::memory_order_relaxed);
-  out.dropped_unreachable = counters_.dropped_unreachable.load(std::memory_order_relaxed);
-  out.dropped_overflow = counters_.dropped_overflow.load(std::memory_order_relaxed);
-  out.dropped_at_close = counters_.dropped_at_close.load(std::memory_order_relaxed);
-  out.dropped_incomplete = counters_.dropped_incomplete.load(std::memory_order_relaxed);
-  out.dropped_mismatched = counters_.dropped_mismatched.load(std::memory_order_relaxed);
-  out.refused_over_limits = counters_.refused_over_limits.load(std::memory_order_relaxed);
-  out.refused_service_requests = counters_.refused_service_requests.load(std::memory_order_relaxed);
-  out.dropped_inbound_at_close = counters_.dropped_inbound_at_close.load(std::memory_order_relaxed);
-  out.longest_tick_delay_us = counters_.longest_tick_delay_us.load(std::memory_order_relaxed);
-  out.handshakes_refused = counters_.handshakes_refused.load(std::memory_order_relaxed);
-  auto refused = [&](dist::Refusal r) { return counters_.refused[static_cast<int>(r)].load(std::memory_order_relaxed); };
-  out.refused = NodeStats::Refusals{.malformed = refused(dist::Refusal::malformed),
-                                    .version = refused(dist::Refusal::version),
-                                    .name = refused(dist::Refusal::name),
-                                    .certificate = refused(dist::Refusal::certificate),
-                                    .proof = refused(dist::Refusal::proof),
-                                    .duplicate = refused(dist::Refusal::duplicate),
-                                    .timeout = refused(dist::Refusal::timeout),
-                                    .capacity = refused(dist::Refusal::capacity)};
-  out.handshakes_delayed = counters_.handshakes_delayed.load(std::memory_order_relaxed);
-  const transport::TransportCounters t = transport_->counters();
-  out.admission = NodeStats::Admission{.evicted_total_cap = t.evicted_total_cap,
-                                       .evicted_address_cap = t.evicted_address_cap,
-                                       .closed_silent = t.closed_silent,
-                                       .tls_failed = t.tls_failed,
-                                       .tls_timeout = t.tls_timeout};
-  out.protocol_errors = counters_.protocol_errors.load(std::memory_order_relaxed);
-  out.dropped_undecodable = counters_.dropped_undecodable.load(std::memory_order_relaxed);
-  out.notices_summarized = counters_.notices_summarized.load(std::memory_order_relaxed);
-  auto remote = [&](dist::SendOutcome o) { return counters_.remote_refused[static_cast<int>(o)].load(std::memory_order_relaxed); };
-  out.remote_refused = NodeStats::RemoteRefusals{.mailbox_full = remote(dist::SendOutcome::mailbox_full),
-                                                 .no_process = remote(dist::SendOutcome::no_process),
-                                                 .undecodable = remote(dist::SendOutcome::undecodable)};
-  out.node_names_refused = counters_.node_names_refused.load(std::memory_order_relaxed);
-  out.disconnected_slow_reader = counters_.disconnected_slow_reader.load(std::memory_order_relaxed);
-  out.discovery.polls = counters_.discovery_polls.load(std::memory_order_relaxed);
-  out.discovery.failures = counters_.discovery_failures.load(std::memory_order_relaxed);
-  out.discovery.dialed = counters_.discovery_dialed.load(std::memory_order_relaxed);
-  out.discovery.ignored = counters_.discovery_ignored.load(std::memory_order_relaxed);
+  NodeCounters out = counters_.snapshot();
+  out.admission = transport_->counters();  // the transport's own, not bumped here
   return out;
 }
 
@@ -357,7 +292,7 @@ void NodeCore::on_open(ConnId id, bool inbound) {
   if (inbound) {
     if (const absl::Duration wait = failure_penalty(c->address); wait > absl::ZeroDuration()) {
       c->hold_until = c->opened_at + wait;
-      counters_.handshakes_delayed.fetch_add(1, std::memory_order_relaxed);
+      counters_.add(&NodeStats::handshakes_delayed);
     }
   }
   c->handshake.emplace(inbound ? dist::Handshake::Role::acceptor : dist::Handshake::Role::connector, name_,
@@ -386,12 +321,12 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
   release_entries(*c);
   std::uint64_t lost = 0;
   for (auto& [key, stream] : c->streams) lost += stream.frames.size();
-  if (lost > 0) counters_.dropped_at_close.fetch_add(lost, std::memory_order_relaxed);
+  if (lost > 0) counters_.add(&NodeStats::dropped_at_close, lost);
   // A large message still decoding, and what waited behind it, are dropped: its landing
   // finds no connection. The noconnection signals went out when the connection was lost,
   // and nothing from this peer may follow them. (A fragment waiting counts as one.)
   if (c->decoding || !c->waiting.empty()) {
-    counters_.dropped_inbound_at_close.fetch_add((c->decoding ? 1 : 0) + c->waiting.size(), std::memory_order_relaxed);
+    counters_.add(&NodeStats::dropped_inbound_at_close, (c->decoding ? 1 : 0) + c->waiting.size());
     log(LogLevel::info, absl::StrCat("dropped ", c->decoding ? "a message still decoding and " : "", c->waiting.size(),
                                      " frame(s) waiting from ", c->peer_name, ": the connection closed"));
   }
@@ -494,7 +429,7 @@ void NodeCore::on_data(ConnId id, std::string_view bytes) {
   c->reader.append(bytes);
   {
     std::lock_guard lock(table_mu_);
-    counters_.bytes_in.fetch_add(bytes.size(), std::memory_order_relaxed);
+    counters_.add(&NodeStats::bytes_in, bytes.size());
     if (c->state == Connection::State::up) nodes_[c->map.peer_index].stats.bytes_in += bytes.size();
   }
   take_frames(*c);
@@ -514,13 +449,13 @@ void NodeCore::take_frames(Connection& c) {
     absl::Status st = c.reader.next(got, kind, body);
     if (!st.ok()) {
       if (c.state != Connection::State::up) return refuse(c, dist::Refused{dist::Refusal::malformed, st});
-      counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      counters_.add(&NodeStats::protocol_errors);
       log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": ", st.message()));
       close_conn(c, st);
       return;
     }
     if (!got) return;
-    counters_.frames_in.fetch_add(1, std::memory_order_relaxed);
+    counters_.add(&NodeStats::frames_in);
     on_frame(c, kind, body);
     if (c.state == Connection::State::closing) return;
   }
@@ -565,7 +500,7 @@ void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body, st
       log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": a second handshake"));
       return close_conn(c, absl::InvalidArgumentError("handshake frame after authentication"));
     case FrameKind::node_info:
-      counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      counters_.add(&NodeStats::protocol_errors);
       log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": a second node_info"));
       return close_conn(c, absl::InvalidArgumentError("node_info after the peer's last one"));
     default: return on_process_frame(c, kind, body, owned);

@@ -36,20 +36,20 @@ void NodeCore::poll_discovery(absl::Time now) {
   std::uniform_real_distribution<double> spread(0.8, 1.2);
   d.next_poll = now + std::max(options_.discovery.interval, kMinInterval) * spread(d.jitter);
   if (!d.worker.start(d.source, options_.discovery.max_members)) {
-    counters_.discovery_ignored.fetch_add(1, std::memory_order_relaxed);
+    counters_.add(&NodeStats::discovery, &NodeStats::Discovery::ignored);
     log_connection("discovery", LogLevel::warning,
                    absl::StrCat("discovery: the lookup of ", d.source.text(),
                                 " is still running after an interval; this poll is skipped"));
     return;
   }
-  counters_.discovery_polls.fetch_add(1, std::memory_order_relaxed);
+  counters_.add(&NodeStats::discovery, &NodeStats::Discovery::polls);
 }
 
 void NodeCore::apply_discovery(absl::StatusOr<discovery::DnsAnswer> answer) {
   discovery::DiscoveryState& d = *discovery_;
   if (!answer.ok()) {
     // Not even the members listed before are forgotten: a DNS outage is no news of them.
-    counters_.discovery_failures.fetch_add(1, std::memory_order_relaxed);
+    counters_.add(&NodeStats::discovery, &NodeStats::Discovery::failures);
     log_connection("discovery", LogLevel::warning,
                    absl::StrCat("discovery: looking up ", d.source.text(), " failed: ", answer.status().message()));
     return;
@@ -60,7 +60,7 @@ void NodeCore::apply_discovery(absl::StatusOr<discovery::DnsAnswer> answer) {
                              [this](const discovery::DnsMember& m) { return member_connected_or_dialling(m); }},
       options_.discovery.max_members);
   const std::size_t ignored = answer->ignored + plan.ignored;
-  if (ignored > 0) counters_.discovery_ignored.fetch_add(ignored, std::memory_order_relaxed);
+  if (ignored > 0) counters_.add(&NodeStats::discovery, &NodeStats::Discovery::ignored, ignored);
   for (const std::string& key : plan.gone) {
     auto it = d.learned.find(key);
     if (it == d.learned.end()) continue;
@@ -106,7 +106,7 @@ void NodeCore::start_address_attempt(const discovery::DnsMember& member) {
   conn->id = transport_->connect(member.host, member.port);
   conn->address = member.key();
   conns_[conn->id] = std::move(conn);
-  counters_.discovery_dialed.fetch_add(1, std::memory_order_relaxed);
+  counters_.add(&NodeStats::discovery, &NodeStats::Discovery::dialed);
 }
 
 bool NodeCore::member_connected_or_dialling(const discovery::DnsMember& member) const {

@@ -30,6 +30,22 @@ constexpr std::size_t kMaxFailureEntries = 4096;
 
 // Source address without its port: the unit of failure accounting.
 std::string host_of(const std::string& address) { return address.substr(0, address.rfind(':')); }
+
+// Each way a handshake is refused, and the NodeStats counter that counts it.
+std::uint64_t NodeStats::Refusals::*refusal_counter(dist::Refusal r) {
+  using R = NodeStats::Refusals;
+  switch (r) {
+    case dist::Refusal::malformed: return &R::malformed;
+    case dist::Refusal::version: return &R::version;
+    case dist::Refusal::name: return &R::name;
+    case dist::Refusal::certificate: return &R::certificate;
+    case dist::Refusal::proof: return &R::proof;
+    case dist::Refusal::duplicate: return &R::duplicate;
+    case dist::Refusal::timeout: return &R::timeout;
+    case dist::Refusal::capacity: return &R::capacity;
+  }
+  return &R::malformed;  // not reached: every Refusal is above
+}
 }  // namespace
 
 // -- questions before the proof --
@@ -150,8 +166,8 @@ bool NodeCore::keep_authenticated(Connection& c) {
 }
 
 void NodeCore::refuse(Connection& c, const dist::Refused& why) {
-  counters_.refused[static_cast<int>(why.reason)].fetch_add(1, std::memory_order_relaxed);
-  counters_.handshakes_refused.fetch_add(1, std::memory_order_relaxed);
+  counters_.add(&NodeStats::refused, refusal_counter(why.reason));
+  counters_.add(&NodeStats::handshakes_refused);
   // Not penalised: a duplicate (no attack), another version (an upgrade under way), a
   // certificate without the name (its holder has our CA's certificate, so it is no
   // guesser, and a misconfigured node must not get its host's other nodes delayed).
@@ -212,7 +228,7 @@ void NodeCore::connection_up(Connection& c) {
       if (i != index && nodes_[i].name == c.peer_name) nodes_[i].superseded = true;
     }
     nodes_[index].conn = c.id;
-    nodes_[index].stats = PeerStats{c.peer_name};
+    nodes_[index].stats = PeerInfo{c.peer_name};
     for (std::size_t i = 1; i < nodes_.size(); ++i) {
       if (nodes_[i].conn != 0 && i != index) peers.push_back(nodes_[i].name);
     }

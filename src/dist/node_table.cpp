@@ -73,13 +73,13 @@ NodeCore::NodeTableSize NodeCore::node_table_size() const {
   return out;
 }
 
-std::vector<PeerStats> NodeCore::peers() const {
-  std::vector<PeerStats> out;
+std::vector<PeerInfo> NodeCore::peers() const {
+  std::vector<PeerInfo> out;
   std::lock_guard lock(table_mu_);
   for (std::size_t i = 1; i < nodes_.size(); ++i) {
     if (nodes_[i].conn != 0) out.push_back(nodes_[i].stats);
   }
-  std::sort(out.begin(), out.end(), [](const PeerStats& a, const PeerStats& b) { return a.name < b.name; });
+  std::sort(out.begin(), out.end(), [](const PeerInfo& a, const PeerInfo& b) { return a.name < b.name; });
   return out;
 }
 
@@ -112,8 +112,8 @@ void NodeCore::on_node_name(Connection& c, std::string_view body) {
     if (over_cap) {
       // No node needs to tell another of this many nodes it is not connected to: made-up
       // nodes, to fill the table. What it named is freed when the connection closes.
-      counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
-      counters_.node_names_refused.fetch_add(1, std::memory_order_relaxed);
+      counters_.add(&NodeStats::protocol_errors);
+      counters_.add(&NodeStats::node_names_refused);
       log_connection("bad frame", LogLevel::warning,
                      absl::StrCat("closing connection to ", c.peer_name, ": it named over ", kMaxIntroducedUnconnected,
                                   " node lives this node has no connection to"));

@@ -31,9 +31,7 @@ void NodeCore::on_tick() {
   }
   if (last_tick_ != absl::InfinitePast() && now - last_tick_ > tick_) {
     const auto late = static_cast<std::uint64_t>(absl::ToInt64Microseconds(now - last_tick_ - tick_));
-    if (late > counters_.longest_tick_delay_us.load(std::memory_order_relaxed)) {
-      counters_.longest_tick_delay_us.store(late, std::memory_order_relaxed);
-    }
+    counters_.raise_to(&NodeStats::longest_tick_delay_us, late);
   }
   last_tick_ = now;
   decoder_.land_finished();  // the simulated network's decodes land here (decode_worker.hpp)

@@ -32,10 +32,10 @@ void NodeCore::queue_stream(Connection& c, Pid sender, std::string frame) {
   if (c.queued_bytes + frame.size() > options_.max_outbound_bytes) {
     core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(table_mu_);
-    counters_.dropped_overflow.fetch_add(1, std::memory_order_relaxed);
+    counters_.add(&NodeStats::dropped_overflow);
     return;
   }
-  counters_.messages_out.fetch_add(1, std::memory_order_relaxed);
+  counters_.add(&NodeStats::messages_out);
   c.queued_bytes += frame.size();
   Connection::Stream& s = c.streams[sender.raw()];
   if (s.frames.empty()) c.ring.push_back(sender.raw());
@@ -108,10 +108,10 @@ void NodeCore::pump(Connection& c) {
     if (batch.empty()) break;
     {
       std::lock_guard lock(table_mu_);
-      counters_.frames_out.fetch_add(frames, std::memory_order_relaxed);
-      counters_.bytes_out.fetch_add(batch.size(), std::memory_order_relaxed);
+      counters_.add(&NodeStats::frames_out, frames);
+      counters_.add(&NodeStats::bytes_out, batch.size());
       if (c.state == Connection::State::up) {
-        PeerStats& st = nodes_[c.map.peer_index].stats;
+        PeerInfo& st = nodes_[c.map.peer_index].stats;
         st.bytes_out += batch.size();
         st.queued_bytes = c.queued_bytes;
       }
@@ -140,7 +140,7 @@ absl::Duration NodeCore::write_stall(Connection& c, absl::Time now) {
 }
 
 void NodeCore::cut_slow_reader(Connection& c, const std::string& why) {
-  counters_.disconnected_slow_reader.fetch_add(1, std::memory_order_relaxed);
+  counters_.add(&NodeStats::disconnected_slow_reader);
   const std::string who = c.peer_name.empty() ? absl::StrCat("a peer at ", c.address) : c.peer_name;
   log_connection("slow reader", LogLevel::warning,
                  absl::StrCat("closing connection to ", who, ": it does not read what this node sends: ", why));

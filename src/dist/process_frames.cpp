@@ -37,21 +37,19 @@ constexpr std::size_t kMaxWaitingBytes = 4 << 20;
 // -- encoding: any thread --
 
 Delivery NodeCore::route(Pid from, Pid to, MessageNode* node, absl::Status* refused) noexcept {
-  Command c;
-  c.from = from;
-  c.to = to;
+  RouteCommand c{.from = from, .to = to};
   const TypeInfo* type = node->type;
   if (is_signal<LinkSignal>(node)) {
-    c.frame_kind = FrameKind::link;
+    c.kind = FrameKind::link;
     c.from = unbox<LinkSignal>(node).from;
     c.frame = FrameWriter(FrameKind::link).pid(c.from).pid(to).finish();
   } else if (is_signal<UnlinkSignal>(node)) {
-    c.frame_kind = FrameKind::unlink;
+    c.kind = FrameKind::unlink;
     c.from = unbox<UnlinkSignal>(node).from;
     c.frame = FrameWriter(FrameKind::unlink).pid(c.from).pid(to).finish();
   } else if (is_signal<ExitSignal>(node)) {
     auto& s = unbox<ExitSignal>(node);
-    c.frame_kind = FrameKind::exit;
+    c.kind = FrameKind::exit;
     c.from = s.from;
     FrameWriter w(FrameKind::exit);
     w.pid(s.from).pid(to).u8(s.via_link ? 1 : 0);
@@ -59,17 +57,17 @@ Delivery NodeCore::route(Pid from, Pid to, MessageNode* node, absl::Status* refu
     c.frame = w.finish();
   } else if (is_signal<MonitorSignal>(node)) {
     auto& m = unbox<MonitorSignal>(node);
-    c.frame_kind = FrameKind::monitor;
+    c.kind = FrameKind::monitor;
     c.from = m.from;
     c.ref = m.ref;
     c.frame = FrameWriter(FrameKind::monitor).pid(m.from).pid(to).ref(m.ref).finish();
   } else if (is_signal<DemonitorSignal>(node)) {
-    c.frame_kind = FrameKind::demonitor;
+    c.kind = FrameKind::demonitor;
     c.ref = unbox<DemonitorSignal>(node).ref;
     c.frame = FrameWriter(FrameKind::demonitor).pid(from).pid(to).ref(c.ref).finish();
   } else if (is_signal<DownSignal>(node)) {
     auto& d = unbox<DownSignal>(node);
-    c.frame_kind = FrameKind::down;
+    c.kind = FrameKind::down;
     c.from = d.pid;
     c.ref = d.ref;
     FrameWriter w(FrameKind::down);
@@ -80,7 +78,7 @@ Delivery NodeCore::route(Pid from, Pid to, MessageNode* node, absl::Status* refu
     destroy(node);  // timeouts and the like are never for another node
     return Delivery::dead;
   } else {
-    c.frame_kind = FrameKind::send;
+    c.kind = FrameKind::send;
     if (type->encode == nullptr) {
       log(LogLevel::error, absl::StrCat("cannot send ", demangle(*type->std_type), " to ", to.to_string(),
                                         ": not a wire type (declare it with SNOW_WIRE); dropped"));
@@ -121,12 +119,9 @@ Delivery NodeCore::route_named(Pid from, std::string_view name, std::string_view
                                                             " to ", av(name), " on ", av(node_name), ": ", st.message())),
                        nullptr);
   }
-  Command c;
-  c.frame_kind = FrameKind::send_named;
-  c.from = from;
-  c.name = std::string(node_name);
-  c.frame = FrameWriter(FrameKind::send_named).pid(from).name(name).bytes(encoded).finish();
-  post(std::move(c));
+  post(RouteNamedCommand{.from = from,
+                         .node = std::string(node_name),
+                         .frame = FrameWriter(FrameKind::send_named).pid(from).name(name).bytes(encoded).finish()});
   return Delivery::delivered;
 }
 
@@ -138,7 +133,7 @@ absl::Status NodeCore::try_route(Pid from, Pid to, MessageNode* node) noexcept {
 
 Delivery NodeCore::refuse_send(absl::Status why, absl::Status* refused) noexcept {
   if (why.code() == absl::StatusCode::kResourceExhausted) {
-    counters_.refused_over_limits.fetch_add(1, std::memory_order_relaxed);
+    counters_.add(&NodeStats::refused_over_limits);
   }
   if (refused != nullptr) {
     *refused = std::move(why);
@@ -244,7 +239,7 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
 }
 
 void NodeCore::malformed_frame(Connection& c, FrameKind kind, std::string_view what) {
-  counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+  counters_.add(&NodeStats::protocol_errors);
   log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed ", av(kind_name(kind)),
                                       " frame", what.empty() ? "" : ": ", internal::printable(what)));
   close_conn(c, absl::InvalidArgumentError(absl::StrCat("malformed ", av(kind_name(kind)), " frame")));
@@ -252,7 +247,7 @@ void NodeCore::malformed_frame(Connection& c, FrameKind kind, std::string_view w
 
 void NodeCore::deliver_message(Connection& c, FrameKind kind, std::uint64_t ticket, Pid from, Pid to,
                                std::string_view name, Term& message) {
-  counters_.messages_in.fetch_add(1, std::memory_order_relaxed);
+  counters_.add(&NodeStats::messages_in);
   if (!c.mismatched.empty() && drop_mismatched(c, message)) [[unlikely]] {
     if (ticket != 0) {
       answer_send(c, dist::SendResult{.ticket = ticket, .to = to.raw(), .outcome = dist::SendOutcome::undecodable},

@@ -62,7 +62,7 @@ void NodeCore::expire_reassemblies(Connection& c, absl::Time now) {
     return true;
   });
   if (expired == 0) return;
-  counters_.dropped_incomplete.fetch_add(expired, std::memory_order_relaxed);
+  counters_.add(&NodeStats::dropped_incomplete, expired);
   log_connection("fragments expired", LogLevel::warning,
                  absl::StrCat("dropped ", expired, " fragmented message(s) from ", c.peer_name, " that got no piece for ",
                               absl::FormatDuration(kReassemblyIdleLimit)));

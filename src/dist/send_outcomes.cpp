@@ -15,11 +15,26 @@
 
 namespace snow::detail {
 
+namespace {
+// Each refusal a peer reports back, and the NodeStats counter that counts it (a
+// delivery has none: count_remote_refusals leaves it out).
+std::uint64_t NodeStats::RemoteRefusals::*remote_refusal_counter(dist::SendOutcome o) {
+  using R = NodeStats::RemoteRefusals;
+  switch (o) {
+    case dist::SendOutcome::mailbox_full: return &R::mailbox_full;
+    case dist::SendOutcome::no_process: return &R::no_process;
+    case dist::SendOutcome::undecodable: return &R::undecodable;
+    case dist::SendOutcome::delivered: break;
+  }
+  return nullptr;  // a delivery is not a refusal
+}
+}  // namespace
+
 // -- what became of a peer's message --
 
 void NodeCore::refuse_undecodable(Connection& c, std::uint64_t ticket, Pid to, const DecodeLimits& limits,
                                   const absl::Status& why) {
-  counters_.dropped_undecodable.fetch_add(1, std::memory_order_relaxed);
+  counters_.add(&NodeStats::dropped_undecodable);
   core_.dead_letters.fetch_add(1, std::memory_order_relaxed);
   const auto [limit, value] = dist::classify_decode_failure(why, limits);
   answer_send(c, dist::SendResult{.ticket = ticket, .to = to.raw(), .outcome = dist::SendOutcome::undecodable,
@@ -54,7 +69,7 @@ void NodeCore::answer_send(Connection& c, dist::SendResult result, std::string_v
   // Answers to acknowledged sends are one per request, each smaller than it; notices
   // about plain sends are paced, the rest reported in the next refusal_summary.
   if (result.ticket == 0 && !c.notices.take(result.outcome, transport_->now())) {
-    counters_.notices_summarized.fetch_add(1, std::memory_order_relaxed);
+    counters_.add(&NodeStats::notices_summarized);
     return;
   }
   std::string frame = dist::write_send_result(result);
@@ -66,7 +81,7 @@ void NodeCore::answer_send(Connection& c, dist::SendResult result, std::string_v
 
 void NodeCore::count_remote_refusals(const Connection& c, dist::SendOutcome outcome, std::uint64_t n) {
   if (n == 0 || outcome == dist::SendOutcome::delivered) return;
-  counters_.remote_refused[static_cast<int>(outcome)].fetch_add(n, std::memory_order_relaxed);
+  counters_.add(&NodeStats::remote_refused, remote_refusal_counter(outcome), n);
   std::lock_guard lock(table_mu_);
   nodes_[c.map.peer_index].stats.remote_refused += n;
 }
@@ -75,7 +90,7 @@ void NodeCore::on_send_result(Connection& c, std::string_view body) {
   std::optional<dist::SendResult> r = dist::read_send_result(body);
   Pid to;
   if (!r || (r->to != 0 && !c.map.to_local_pid(Pid::from_raw(r->to), to))) {
-    counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    counters_.add(&NodeStats::protocol_errors);
     log_connection("bad frame", LogLevel::warning,
                    absl::StrCat("closing connection to ", c.peer_name, ": malformed send_result frame"));
     return close_conn(c, absl::InvalidArgumentError("malformed send_result frame"));
@@ -99,7 +114,7 @@ void NodeCore::on_send_result(Connection& c, std::string_view body) {
 void NodeCore::on_refusal_summary(Connection& c, std::string_view body) {
   std::optional<dist::RefusalCounts> counts = dist::read_refusal_summary(body);
   if (!counts) {
-    counters_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    counters_.add(&NodeStats::protocol_errors);
     log_connection("bad frame", LogLevel::warning,
                    absl::StrCat("closing connection to ", c.peer_name, ": malformed refusal_summary frame"));
     return close_conn(c, absl::InvalidArgumentError("malformed refusal_summary frame"));
@@ -137,7 +152,7 @@ absl::StatusOr<std::string> NodeCore::encode_acked(Pid from, Pid to, MessageNode
   if (st.ok()) st = check_send(to.node(), std::string(), type_name, stf);
   if (!st.ok()) {
     if (st.code() == absl::StatusCode::kResourceExhausted) {
-      counters_.refused_over_limits.fetch_add(1, std::memory_order_relaxed);
+      counters_.add(&NodeStats::refused_over_limits);
     }
     return absl::Status(st.code(), absl::StrCat("cannot send ", type_name.empty() ? "a message" : av(type_name), " to ",
                                                 to.to_string(), " on ", node_of(to), ": ", st.message()));
@@ -147,17 +162,10 @@ absl::StatusOr<std::string> NodeCore::encode_acked(Pid from, Pid to, MessageNode
 
 void NodeCore::send_acked(Pid from, Pid to, std::string frame, absl::Time deadline,
                           std::shared_ptr<AckWaiter> waiter) noexcept {
-  Command c;
-  c.frame_kind = FrameKind::send_acked;
-  c.from = from;
-  c.to = to;
-  c.frame = std::move(frame);
-  c.deadline = deadline;
-  c.ack = std::move(waiter);
-  post(std::move(c));
+  post(SendAckedCommand{.from = from, .to = to, .frame = std::move(frame), .deadline = deadline, .waiter = std::move(waiter)});
 }
 
-void NodeCore::run_send_acked(Command& c) {
+void NodeCore::run(SendAckedCommand& c) {
   const Pid to = c.to;
   ConnId id = 0;
   bool dead_life = false;
@@ -172,19 +180,19 @@ void NodeCore::run_send_acked(Command& c) {
     }
   }
   Connection* conn = find_conn(id);
-  if (dead_life) return c.ack->finish(absl::NotFoundError(absl::StrCat("no process ", to.to_string(), " (", node, " has restarted since)")));
+  if (dead_life) return c.waiter->finish(absl::NotFoundError(absl::StrCat("no process ", to.to_string(), " (", node, " has restarted since)")));
   if (conn == nullptr || conn->state != Connection::State::up) {
-    return c.ack->finish(absl::UnavailableError(absl::StrCat("not connected to ", node.empty() ? "its node" : node)));
+    return c.waiter->finish(absl::UnavailableError(absl::StrCat("not connected to ", node.empty() ? "its node" : node)));
   }
   if (conn->queued_bytes + c.frame.size() > options_.max_outbound_bytes) {
-    return c.ack->finish(absl::ResourceExhaustedError(
+    return c.waiter->finish(absl::ResourceExhaustedError(
         absl::StrCat("the queue to ", node, " is over max_outbound_bytes (", options_.max_outbound_bytes, ")")));
   }
   const std::uint64_t ticket = next_ticket_++;
   for (std::size_t i = 0; i < 8; ++i) {  // after the length, kind, from and to
     c.frame[dist::kFrameHeaderBytes + 1 + 16 + i] = static_cast<char>(ticket >> (8 * i));
   }
-  acked_sends_[ticket] = AckedSend{conn->id, to, c.deadline, std::move(c.ack)};
+  acked_sends_[ticket] = AckedSend{conn->id, to, c.deadline, std::move(c.waiter)};
   queue_stream(*conn, c.from, std::move(c.frame));
 }
 

@@ -5,9 +5,9 @@
 
 namespace snow::dist {
 
-// Exit reasons on the wire: u8 kind, u32 text length, text, then for a user reason
-// with a wire value the value's STF encoding (otherwise its printed form is the text),
-// for a linked reason the partner's pid and its reason (nested at most
+// Exit reasons on the wire (docs/WIRE.md): u8 kind, u64 text length, text, then for a
+// user reason with a wire value the value's STF encoding (otherwise its printed form is
+// the text), for a linked reason the partner's pid and its reason (nested at most
 // ExitReason::kMaxLinkedDepth deep, which the constructor guarantees and the reader checks).
 void write_exit_reason(FrameWriter& w, const ExitReason& r) {
   std::string text = r.kind() == ExitReason::Kind::user ? r.to_string() : r.text();

@@ -1,4 +1,5 @@
 // src/dist/node_core.hpp: a runtime's node — connections, handshake, routing.
+// Its definitions are split one concern a file; src/dist/node_core.cpp lists them.
 //
 // Threads. Everything a NodeCore owns (connections, the relations with remote processes,
 // reconnect state) belongs to the transport's thread. Other threads talk to it through

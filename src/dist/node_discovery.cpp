@@ -1,4 +1,5 @@
-// src/dist/node_discovery.cpp: a node's side of DNS discovery (NodeOptions::discovery).
+// src/dist/node_discovery.cpp: a node's side of DNS discovery (NodeOptions::discovery): the
+// polls, and the connections they open.
 //
 // Each poll (on_tick, every `interval` jittered by a fifth either way) starts a lookup on
 // its own thread (src/discovery/dns_lookup.hpp) and a later tick collects the answer, so

@@ -3,9 +3,9 @@
 // node_name frames that tell a peer which life an index names, and the readers other
 // threads use under table_mu_.
 //
-// Separate because it is the one structure shared between threads (everything else a
-// NodeCore owns is the transport thread's), and its bounds are what keep a peer from
-// filling this node's memory with made-up nodes.
+// Separate because it is the largest state other threads read (senders and the public
+// API, under table_mu_), and its bounds are what keep a peer from filling this node's
+// memory with made-up nodes.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"

@@ -1,10 +1,10 @@
-// src/dist/node_tick.cpp: what the node does on its own, not in answer to a frame or a
-// command: the periodic tick (heartbeats, handshake and silence timeouts, slow readers,
-// expiries), reconnecting the peers connect() asked to keep, and the paced dials of the
-// full mesh that peers frames ask for.
+// src/dist/node_tick.cpp: what the node does on its own time: the periodic tick
+// (heartbeats, handshake and silence timeouts, slow readers, expiries), reconnecting the
+// peers connect() asked to keep, and the full mesh, whose dials peers frames ask for
+// (on_peers queues them) and a pacing window lets out a few at a time.
 //
-// Separate because these are the node's timers: every decision here is taken on time
-// alone, which is what a simulated run's clock drives.
+// Separate because these are the node's timers: what happens here is decided by the
+// clock, which is what a simulated run drives.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"

@@ -43,7 +43,7 @@ struct GlobalName {
 
 namespace detail {
 
-/// Compiled (src/dist/cluster.cpp): the Pid registered as `name` on `node`, asked of that
+/// Compiled (src/dist/cluster_api.cpp): the Pid registered as `name` on `node`, asked of that
 /// node through this node's cluster process. NotFound, Aborted(noconnection),
 /// DeadlineExceeded, FailedPrecondition (this runtime is not a node).
 Task<absl::StatusOr<Pid>> whereis_on(Self self, std::string_view name, std::string_view node, absl::Duration timeout);

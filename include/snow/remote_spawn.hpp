@@ -74,7 +74,7 @@ bool register_spawnable(std::string name, Proc (*fn)(Self, Args...)) {
   [[maybe_unused]] static const bool snow_spawnable_registered_##fn = ::snow::register_spawnable(#fn, &fn)
 
 namespace detail {
-/// The out-of-line coroutine behind spawn_on (src/dist/cluster.cpp).
+/// The out-of-line coroutine behind spawn_on (src/dist/cluster_api.cpp).
 Task<absl::StatusOr<Pid>> spawn_on_term(Self self, std::string_view node, std::string_view name, Term args,
                                         absl::Duration timeout, bool link);
 }  // namespace detail

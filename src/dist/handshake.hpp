@@ -14,7 +14,7 @@
 // tests one guess per connection and learns nothing more, and (2) a connector is up
 // only once its acceptor is: neither end ever sends data on a connection the other
 // end will drop (how NodeCore keeps that true for simultaneous connects is in
-// node_core.cpp, `decide`).
+// node_handshake.cpp, `keep_authenticated`).
 //
 // The rule this class exists to make visible: before a verified proof, nothing the peer
 // sends may change the node. A Handshake owns only its own connection's state; the one

@@ -180,15 +180,7 @@ void Node::demonitor_node(Pid watcher, std::string_view peer) const {
 
 NodeStats Node::stats() const { return core_->counters(); }
 
-std::vector<PeerInfo> Node::peers() const {
-  std::vector<PeerInfo> out;
-  for (const detail::PeerStats& p : core_->peers()) {
-    out.push_back(PeerInfo{.name = p.name, .bytes_in = p.bytes_in, .bytes_out = p.bytes_out,
-                           .queued_bytes = p.queued_bytes, .rtt = p.rtt,
-                           .remote_refused = p.remote_refused});
-  }
-  return out;
-}
+std::vector<PeerInfo> Node::peers() const { return core_->peers(); }
 
 std::vector<NodeEvent> Node::history() const { return core_->history(); }
 

@@ -1,4 +1,5 @@
 // src/dist/node_core.hpp: a runtime's node — connections, handshake, routing.
+// Its definitions are split one concern a file; src/dist/node_core.cpp lists them.
 //
 // Threads. Everything a NodeCore owns (connections, the relations with remote processes,
 // reconnect state) belongs to the transport's thread. Other threads talk to it through
@@ -26,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/container/btree_map.h"
@@ -40,6 +42,7 @@
 #include "src/dist/decode_worker.hpp"
 #include "src/dist/handshake.hpp"
 #include "src/dist/node_address.hpp"
+#include "src/dist/node_counters.hpp"
 #include "src/dist/node_info.hpp"
 #include "src/dist/protocol.hpp"
 #include "src/dist/send_result.hpp"
@@ -58,15 +61,6 @@ using ConnectWaiter = AckWaiter;
 /// Counters of one node, for tests, benchmarks and introspection: the public NodeStats
 /// (one struct, so a new counter is declared once).
 using NodeCounters = NodeStats;
-
-/// One connected peer, as seen from this node.
-struct PeerStats {
-  std::string name;
-  std::uint64_t bytes_in = 0, bytes_out = 0;
-  std::size_t queued_bytes = 0;  // waiting in this node's lanes for the peer
-  absl::Duration rtt = absl::ZeroDuration();  // last ping's round trip
-  std::uint64_t remote_refused = 0;  // messages to it that it refused (send_result, refusal_summary)
-};
 
 struct ClusterState;  // src/dist/cluster.hpp
 
@@ -118,7 +112,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void monitor_node(Pid watcher, std::string peer, bool on);
   NodeCounters counters() const;
   /// The connected peers, sorted by name.
-  std::vector<PeerStats> peers() const;
+  std::vector<PeerInfo> peers() const;
   std::vector<NodeEvent> history() const;
   void log(LogLevel level, std::string_view text) const;
   /// A line about one connection, which whoever opens connections can make happen:
@@ -132,7 +126,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void set_mismatches(const std::string& node, std::vector<std::string> names);
   bool mismatched(const std::string& node, std::string_view name) const;
   /// A service here refused a request from another node (src/dist/remote_call.cpp). Any thread.
-  void count_refused_service_request() { counters_.refused_service_requests.fetch_add(1, std::memory_order_relaxed); }
+  void count_refused_service_request() { counters_.add(&NodeStats::refused_service_requests); }
   /// Tests make one node of a simulated cluster disagree about a layout.
   void override_fingerprint_for_testing(std::string name, std::uint64_t digest);
   /// Tests play a hostile peer holding the cookie: `frame` goes to `peer` (connected) as
@@ -169,12 +163,51 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
 
  private:
   struct Connection;
-  struct Command;
   struct PeerRelations;
   class ConnectionNodeMap;
 
-  // commands from other threads
+  // Commands: what other threads ask of the transport thread. Each is posted (post()),
+  // taken in order by on_wake() and handled by the run() overload for its kind.
+  struct RouteCommand {  // a process frame for a Pid on another node (route())
+    dist::FrameKind kind = dist::FrameKind::send;
+    Pid from, to;
+    Ref ref;  // monitor, demonitor, down
+    std::string frame;
+  };
+  struct RouteNamedCommand {  // a send to a name on another node (route_named())
+    Pid from;
+    std::string node;
+    std::string frame;
+  };
+  struct SendAckedCommand {  // an acknowledged send (send_acked())
+    Pid from, to;
+    std::string frame;
+    absl::Time deadline;  // when `waiter` hears a timeout, if the peer has not answered
+    std::shared_ptr<AckWaiter> waiter;
+  };
+  struct ConnectCommand {
+    dist::NodeAddress address;
+    bool keep = false;  // reconnect whenever the connection drops, until disconnect
+    std::shared_ptr<ConnectWaiter> waiter;
+  };
+  struct DisconnectCommand {
+    std::string node;
+  };
+  struct MonitorNodeCommand {  // monitor_node(), on or off
+    Pid watcher;
+    std::string node;  // "": every node
+    bool on = true;
+  };
+  struct TestFrameCommand {  // post_frame_for_testing()
+    std::string node;
+    std::string frame;
+  };
+  using Command = std::variant<RouteCommand, RouteNamedCommand, SendAckedCommand, ConnectCommand, DisconnectCommand,
+                               MonitorNodeCommand, TestFrameCommand>;
+
   void post(Command c);
+  // A command that will not run (the node stopped): its waiter, if any, hears so.
+  static void cancel(Command& c);
   /// route(), with `refused` set (try_send) or not (send): see RemoteRouter::try_route.
   Delivery route(Pid from, Pid to, MessageNode* node, absl::Status* refused) noexcept;
   /// OK when the message `stf` may go to node `index` (`node` by name): within its limits
@@ -184,8 +217,13 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   /// A message that will not be sent: `refused` learns why (try_send), or the reason is
   /// logged (rate-limited) and a dead letter counted (send). Any thread.
   Delivery refuse_send(absl::Status why, absl::Status* refused) noexcept;
-  void run(Command& c);
-  void run_route(Command& c);
+  void run(RouteCommand& c);
+  void run(RouteNamedCommand& c);
+  void run(SendAckedCommand& c);  // src/dist/send_outcomes.cpp
+  void run(ConnectCommand& c);
+  void run(DisconnectCommand& c);
+  void run(MonitorNodeCommand& c);
+  void run(TestFrameCommand& c);
 
   // connections
   void start_attempt(const dist::NodeAddress& peer);
@@ -235,7 +273,6 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void on_send_result(Connection& c, std::string_view body);
   void on_refusal_summary(Connection& c, std::string_view body);
   void count_remote_refusals(const Connection& c, dist::SendOutcome outcome, std::uint64_t n);
-  void run_send_acked(Command& c);
   void refuse_undecodable(Connection& c, std::uint64_t ticket, Pid to, const DecodeLimits& limits,
                           const absl::Status& why);
   void answer_delivery(Connection& c, std::uint64_t ticket, Pid to, Delivery d);
@@ -318,7 +355,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     // every process of this life is dead, so sends to its Pids are noproc.
     bool superseded = false;
     std::optional<dist::ReceiveLimits> limits;  // from its node_info; ours apply until then
-    PeerStats stats;             // of the current connection
+    PeerInfo stats;              // of the current connection
     std::uint8_t generation = 0;
     // What holds the entry (transport thread, under table_mu_ for the readers of nodes_):
     // connections authenticated as this life, and peers' node_name mappings to it.
@@ -330,22 +367,9 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   absl::flat_hash_map<std::string, std::uint16_t> node_index_;  // name -> its current life's index
   absl::flat_hash_map<std::pair<std::string, std::uint32_t>, std::uint16_t> lives_;  // (name, creation) -> index
   std::uint64_t use_clock_ = 0;  // orders the entries by last use (least recently used is reused first)
-  // Bumped on the transport thread for every frame, read by anyone: relaxed atomics.
-  struct {
-    std::atomic<std::uint64_t> frames_in{0}, frames_out{0}, bytes_in{0}, bytes_out{0};
-    std::atomic<std::uint64_t> messages_in{0}, messages_out{0};
-    std::atomic<std::uint64_t> dropped_unreachable{0}, dropped_overflow{0}, dropped_at_close{0}, dropped_incomplete{0};
-    std::atomic<std::uint64_t> dropped_mismatched{0}, refused_over_limits{0};
-    std::atomic<std::uint64_t> dropped_inbound_at_close{0}, longest_tick_delay_us{0};
-    std::atomic<std::uint64_t> handshakes_refused{0}, protocol_errors{0}, handshakes_delayed{0};
-    std::atomic<std::uint64_t> node_names_refused{0};
-    std::atomic<std::uint64_t> refused_service_requests{0};
-    std::atomic<std::uint64_t> disconnected_slow_reader{0};
-    std::array<std::atomic<std::uint64_t>, dist::kRefusalKinds> refused{};
-    std::atomic<std::uint64_t> dropped_undecodable{0}, notices_summarized{0};
-    std::array<std::atomic<std::uint64_t>, dist::kSendOutcomes> remote_refused{};  // by SendOutcome
-    std::atomic<std::uint64_t> discovery_polls{0}, discovery_failures{0}, discovery_dialed{0}, discovery_ignored{0};
-  } counters_;
+  // Bumped on the transport thread for every frame (and by senders for refusals), read
+  // by anyone: one word per NodeStats field (src/dist/node_counters.hpp).
+  NodeCounterWords counters_;
 
   // transport-thread state
   RateLimitedLog connection_log_;

@@ -1,4 +1,5 @@
-// src/dist/node_discovery.cpp: a node's side of DNS discovery (NodeOptions::discovery).
+// src/dist/node_discovery.cpp: a node's side of DNS discovery (NodeOptions::discovery): the
+// polls, and the connections they open.
 //
 // Each poll (on_tick, every `interval` jittered by a fifth either way) starts a lookup on
 // its own thread (src/discovery/dns_lookup.hpp) and a later tick collects the answer, so
@@ -12,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/discovery/membership.hpp"
-#include "src/dist/node_core.hpp"
+#include "src/dist/node_connection.hpp"
 #include "src/runtime/runtime_core.hpp"
 
 namespace snow::detail {
@@ -36,20 +37,20 @@ void NodeCore::poll_discovery(absl::Time now) {
   std::uniform_real_distribution<double> spread(0.8, 1.2);
   d.next_poll = now + std::max(options_.discovery.interval, kMinInterval) * spread(d.jitter);
   if (!d.worker.start(d.source, options_.discovery.max_members)) {
-    counters_.discovery_ignored.fetch_add(1, std::memory_order_relaxed);
+    counters_.add(&NodeStats::discovery, &NodeStats::Discovery::ignored);
     log_connection("discovery", LogLevel::warning,
                    absl::StrCat("discovery: the lookup of ", d.source.text(),
                                 " is still running after an interval; this poll is skipped"));
     return;
   }
-  counters_.discovery_polls.fetch_add(1, std::memory_order_relaxed);
+  counters_.add(&NodeStats::discovery, &NodeStats::Discovery::polls);
 }
 
 void NodeCore::apply_discovery(absl::StatusOr<discovery::DnsAnswer> answer) {
   discovery::DiscoveryState& d = *discovery_;
   if (!answer.ok()) {
     // Not even the members listed before are forgotten: a DNS outage is no news of them.
-    counters_.discovery_failures.fetch_add(1, std::memory_order_relaxed);
+    counters_.add(&NodeStats::discovery, &NodeStats::Discovery::failures);
     log_connection("discovery", LogLevel::warning,
                    absl::StrCat("discovery: looking up ", d.source.text(), " failed: ", answer.status().message()));
     return;
@@ -60,7 +61,7 @@ void NodeCore::apply_discovery(absl::StatusOr<discovery::DnsAnswer> answer) {
                              [this](const discovery::DnsMember& m) { return member_connected_or_dialling(m); }},
       options_.discovery.max_members);
   const std::size_t ignored = answer->ignored + plan.ignored;
-  if (ignored > 0) counters_.discovery_ignored.fetch_add(ignored, std::memory_order_relaxed);
+  if (ignored > 0) counters_.add(&NodeStats::discovery, &NodeStats::Discovery::ignored, ignored);
   for (const std::string& key : plan.gone) {
     auto it = d.learned.find(key);
     if (it == d.learned.end()) continue;
@@ -93,6 +94,61 @@ void NodeCore::discovery_answer_for_testing(discovery::DnsAnswer answer) {
   if (!discovery_) return;
   discovery_->next_poll = absl::InfiniteFuture();
   apply_discovery(std::move(answer));
+}
+
+// -- the connections DNS discovery opens --
+
+void NodeCore::start_address_attempt(const discovery::DnsMember& member) {
+  auto conn = std::make_unique<Connection>();
+  conn->inbound = false;
+  conn->dialed_member = member.key();
+  conn->opened_at = transport_->now();
+  conn->reader.set_limit(dist::kHandshakeFrameLimit);
+  conn->id = transport_->connect(member.host, member.port);
+  conn->address = member.key();
+  conns_[conn->id] = std::move(conn);
+  counters_.add(&NodeStats::discovery, &NodeStats::Discovery::dialed);
+}
+
+bool NodeCore::member_connected_or_dialling(const discovery::DnsMember& member) const {
+  const std::string key = member.key();
+  auto learned = discovery_->learned.find(key);
+  for (const auto& [id, c] : conns_) {
+    if (c->state == Connection::State::closing) continue;
+    if (c->dialed_member == key) return true;  // never two dials to one member at once
+    if (!c->peer_name.empty() && discovery::DnsMember{c->peer_address.host, c->peer_address.port}.key() == key) return true;
+    if (learned != discovery_->learned.end() && c->peer_name == learned->second) return true;
+  }
+  return false;
+}
+
+void NodeCore::learn_member_name(Connection& c) {
+  if (!discovery_ || !c.handshake) return;
+  discovery::DiscoveryState& d = *discovery_;
+  const bool listed = d.listed.contains(c.dialed_member);
+  if (c.handshake->dialled_itself()) {
+    if (listed) d.learned[c.dialed_member] = name_;
+    log_connection("discovery self", LogLevel::debug,
+                   absl::StrCat("discovery: ", c.dialed_member, " is this node; not dialled again"));
+    return;
+  }
+  const std::optional<dist::PeerHello>& hello = c.handshake->peer_hello();
+  if (!hello || !c.peer_name.empty()) return;
+  // From here the connection is a dial to that name (a claim until the proof, as a
+  // named dial's is): one in flight to it is enough (start_attempt), and the rule for
+  // simultaneous connections (keep_authenticated) applies to it.
+  c.peer_name = hello->name;
+  if (absl::StatusOr<dist::NodeAddress> a = dist::parse_node_address(hello->name, kDefaultNodePort); a.ok()) {
+    c.peer_address = *a;
+  }
+  if (listed) d.learned[c.dialed_member] = hello->name;
+}
+
+void NodeCore::discovered_connection_up(Connection& c) {
+  if (!discovery_ || !discovery_->listed.contains(c.dialed_member)) return;
+  discovery_->learned[c.dialed_member] = c.peer_name;
+  // Reconnected like a peer connect() named, while DNS lists it.
+  kept_.try_emplace(c.peer_name, KeptPeer{c.peer_address, options_.reconnect_min, absl::InfinitePast(), true});
 }
 
 }  // namespace snow::detail

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "snow/node.hpp"
 
 namespace snow::transport {
 
@@ -27,14 +28,9 @@ namespace snow::transport {
 using ConnId = std::uint64_t;
 
 /// What a transport did to hostile or failing connections, since it started (see
-/// tcp_transport.hpp and admission.hpp for the events). Each field only grows.
-struct TransportCounters {
-  std::uint64_t evicted_total_cap = 0;    // unauthenticated, evicted for a newer one: total limit
-  std::uint64_t evicted_address_cap = 0;  // the same, under the per-address limit
-  std::uint64_t closed_silent = 0;        // accepted, not one byte within the silent deadline
-  std::uint64_t tls_failed = 0;           // a TLS handshake or record failed
-  std::uint64_t tls_timeout = 0;          // the TLS handshake took longer than its timeout
-};
+/// tcp_transport.hpp and admission.hpp for the events). Each field only grows. The node
+/// reports them as they are, so they are declared once, where the node's counters are.
+using TransportCounters = NodeStats::Admission;
 
 /// The node's side of a transport. All calls on the transport's thread.
 class TransportHandler {

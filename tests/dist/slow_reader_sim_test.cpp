@@ -28,7 +28,7 @@ using snow::Self;
 namespace {
 
 // What the transport may hold for one connection: the node hands it batches (64 KiB and
-// one frame) while it holds under 256 KiB (node_core.cpp, pump).
+// one frame) while it holds under 256 KiB (outbound_lanes.cpp, pump).
 constexpr std::size_t kTransportBound = (std::size_t{256} << 10) + (std::size_t{64} << 10) + 64;
 
 /// Sends Num{0}, Num{1}, ... Num{count - 1} to `to`, one a millisecond.

@@ -49,16 +49,10 @@ class Checker {
  private:
   // ---- declarations ----
   void builtin_variants() {
-    auto add = [&](const char* type, std::vector<std::pair<const char*, int>> vs) {
-      int tag = 0;
-      for (auto& [n, a] : vs) s_.variants[n] = VariantInfo{type, tag++, a, true};
-    };
-    add("Option", {{"Some", 1}, {"None", 0}});
-    add("Result", {{"Ok", 1}, {"Err", 1}});
-    add("Ordering", {{"Less", 0}, {"Equal", 0}, {"Greater", 0}});
-    add("ExitReason", {{"Normal", 0}, {"Shutdown", 0}, {"Killed", 0}, {"Noproc", 0}, {"Noconnection", 0},
-                       {"Error", 1}, {"Custom", 1}, {"Linked", 2}});
-    add("Notification", {{"Exit", 2}, {"Down", 3}, {"NodeUp", 1}, {"NodeDown", 1}});
+    std::map<std::string, int> next_tag;
+    for (const BuiltinVariant& v : snowc::builtin_variants()) {
+      s_.variants[v.name] = VariantInfo{v.type, next_tag[v.type]++, v.arity, true};
+    }
   }
 
   bool name_taken(const std::string& n) const {
@@ -367,7 +361,7 @@ class Checker {
                "a call no clause matches is a runtime error; add a clause (or a catch-all clause last)");
   }
   bool catch_all_param(const Pat& p) const {
-    if (p.kind == PK::ctor && !p.has_args && p.qualifier.empty() && !s_.variants.count(p.name)) return true;
+    if (p.kind == PK::ctor && p.binds) return true;
     return catch_all(p);
   }
 
@@ -448,17 +442,11 @@ class Checker {
   bool gave_up_ = false;  // exhaustiveness: a column that cannot be analysed
   long steps_ = 0;
 
-  bool is_nullary_variant(const Pat& p) const {
-    if (p.kind != PK::ctor || p.has_args) return false;
-    if (!p.qualifier.empty()) return true;
-    return s_.variants.count(p.name) > 0;
-  }
-
   void pattern_names(const Pat& p, std::set<std::string>& out) {
     switch (p.kind) {
       case PK::var: out.insert(p.name); break;
       case PK::ctor:
-        if (!is_nullary_variant(p) && !p.has_args && p.qualifier.empty()) out.insert(p.name);
+        if (p.binds) out.insert(p.name);
         for (const auto& k : p.kids) pattern_names(*k, out);
         break;
       case PK::as: out.insert(p.name); pattern_names(*p.kids[0], out); break;
@@ -738,7 +726,7 @@ class Checker {
   const Pat* strip(const Pat* p) const {
     while (p != nullptr && p->kind == PK::as) p = p->kids[0].get();
     if (p == nullptr || catch_all(*p)) return nullptr;
-    if (p->kind == PK::ctor && !p->has_args && !is_nullary_variant(*p)) return nullptr;  // binds a name
+    if (p->kind == PK::ctor && p->binds) return nullptr;  // binds a name
     return p;
   }
 

@@ -1037,7 +1037,7 @@ class Emitter {
     const Pat* q = &p;
     while (q->kind == PK::as) q = q->kids[0].get();
     if (q->kind == PK::wild || q->kind == PK::var) return MsgKind::any;
-    if (q->kind == PK::ctor && !q->has_args && q->qualifier.empty() && !s_.variants.count(q->name)) return MsgKind::any;
+    if (q->kind == PK::ctor && q->binds) return MsgKind::any;
     if (q->kind == PK::ctor && q->has_args) {
       if (q->name == "Exit") return MsgKind::exit;
       if (q->name == "Down") return MsgKind::down;
@@ -1161,7 +1161,7 @@ class Emitter {
 
   // ---- patterns ----
   bool is_variant_pat(const Pat& p) const {
-    return p.kind == PK::ctor && (p.has_args || !p.qualifier.empty() || s_.variants.count(p.name));
+    return p.kind == PK::ctor && !p.binds;
   }
 
   std::string pat_test(const Pat& p, const std::string& v) {

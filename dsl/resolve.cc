@@ -439,8 +439,9 @@ class Resolver {
     }
     if (const Entity* v = value(p.name); v && v->kind == Kind::variant) {
       p.name = v->key;
-    } else if (!p.has_args) {
-      bind(p.name);  // an upper-case name that is no variant binds (snow.md#patterns)
+    } else if (!p.has_args && !is_builtin_variant(p.name)) {
+      p.binds = true;  // an upper-case name that is no variant binds (snow.md#patterns)
+      bind(p.name);
     }
   }
 
@@ -579,5 +580,12 @@ class Resolver {
 }  // namespace
 
 void resolve_names(std::vector<Module>& modules, Diagnostics& diags) { Resolver(modules, diags).run(); }
+
+void resolve_names(Program& program, Diagnostics& diags) {
+  std::vector<Module> one(1);
+  one[0].program = std::move(program);
+  resolve_names(one, diags);
+  program = std::move(one[0].program);
+}
 
 }  // namespace snowc

@@ -27,5 +27,8 @@ namespace snowc {
 
 /// `modules`: as dsl/modules.cc loads them, dependencies first, the entry module last.
 void resolve_names(std::vector<Module>& modules, Diagnostics& diags);
+/// A single-file program: its names are already program-wide, and resolution only
+/// settles what its patterns' bare capitalised names are (Pat::binds).
+void resolve_names(Program& program, Diagnostics& diags);
 
 }  // namespace snowc

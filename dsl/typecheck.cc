@@ -549,7 +549,7 @@ class Inferrer {
         return;
       }
       case PK::ctor: {
-        if (!p.has_args && p.qualifier.empty() && !s_.variants.count(p.name)) {
+        if (p.binds) {
           bind(p.name, t);  // a capitalised name that is no variant binds like a variable
           return;
         }

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "may_wait.hpp"
 #include "parser.hpp"
 #include "stdlib.hpp"
 
@@ -170,8 +171,7 @@ struct FnCtx {
   bool actor = false;
   bool sync = false;                // a context that cannot suspend (guards, handlers' sync wrappers)
   bool in_lambda = false;           // a closure or guard (return means return from it)
-  bool plain = false;               // a plain (non-coroutine) function, or probing whether one can be
-  bool waits = false;               // probing found something that waits or loops
+  bool plain = false;               // a plain (non-coroutine) function (dsl/may_wait.hpp)
   std::vector<std::string> params;  // C++ names to rebind on a self tail call
   bool looped = false;              // a self tail call was emitted
   // A receive without `after` runs on every path from the function's start to here. It
@@ -206,7 +206,7 @@ class Emitter {
     types_.located = decls_.located = hooks_.located = false;
     emit_types();
     o << types_.text << "\n";
-    find_plain_functions();
+    plain_ = plain_functions(p_, s_, inferred_);  // dsl/may_wait.hpp
     emit_declarations();
     o << decls_.text << "\n";
     for (const Item& it : p_.items) emit_item(it);
@@ -278,7 +278,6 @@ class Emitter {
   }
 
   std::string aw(const std::string& call) {
-    if (fn_.plain) fn_.waits = true;
     return fn_.sync ? "(" + call + ").run_sync()" : "co_await " + call;
   }
 
@@ -484,7 +483,7 @@ class Emitter {
   }
 
   /// A top-level function (all its clauses) as one coroutine, or as a plain C++ function
-  /// when find_plain_functions found it never waits.
+  /// when it never waits (dsl/may_wait.hpp).
   void emit_fn(const FnGroup& g, const std::string& cpp_name, bool self_calls = true) {
     const bool plain = plain_.count(g.name) > 0 && self_calls;
     Out body;
@@ -495,7 +494,7 @@ class Emitter {
     defs_.line("// fn " + g.name);
     defs_.line((plain ? "sl::Value " : "sl::Co<sl::Value> ") + cpp_name + "(" + params_decl(ctx.params.size(), ctx.params, plain) + ") {");
     // Every call of a coroutine function is a reduction, so a recursion (which is always
-    // a coroutine, find_plain_functions) cannot keep its worker past the turn's budget.
+    // a coroutine, dsl/may_wait.hpp) cannot keep its worker past the turn's budget.
     // A plain function needs none: it neither loops nor recurses, nor calls a function
     // that does, so it ends after a number of steps bounded by the program's text.
     if (!plain) defs_.line("  co_await sl::tick(self);");
@@ -511,7 +510,7 @@ class Emitter {
   }
 
   /// Emits the body of `g` into `body`; gives back the context it was emitted in (its
-  /// parameters, whether it looped, whether a probe found it waiting).
+  /// parameters, whether it looped).
   FnCtx fn_body(const FnGroup& g, bool self_calls, bool plain, Out& body) {
     body.indent = 2;
     Out* saved = out_;
@@ -538,34 +537,6 @@ class Emitter {
     std::swap(fn_, ctx);
     out_ = saved;
     return ctx;
-  }
-
-  /// Which top-level functions become plain C++ functions instead of coroutines: those
-  /// that never wait (no receive, no call that may suspend: a coroutine function, a
-  /// function value, a method, a service call, a waiting builtin), have no loop or self
-  /// tail call (those keep their preemption points), and are not main. A coroutine call
-  /// costs a frame and a resumption; helpers like `answer(from, n)` in a message loop are
-  /// the common case. Found by emitting each candidate as plain into a scratch buffer and
-  /// watching for anything that would have to wait, until no more functions qualify: a
-  /// function qualifies only once everything it calls has, so recursive functions (whose
-  /// depth could exhaust a worker's stack) stay coroutines.
-  void find_plain_functions() {
-    Diagnostics* real = d_;
-    Diagnostics scratch(p_.file, "");
-    d_ = &scratch;  // a probe's diagnostics are reported again when the function is emitted
-    for (bool changed = true; changed;) {
-      changed = false;
-      for (const Item& it : p_.items) {
-        if (it.kind != Item::fn || it.fn_group->name == "main" || plain_.count(it.fn_group->name)) continue;
-        begin_item();
-        Out body;
-        if (!fn_body(*it.fn_group, true, true, body).waits) {
-          plain_.insert(it.fn_group->name);
-          changed = true;
-        }
-      }
-    }
-    d_ = real;
   }
 
   static std::string dedent(const std::string& text) {
@@ -944,7 +915,6 @@ class Emitter {
     for (std::size_t i = 0; i < vals.size() && i < fn_.params.size(); ++i) {
       if (!vals[i].empty()) out_->line(fn_.params[i] + " = std::move(" + vals[i] + ");");
     }
-    if (fn_.plain) fn_.waits = true;
     if (!fn_.received) out_->line("co_await sl::tick(self);");
     out_->line("continue;  // self tail call: loop");
     fn_.looped = true;
@@ -1048,7 +1018,6 @@ class Emitter {
   }
 
   void emit_receive(const Expr& e, const Dest& d) {
-    if (fn_.plain) fn_.waits = true;
     if (fn_.sync) {
       d_->error("E0017", e.span, "receive is not possible here (a guard, a terminate clause or a service handler)");
       return;
@@ -1385,7 +1354,6 @@ class Emitter {
   }
 
   void tick() {
-    if (fn_.plain) fn_.waits = true;  // a loop: keep its preemption point (find_plain_functions)
     if (!fn_.sync) out_->line("co_await sl::tick(self);");
   }
 
@@ -1773,7 +1741,7 @@ class Emitter {
   const Program& p_;
   const Symbols& s_;
   const TypeTable& inferred_;  // the type checker's types, for `default()`
-  Diagnostics* d_;  // a scratch list while probing (find_plain_functions)
+  Diagnostics* d_;
   bool debug_;       // --debug: a `#line` before every line (Out::debug_where)
   std::string source_dir_;  // --debug: where the .snow files are (EmitOptions)
   std::string where_;  // --debug: the current `#line` directive

@@ -28,10 +28,7 @@
 #include "parser.hpp"
 #include "stdlib.hpp"
 
-
-namespace snowc {
-
-namespace emit {
+namespace snowc::emit {
 
 // ---- C++ names ----
 //
@@ -301,5 +298,4 @@ class Emitter {
   int counter_ = 0;
 };
 
-}  // namespace emit
-}  // namespace snowc
+}  // namespace snowc::emit

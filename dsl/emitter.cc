@@ -336,7 +336,6 @@ void Emitter::emit_dispatchers() {
 
 namespace snowc {
 
-
 std::string emit_cpp(const Program& program, const Symbols& symbols, const TypeTable& types, Diagnostics& diags,
                      const EmitOptions& options) {
   return emit::Emitter(program, symbols, types, diags, options).run();

@@ -2,6 +2,7 @@
 // declared before use, patterns (variants, or-pattern bindings), calls and arities,
 // spawn targets, break/continue placement, guards, every expression.
 #include "checks_internal.hpp"
+#include "resolve.hpp"
 
 namespace snowc::checking {
 
@@ -17,17 +18,9 @@ bool Checker::is_local(const std::string& n) const {
 }
 
 void Checker::pattern_names(const Pat& p, std::set<std::string>& out) {
-  switch (p.kind) {
-    case PK::var: out.insert(p.name); break;
-    case PK::ctor:
-      if (p.binds) out.insert(p.name);
-      for (const auto& k : p.kids) pattern_names(*k, out);
-      break;
-    case PK::as: out.insert(p.name); pattern_names(*p.kids[0], out); break;
-    case PK::alt: pattern_names(*p.kids[0], out); break;
-    default:
-      for (const auto& k : p.kids) pattern_names(*k, out);
-  }
+  std::vector<std::string> names;
+  bound_names(p, names);
+  out.insert(names.begin(), names.end());
 }
 
 void Checker::check_pattern(const Pat& p) {

@@ -1,6 +1,7 @@
 // dsl/emit_patterns.cc: patterns: the C++ test that a value matches one, and the
 // bindings it makes (declared, or assigned inside an or-pattern).
 #include "emit_internal.hpp"
+#include "resolve.hpp"
 
 namespace snowc::emit {
 
@@ -54,19 +55,7 @@ std::string Emitter::pat_test(const Pat& p, const std::string& v) {
   return "false";
 }
 
-void Emitter::pattern_names(const Pat& p, std::vector<std::string>& out) const {
-  switch (p.kind) {
-    case PK::var: out.push_back(p.name); break;
-    case PK::ctor:
-      if (!is_variant_pat(p)) out.push_back(p.name);
-      for (const auto& k : p.kids) pattern_names(*k, out);
-      break;
-    case PK::as: out.push_back(p.name); pattern_names(*p.kids[0], out); break;
-    case PK::alt: pattern_names(*p.kids[0], out); break;
-    default:
-      for (const auto& k : p.kids) pattern_names(*k, out);
-  }
-}
+void Emitter::pattern_names(const Pat& p, std::vector<std::string>& out) const { bound_names(p, out); }
 
 /// Declares (or, inside an or-pattern, assigns) the names `p` binds from `v`.
 void Emitter::pat_bind(const Pat& p, const std::string& v, bool assign) {

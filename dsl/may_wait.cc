@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "resolve.hpp"
 #include "stdlib.hpp"
 
 namespace snowc {
@@ -19,7 +20,8 @@ class WaitFinder {
 
   WaitFacts facts_of(const FnGroup& g) {
     facts_ = WaitFacts{};
-    scopes_.assign(1, {});
+    scopes_ = LocalScopes{};
+    scopes_.push();
     // As the emitter: one clause of plain parameters binds them; several clauses take
     // their arguments as `a0, a1, ...` and match each clause's patterns against them.
     const bool single = g.clauses.size() == 1 && simple_params(*g.clauses[0]) && !g.clauses[0]->guard;
@@ -52,15 +54,10 @@ class WaitFinder {
   }
 
   // ---- scopes ----
-  void push() { scopes_.emplace_back(); }
-  void pop() { scopes_.pop_back(); }
-  void declare(const std::string& n) { scopes_.back().insert(n); }
-  bool local(const std::string& n) const {
-    for (const auto& s : scopes_) {
-      if (s.count(n)) return true;
-    }
-    return false;
-  }
+  void push() { scopes_.push(); }
+  void pop() { scopes_.pop(); }
+  void declare(const std::string& n) { scopes_.add(n); }
+  bool local(const std::string& n) const { return scopes_.has(n); }
 
   /// The names `p` binds, declared as the emitter's pat_bind declares them.
   void bind(const Pat& p) {
@@ -82,27 +79,13 @@ class WaitFinder {
         return;
       case PK::alt: {
         std::vector<std::string> names;
-        alternative_names(p, names);
+        bound_names(p, names);
         for (const auto& n : names) declare(n);
         return;
       }
       default: return;
     }
   }
-  static void alternative_names(const Pat& p, std::vector<std::string>& out) {
-    switch (p.kind) {
-      case PK::var: out.push_back(p.name); break;
-      case PK::ctor:
-        if (p.binds) out.push_back(p.name);
-        for (const auto& k : p.kids) alternative_names(*k, out);
-        break;
-      case PK::as: out.push_back(p.name); alternative_names(*p.kids[0], out); break;
-      case PK::alt: alternative_names(*p.kids[0], out); break;
-      default:
-        for (const auto& k : p.kids) alternative_names(*k, out);
-    }
-  }
-
   // ---- statements ----
   void block(const Block& b) {
     push();
@@ -270,7 +253,7 @@ class WaitFinder {
   const Symbols& s_;
   const TypeTable& types_;
   WaitFacts facts_;
-  std::vector<std::set<std::string>> scopes_;
+  LocalScopes scopes_;
 };
 
 }  // namespace

@@ -40,6 +40,10 @@ struct Pat {
   std::string name;       // var name; constructor name; `as` name
   std::string qualifier;  // `Shape` in Shape.Circle(r)
   bool has_args = false;  // Circle(...) rather than Circle
+  /// PK::ctor: a bare capitalised name (no qualifier, no arguments) that names no variant
+  /// in scope, so it binds like a variable (snow.md#patterns). Settled once, by name
+  /// resolution (dsl/resolve.cc); every later pass reads it instead of deciding again.
+  bool binds = false;
   std::int64_t int_value = 0;
   double float_value = 0;
   bool bool_value = false;

@@ -2,8 +2,10 @@
 //
 // Shape of the output (see dsl/README.md for a worked example):
 //   - every Snow value is a snow::lang::Value (see include/snow/lang/value.hpp for why);
-//   - functions are coroutines `sl::Co<sl::Value> f(snow::Self self, sl::Value x, ...)`,
-//     called with co_await, so any of them may receive, sleep or call a service;
+//   - a function that may wait (dsl/may_wait.hpp) is a coroutine
+//     `sl::Co<sl::Value> f(snow::Self self, sl::Value x, ...)`, called with co_await, so
+//     it may receive, sleep or call a service; one that never waits is a plain C++
+//     function returning `sl::Value`, called directly;
 //   - actors are `snow::Proc a(snow::Self self, ...)`; receive is
 //     `co_await sl::receive(self, ..., snow::on<sl::Value>(guard, handler), ..., snow::after(...))`;
 //     services, supervisors and jobs use the runtime's templates (snow/lang/otp.hpp);

@@ -167,6 +167,7 @@ LoadedProgram load_program(const std::string& entry_path, const std::string& ent
   out.checkable = !loader.cyclic();
   if (modules.size() == 1) {  // a single-file program
     out.program = std::move(modules.front().program);
+    resolve_names(out.program, diags);
     return out;
   }
   out.program = link_modules(modules, diags);

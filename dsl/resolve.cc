@@ -228,15 +228,10 @@ class Resolver {
   }
 
   // ---- locals ----
-  void push() { locals_.emplace_back(); }
-  void pop() { locals_.pop_back(); }
-  void bind(const std::string& n) { locals_.back().insert(n); }
-  bool local(const std::string& n) const {
-    for (const auto& s : locals_) {
-      if (s.count(n)) return true;
-    }
-    return false;
-  }
+  void push() { locals_.push(); }
+  void pop() { locals_.pop(); }
+  void bind(const std::string& n) { locals_.add(n); }
+  bool local(const std::string& n) const { return locals_.has(n); }
 
   // ---- types as written (TypeRef text, impl headers) ----
 
@@ -439,8 +434,9 @@ class Resolver {
     }
     if (const Entity* v = value(p.name); v && v->kind == Kind::variant) {
       p.name = v->key;
-    } else if (!p.has_args) {
-      bind(p.name);  // an upper-case name that is no variant binds (snow.md#patterns)
+    } else if (!p.has_args && !is_builtin_variant(p.name)) {
+      p.binds = true;  // an upper-case name that is no variant binds (snow.md#patterns)
+      bind(p.name);
     }
   }
 
@@ -572,12 +568,33 @@ class Resolver {
   std::map<std::string, Defs> defs_;  // by module name ("" for the entry module)
   Module* module_ = nullptr;          // being resolved
   Scope scope_;
-  std::vector<std::set<std::string>> locals_;
+  LocalScopes locals_;
   std::set<std::string> generics_;
 };
 
 }  // namespace
 
 void resolve_names(std::vector<Module>& modules, Diagnostics& diags) { Resolver(modules, diags).run(); }
+
+void bound_names(const Pat& p, std::vector<std::string>& out) {
+  switch (p.kind) {
+    case PK::var: out.push_back(p.name); break;
+    case PK::ctor:
+      if (p.binds) out.push_back(p.name);
+      for (const auto& k : p.kids) bound_names(*k, out);
+      break;
+    case PK::as: out.push_back(p.name); bound_names(*p.kids[0], out); break;
+    case PK::alt: bound_names(*p.kids[0], out); break;
+    default:
+      for (const auto& k : p.kids) bound_names(*k, out);
+  }
+}
+
+void resolve_names(Program& program, Diagnostics& diags) {
+  std::vector<Module> one(1);
+  one[0].program = std::move(program);
+  resolve_names(one, diags);
+  program = std::move(one[0].program);
+}
 
 }  // namespace snowc

@@ -13,11 +13,18 @@
 // importing module also defines (E0004). Anything else unresolved is left as written for
 // the checker (an unbound name, an unknown module qualifier).
 //
+// Patterns: whether a bare capitalised name (`Red`, `Other`) is a variant or binds like a
+// variable is decided here, once, with the scope in view (a variant of another module is
+// one only where it is imported), and recorded in Pat::binds for every later pass. A
+// single-file program goes through resolution for this alone.
+//
 // Import items are consumed, except the entry module's imports of standard modules, which
 // the checker binds as in a single-file program; another module's `from String import
 // length` makes its `length` the builtin `String.length` directly.
 #pragma once
 
+#include <set>
+#include <string>
 #include <vector>
 
 #include "diagnostics.hpp"
@@ -27,5 +34,31 @@ namespace snowc {
 
 /// `modules`: as dsl/modules.cc loads them, dependencies first, the entry module last.
 void resolve_names(std::vector<Module>& modules, Diagnostics& diags);
+/// Appends the names `p` binds, in the order they are written: variables, `as` names and
+/// bare capitalised names that bind (Pat::binds, so after resolution); the alternatives
+/// of an or-pattern bind the same names (checked), so only the first is read.
+void bound_names(const Pat& p, std::vector<std::string>& out);
+
+/// The local names of nested scopes (blocks, clauses, arms), innermost last: what a
+/// pass that walks bodies needs to tell a local from a top-level name.
+class LocalScopes {
+ public:
+  void push() { scopes_.emplace_back(); }
+  void pop() { scopes_.pop_back(); }
+  void add(const std::string& n) { scopes_.back().insert(n); }
+  bool has(const std::string& n) const {
+    for (const auto& s : scopes_) {
+      if (s.count(n)) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::vector<std::set<std::string>> scopes_;
+};
+
+/// A single-file program: its names are already program-wide, and resolution only
+/// settles what its patterns' bare capitalised names are (Pat::binds).
+void resolve_names(Program& program, Diagnostics& diags);
 
 }  // namespace snowc

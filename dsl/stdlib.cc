@@ -312,4 +312,25 @@ bool is_std_module(const std::string& name) {
   return false;
 }
 
+const std::vector<BuiltinVariant>& builtin_variants() {
+  static const std::vector<BuiltinVariant> all = {
+      {"Option", "Some", 1}, {"Option", "None", 0},
+      {"Result", "Ok", 1}, {"Result", "Err", 1},
+      {"Ordering", "Less", 0}, {"Ordering", "Equal", 0}, {"Ordering", "Greater", 0},
+      {"ExitReason", "Normal", 0}, {"ExitReason", "Shutdown", 0}, {"ExitReason", "Killed", 0},
+      {"ExitReason", "Noproc", 0}, {"ExitReason", "Noconnection", 0}, {"ExitReason", "Error", 1},
+      {"ExitReason", "Custom", 1}, {"ExitReason", "Linked", 2},
+      {"Notification", "Exit", 2}, {"Notification", "Down", 3}, {"Notification", "NodeUp", 1},
+      {"Notification", "NodeDown", 1},
+  };
+  return all;
+}
+
+bool is_builtin_variant(const std::string& name) {
+  for (const BuiltinVariant& v : builtin_variants()) {
+    if (name == v.name) return true;
+  }
+  return false;
+}
+
 }  // namespace snowc

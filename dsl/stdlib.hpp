@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace snowc {
 
@@ -27,6 +28,16 @@ const Builtin* find_builtin(const std::string& name);
 /// "unknown": "Fun(List<a>, Fun(a) -> b) -> List<b>". Null when the builtin is untyped
 /// (its calls are not checked).
 const char* builtin_signature(const Builtin& b);
+
+/// A variant of a built-in sum type (Option, Result, Ordering, ExitReason) or a
+/// notification pattern (Exit, Down, NodeUp, NodeDown), in tag order within its type.
+struct BuiltinVariant {
+  const char* type;
+  const char* name;
+  int arity;
+};
+const std::vector<BuiltinVariant>& builtin_variants();
+bool is_builtin_variant(const std::string& name);
 
 /// True for String, List, ... (always available, snow.md#imports).
 bool is_std_module(const std::string& name);

@@ -94,8 +94,12 @@ build() {
       libs=$(pkg-config --libs $absl_modules)
       ;;
     snowc)
-      srcs="$fz/snowc_fuzz.cpp $root/dsl/lexer.cc $root/dsl/parser.cc $root/dsl/checks.cc $root/dsl/diagnostics.cc
-        $root/dsl/stdlib.cc $root/dsl/types.cc $root/dsl/typecheck.cc $root/dsl/modules.cc $root/dsl/resolve.cc"
+      # The front end: every pass but the emitter (and its call-graph pass) and the driver.
+      srcs="$fz/snowc_fuzz.cpp $root/dsl/lexer.cc $root/dsl/parser.cc $root/dsl/parse_declarations.cc
+        $root/dsl/parse_expressions.cc $root/dsl/parse_patterns.cc $root/dsl/checks.cc $root/dsl/check_bodies.cc
+        $root/dsl/check_exhaustive.cc $root/dsl/diagnostics.cc $root/dsl/stdlib.cc $root/dsl/types.cc
+        $root/dsl/typecheck.cc $root/dsl/type_items.cc $root/dsl/type_expressions.cc $root/dsl/type_calls.cc
+        $root/dsl/modules.cc $root/dsl/resolve.cc"
       deps="$srcs $root/dsl"
       libs=""
       ;;

@@ -20,6 +20,7 @@
 #include "dsl/diagnostics.hpp"
 #include "dsl/modules.hpp"
 #include "dsl/parser.hpp"
+#include "dsl/resolve.hpp"
 #include "dsl/typecheck.hpp"
 
 namespace {
@@ -43,6 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   snowc::Program program;
   if (sources.size() == 1) {
     program = snowc::parse(sources[0], "fuzz.snow", diags);
+    snowc::resolve_names(program, diags);  // settles the patterns' bare names, as for snowc
   } else {
     static const char* const names[][2] = {{"Utils", "utils.snow"}, {"Geo.Vector", "geo/vector.snow"}};
     std::vector<snowc::Module> modules;

@@ -1,0 +1,102 @@
+// The emitter: the C++ that small constructs become (fragments, not whole files).
+#include <doctest/doctest.h>
+
+#include "snowc_harness.hpp"
+
+using snowc_test::compile;
+using snowc_test::contains;
+using snowc_test::Stage;
+
+namespace {
+
+std::string cpp(const std::string& source) {
+  const auto c = compile(source);
+  REQUIRE_MESSAGE(!c.diags->has_errors(), c.rendered());
+  return c.cpp;
+}
+
+}  // namespace
+
+TEST_CASE("emit: the frame of a program") {
+  const std::string out = cpp("fn main() do\n  println(\"hi\")\nend\n");
+  CHECK(contains(out, "#include \"snow/lang/lang.hpp\""));
+  CHECK(contains(out, "namespace prog {"));
+  CHECK(contains(out, "sl::Co<sl::Value> main_(snow::Self self)"));
+  CHECK(contains(out, "return snow::lang::run_program(&prog::main_);"));
+  CHECK(contains(out, "#line 2 \"test.snow\""));
+}
+
+TEST_CASE("emit: a function that never waits is plain C++, called directly; one that may is awaited") {
+  const std::string out = cpp(
+      "fn add(a, b) = a + b\nfn get() do\n  receive do\n    x -> x\n  end\nend\nfn main() do\n  println(\"${add(1, 2)}\")\n  get()\nend\n");
+  CHECK(contains(out, "sl::Value add_(snow::Self self, const sl::Value& a_, const sl::Value& b_) {"));
+  CHECK(contains(out, "return sl::add(a_, b_);"));
+  CHECK(contains(out, "sl::Co<sl::Value> get_(snow::Self self) {"));
+  CHECK(contains(out, "prog::add_(self, sl::I(1), sl::I(2))"));
+  CHECK_FALSE(contains(out, "co_await prog::add_("));
+  CHECK(contains(out, "co_await prog::get_(self)"));
+}
+
+TEST_CASE("emit: a self tail call is a loop with a preemption point") {
+  const std::string out = cpp("fn count(0, acc) = acc\nfn count(n, acc) = count(n - 1, acc + 1)\nfn main() do\n  count(3, 0)\nend\n");
+  CHECK(contains(out, "continue;  // self tail call: loop"));
+  CHECK(contains(out, "co_await sl::tick(self);"));
+  CHECK(contains(out, "sl::fail(\"no clause of `count` matches the arguments\");"));
+}
+
+TEST_CASE("emit: patterns test variants by type and tag, and a bare name that binds is a binding") {
+  const std::string out = cpp(
+      "type Color do\n  Red\n  Green\nend\nfn f(c) do\n  case c do\n    Green -> 1\n    Other -> 2\n  end\nend\nfn main() do\n  f(Red)\nend\n");
+  CHECK(contains(out, "sl::is_variant(c_, prog::Color_type, 1)"));
+  CHECK(contains(out, "const sl::Value Other_ = c_;"));
+  CHECK_FALSE(contains(out, "const sl::Value Green_"));
+}
+
+TEST_CASE("emit: the emitter reads the resolution's record of a bare name") {
+  const char* source =
+      "type Color do\n  Red\n  Green\nend\nfn f(c) do\n  case c do\n    Green -> 1\n    _ -> 2\n  end\nend\nfn main() do\n  f(Red)\nend\n";
+  auto c = compile(source, Stage::types);
+  REQUIRE(c.codes().empty());
+  for (const auto& it : c.program.items) {
+    if (it.kind == snowc::Item::fn && it.fn_group->name == "f") it.fn_group->clauses[0]->body[0]->expr->arms[0].pat->binds = true;
+  }
+  const std::string out = snowc::emit_cpp(c.program, c.symbols, c.types, *c.diags);
+  CHECK(contains(out, "const sl::Value Green_ = c_;"));
+  CHECK_FALSE(contains(out, "prog::Color_type, 1)"));
+}
+
+TEST_CASE("emit: an actor is a process with a receive loop") {
+  const std::string out = cpp(
+      "actor tally(total :: Int) do\n  receive do\n    n -> tally(total + n)\n  end\nend\nfn main() do\n  let p = spawn(tally, 0)\n  send(p, 1)\nend\n");
+  CHECK(contains(out, "snow::Proc tally_(snow::Self self, sl::ActorToken token, sl::Value total_)"));
+  CHECK(contains(out, "co_await sl::receive(self, true,"));
+  CHECK(contains(out, "sl::spawn(self, &prog::tally_, nullptr, sl::I(0))"));
+  CHECK(contains(out, "sl::send(self, "));
+}
+
+TEST_CASE("emit: a service's call is awaited, its cast is not") {
+  const std::string out = cpp(
+      "service Counter do\n  fn init() do\n    0\n  end\n  cast Bump(n :: Int) do |s|\n    s + n\n  end\n"
+      "  call Get() :: Int do |s|\n    (s, s)\n  end\nend\nfn main() do\n  let c = Counter.start()\n  Counter.bump(c, 1)\n  println(\"${Counter.get(c)}\")\nend\n");
+  CHECK(contains(out, "sl::service_start<prog::Counter_service>(self, "));
+  CHECK(contains(out, "sl::service_cast<prog::Counter_service, 0>(self, "));
+  CHECK(contains(out, "co_await sl::service_call<prog::Counter_service, 1>(self, "));
+}
+
+TEST_CASE("emit: a supervisor has a start function for each child") {
+  const std::string out = cpp(
+      "actor worker() do\n  receive do\n    _ -> worker()\n  end\nend\nsupervisor Top do\n  strategy: one_for_all\n  child w do\n    start: fn -> spawn(worker) end\n  end\nend\nfn main() do\n  spawn(Top)\nend\n");
+  CHECK(contains(out, "Top_spawn"));
+  CHECK(contains(out, "one_for_all"));
+}
+
+TEST_CASE("emit: closures capture by value and are called through sl::call") {
+  const std::string out = cpp("fn main() do\n  let k = 2\n  let f = fn x -> x * k end\n  println(\"${f(3)}\")\nend\n");
+  CHECK(contains(out, "sl::fun(\"fn\", 1, [=](snow::Self self, sl::Value me, sl::Args args) -> sl::Co<sl::Value> {"));
+  CHECK(contains(out, "co_await sl::call(self, f_, sl::args(sl::I(3)))"));
+}
+
+TEST_CASE("emit: an actor's self-call that is not a tail call is reported (E0001)") {
+  const auto c = compile("actor counter(n :: Int) do\n  let next = counter(n + 1)\n  println(\"${next}\")\nend\nfn main() do\n  spawn(counter, 0)\nend\n");
+  CHECK(c.has("E0001"));
+}

@@ -9,7 +9,45 @@ namespace snowc::emit {
 std::string Emitter::temp(const std::string& value, const char* base) {
   const std::string t = fresh(base);
   out_->line("sl::Value " + t + " = " + value + ";");
+  single_use_.insert(t);
   return t;
+}
+
+std::string Emitter::taken(const std::string& v) const {
+  return single_use_.count(v) ? "std::move(" + v + ")" : v;
+}
+
+namespace {
+/// True when `s[open]` is '(' and its matching ')' is the last character of s.
+bool wraps_to_end(const std::string& s, std::size_t open) {
+  if (open >= s.size() || s[open] != '(' || s.back() != ')') return false;
+  int depth = 0;
+  bool quoted = false;
+  for (std::size_t i = open; i < s.size(); ++i) {
+    const char ch = s[i];
+    if (quoted) {
+      if (ch == '\\') ++i;
+      else if (ch == '"') quoted = false;
+      continue;
+    }
+    if (ch == '"') quoted = true;
+    else if (ch == '(') ++depth;
+    else if (ch == ')' && --depth == 0) return i + 1 == s.size();
+  }
+  return false;
+}
+}  // namespace
+
+std::string condition(const std::string& c) {
+  static const char* const comparisons[] = {"eq", "ne", "lt", "le", "gt", "ge"};
+  for (const char* op : comparisons) {
+    const std::string head = std::string("sl::") + op + "(";
+    if (c.compare(0, head.size(), head) == 0 && wraps_to_end(c, head.size() - 1)) {
+      return std::string("sl::") + op + "_b" + c.substr(head.size() - 1);
+    }
+  }
+  if (c.compare(0, 6, "sl::B(") == 0 && wraps_to_end(c, 5)) return c.substr(5);
+  return "sl::truth(" + c + ")";
 }
 
 std::string Emitter::args_list(const std::vector<std::string>& a) {
@@ -81,6 +119,7 @@ std::string Emitter::ex(const Expr& e) {
       const std::string t = fresh(e.kind == EK::if_ ? "if" : e.kind == EK::case_ ? "case" : "received");
       out_->line("sl::Value " + t + ";");
       into(e, Dest{Dest::assign, t, false});
+      single_use_.insert(t);
       return t;
     }
     case EK::closure: return closure(e);
@@ -89,7 +128,7 @@ std::string Emitter::ex(const Expr& e) {
       out_->indent++;
       tick();  // first, so that `continue` cannot skip it
       const std::string c = ex(*e.cond);
-      out_->line("if (!sl::truth(" + c + ")) break;");
+      out_->line("if (!" + condition(c) + ") break;");
       block(e.body, Dest{});
       out_->indent--;
       out_->line("}");
@@ -166,7 +205,7 @@ std::string Emitter::binary(const Expr& e) {
     const std::string b = ex(*e.kids[1]);
     out_ = saved;
     if (sub.text.empty()) {
-      return "sl::B(sl::truth(" + a + ") " + (op == "and" ? "&&" : "||") + " sl::truth(" + b + "))";
+      return "sl::B(" + condition(a) + " " + (op == "and" ? "&&" : "||") + " " + condition(b) + ")";
     }
     const std::string t = fresh(op == "and" ? "and" : "or");
     out_->line("sl::Value " + t + " = " + a + ";");
@@ -228,7 +267,7 @@ std::string Emitter::for_loop(const Expr& e) {
   }
   if (e.cond) {
     const std::string c = ex(*e.cond);
-    out_->line("if (!sl::truth(" + c + ")) continue;");
+    out_->line("if (!" + condition(c) + ") continue;");
   }
   const std::string v = fresh("value");
   out_->line("sl::Value " + v + ";");

@@ -22,7 +22,9 @@ void Emitter::emit_fn(const FnGroup& g, const std::string& cpp_name, bool self_c
   if (!g.clauses.empty()) debug_at(g.clauses[0]->span);
   defs_.line("");
   defs_.line("// fn " + g.name);
-  defs_.line((plain ? "sl::Value " : "sl::Co<sl::Value> ") + cpp_name + "(" + params_decl(ctx.params.size(), ctx.params, plain) + ") {");
+  // A plain function is `inline`: GCC then weighs inlining it where it is called (one
+  // translation unit holds the whole program), as a hand-written helper would be.
+  defs_.line((plain ? "inline sl::Value " : "sl::Co<sl::Value> ") + cpp_name + "(" + params_decl(ctx.params.size(), ctx.params, plain) + ") {");
   // Every call of a coroutine function is a reduction, so a recursion (which is always
   // a coroutine, dsl/may_wait.hpp) cannot keep its worker past the turn's budget.
   // A plain function needs none: it neither loops nor recurses, nor calls a function
@@ -94,7 +96,7 @@ void Emitter::emit_clauses(const FnGroup& g, const std::vector<std::string>& par
     for (std::size_t i = 0; i < c->params.size(); ++i) pat_bind(*c->params[i], params[i], false);
     if (c->guard) {
       const std::string g2 = ex(*c->guard);
-      out_->line("if (sl::truth(" + g2 + ")) {");
+      out_->line("if (" + condition(g2) + ") {");
       out_->indent++;
     }
     block(c->body, Dest{Dest::ret, "", true});
@@ -122,7 +124,7 @@ void Emitter::block(const Block& b, const Dest& d) {
         const std::string v = ex(*st.expr);
         if (st.pat->kind == PK::var) {
           const std::string n = declare(st.pat->name);
-          out_->line("sl::Value " + n + " = " + v + ";");
+          out_->line("sl::Value " + n + " = " + taken(v) + ";");
         } else if (st.pat->kind == PK::wild) {
           out_->line("(void)" + v + ";");
         } else {
@@ -247,6 +249,10 @@ void Emitter::emit_self_tail_call(const Expr& e) {
       vals.push_back("");
       continue;
     }
+    if (single_use_.count(v)) {  // already a temporary of its own: moved into the parameter
+      vals.push_back(v);
+      continue;
+    }
     const std::string t = fresh("arg");
     out_->line("sl::Value " + t + " = " + v + ";");
     vals.push_back(t);
@@ -261,7 +267,7 @@ void Emitter::emit_self_tail_call(const Expr& e) {
 
 void Emitter::emit_if(const Expr& e, const Dest& d) {
   const std::string c = ex(*e.cond);
-  out_->line("if (sl::truth(" + c + ")) {");
+  out_->line("if (" + condition(c) + ") {");
   out_->indent++;
   Dest branch = d;
   if (!e.has_else && d.kind != Dest::discard) branch = Dest{Dest::discard, "", d.tail};
@@ -316,7 +322,7 @@ void Emitter::emit_case(const Expr& e, const Dest& d) {
     pat_bind(*a.pat, v, false);
     if (a.guard) {
       const std::string g = ex(*a.guard);
-      out_->line("if (sl::truth(" + g + ")) {");
+      out_->line("if (" + condition(g) + ") {");
       out_->indent++;
     }
     if (guards) out_->line(matched + " = true;");

@@ -96,6 +96,11 @@ inline std::string cpp_ident(const std::string& n) {
 /// what it is (`type`, `terminate`, `spawn`, `init`, `service`, `method`). No word is the
 /// end of another, so a derived name is never a Snow name's (those end in `_`), nor
 /// another item's derived name.
+/// The C++ `bool` of a Snow condition `c` (an emitted Value expression). A comparison
+/// tests its operands directly (`sl::lt_b(a, b)`, not a Bool Value made then tested), and
+/// `sl::B(x)` is x; anything else is `sl::truth(c)` (snow.md#truthiness: Bool or an error).
+std::string condition(const std::string& c);
+
 inline std::string derived(const std::string& snow, const char* what) { return cpp_ident(snow) + what; }
 
 /// How a program shows an item: `Circle` for the variant `Shapes.Circle` of module Shapes.
@@ -259,6 +264,7 @@ class Emitter {
   // ---- expressions ----
 
   std::string temp(const std::string& value, const char* base = "t");
+  std::string taken(const std::string& v) const;  // `std::move(v)` for a single-use temporary, else v
   std::string args_list(const std::vector<std::string>& a);
   std::vector<std::string> eval_args(const std::vector<ExprP>& kids, std::size_t from);
   std::string ex(const Expr& e);
@@ -293,6 +299,7 @@ class Emitter {
   FnCtx fn_;
   std::vector<std::map<std::string, std::string>> scopes_;
   std::set<std::string> used_;
+  std::set<std::string> single_use_;  // temporaries the emitter reads once: a `let` may move them
   std::map<std::pair<std::vector<std::string>, std::string>, std::string> composite_names_;
   std::set<std::string> composite_taken_;
   int counter_ = 0;

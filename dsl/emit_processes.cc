@@ -128,7 +128,7 @@ void Emitter::emit_receive(const Expr& e, const Dest& d) {
           out_->indent++;
           pat_bind(*a.pat, view, false);
           const std::string gv = ex(*a.guard);
-          out_->line("return sl::truth(" + gv + ");");
+          out_->line("return " + condition(gv) + ";");
           out_->indent--;
           out_->line("} catch (...) {");
           out_->line("  " + guard_error + " = std::current_exception();");
@@ -145,7 +145,10 @@ void Emitter::emit_receive(const Expr& e, const Dest& d) {
       const std::string pad(static_cast<std::size_t>(out_->indent + 2) * 2, ' ');
       std::string guard_fn = "[&](const " + type + "& m) -> bool ";
       guard_fn += simple ? "{ return " + test + "; }" : "{\n" + g.text + pad + "}";
-      const std::string handler = "[&](" + type + " m) { " + msg + " = " +
+      // The Value itself, by reference: the runtime hands over the message it unboxes, and
+      // a parameter by value would be one more move (and destructor) per receive.
+      const std::string param = conv == "m" ? type + "&& m" : type + " m";
+      const std::string handler = "[&](" + param + ") { " + msg + " = " +
                                   (conv == "m" ? std::string("std::move(m)") : conv) + "; return " + idx + "; }";
       clauses.push_back("snow::on<" + type + ">(" + guard_fn + ",\n" + pad + handler + ")");
     }
@@ -158,6 +161,11 @@ void Emitter::emit_receive(const Expr& e, const Dest& d) {
   }
   if (clauses.empty()) out_->line("    snow::after(absl::InfiniteDuration(), [] { return -1; }));");
   if (guarded) out_->line("if (" + guard_error + ") std::rethrow_exception(" + guard_error + ");");
+  // An arm runs after the receive took its message: an after-less receive is a
+  // preemption point of its own (FnCtx::received), so a self tail call in an arm needs
+  // no tick (a ring node's `Token(left) -> ring_node(...)`).
+  const bool received_before = fn_.received;
+  if (!e.after_ms) fn_.received = true;
   for (std::size_t i = 0; i < e.arms.size(); ++i) {
     const Arm& a = e.arms[i];
     push();
@@ -169,6 +177,7 @@ void Emitter::emit_receive(const Expr& e, const Dest& d) {
     out_->indent--;
     pop();
   }
+  fn_.received = received_before;
   if (e.after_ms) {
     out_->line(e.arms.empty() ? "{" : "} else {");
     out_->indent++;

@@ -152,7 +152,7 @@ void Emitter::emit_declarations() {
       case Item::fn:
         {
           const bool plain = plain_.count(it.fn_group->name) > 0;
-          decls_.line((plain ? "sl::Value " : "sl::Co<sl::Value> ") + fn_name(it.fn_group->name) + "(" +
+          decls_.line((plain ? "inline sl::Value " : "sl::Co<sl::Value> ") + fn_name(it.fn_group->name) + "(" +
                       params_decl(static_cast<std::size_t>(it.fn_group->arity), {}, plain) + ");");
         }
         break;

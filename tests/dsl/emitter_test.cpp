@@ -1,6 +1,7 @@
 // The emitter: the C++ that small constructs become (fragments, not whole files).
 #include <doctest/doctest.h>
 
+#include "dsl/emit_internal.hpp"
 #include "snowc_harness.hpp"
 
 using snowc_test::compile;
@@ -29,12 +30,57 @@ TEST_CASE("emit: the frame of a program") {
 TEST_CASE("emit: a function that never waits is plain C++, called directly; one that may is awaited") {
   const std::string out = cpp(
       "fn add(a, b) = a + b\nfn get() do\n  receive do\n    x -> x\n  end\nend\nfn main() do\n  println(\"${add(1, 2)}\")\n  get()\nend\n");
-  CHECK(contains(out, "sl::Value add_(snow::Self self, const sl::Value& a_, const sl::Value& b_) {"));
+  CHECK(contains(out, "inline sl::Value add_(snow::Self self, const sl::Value& a_, const sl::Value& b_) {"));
   CHECK(contains(out, "return sl::add(a_, b_);"));
   CHECK(contains(out, "sl::Co<sl::Value> get_(snow::Self self) {"));
   CHECK(contains(out, "prog::add_(self, sl::I(1), sl::I(2))"));
   CHECK_FALSE(contains(out, "co_await prog::add_("));
   CHECK(contains(out, "co_await prog::get_(self)"));
+}
+
+TEST_CASE("emit: a comparison used as a condition is tested as a C++ bool") {
+  const std::string out = cpp(
+      "fn f(a, b) do\n  if a < b do\n    1\n  else\n    2\n  end\nend\n"
+      "fn g(a, b) do\n  if a == b and b != 0 do\n    1\n  else\n    2\n  end\nend\n"
+      "fn h(a) do\n  let c = a >= 1\n  if c do\n    1\n  else\n    2\n  end\nend\n"
+      "fn main() do\n  println(\"${f(1, 2)} ${g(1, 1)} ${h(0)}\")\nend\n");
+  CHECK(contains(out, "if (sl::lt_b(a_, b_)) {"));
+  CHECK(contains(out, "if ((sl::eq_b(a_, b_) && sl::ne_b(b_, sl::I(0)))) {"));
+  CHECK_FALSE(contains(out, "sl::truth(sl::lt("));
+  // A comparison kept as a value is still a Bool Value; a condition on a name tests it.
+  CHECK(contains(out, "sl::Value c_ = sl::ge(a_, sl::I(1));"));
+  CHECK(contains(out, "if (sl::truth(c_)) {"));
+}
+
+TEST_CASE("emit: condition() rewrites only a comparison or sl::B spanning the whole expression") {
+  using snowc::emit::condition;
+  CHECK(condition("sl::lt(a_, b_)") == "sl::lt_b(a_, b_)");
+  CHECK(condition("sl::ne(sl::add(a_, b_), sl::I(2))") == "sl::ne_b(sl::add(a_, b_), sl::I(2))");
+  CHECK(condition("sl::B(true)") == "(true)");
+  CHECK(condition("sl::eq(a_, b_).x(c_)") == "sl::truth(sl::eq(a_, b_).x(c_))");
+  CHECK(condition("sl::lt(a_, b_) == sl::gt(c_, d_)") == "sl::truth(sl::lt(a_, b_) == sl::gt(c_, d_))");
+  CHECK(condition("sl::eq(sl::S(\")\"), s_)") == "sl::eq_b(sl::S(\")\"), s_)");
+  CHECK(condition("ok_") == "sl::truth(ok_)");
+}
+
+TEST_CASE("emit: a receive's handler takes the message by reference, a let takes a temporary by move") {
+  const std::string out = cpp(
+      "type Msg do\n  Ping(Int)\nend\nactor a() do\n  let got = receive do\n    Ping(k) -> k\n  end\n  println(\"${got}\")\nend\n"
+      "fn main() do\n  spawn(a)\nend\n");
+  CHECK(contains(out, "[&](sl::Value&& m) { _msg"));
+  CHECK(contains(out, "sl::Value got_ = std::move(_received"));
+}
+
+TEST_CASE("emit: a self tail call in an after-less receive's arm needs no tick; a call's result is moved in") {
+  const std::string out = cpp(
+      "fn step(x) = x + 1\nactor node(k :: Int) do\n  receive do\n    n -> node(step(n))\n  end\nend\n"
+      "actor waiter(k :: Int) do\n  receive do\n    n -> waiter(n)\n  after 10 -> waiter(k)\n  end\nend\n"
+      "fn main() do\n  spawn(node, 0)\n  spawn(waiter, 0)\nend\n");
+  const auto node = out.substr(out.find("snow::Proc node_("), out.find("// actor waiter") - out.find("snow::Proc node_("));
+  CHECK(contains(node, "k_ = std::move(_t"));
+  CHECK_FALSE(contains(node, "sl::tick(self)"));
+  const auto waiter = out.substr(out.find("snow::Proc waiter_("));
+  CHECK(contains(waiter, "co_await sl::tick(self);"));  // the `after` path took no message
 }
 
 TEST_CASE("emit: a self tail call is a loop with a preemption point") {

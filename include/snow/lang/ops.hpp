@@ -56,13 +56,20 @@ int seq_compare(std::span<const Value> a, std::size_t ai, std::span<const Value>
 // Comparisons of two Ints, the common case in loops and guards, skip the general
 // functions (which are not inlined).
 inline bool both_int(const Value& a, const Value& b) { return a.kind() == Kind::Int && b.kind() == Kind::Int; }
-inline Value eq(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() == b.raw_int() : equal(a, b)); }
-inline Value ne(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() != b.raw_int() : !equal(a, b)); }
-inline Value lt(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() < b.raw_int() : compare_values(a, b) < 0); }
-inline Value le(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() <= b.raw_int() : compare_values(a, b) <= 0); }
-inline Value gt(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() > b.raw_int() : compare_values(a, b) > 0); }
-inline Value ge(const Value& a, const Value& b) { return B(both_int(a, b) ? a.raw_int() >= b.raw_int() : compare_values(a, b) >= 0); }
-/// `compare(a, b)`: Less, Equal or Greater.
+// The `_b` forms give the C++ bool, for a comparison used as a condition (the emitter's
+// `condition`): no Bool Value made and then tested.
+inline bool eq_b(const Value& a, const Value& b) { return both_int(a, b) ? a.raw_int() == b.raw_int() : equal(a, b); }
+inline bool ne_b(const Value& a, const Value& b) { return both_int(a, b) ? a.raw_int() != b.raw_int() : !equal(a, b); }
+inline bool lt_b(const Value& a, const Value& b) { return both_int(a, b) ? a.raw_int() < b.raw_int() : compare_values(a, b) < 0; }
+inline bool le_b(const Value& a, const Value& b) { return both_int(a, b) ? a.raw_int() <= b.raw_int() : compare_values(a, b) <= 0; }
+inline bool gt_b(const Value& a, const Value& b) { return both_int(a, b) ? a.raw_int() > b.raw_int() : compare_values(a, b) > 0; }
+inline bool ge_b(const Value& a, const Value& b) { return both_int(a, b) ? a.raw_int() >= b.raw_int() : compare_values(a, b) >= 0; }
+inline Value eq(const Value& a, const Value& b) { return B(eq_b(a, b)); }
+inline Value ne(const Value& a, const Value& b) { return B(ne_b(a, b)); }
+inline Value lt(const Value& a, const Value& b) { return B(lt_b(a, b)); }
+inline Value le(const Value& a, const Value& b) { return B(le_b(a, b)); }
+inline Value gt(const Value& a, const Value& b) { return B(gt_b(a, b)); }
+inline Value ge(const Value& a, const Value& b) { return B(ge_b(a, b)); }
 Value compare(const Value& a, const Value& b);
 
 /// A condition: Snow has no truthiness (snow.md#truthiness).

@@ -1,8 +1,9 @@
 // src/dist/process_frames.cpp: process traffic on the wire, both ways. route() turns a
 // message or a link, monitor or exit signal into its frame (on the sender's thread);
 // on_process_frame() reads the same frame kinds back into a delivery here (on the
-// transport thread), one case per kind, so a kind's encoding and its decoding are in one
-// file, a screen apart. The exit reasons they carry: src/dist/exit_reason_codec.hpp.
+// transport thread), one case per kind. The bytes of each kind, its writer beside its
+// reader, are in src/dist/signal_frames.hpp; what is here is the node's part: checks
+// before a send, node-table translation, relations, delivery and counters.
 //
 // Also here: a large message decoded off the transport thread (decode_elsewhere) and the
 // frames that wait behind it, since that is what keeps one peer's traffic in order.

@@ -1,8 +1,9 @@
 // src/dist/process_frames.cpp: process traffic on the wire, both ways. route() turns a
 // message or a link, monitor or exit signal into its frame (on the sender's thread);
 // on_process_frame() reads the same frame kinds back into a delivery here (on the
-// transport thread), one case per kind, so a kind's encoding and its decoding are in one
-// file, a screen apart. The exit reasons they carry: src/dist/exit_reason_codec.hpp.
+// transport thread), one case per kind. The bytes of each kind, its writer beside its
+// reader, are in src/dist/signal_frames.hpp; what is here is the node's part: checks
+// before a send, node-table translation, relations, delivery and counters.
 //
 // Also here: a large message decoded off the transport thread (decode_elsewhere) and the
 // frames that wait behind it, since that is what keeps one peer's traffic in order.
@@ -13,6 +14,7 @@
 #include "src/dist/cluster.hpp"
 #include "src/dist/exit_reason_codec.hpp"
 #include "src/dist/node_connection.hpp"
+#include "src/dist/signal_frames.hpp"
 #include "src/runtime/process.hpp"
 #include "src/runtime/runtime_core.hpp"
 #include "src/runtime/strings.hpp"
@@ -42,38 +44,32 @@ Delivery NodeCore::route(Pid from, Pid to, MessageNode* node, absl::Status* refu
   if (is_signal<LinkSignal>(node)) {
     c.kind = FrameKind::link;
     c.from = unbox<LinkSignal>(node).from;
-    c.frame = FrameWriter(FrameKind::link).pid(c.from).pid(to).finish();
+    c.frame = dist::write_link({.from = c.from, .to = to});
   } else if (is_signal<UnlinkSignal>(node)) {
     c.kind = FrameKind::unlink;
     c.from = unbox<UnlinkSignal>(node).from;
-    c.frame = FrameWriter(FrameKind::unlink).pid(c.from).pid(to).finish();
+    c.frame = dist::write_unlink({.from = c.from, .to = to});
   } else if (is_signal<ExitSignal>(node)) {
     auto& s = unbox<ExitSignal>(node);
     c.kind = FrameKind::exit;
     c.from = s.from;
-    FrameWriter w(FrameKind::exit);
-    w.pid(s.from).pid(to).u8(s.via_link ? 1 : 0);
-    dist::write_exit_reason(w, s.reason);
-    c.frame = w.finish();
+    c.frame = dist::write_exit(s.from, to, s.via_link, s.reason);
   } else if (is_signal<MonitorSignal>(node)) {
     auto& m = unbox<MonitorSignal>(node);
     c.kind = FrameKind::monitor;
     c.from = m.from;
     c.ref = m.ref;
-    c.frame = FrameWriter(FrameKind::monitor).pid(m.from).pid(to).ref(m.ref).finish();
+    c.frame = dist::write_monitor({.from = m.from, .to = to, .ref = m.ref});
   } else if (is_signal<DemonitorSignal>(node)) {
     c.kind = FrameKind::demonitor;
     c.ref = unbox<DemonitorSignal>(node).ref;
-    c.frame = FrameWriter(FrameKind::demonitor).pid(from).pid(to).ref(c.ref).finish();
+    c.frame = dist::write_demonitor({.from = from, .to = to, .ref = c.ref});
   } else if (is_signal<DownSignal>(node)) {
     auto& d = unbox<DownSignal>(node);
     c.kind = FrameKind::down;
     c.from = d.pid;
     c.ref = d.ref;
-    FrameWriter w(FrameKind::down);
-    w.pid(d.pid).pid(to).ref(d.ref);
-    dist::write_exit_reason(w, d.reason);
-    c.frame = w.finish();
+    c.frame = dist::write_down(d.pid, to, d.ref, d.reason);
   } else if (type->is_signal) {
     destroy(node);  // timeouts and the like are never for another node
     return Delivery::dead;
@@ -86,8 +82,7 @@ Delivery NodeCore::route(Pid from, Pid to, MessageNode* node, absl::Status* refu
       destroy(node);
       return Delivery::dead;
     }
-    FrameWriter w(FrameKind::send);
-    w.pid(from).pid(to);
+    FrameWriter w = dist::start_send(from, to);
     const std::size_t header = w.buffer().size();
     absl::Status st = type->encode(node, w.buffer());  // straight into the frame: no copy
     const std::string_view stf = std::string_view(w.buffer()).substr(header);
@@ -121,7 +116,7 @@ Delivery NodeCore::route_named(Pid from, std::string_view name, std::string_view
   }
   post(RouteNamedCommand{.from = from,
                          .node = std::string(node_name),
-                         .frame = FrameWriter(FrameKind::send_named).pid(from).name(name).bytes(encoded).finish()});
+                         .frame = dist::write_send_named({.from = from, .name = name, .message = encoded})});
   return Delivery::delivered;
 }
 
@@ -150,66 +145,73 @@ Delivery NodeCore::refuse_send(absl::Status why, absl::Status* refused) noexcept
 // -- decoding: the transport thread --
 
 void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view body, std::string* owned) {
-  BodyReader r(body);
   const DecodeLimits& limits = receive_limits_.decode;
-  // A process frame comes from a process on the peer (or from no process), and goes
-  // to a process here: a node never relays for another.
-  const Pid from_wire = Pid::from_raw(r.u64());
+  // The frame's layout is read by its kind's reader (signal_frames.hpp); what is left is
+  // this node's. A process frame comes from a process on the peer (or from no process),
+  // and goes to a process here: a node never relays for another.
   Pid from, to;
-  bool ok = from_wire.is_null() || (c.map.to_local_pid(from_wire, from) && from.node() == c.map.peer_index);
-  std::string_view name;
-  if (kind == FrameKind::send_named) {
-    name = r.name();
-  } else {
-    ok = ok && c.map.to_local_pid(Pid::from_raw(r.u64()), to) && to.is_local() && !to.is_null();
-  }
-  ok = ok && r.ok();
+  auto sender = [&](Pid wire) {
+    return wire.is_null() || (c.map.to_local_pid(wire, from) && from.node() == c.map.peer_index);
+  };
+  auto receiver = [&](Pid wire) { return c.map.to_local_pid(wire, to) && to.is_local() && !to.is_null(); };
+  auto local_ref = [&](Ref wire, Ref& out) {
+    std::uint16_t node;
+    if (!c.map.to_local(wire.node(), node)) return false;
+    out = Ref::make(node, wire.number());
+    return true;
+  };
   auto malformed = [&](std::string_view what) { malformed_frame(c, kind, what); };
-  if (!ok) return malformed("");
   PeerRelations& rel = relations_[c.map.peer_index];
   switch (kind) {
     case FrameKind::send:
     case FrameKind::send_named:
     case FrameKind::send_acked: {
-      const std::uint64_t ticket = kind == FrameKind::send_acked ? r.u64() : 0;
-      if (!r.ok() || (kind == FrameKind::send_acked && ticket == 0)) return malformed("");
-      const std::string_view stf = r.rest();
-      if (stf.size() >= kDecodeElsewhereBytes) {
-        return decode_elsewhere(c, kind, ticket, from, to, name, Ref(), false, stf, owned);
+      const std::optional<dist::MessageFrame> f = kind == FrameKind::send         ? dist::read_send(body)
+                                                  : kind == FrameKind::send_named ? dist::read_send_named(body)
+                                                                                  : dist::read_send_acked(body);
+      if (!f || !sender(f->from) || (kind != FrameKind::send_named && !receiver(f->to))) return malformed("");
+      if (f->message.size() >= kDecodeElsewhereBytes) {
+        return decode_elsewhere(c, kind, f->ticket, from, to, f->name, Ref(), false, f->message, owned);
       }
-      absl::StatusOr<Term> message = decode_term_with(stf, limits, c.map);
+      absl::StatusOr<Term> message = decode_term_with(f->message, limits, c.map);
       // Well framed but not decodable: only this message is lost (refuse_undecodable).
-      if (!message.ok()) return refuse_undecodable(c, ticket, to, limits, message.status());
-      deliver_message(c, kind, ticket, from, to, name, *message);
+      if (!message.ok()) return refuse_undecodable(c, f->ticket, to, limits, message.status());
+      deliver_message(c, kind, f->ticket, from, to, f->name, *message);
       return;
     }
     case FrameKind::link:
-      if (!r.at_end()) return malformed("");
-      rel.links.emplace(to, from);
-      deliver(core_, to, box_signal(LinkSignal{from}), from);
-      return;
-    case FrameKind::unlink:
-      if (!r.at_end()) return malformed("");
-      rel.links.erase({to, from});
-      deliver(core_, to, box_signal(UnlinkSignal{from}), from);
-      return;
-    case FrameKind::exit: {
-      const bool via_link = r.u8() != 0;
-      ExitReason reason;
-      if (r.ok() && body.size() >= kDecodeElsewhereBytes) {
-        return decode_elsewhere(c, kind, 0, from, to, name, Ref(), via_link, r.rest(), owned);
+    case FrameKind::unlink: {
+      const std::optional<dist::LinkFrame> f = kind == FrameKind::link ? dist::read_link(body) : dist::read_unlink(body);
+      if (!f || !sender(f->from) || !receiver(f->to)) return malformed("");
+      if (kind == FrameKind::link) {
+        rel.links.emplace(to, from);
+        deliver(core_, to, box_signal(LinkSignal{from}), from);
+      } else {
+        rel.links.erase({to, from});
+        deliver(core_, to, box_signal(UnlinkSignal{from}), from);
       }
-      if (!r.ok() || !dist::read_exit_reason(r, limits, c.map, reason)) return malformed("bad exit reason");
-      if (via_link) rel.links.erase({to, from});
-      deliver(core_, to, box_signal(ExitSignal{from, std::move(reason), via_link}), from);
+      return;
+    }
+    case FrameKind::exit: {
+      const std::optional<dist::ExitFrame> f = dist::read_exit(body);
+      if (!f) return malformed("bad exit reason");
+      if (!sender(f->from) || !receiver(f->to)) return malformed("");
+      if (body.size() >= kDecodeElsewhereBytes) {
+        return decode_elsewhere(c, kind, 0, from, to, {}, Ref(), f->via_link, f->reason, owned);
+      }
+      BodyReader r(f->reason);
+      ExitReason reason;
+      if (!dist::read_exit_reason(r, limits, c.map, reason)) return malformed("bad exit reason");
+      if (f->via_link) rel.links.erase({to, from});
+      deliver(core_, to, box_signal(ExitSignal{from, std::move(reason), f->via_link}), from);
       return;
     }
     case FrameKind::monitor:
     case FrameKind::demonitor: {
-      const std::uint64_t raw_ref = r.u64();
-      std::uint16_t ref_node;
-      if (!r.ok() || !r.at_end() || !c.map.to_local(Ref::from_raw(raw_ref).node(), ref_node)) return malformed("");
-      const Ref ref = Ref::make(ref_node, Ref::from_raw(raw_ref).number());
+      const std::optional<dist::MonitorFrame> f =
+          kind == FrameKind::monitor ? dist::read_monitor(body) : dist::read_demonitor(body);
+      Ref ref;
+      if (!f || !sender(f->from) || !receiver(f->to) || !local_ref(f->ref, ref)) return malformed("");
       if (kind == FrameKind::monitor) {
         rel.watched[ref.raw()] = {from, to};
         deliver(core_, to, box_signal(MonitorSignal{from, ref}), from);
@@ -220,16 +222,15 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
       return;
     }
     case FrameKind::down: {
-      const std::uint64_t raw_ref = r.u64();
-      std::uint16_t ref_node;
-      ExitReason reason;
-      const bool ref_ok = r.ok() && c.map.to_local(Ref::from_raw(raw_ref).node(), ref_node);
-      if (ref_ok && body.size() >= kDecodeElsewhereBytes) {
-        const Ref ref = Ref::make(ref_node, Ref::from_raw(raw_ref).number());
-        return decode_elsewhere(c, kind, 0, from, to, name, ref, false, r.rest(), owned);
+      const std::optional<dist::DownFrame> f = dist::read_down(body);
+      Ref ref;
+      if (!f || !sender(f->from) || !receiver(f->to) || !local_ref(f->ref, ref)) return malformed("");
+      if (body.size() >= kDecodeElsewhereBytes) {
+        return decode_elsewhere(c, kind, 0, from, to, {}, ref, false, f->reason, owned);
       }
-      if (!ref_ok || !dist::read_exit_reason(r, limits, c.map, reason)) return malformed("");
-      const Ref ref = Ref::make(ref_node, Ref::from_raw(raw_ref).number());
+      BodyReader r(f->reason);
+      ExitReason reason;
+      if (!dist::read_exit_reason(r, limits, c.map, reason)) return malformed("");
       rel.watching.erase(ref.raw());
       deliver(core_, to, box_signal(DownSignal{ref, from, std::move(reason)}), from);
       return;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/dist/node_connection.hpp"
+#include "src/dist/signal_frames.hpp"
 #include "src/runtime/runtime_core.hpp"
 #include "src/runtime/strings.hpp"
 
@@ -141,8 +142,7 @@ absl::StatusOr<std::string> NodeCore::encode_acked(Pid from, Pid to, MessageNode
     return absl::InvalidArgumentError(absl::StrCat("cannot send ", what, " to ", to.to_string(),
                                                    ": not a wire type (declare it with SNOW_WIRE)"));
   }
-  FrameWriter w(FrameKind::send_acked);
-  w.pid(from).pid(to).u64(0);  // the ticket, written when the frame is queued
+  FrameWriter w = dist::start_send_acked(from, to, 0);  // the ticket, set when the frame is queued
   const std::size_t header = w.buffer().size();
   absl::Status st = type->encode(node, w.buffer());
   destroy(node);
@@ -189,9 +189,7 @@ void NodeCore::run(SendAckedCommand& c) {
         absl::StrCat("the queue to ", node, " is over max_outbound_bytes (", options_.max_outbound_bytes, ")")));
   }
   const std::uint64_t ticket = next_ticket_++;
-  for (std::size_t i = 0; i < 8; ++i) {  // after the length, kind, from and to
-    c.frame[dist::kFrameHeaderBytes + 1 + 16 + i] = static_cast<char>(ticket >> (8 * i));
-  }
+  dist::set_send_acked_ticket(c.frame, ticket);
   acked_sends_[ticket] = AckedSend{conn->id, to, c.deadline, std::move(c.waiter)};
   queue_stream(*conn, c.from, std::move(c.frame));
 }

@@ -5,7 +5,9 @@
 //    arrive at once or in any chunking; a failure sticks; no frame is over the limit.
 // 2. BodyReader agrees with a plain model of its reads (little-endian fields, bounds,
 //    a failed read sticks), for reads chosen by the input.
-// 3. A real node (node_harness.hpp) takes the stream in chunks through every frame
+// 3. Each process frame kind's reader against its writer (src/dist/signal_frames.hpp):
+//    a body a reader accepts is what the writer writes from the fields read.
+// 4. A real node (node_harness.hpp) takes the stream in chunks through every frame
 //    handler (process frames, fragments, peers, node_name, ping, exit reasons, STF
 //    messages to its cluster process); it must not crash, and once the peer falls
 //    silent the heartbeat timeout must close the connection and forget the peer.
@@ -13,11 +15,13 @@
 // Built outside the Meson build with clang (tests/fuzz/run.sh, `make fuzz`).
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "node_harness.hpp"
+#include "src/dist/signal_frames.hpp"
 
 namespace {
 
@@ -120,6 +124,34 @@ void check_body_reader(std::string_view body) {
   }
 }
 
+void check_signal_frame(FrameKind kind, std::string_view body) {
+  namespace d = snow::dist;
+  std::optional<std::string> again;
+  switch (kind) {
+    case FrameKind::send: if (auto f = d::read_send(body)) again = d::write_send(*f); break;
+    case FrameKind::send_named: if (auto f = d::read_send_named(body)) again = d::write_send_named(*f); break;
+    case FrameKind::send_acked: if (auto f = d::read_send_acked(body)) again = d::write_send_acked(*f); break;
+    case FrameKind::link: if (auto f = d::read_link(body)) again = d::write_link(*f); break;
+    case FrameKind::unlink: if (auto f = d::read_unlink(body)) again = d::write_unlink(*f); break;
+    case FrameKind::monitor: if (auto f = d::read_monitor(body)) again = d::write_monitor(*f); break;
+    case FrameKind::demonitor: if (auto f = d::read_demonitor(body)) again = d::write_demonitor(*f); break;
+    case FrameKind::exit:  // the reason, read by read_exit_reason, follows the fields
+      if (auto f = d::read_exit(body)) {
+        if (f->reason != body.substr(17)) fuzz::fail("read_exit: the reason is not what follows the fields");
+      }
+      break;
+    case FrameKind::down:
+      if (auto f = d::read_down(body)) {
+        if (f->reason != body.substr(24)) fuzz::fail("read_down: the reason is not what follows the fields");
+      }
+      break;
+    default: return;
+  }
+  if (again && std::string_view(*again).substr(d::kFrameHeaderBytes + 1) != body) {
+    fuzz::fail("a process frame's writer does not write back what its reader read");
+  }
+}
+
 void drive_node(std::string_view in) {
   fuzz::FuzzNode n;
   const fuzz::ConnId id = n.accept_authenticated();
@@ -156,6 +188,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!r.next(got, kind, body).ok() || !got) break;
     any = true;
     check_body_reader(body);
+    check_signal_frame(kind, body);
   }
   if (!any) check_body_reader(in);
   drive_node(in);

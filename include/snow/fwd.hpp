@@ -13,8 +13,8 @@
 //     #include "counter.hpp"
 //     #include "snow/actor.hpp"
 //
-// Task's default argument (`Task<>` is `Task<void>`) comes with its definition in
-// snow/proc.hpp: with this header alone, write `Task<void>`.
+// Task's default arguments (`Task<>` is `Task<void, ProcessFrames>`) are given here, once:
+// snow/proc.hpp, which defines Task, includes this header.
 #pragma once
 
 namespace snow {
@@ -31,7 +31,8 @@ class Term;
 // Processes (snow/proc.hpp, snow/actor.hpp, snow/runtime.hpp, snow/scoped_actor.hpp,
 // snow/mailbox.hpp).
 class Proc;
-template <class T>
+struct ProcessFrames;
+template <class T = void, class Frames = ProcessFrames>
 class Task;
 class Self;
 class Runtime;

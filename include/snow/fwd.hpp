@@ -13,9 +13,11 @@
 //     #include "counter.hpp"
 //     #include "snow/actor.hpp"
 //
-// Task's default arguments (`Task<>` is `Task<void, ProcessFrames>`) are given here, once:
-// snow/proc.hpp, which defines Task, includes this header.
+// Task's default arguments (`Task<>` is `Task<void, ProcessFrames>`) come with it, from
+// snow/detail/task_fwd.hpp, which snow/proc.hpp (defining Task) includes too.
 #pragma once
+
+#include "snow/detail/task_fwd.hpp"  // Task, ProcessFrames
 
 namespace snow {
 
@@ -31,9 +33,7 @@ class Term;
 // Processes (snow/proc.hpp, snow/actor.hpp, snow/runtime.hpp, snow/scoped_actor.hpp,
 // snow/mailbox.hpp).
 class Proc;
-struct ProcessFrames;
-template <class T = void, class Frames = ProcessFrames>
-class Task;
+// Task<T = void, Frames = ProcessFrames> and ProcessFrames: included above.
 class Self;
 class Runtime;
 struct RuntimeOptions;

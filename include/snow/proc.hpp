@@ -29,7 +29,7 @@
 #include <optional>
 #include <utility>
 
-#include "snow/fwd.hpp"  // Task's default arguments
+#include "snow/detail/task_fwd.hpp"  // Task's default arguments
 
 namespace snow {
 
@@ -99,7 +99,8 @@ struct ProcessFrames {
   static void release(void* frame, std::size_t bytes) noexcept { detail::free_task_frame(frame, bytes); }
 };
 
-// `template <class T = void, class Frames = ProcessFrames>`: the defaults are in fwd.hpp.
+// `template <class T = void, class Frames = ProcessFrames>`: the defaults are in
+// detail/task_fwd.hpp.
 template <class T, class Frames>
 class [[nodiscard("co_await the Task: `co_await f(...)` (a Task that is not awaited never runs)")]] Task {
  public:

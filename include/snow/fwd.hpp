@@ -13,9 +13,11 @@
 //     #include "counter.hpp"
 //     #include "snow/actor.hpp"
 //
-// Task's default argument (`Task<>` is `Task<void>`) comes with its definition in
-// snow/proc.hpp: with this header alone, write `Task<void>`.
+// Task's default arguments (`Task<>` is `Task<void, ProcessFrames>`) come with it, from
+// snow/detail/task_fwd.hpp, which snow/proc.hpp (defining Task) includes too.
 #pragma once
+
+#include "snow/detail/task_fwd.hpp"  // Task, ProcessFrames
 
 namespace snow {
 
@@ -31,8 +33,7 @@ class Term;
 // Processes (snow/proc.hpp, snow/actor.hpp, snow/runtime.hpp, snow/scoped_actor.hpp,
 // snow/mailbox.hpp).
 class Proc;
-template <class T>
-class Task;
+// Task<T = void, Frames = ProcessFrames> and ProcessFrames: included above.
 class Self;
 class Runtime;
 struct RuntimeOptions;

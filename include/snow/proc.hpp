@@ -15,6 +15,12 @@
 // their awaiter directly when done (symmetric transfer, no scheduler round trip), and
 // pass exceptions up to it. Only snow's own awaitables (receive, sleep, yield, Task) may
 // be awaited inside a process: the scheduler has to know why a process is suspended.
+//
+// A Task's frame comes from its second parameter, the frame allocator: a type with
+// static `void* allocate(std::size_t)` and `void release(void*, std::size_t) noexcept`.
+// The default, ProcessFrames, counts the frame in the memory of the process it runs in
+// (snow/observe.hpp); code that makes many small frames may choose another (Snow's
+// generated code uses per-thread free lists: snow/lang/co.hpp).
 #pragma once
 
 #include <coroutine>
@@ -22,6 +28,8 @@
 #include <exception>
 #include <optional>
 #include <utility>
+
+#include "snow/detail/task_fwd.hpp"  // Task's default arguments
 
 namespace snow {
 
@@ -84,12 +92,21 @@ struct TaskResult<void> {
 
 }  // namespace detail
 
-template <class T = void>
+/// Task frames from the heap, counted in the memory figure of the process running (if any)
+/// until they are freed: Task's default frame allocator.
+struct ProcessFrames {
+  static void* allocate(std::size_t bytes) { return detail::allocate_task_frame(bytes); }
+  static void release(void* frame, std::size_t bytes) noexcept { detail::free_task_frame(frame, bytes); }
+};
+
+// `template <class T = void, class Frames = ProcessFrames>`: the defaults are in
+// detail/task_fwd.hpp.
+template <class T, class Frames>
 class [[nodiscard("co_await the Task: `co_await f(...)` (a Task that is not awaited never runs)")]] Task {
  public:
   struct promise_type : detail::TaskResult<T> {
-    static void* operator new(std::size_t bytes) { return detail::allocate_task_frame(bytes); }
-    static void operator delete(void* frame, std::size_t bytes) noexcept { detail::free_task_frame(frame, bytes); }
+    static void* operator new(std::size_t bytes) { return Frames::allocate(bytes); }
+    static void operator delete(void* frame, std::size_t bytes) noexcept { Frames::release(frame, bytes); }
     std::coroutine_handle<> continuation;
     std::exception_ptr exception;
     Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
@@ -122,7 +139,7 @@ class [[nodiscard("co_await the Task: `co_await f(...)` (a Task that is not awai
     return handle_.promise().take();
   }
 
- private:
+ protected:  // for a type that adds to Task (snow/lang/co.hpp)
   explicit Task(Handle h) : handle_(h) {}
   Handle handle_;
 };
@@ -134,8 +151,8 @@ template <class T>
 struct task_value {
   using type = T;
 };
-template <class T>
-struct task_value<Task<T>> {
+template <class T, class Frames>
+struct task_value<Task<T, Frames>> {
   using type = T;
 };
 }  // namespace detail

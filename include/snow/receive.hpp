@@ -72,8 +72,8 @@ std::uint64_t bound_ref(const RefGuard<T>& guard) noexcept { return guard.ref.ra
 /// that are coroutines are awaited, detail/service_handler.hpp).
 template <class T>
 inline constexpr bool is_task = false;
-template <class T>
-inline constexpr bool is_task<Task<T>> = true;
+template <class T, class Frames>
+inline constexpr bool is_task<Task<T, Frames>> = true;
 
 template <class Fn, class T>
 decltype(auto) invoke_handler(Fn& fn, T&& value) {

@@ -62,7 +62,9 @@
 // an InvalidArgument (a cast: std::invalid_argument) saying what to declare; through
 // call_by_name.hpp's remote-capable forms it is a compile error. A remote caller's
 // deadline is not checked by the service (the two clocks differ). Details:
-// detail/remote_call.hpp.
+// detail/remote_call.hpp. A state may instead read every request from another node
+// itself, with a static `remote_request` (detail/remote_serve.hpp): Snow's services do,
+// since all their requests travel under one name (snow/lang/otp.hpp).
 #pragma once
 
 #include <concepts>

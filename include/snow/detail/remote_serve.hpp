@@ -6,8 +6,10 @@
 // send_reply (snow/reply.hpp) carries the answer back across nodes. The wire side (RemoteCallRequest, replies, the fingerprint) is remote_call.hpp.
 #pragma once
 
+#include <concepts>
 #include <optional>
 #include <type_traits>
+#include <utility>
 
 #include "snow/detail/remote_call.hpp"
 
@@ -67,22 +69,63 @@ bool remote_as_among(RemoteCallRequest& request, Self self, std::optional<Reques
   return (remote_as<Impl, Req>(request, self, out) || ...);
 }
 
+/// A state that reads requests from other nodes itself, instead of listing wire types in
+/// `remote_requests`, has
+///     static absl::StatusOr<Req> remote_request(const RemoteCallRequest&);
+/// for the one request type Req it takes both ways: the request from another node becomes
+/// a local call (run_call) or cast (run_cast) of that Req, or the error is the refusal.
+/// Snow's services (snow/lang/otp.hpp) do that: all their requests travel under one name,
+/// "snow.service", and are checked against the generated service's handlers.
 template <class Impl>
-std::optional<Request<Impl>> remote_as_local_request(RemoteCallRequest& request, Self self) {
+concept ReadsRemoteRequests = requires(const RemoteCallRequest& r) {
+  { Impl::remote_request(r).ok() } -> std::convertible_to<bool>;
+};
+
+template <class Impl>
+std::optional<Request<Impl>> remote_as_own_request(RemoteCallRequest& request, Self self) {
+  using Req = typename decltype(Impl::remote_request(request))::value_type;
   std::optional<Request<Impl>> out;
-  if constexpr (requires { typename Impl::remote_requests; }) {
-    if (remote_as_among(request, self, out, static_cast<typename Impl::remote_requests*>(nullptr))) return out;
-    refuse_remote_request(self, request,
-                          absl::UnimplementedError(absl::StrCat("service ", demangle(typeid(Impl)),
-                                                                " does not accept this request from other nodes "
-                                                                "(it is not in its remote_requests)")));
+  absl::StatusOr<Req> value = Impl::remote_request(std::as_const(request));
+  if (!value.ok()) {
+    refuse_remote_request(self, request, value.status());
+  } else if (!request.from) {  // a cast
+    if constexpr (CastableWith<Impl, Req>) {
+      out.emplace(Request<Impl>{Pid(), Ref(), absl::InfiniteFuture(), Message::of(std::move(*value)), &run_cast<Impl, Req>});
+    } else {
+      refuse_remote_request(self, request, absl::InvalidArgumentError("this service takes no casts"));
+    }
   } else {
-    refuse_remote_request(self, request,
-                          absl::UnimplementedError(absl::StrCat("service ", demangle(typeid(Impl)),
-                                                                " accepts no requests from other nodes (its state "
-                                                                "declares no remote_requests)")));
+    if constexpr (CallableWith<Impl, Req>) {
+      // No deadline: the caller's clock is another node's (its own timeout still holds).
+      out.emplace(Request<Impl>{request.from, request.ref, absl::InfiniteFuture(), Message::of(std::move(*value)),
+                                &run_call<Impl, Req>});
+    } else {
+      refuse_remote_request(self, request, absl::InvalidArgumentError("this service takes no calls"));
+    }
   }
   return out;
+}
+
+template <class Impl>
+std::optional<Request<Impl>> remote_as_local_request(RemoteCallRequest& request, Self self) {
+  if constexpr (ReadsRemoteRequests<Impl>) {
+    return remote_as_own_request<Impl>(request, self);
+  } else {
+    std::optional<Request<Impl>> out;
+    if constexpr (requires { typename Impl::remote_requests; }) {
+      if (remote_as_among(request, self, out, static_cast<typename Impl::remote_requests*>(nullptr))) return out;
+      refuse_remote_request(self, request,
+                            absl::UnimplementedError(absl::StrCat("service ", demangle(typeid(Impl)),
+                                                                  " does not accept this request from other nodes "
+                                                                  "(it is not in its remote_requests)")));
+    } else {
+      refuse_remote_request(self, request,
+                            absl::UnimplementedError(absl::StrCat("service ", demangle(typeid(Impl)),
+                                                                  " accepts no requests from other nodes (its state "
+                                                                  "declares no remote_requests)")));
+    }
+    return out;
+  }
 }
 
 }  // namespace snow::detail

@@ -168,8 +168,8 @@ void answer_void(Self self, const Request<State>& r) {
 
 /// Runs a coroutine handler to its end, then answers. `request` stays alive in the service
 /// loop until this Task is done, so the handler may keep references into it.
-template <class State, class T>
-Task<> answer_when_done(Self self, const Request<State>& request, Task<T> handler) {
+template <class State, class T, class Frames>
+Task<> answer_when_done(Self self, const Request<State>& request, Task<T, Frames> handler) {
   if constexpr (std::is_void_v<T>) {
     co_await handler;
     answer_void(self, request);
@@ -178,8 +178,8 @@ Task<> answer_when_done(Self self, const Request<State>& request, Task<T> handle
     answer(self, request, std::move(result));
   }
 }
-template <class T>
-Task<> discard_result(Task<T> handler) {
+template <class T, class Frames>
+Task<> discard_result(Task<T, Frames> handler) {
   if constexpr (std::is_void_v<T>) {
     co_await handler;
   } else {

@@ -3,12 +3,12 @@
 // A Snow function may wait (receive, Timer.sleep, a service call, Job.await), and C++20
 // coroutines are stackless, so a generated function that may wait is a coroutine
 // returning `Co<Value>` and every call of it is `co_await`ed (one that never waits is a
-// plain C++ function: dsl/emitter.cc, find_plain_functions). Co is snow::Task with one addition:
-// `run_sync()`, which drives a coroutine to completion on the spot. That is what places
-// that cannot suspend use (receive guards, service handlers inside the runtime's
-// synchronous handle_call, supervisor start functions, Display hooks); if the function
-// tries to wait there, the waiting helpers see `in_sync_context()` and raise a Snow
-// runtime error instead of corrupting the process.
+// plain C++ function: dsl/emitter.cc, find_plain_functions). Co is snow::Task<T, SmallPool>
+// (snow/proc.hpp): its frames come from Snow's per-thread pool (snow/lang/pool.hpp), and
+// it adds `run_sync()`, which drives a coroutine to completion on the spot. That is what
+// places that cannot suspend use (receive guards, supervisor start functions, Display
+// hooks); if the function tries to wait there, the waiting helpers see
+// `in_sync_context()` and raise a Snow runtime error instead of corrupting the process.
 #pragma once
 
 #include <coroutine>
@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "snow/lang/pool.hpp"
+#include "snow/proc.hpp"
 
 namespace snow::lang {
 
@@ -53,88 +54,49 @@ inline void check_may_wait(const char* what) {
     cannot_wait(what);  // out of line, so that this check inlines into every receive
 }
 
+/// snow::Task with its frames from the per-thread pool (every Snow call makes one), and
+/// what Snow adds to it: `run_sync()` (see the file comment), `error()`, and under
+/// `snowc --debug` a callee run inside its caller's await (below).
 template <class T>
-class [[nodiscard]] Co {
+class [[nodiscard]] Co : public snow::Task<T, SmallPool> {
+  using Base = snow::Task<T, SmallPool>;
+
  public:
-  struct promise_type {
-    // Every Snow call allocates a frame: from the per-thread pool, not malloc.
-    static void* operator new(std::size_t n) { return SmallPool::allocate(n); }
-    static void operator delete(void* p, std::size_t n) noexcept { SmallPool::release(p, n); }
-    std::optional<T> value;
-    std::coroutine_handle<> continuation;
-    std::exception_ptr exception;
-#ifdef SNOW_LANG_DEBUG
-    bool run_by_caller = false;  // resumed from its caller's await_suspend (below)
-#endif
-    Co get_return_object() { return Co(std::coroutine_handle<promise_type>::from_promise(*this)); }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    struct FinalAwaiter {
-      bool await_ready() noexcept { return false; }
-      std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
-        auto next = h.promise().continuation;
-#ifdef SNOW_LANG_DEBUG
-        if (h.promise().run_by_caller) return std::noop_coroutine();  // back into that call
-#endif
-        return next ? next : std::noop_coroutine();
-      }
-      void await_resume() noexcept {}
-    };
-    FinalAwaiter final_suspend() noexcept { return {}; }
-    template <class U>
-    void return_value(U&& v) { value.emplace(std::forward<U>(v)); }
-    void unhandled_exception() noexcept { exception = std::current_exception(); }
-  };
-  using Handle = std::coroutine_handle<promise_type>;
+  // The coroutine's return object is made by Task's promise (promise_type is Task's).
+  Co(Base&& task) noexcept : Base(std::move(task)) {}  // NOLINT: implicit on purpose
 
-  Co(Co&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
-  Co& operator=(Co&&) = delete;
-  ~Co() {
-    if (handle_) handle_.destroy();
-  }
-
-  bool await_ready() const noexcept { return false; }
-#ifndef SNOW_LANG_DEBUG
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
-    handle_.promise().continuation = awaiter;
-    return handle_;
-  }
-#else
+#ifdef SNOW_LANG_DEBUG
   // `snowc --debug` (-DSNOW_LANG_DEBUG): the callee runs inside this call rather than by
   // symmetric transfer. g++ makes one transfer per coroutine, at the line of its
   // opening brace, so a caller's frame in a backtrace showed that line instead of the
-  // call's; this call is at the call's line. When the callee waits, whoever resumes it
-  // resumes the caller at its end, as usual; frames of callers that waited meanwhile
-  // are then not on the native stack. Inlined, and the builtin resume, so that one
-  // (inline) frame of this header stands between two Snow frames rather than two calls.
+  // call's; this call is at the call's line. The callee's continuation is a no-op while
+  // it runs here, so that its end comes back into this call; if it waits instead, the
+  // continuation becomes the caller, which whoever resumes the callee resumes at its
+  // end, as usual (frames of callers that waited meanwhile are then not on the native
+  // stack). Inlined, and the builtin resume, so that one (inline) frame of this header
+  // stands between two Snow frames rather than two calls.
   [[gnu::always_inline]] bool await_suspend(std::coroutine_handle<> awaiter) noexcept {
-    promise_type& p = handle_.promise();
-    p.continuation = awaiter;
-    p.run_by_caller = true;
-    __builtin_coro_resume(handle_.address());
-    p.run_by_caller = false;
-    return !handle_.done();  // done: go on at once; waiting: stay suspended
+    auto& p = this->handle_.promise();
+    p.continuation = std::noop_coroutine();
+    __builtin_coro_resume(this->handle_.address());
+    if (this->handle_.done()) return false;  // done: go on at once
+    p.continuation = awaiter;                 // waiting: stay suspended
+    return true;
   }
 #endif
-  T await_resume() {
-    if (handle_.promise().exception) std::rethrow_exception(handle_.promise().exception);
-    return std::move(*handle_.promise().value);
-  }
 
   /// The exception the coroutine ended with, if any (after it completed).
-  std::exception_ptr error() const { return handle_.promise().exception; }
+  std::exception_ptr error() const { return this->handle_.promise().exception; }
 
   /// Runs to completion now (see the file comment).
   T run_sync() {
+    this->handle_.promise().continuation = std::noop_coroutine();  // its end returns here
     ++sync_depth;
-    handle_.resume();
+    this->handle_.resume();
     --sync_depth;
-    if (!handle_.done()) fail("a function waited where waiting is not possible");
-    return await_resume();
+    if (!this->handle_.done()) fail("a function waited where waiting is not possible");
+    return this->await_resume();
   }
-
- private:
-  explicit Co(Handle h) : handle_(h) {}
-  Handle handle_;
 };
 
 /// `co_await capture(co)`: runs `co` and yields the exception it ended with (or null)

@@ -1,10 +1,10 @@
 // snow/lang/otp.hpp: Snow's jobs, services and supervisors on the runtime's templates
 // (snow::async/Job, snow::Service, snow::SupervisorSpec).
 //
-// Service handlers run as coroutines in a Snow service process (below), so they may wait.
-// The runtime calls supervisor start functions synchronously, while Snow code is a
-// coroutine; those run through Co::run_sync (see co.hpp), and a start function that
-// would wait raises a runtime error instead.
+// A Snow service runs the runtime's service loop, which awaits its handlers as coroutines,
+// so they may wait. The runtime calls supervisor start functions synchronously, while
+// Snow code is a coroutine; those run through Co::run_sync (see co.hpp), and a start
+// function that would wait raises a runtime error instead.
 #pragma once
 
 #include <optional>
@@ -37,11 +37,12 @@ Co<Value> Job_map(Self self, Value xs, Value f);
 
 // ---- services (snow.md#services) ----
 //
-// A Snow service is not served by the runtime's service loop (snow/service.hpp): a Snow
-// handler is a Snow coroutine (Co<Value>, not snow::Task) and may wait (call another
-// service, receive, sleep). service_process serves the runtime's request/reply
-// protocol instead, so callers use snow::Service<Impl> as for any service. The service
-// counts as a live process that is blocked while it waits for requests, so an idle
+// A Snow service runs the runtime's service loop (snow/service.hpp), like a C++ one:
+// callers use snow::Service<Impl>, requests are served one at a time in arrival order, a
+// caller whose deadline has passed is skipped. Its state (ServiceHandlers, below) has one
+// call handler and one cast handler, both coroutines the loop awaits, which run the
+// generated `serve` (a Snow handler may wait: call another service, receive, sleep). The
+// service counts as a live process, blocked except while a handler runs, so an idle
 // service never keeps a program from ending, and a handler that waits is seen as busy.
 
 /// A request to a Snow service: which handler (in declaration order), with what arguments.
@@ -77,55 +78,60 @@ absl::StatusOr<ServiceRequest> service_request_from(const snow::detail::RemoteCa
   return service_request_from(r, &Impl::handler_arity, &Impl::handler_is_call);
 }
 
-/// The generated service state (`struct NAME_service`) derives from this. snow::Service
-/// types calls by `handle_call`'s result and casts by `handle_cast`; requests are served
-/// through `serve` (a coroutine) by service_process, and would be through these only by
-/// the runtime's own loop, where waiting is an error.
+/// The generated service state (`struct NAME_service`) derives from this: what the
+/// runtime's service loop (snow/service.hpp) calls. Requests from this node arrive as
+/// ServiceRequest calls and casts; requests from other nodes are read by `remote_request`
+/// (detail/remote_serve.hpp) into the same, so they are served alike, and their replies go
+/// back as Terms (send_reply). Not aggregate: `Impl(state)` is the generated constructor.
 template <class Impl>
 struct ServiceHandlers {
-  Value handle_call(ServiceRequest r, Self self) { return static_cast<Impl*>(this)->serve(self, std::move(r)).run_sync(); }
-  void handle_cast(ServiceRequest r, Self self) { static_cast<Impl*>(this)->serve(self, std::move(r)).run_sync(); }
-};
-
-/// The process of a Snow service: one request at a time, in arrival order (snow.md#services).
-/// `token` counts it as live for as long as its frame exists (see ActorToken).
-template <class Impl>
-snow::Proc service_process(Self self, [[maybe_unused]] ActorToken token, Impl impl) {
-  using Request = snow::detail::Request<Impl>;
-  using RemoteRequest = snow::detail::RemoteCallRequest;
-  for (;;) {
-    std::optional<Request> request;
-    std::optional<RemoteRequest> remote;
-    co_await receive(self, true, snow::on<Request>([&](Request r) { request = std::move(r); }),
-                     snow::on<RemoteRequest>([&](RemoteRequest r) { remote = std::move(r); }),
-                     snow::any([](snow::Message) {}));  // anything else has no handler: dropped
-    if (remote) {
-      // From another node: refused (an error reply, a counter) unless well formed; the
-      // reply goes back as a Term (send_reply). No deadline: the caller's clock is
-      // another node's, and its own timeout still holds.
-      absl::StatusOr<ServiceRequest> req = service_request_from<Impl>(*remote);
-      if (!req.ok()) {
-        snow::detail::refuse_remote_request(self, *remote, req.status());
-        continue;
-      }
-      Value reply = co_await impl.serve(self, std::move(*req));
-      if (remote->from) {
-        snow::detail::send_reply(self.runtime(), remote->from, remote->ref, snow::Message::of(std::move(reply)),
-                                 absl::OkStatus());
-      }
-      continue;
-    }
-    if (!request) continue;
-    // A caller whose deadline has passed has stopped waiting: skip its request.
-    if (request->ref && self.now() > request->deadline) continue;
-    ServiceRequest* req = request->payload.template get<ServiceRequest>();
-    if (req == nullptr) continue;  // only Snow requests reach a Snow service
-    Value reply = co_await impl.serve(self, std::move(*req));
-    if (request->ref) {
-      self.send(request->from, snow::detail::CallReply{request->ref, snow::Message::of(std::move(reply)), absl::OkStatus()});
-    }
+  snow::Task<Value, SmallPool> handle_call(ServiceRequest r, Self self) { return serve_counted(self, std::move(r)); }
+  snow::Task<Value, SmallPool> handle_cast(ServiceRequest r, Self self) { return serve_counted(self, std::move(r)); }
+  /// Checks a request from another node against the generated handler tables.
+  static absl::StatusOr<ServiceRequest> remote_request(const snow::detail::RemoteCallRequest& r) {
+    return service_request_from<Impl>(r);
   }
-}
+  /// Run by the loop before the first request: from here on the service counts as
+  /// blocked (waiting for requests) except while a handler runs.
+  absl::Status init(Self) {
+    idle_.count();
+    return absl::OkStatus();
+  }
+  /// Set by service_start: the service is live until its frame (and this state in it) goes.
+  std::optional<ActorToken> token;
+
+ private:
+  // Not blocked while it serves a request: the handler may wait (it is then busy, as a
+  // process waiting inside a function is), or receive (counted blocked by that receive).
+  struct Busy {
+    Busy() {
+      count_blocked(-1);
+      touch();
+    }
+    Busy(const Busy&) = delete;
+    ~Busy() { count_blocked(1); }
+  };
+  // The +1 that stands for waiting for requests, taken back when the state goes (a service
+  // killed while it waits). A copy starts uncounted: only the state in the frame counts.
+  struct Idle {
+    bool counted = false;
+    Idle() = default;
+    Idle(const Idle&) noexcept {}
+    Idle& operator=(const Idle&) = delete;
+    ~Idle() {
+      if (counted) count_blocked(-1);
+    }
+    void count() {
+      counted = true;
+      count_blocked(1);
+    }
+  };
+  snow::Task<Value, SmallPool> serve_counted(Self self, ServiceRequest r) {
+    Busy busy;
+    co_return co_await static_cast<Impl*>(this)->serve(self, std::move(r));
+  }
+  Idle idle_;
+};
 
 /// `Name.handler(pid, args...)` for a call handler.
 template <class Impl, int Handler>
@@ -159,10 +165,16 @@ Value service_cast(Self self, const Value& pid, Args args) {
   snow::Service<Impl>(self.runtime(), server).cast(ServiceRequest{Handler, std::move(args)});
   return unit();
 }
-/// `Name.start(args...)` once init has produced the state.
+/// `Name.start(args...)` once init has produced the state: the runtime's service loop, in
+/// a process that follows Snow's exit rules and counts as live (see ActorToken).
 template <class Impl>
 Value service_start(Self self, Value state) {
-  return spawn(self, &service_process<Impl>, nullptr, Impl(std::move(state)));
+  Impl impl(std::move(state));
+  lifetime.live.fetch_add(1);
+  touch();
+  impl.token.emplace(nullptr);  // no terminate clause
+  return Value::of_pid(self.spawn_with(snow_spawn, &snow::detail::service_body<Impl>, std::move(impl), std::string(),
+                                       snow::Pid(), snow::Ref()));
 }
 /// A call handler's body yields (new_state, reply).
 Value take_call_result(Value& state, const Value& result);

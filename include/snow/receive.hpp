@@ -41,6 +41,7 @@
 #include <utility>
 
 #include "absl/time/time.h"
+#include "snow/detail/encoded_message.hpp"
 #include "snow/detail/runtime_api.hpp"
 #include "snow/message.hpp"
 
@@ -88,16 +89,22 @@ decltype(auto) invoke_handler(Fn& fn, T&& value) {
 template <class T, class Guard, class Fn>
 struct OnClause {
   using value_type = T;
-  // A message from another node arrives as the Term it was decoded to; a clause for a
-  // wire type T takes such a Term when it converts to T (a struct of the same name and
-  // fields, an integer in range, ...). The conversion made while matching is kept for
-  // the handler: matching stops at the first message a clause takes.
-  static constexpr bool kTakesTerms = is_wire<T> && !std::is_same_v<T, Term>;
+  // A message from another node arrives as its encoding (detail/encoded_message.hpp), or
+  // as the Term it was decoded to (a reply to a call, a type the peer declares
+  // differently, a large message). A clause for a wire type T takes either when it holds
+  // a T (a struct of the same name and fields, an integer in range, ...). The value made
+  // while matching is kept for the handler: matching stops at the first message a clause
+  // takes.
+  static constexpr bool kTakesRemote = is_wire<T>;
+  static constexpr bool kTakesTerms = kTakesRemote && !std::is_same_v<T, Term>;
   Guard guard;
   Fn fn;
   mutable std::optional<T> converted{};
   bool matches(MessageNode* node) const {
     if (node->type == type_of<T>()) return guard(static_cast<const T&>(unbox<T>(node)));
+    if constexpr (kTakesRemote) {
+      if (is_encoded(node)) return keep_if_guarded(decode_encoded<T>(node));
+    }
     if constexpr (kTakesTerms) {
       if (node->type == type_of<Term>()) return matches_term(unbox<Term>(node));
     }
@@ -105,14 +112,17 @@ struct OnClause {
   }
   bool matches_term(const Term& term) const {
     absl::StatusOr<T> value = snow::from_term<T>(term);
-    if (!value.ok() || !guard(static_cast<const T&>(*value))) return false;
-    converted.emplace(std::move(*value));
+    return value.ok() && keep_if_guarded(std::optional<T>(std::move(*value)));
+  }
+  bool keep_if_guarded(std::optional<T>&& value) const {
+    if (!value || !guard(static_cast<const T&>(*value))) return false;
+    converted = std::move(value);
     return true;
   }
   std::uint64_t ref_bound() const noexcept { return bound_ref(guard); }
   decltype(auto) handle(MessageNode* node) {
     Message owner(node);  // frees the node once the handler has returned
-    if constexpr (kTakesTerms) {
+    if constexpr (kTakesRemote) {
       if (node->type != type_of<T>()) {
         T value = std::move(*converted);
         converted.reset();
@@ -128,7 +138,8 @@ struct AnyClause {
   Fn fn;
   bool matches(MessageNode*) const { return true; }
   std::uint64_t ref_bound() const noexcept { return 0; }
-  decltype(auto) handle(MessageNode* node) { return invoke_handler(fn, Message(node)); }
+  // A message kept as its encoding is handed over as the Term it holds.
+  decltype(auto) handle(MessageNode* node) { return invoke_handler(fn, Message(as_term_node(node))); }
 };
 
 template <class Fn>

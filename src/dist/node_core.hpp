@@ -260,6 +260,10 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   // Takes `message` when it delivers it; leaves it when no process takes it.
   void deliver_message(Connection& c, dist::FrameKind kind, std::uint64_t ticket, Pid from, Pid to, std::string_view name,
                        Term& message);
+  // A message delivered as its encoding (snow/detail/encoded_message.hpp), checked here
+  // and decoded by its receiver; false, having done nothing, for a message the Term path
+  // must take (deliver_message).
+  bool deliver_encoded(Connection& c, std::uint64_t ticket, Pid from, Pid to, std::string_view stf);
   // Large messages: decoded on decoder_, the connection's later process frames waiting.
   void decode_elsewhere(Connection& c, dist::FrameKind kind, std::uint64_t ticket, Pid from, Pid to,
                         std::string_view name, Ref ref, bool via_link, std::string_view stf, std::string* owned);

@@ -10,14 +10,17 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "snow/detail/encoded_message.hpp"
 #include "snow/wire.hpp"
 #include "src/dist/cluster.hpp"
 #include "src/dist/exit_reason_codec.hpp"
 #include "src/dist/node_connection.hpp"
+#include "src/dist/remote_call.hpp"
 #include "src/dist/signal_frames.hpp"
 #include "src/runtime/process.hpp"
 #include "src/runtime/runtime_core.hpp"
 #include "src/runtime/strings.hpp"
+#include "src/wire/localize_encoding.hpp"
 
 namespace snow::detail {
 
@@ -173,6 +176,7 @@ void NodeCore::on_process_frame(Connection& c, FrameKind kind, std::string_view 
       if (f->message.size() >= kDecodeElsewhereBytes) {
         return decode_elsewhere(c, kind, f->ticket, from, to, f->name, Ref(), false, f->message, owned);
       }
+      if (kind != FrameKind::send_named && deliver_encoded(c, f->ticket, from, to, f->message)) return;
       absl::StatusOr<Term> message = decode_term_with(f->message, limits, c.map);
       // Well framed but not decodable: only this message is lost (refuse_undecodable).
       if (!message.ok()) return refuse_undecodable(c, f->ticket, to, limits, message.status());
@@ -269,6 +273,23 @@ void NodeCore::deliver_message(Connection& c, FrameKind kind, std::uint64_t tick
     answer_send(c, dist::SendResult{.outcome = dist::SendOutcome::no_process},
                 absl::StrCat("no process is registered as ", internal::printable(name)));
   }
+}
+
+bool NodeCore::deliver_encoded(Connection& c, std::uint64_t ticket, Pid from, Pid to, std::string_view stf) {
+  // What the Term path treats specially stays on it: messages of types the peer declares
+  // differently (drop_mismatched looks inside the Term), messages for the cluster process
+  // (wrapped with the peer they came from) and replies to calls (box_if_call_reply).
+  if (!c.mismatched.empty() || (cluster != nullptr && to == cluster->process) || is_call_reply_encoding(stf))
+    return false;
+  EncodedMessage* node = box_encoded(stf);
+  if (!localize_encoding({node->bytes(), node->size}, receive_limits_.decode, c.map)) [[unlikely]] {
+    destroy(node);  // not known to decode: the Term path decides, from the bytes as they came
+    return false;
+  }
+  counters_.add(&NodeStats::messages_in);
+  const Delivery d = deliver(core_, to, node, from);
+  if (d != Delivery::delivered || ticket != 0) answer_delivery(c, ticket, to, d);
+  return true;
 }
 
 void NodeCore::decode_elsewhere(Connection& c, FrameKind kind, std::uint64_t ticket, Pid from, Pid to,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "snow/detail/encoded_message.hpp"
 #include "snow/detail/remote_call.hpp"
 #include "snow/reply.hpp"
 #include "src/dist/node_core.hpp"
@@ -91,6 +92,15 @@ MessageNode* box_if_call_reply(Term& message) {
   const absl::StatusCode code = code_from_wire(reply->code);
   if (code == absl::StatusCode::kOk) return box(CallReply{reply->ref, Message::of(std::move(reply->payload)), absl::OkStatus()});
   return box(CallReply{reply->ref, Message(), absl::Status(code, internal::printable(reply->error, 1024))});
+}
+
+bool is_call_reply_encoding(std::string_view stf) {
+  Decoder d(stf, received_limits());
+  std::uint8_t version;
+  Term::Kind kind;
+  std::string_view name;
+  return d.get_u8(version) && d.peek_head(kind, name) && kind == Term::Kind::structure &&
+         name == Wire<RemoteCallReply>::kName;
 }
 
 }  // namespace snow::detail

@@ -7,6 +7,8 @@
 // calls without a case of its own.
 #pragma once
 
+#include <string_view>
+
 #include "snow/detail/message_node.hpp"
 #include "snow/term.hpp"
 
@@ -16,5 +18,9 @@ namespace snow::detail {
 /// untouched). A RemoteCallReply that does not convert is left as it is: delivered as a
 /// Term, it matches no call.
 MessageNode* box_if_call_reply(Term& message);
+
+/// True when the STF encoding `stf` holds a struct named as RemoteCallReply is (such a
+/// message must take the Term path, which turns it into a CallReply).
+bool is_call_reply_encoding(std::string_view stf);
 
 }  // namespace snow::detail

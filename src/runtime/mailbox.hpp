@@ -14,7 +14,7 @@
 // (the tail and the receive marker) are moved back by remove() when their node goes.
 // The queue keeps its length in an atomic that only the owner writes (a plain load and
 // store, no read-modify-write), so other threads can read it for introspection; and, the
-// same way, the bytes its nodes occupy (each type's node_bytes), for the process's memory
+// same way, the bytes its nodes occupy (footprint_of each node), for the process's memory
 // figure. Counting there, as the owner moves nodes out of the intake, costs the receiver
 // an add and a store per message and the senders nothing: a count kept at push would be
 // one more contended read-modify-write on every send.
@@ -95,14 +95,14 @@ class MessageQueue {
     *tail_ = node;
     tail_ = &node->next;
     length_.store(length_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    add_bytes(node->type->node_bytes);
+    add_bytes(footprint_of(node));
   }
 
   /// Unlinks and returns the node at `*slot`.
   MessageNode* remove(MessageNode** slot) noexcept {
     length_.store(length_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     MessageNode* node = unlink(slot);
-    add_bytes(0 - node->type->node_bytes);  // unsigned wrap-around: a subtraction
+    add_bytes(0 - footprint_of(node));  // unsigned wrap-around: a subtraction
     return node;
   }
 
@@ -115,7 +115,7 @@ class MessageQueue {
   MessageNode* remove_withdrawn(MessageNode** slot) noexcept {
     --withdrawn_;
     MessageNode* node = unlink(slot);
-    add_bytes(0 - node->type->node_bytes);  // a withdrawn node held its bytes until now
+    add_bytes(0 - footprint_of(node));  // a withdrawn node held its bytes until now
     return node;
   }
   /// Withdrawn nodes still linked.

@@ -79,7 +79,7 @@ build() {
   case $target in
     stf)
       srcs="$fz/stf_fuzz.cpp $root/src/wire/atom.cpp $root/src/wire/codec.cpp $root/src/wire/term.cpp $root/src/wire/utf8.cpp
-        $root/src/wire/type_registry.cpp $root/src/runtime/format.cpp"
+        $root/src/wire/type_registry.cpp $root/src/wire/localize_encoding.cpp $root/src/runtime/format.cpp"
       deps="$root/src/wire $root/src/runtime/format.cpp $fz/stf_fuzz.cpp $root/include/snow"
       libs=$(pkg-config --libs $absl_modules)
       ;;

@@ -35,6 +35,9 @@ struct TypeInfo {
   // The memory a node of this type occupies (node_footprint below): what a queued
   // message adds to its receiver's memory figure (snow/observe.hpp, memory_bytes).
   std::size_t node_bytes = 0;
+  // For nodes whose size varies (an encoded message from another node,
+  // snow/detail/encoded_message.hpp): their size, in place of node_bytes.
+  std::size_t (*bytes_of)(const MessageNode*) = nullptr;
 };
 
 struct MessageNode {
@@ -140,5 +143,10 @@ template <class T>
 T& unbox(MessageNode* node) { return static_cast<Boxed<T>*>(node)->value; }
 
 inline void destroy(MessageNode* node) noexcept { node->type->destroy(node); }
+
+/// The memory `node` occupies (what a queued message adds to its receiver's memory).
+inline std::size_t footprint_of(const MessageNode* node) noexcept {
+  return node->type->bytes_of == nullptr ? node->type->node_bytes : node->type->bytes_of(node);
+}
 
 }  // namespace snow::detail

@@ -41,7 +41,7 @@ absl::Status CookieProof::receive(std::string_view peer_message, std::string_vie
     return absl::FailedPreconditionError("the cookie proof is not ready for a message");
   }
   if (peer_message.size() != kPakeMessageBytes) {
-    return absl::InvalidArgumentError("a cookie proof message must be 32 bytes");
+    return absl::InvalidArgumentError(kPakeSizeError);
   }
   absl::StatusOr<std::string> key = pake_.derive_key(peer_message);
   if (!key.ok()) return absl::InvalidArgumentError("the cookie proof message is not a valid curve point");

@@ -34,6 +34,9 @@ namespace snow::dist {
 /// Bytes of a SPAKE2 message and of a confirmation.
 inline constexpr std::size_t kPakeMessageBytes = 32;
 inline constexpr std::size_t kConfirmationBytes = 32;
+/// What a SPAKE2 message of another size is refused with (by receive(), and by the
+/// handshake before it: src/dist/handshake_frames.hpp, read_pake).
+inline constexpr char kPakeSizeError[] = "a cookie proof message must be 32 bytes";
 
 class CookieProof {
  public:

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "snow/node.hpp"
+#include "src/dist/handshake_frames.hpp"
 #include "src/dist/node_address.hpp"
 #include "src/runtime/strings.hpp"
 
@@ -21,16 +22,6 @@ Handshake::Step malformed(std::string_view what) {
   return refuse(Refusal::malformed, absl::InvalidArgumentError(internal::to_absl(what)));
 }
 }  // namespace
-
-std::optional<PeerHello> parse_hello(std::string_view body) {
-  BodyReader r(body);
-  PeerHello hello;
-  hello.version = r.u8();
-  hello.creation = r.u32();
-  hello.name = std::string(r.name());
-  if (!r.ok() || !r.at_end()) return std::nullopt;
-  return hello;
-}
 
 std::string_view refusal_name(Refusal r) {
   switch (r) {
@@ -58,10 +49,10 @@ Handshake::Handshake(Role role, std::string my_name, std::uint32_t my_creation, 
 }
 
 std::vector<std::string> Handshake::opening() {
-  std::string hello = FrameWriter(FrameKind::hello).u8(kProtocolVersion).u32(my_creation_).name(my_name_).finish();
+  std::string hello = write_hello({.version = kProtocolVersion, .creation = my_creation_, .name = my_name_});
   my_hello_body_ = hello.substr(kFrameHeaderBytes + 1);
   std::vector<std::string> out{std::move(hello)};
-  if (proof_) out.push_back(FrameWriter(FrameKind::pake).bytes(proof_->message()).finish());
+  if (proof_) out.push_back(write_pake(proof_->message()));
   return out;
 }
 
@@ -75,14 +66,14 @@ Handshake::Step Handshake::on_frame(FrameKind kind, std::string_view body, std::
 
 Handshake::Step Handshake::on_hello(std::string_view body, const HandshakeGate& gate) {
   // The version first: another version's hello has another layout.
-  if (const auto version = body.empty() ? kProtocolVersion : static_cast<std::uint8_t>(body[0]);
-      version != kProtocolVersion) {
+  if (const std::optional<std::uint8_t> version = read_hello_version(body); version && *version != kProtocolVersion) {
     return refuse(Refusal::version, absl::FailedPreconditionError(absl::StrCat(
-                                        "protocol version ", version, ", this node speaks ", kProtocolVersion)));
+                                        "protocol version ", *version, ", this node speaks ", kProtocolVersion)));
   }
-  std::optional<PeerHello> well_formed = parse_hello(body);
+  const std::optional<HelloFrame> well_formed = read_hello(body);
   if (!well_formed) return malformed("malformed hello");
-  PeerHello hello = *std::move(well_formed);
+  PeerHello hello{
+      .version = well_formed->version, .creation = well_formed->creation, .name = std::string(well_formed->name)};
   const bool by_address = role_ == Role::connector && expected_peer_.empty();
   if (by_address && hello.name == my_name_) {
     dialled_itself_ = true;
@@ -105,28 +96,30 @@ Handshake::Step Handshake::on_hello(std::string_view body, const HandshakeGate& 
   if (by_address) {  // the name is known now: the proof can start
     expected_peer_ = peer_hello_->name;
     proof_.emplace(CookieProof::Role::connector, my_name_, expected_peer_, cookie_);
-    step.send.push_back(FrameWriter(FrameKind::pake).bytes(proof_->message()).finish());
+    step.send.push_back(write_pake(proof_->message()));
   }
   return step;
 }
 
 Handshake::Step Handshake::on_pake(std::string_view body, std::string_view channel_binding) {
+  const std::optional<std::string_view> peer_message = read_pake(body);
+  if (!peer_message) return refuse(Refusal::malformed, absl::InvalidArgumentError(kPakeSizeError));
   Step step;
   std::string_view connector_pake, acceptor_pake;
   if (role_ == Role::acceptor) {
     proof_.emplace(CookieProof::Role::acceptor, peer_hello_->name, my_name_, cookie_);
-    connector_pake = body;
+    connector_pake = *peer_message;
     acceptor_pake = proof_->message();
   } else {
     connector_pake = proof_->message();
-    acceptor_pake = body;
+    acceptor_pake = *peer_message;
   }
-  const absl::Status st = proof_->receive(body, channel_binding, transcript(connector_pake, acceptor_pake));
+  const absl::Status st = proof_->receive(*peer_message, channel_binding, transcript(connector_pake, acceptor_pake));
   if (!st.ok()) return refuse(Refusal::malformed, st);
   if (role_ == Role::acceptor) {
-    step.send.push_back(FrameWriter(FrameKind::pake).bytes(proof_->message()).finish());
+    step.send.push_back(write_pake(proof_->message()));
   } else {
-    step.send.push_back(FrameWriter(FrameKind::confirm).bytes(proof_->confirmation()).finish());
+    step.send.push_back(write_confirm(proof_->confirmation()));
     confirmation_sent_ = true;
   }
   stage_ = Stage::await_confirm;
@@ -134,7 +127,8 @@ Handshake::Step Handshake::on_pake(std::string_view body, std::string_view chann
 }
 
 Handshake::Step Handshake::on_confirm(std::string_view body) {
-  if (!proof_->verify(body)) {
+  const std::optional<std::string_view> confirmation = read_confirm(body);
+  if (!confirmation || !proof_->verify(*confirmation)) {
     return refuse(Refusal::proof, absl::PermissionDeniedError("authentication failed (wrong cookie)"));
   }
   stage_ = Stage::done;
@@ -144,7 +138,7 @@ Handshake::Step Handshake::on_confirm(std::string_view body) {
 }
 
 std::string Handshake::acceptance() {
-  return FrameWriter(FrameKind::confirm).bytes(proof_->confirmation()).finish();
+  return write_confirm(proof_->confirmation());
 }
 
 std::string Handshake::transcript(std::string_view connector_pake, std::string_view acceptor_pake) const {

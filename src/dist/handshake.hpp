@@ -55,16 +55,12 @@ enum class Refusal : std::uint8_t {
 inline constexpr int kRefusalKinds = 8;
 std::string_view refusal_name(Refusal r);
 
-/// What a peer says in its hello.
+/// What a peer says in its hello, kept (src/dist/handshake_frames.hpp reads it).
 struct PeerHello {
   std::uint8_t version = 0;
   std::uint32_t creation = 0;
   std::string name;
 };
-
-/// The fields of a hello's body, if it is well formed for this protocol version (what
-/// they say is not checked here).
-std::optional<PeerHello> parse_hello(std::string_view body);
 
 /// A refusal: why (for counters and penalties) and what to tell the node's log.
 struct Refused {

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/dist/cluster.hpp"
+#include "src/dist/connection_frames.hpp"
 #include "src/dist/node_connection.hpp"
 #include "src/runtime/process.hpp"
 #include "src/runtime/runtime_core.hpp"
@@ -477,13 +478,11 @@ void NodeCore::on_frame(Connection& c, FrameKind kind, std::string_view body, st
   }
   switch (kind) {
     case FrameKind::ping:
-      c.pong = FrameWriter(FrameKind::pong).bytes(body.substr(0, 8)).finish();
+      c.pong = dist::answer_ping(body);
       return pump(c);
     case FrameKind::pong: {
-      BodyReader r(body);
-      const std::uint64_t sent = r.u64();
-      if (r.ok()) {
-        c.rtt = transport_->now() - absl::FromUnixNanos(static_cast<std::int64_t>(sent));
+      if (const std::optional<dist::PongFrame> f = dist::read_pong(body)) {
+        c.rtt = transport_->now() - absl::FromUnixNanos(static_cast<std::int64_t>(f->clock_ns));
         std::lock_guard lock(table_mu_);
         nodes_[c.map.peer_index].stats.rtt = c.rtt;
       }

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/dist/node_connection.hpp"
+#include "src/dist/table_frames.hpp"
 #include "src/runtime/runtime_core.hpp"
 #include "src/runtime/strings.hpp"
 #include "src/tls/name_check.hpp"
@@ -249,10 +250,7 @@ void NodeCore::connection_up(Connection& c) {
     queue_control(c, std::move(f));
   }
   for (std::uint16_t i : connected_lives) announce(c, i);
-  FrameWriter w(FrameKind::peers);
-  w.u16(static_cast<std::uint16_t>(peers.size()));
-  for (const std::string& p : peers) w.name(p);
-  queue_control(c, w.finish());
+  queue_control(c, dist::write_peers({.names = std::vector<std::string_view>(peers.begin(), peers.end())}));
   pump(c);
   if (c.state != Connection::State::up) return;  // a max_control_bytes below this greeting cut it
   log(LogLevel::info, absl::StrCat("connected to ", c.peer_name));

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/dist/node_connection.hpp"
+#include "src/dist/table_frames.hpp"
 #include "src/runtime/runtime_core.hpp"
 
 namespace snow::detail {
@@ -86,17 +87,20 @@ std::vector<PeerInfo> NodeCore::peers() const {
 // -- the transport thread: entries made, held and freed --
 
 void NodeCore::on_node_name(Connection& c, std::string_view body) {
-  BodyReader r(body);
-  const std::uint16_t wire = r.u16();
-  const std::uint8_t generation = r.u8();
-  const std::uint32_t creation = r.u32();
-  const std::string name(r.name());
-  absl::StatusOr<dist::NodeAddress> a = dist::parse_node_address(name, kDefaultNodePort);
-  if (!r.ok() || !r.at_end() || wire == 0 || creation == 0 || !a.ok() || a->full() != name) {
+  // The layout is read by its reader (src/dist/table_frames.hpp); the name must also be a
+  // node address, written as parse_node_address writes it back.
+  const std::optional<dist::NodeNameFrame> f = dist::read_node_name(body);
+  absl::StatusOr<dist::NodeAddress> a =
+      f ? dist::parse_node_address(f->name, kDefaultNodePort) : absl::InvalidArgumentError("malformed");
+  if (!f || !a.ok() || a->full() != f->name) {
     log_connection("bad frame", LogLevel::warning,
                    absl::StrCat("closing connection to ", c.peer_name, ": malformed node_name frame"));
     return close_conn(c, absl::InvalidArgumentError("malformed node_name frame"));
   }
+  const std::uint16_t wire = f->index;
+  const std::uint8_t generation = f->generation;
+  const std::uint32_t creation = f->creation;
+  const std::string name(f->name);
   const bool me = name == name_ && creation == core_.creation();
   std::uint16_t local = 0;
   if (!me) {
@@ -242,7 +246,8 @@ void NodeCore::announce(Connection& c, std::uint16_t index) {
   auto [it, fresh] = c.announced.try_emplace(index, generation);
   if (!fresh && it->second == generation) return;
   it->second = generation;
-  queue_control(c, FrameWriter(FrameKind::node_name).u16(index).u8(generation).u32(creation).name(name).finish());
+  queue_control(c,
+                dist::write_node_name({.index = index, .generation = generation, .creation = creation, .name = name}));
 }
 
 }  // namespace snow::detail

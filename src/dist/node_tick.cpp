@@ -8,7 +8,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "src/dist/connection_frames.hpp"
 #include "src/dist/node_connection.hpp"
+#include "src/dist/table_frames.hpp"
 #include "src/runtime/runtime_core.hpp"
 
 namespace snow::detail {
@@ -70,7 +72,7 @@ void NodeCore::on_tick() {
                                          absl::FormatDuration(2 * silence_limit), ")"));
       } else if (now - c->last_ping >= options_.heartbeat) {
         c->last_ping = now;
-        queue_control(*c, FrameWriter(FrameKind::ping).u64(static_cast<std::uint64_t>(absl::ToUnixNanos(now))).finish());
+        queue_control(*c, dist::write_ping({.clock_ns = static_cast<std::uint64_t>(absl::ToUnixNanos(now))}));
         pump(*c);
       }
     }
@@ -106,15 +108,18 @@ void NodeCore::start_attempt(const dist::NodeAddress& peer) {
 }
 
 void NodeCore::on_peers(Connection& c, std::string_view body) {
-  BodyReader r(body);
-  const std::uint16_t n = r.u16();
+  // Read whole first (src/dist/table_frames.hpp): none of a malformed frame's names is dialled.
+  const std::optional<dist::PeersFrame> f = dist::read_peers(body);
+  if (!f) {
+    log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed peers frame"));
+    return close_conn(c, absl::InvalidArgumentError("malformed peers frame"));
+  }
   absl::flat_hash_set<std::string> known;
   for (auto& [id, o] : conns_) {
     if (!o->peer_name.empty()) known.insert(o->peer_name);
   }
-  for (std::uint16_t i = 0; i < n && r.ok(); ++i) {
-    const std::string name(r.name());
-    if (!r.ok()) break;
+  for (std::string_view peer : f->names) {
+    const std::string name(peer);
     absl::StatusOr<dist::NodeAddress> a = dist::parse_node_address(name, kDefaultNodePort);
     if (!a.ok() || a->full() != name || name == name_ || known.contains(name) || mesh_queued_.contains(name)) continue;
     if (mesh_queue_.size() >= kMaxMeshQueue) break;  // the rest may come in a later peers frame
@@ -122,10 +127,6 @@ void NodeCore::on_peers(Connection& c, std::string_view body) {
     mesh_queue_.push_back(*std::move(a));
   }
   dial_mesh_peers();
-  if (!r.ok()) {
-    log_connection("bad frame", LogLevel::warning, absl::StrCat("closing connection to ", c.peer_name, ": malformed peers frame"));
-    close_conn(c, absl::InvalidArgumentError("malformed peers frame"));
-  }
 }
 
 void NodeCore::dial_mesh_peers() {

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "src/dist/connection_frames.hpp"
 #include "src/dist/node_connection.hpp"
 #include "src/runtime/runtime_core.hpp"
 
@@ -86,11 +87,7 @@ void NodeCore::pump(Connection& c) {
         if (s.offset == 0) s.offset = dist::kFrameHeaderBytes;
         const std::size_t n = std::min(options_.fragment_bytes, f.size() - s.offset);
         done = s.offset + n == f.size();
-        batch += FrameWriter(FrameKind::fragment)
-                     .u64(key)
-                     .u8(done ? 1 : 0)
-                     .bytes(std::string_view(f).substr(s.offset, n))
-                     .finish();
+        batch += dist::write_fragment({.stream = key, .last = done, .piece = std::string_view(f).substr(s.offset, n)});
         s.offset += n;
       }
       ++frames;

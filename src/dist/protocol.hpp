@@ -5,6 +5,10 @@
 // bits) followed, where a frame carries a value, by that value's STF encoding. The
 // length is checked against the connection's limit before anything is buffered, so a
 // peer cannot make a node allocate more than one frame's worth.
+//
+// Each kind has one writer and one reader, side by side in the file its group names
+// below (handshake_frames, table_frames, connection_frames, node_info, signal_frames,
+// send_result): the node writes and reads bodies only through them.
 #pragma once
 
 #include <cstdint>
@@ -24,17 +28,20 @@ inline constexpr std::uint8_t kProtocolVersion = 2;
 
 enum class FrameKind : std::uint8_t {
   // Handshake (the only kinds accepted before authentication; src/dist/handshake.hpp).
+  // Written and read in src/dist/handshake_frames.hpp.
   hello = 0x01,    // u8 version, u32 creation, name (u8 length + bytes)
   pake = 0x02,     // 32-byte SPAKE2 message
   confirm = 0x07,  // 32-byte key confirmation, HMAC-SHA256 (src/dist/cookie_proof.hpp)
-  // Node-level control.
+  // Node-level control. ping, pong: src/dist/connection_frames.hpp; peers, node_name:
+  // src/dist/table_frames.hpp; node_info: src/dist/node_info.hpp.
   ping = 0x03,       // u64 sender's clock (ns); answered by pong with the same value
   pong = 0x04,       // u64 the ping's value
   peers = 0x05,      // u16 count, then names (u8 length + bytes)
   node_name = 0x06,  // u16 index, u8 generation, u32 creation, name: "my node index `index`, in Pids carrying
                      // `generation`, is this life of this node"
   node_info = 0x08,  // u8 last, limits, fingerprint entries: the first frames after up (src/dist/node_info.hpp)
-  // Between processes. `from` is the sender, `to` the receiver.
+  // Between processes. `from` is the sender, `to` the receiver. Written and read in
+  // src/dist/signal_frames.hpp.
   send = 0x10,        // u64 from, u64 to, STF message
   send_named = 0x11,  // u64 from, name (u8 length + bytes), STF message
   link = 0x12,        // u64 from, u64 to
@@ -44,10 +51,12 @@ enum class FrameKind : std::uint8_t {
   demonitor = 0x16,   // u64 from (watcher), u64 to (watched), u64 ref
   down = 0x17,        // u64 from (the process that ended), u64 to (watcher), u64 ref, reason
   // What became of a message (src/dist/send_result.hpp): a refusal of a plain send, or
-  // the answer to a send_acked. Fixed-size, control lane.
+  // the answer to a send_acked. Fixed-size, control lane. send_result, refusal_summary:
+  // written and read in src/dist/send_result.cpp; send_acked: src/dist/signal_frames.hpp.
   send_result = 0x18,      // u64 ticket (0: a plain send), u64 to, u8 outcome, u8 limit, u64 detail
   send_acked = 0x19,       // u64 from, u64 to, u64 ticket, STF message: answered by send_result
   refusal_summary = 0x1A,  // u32 mailbox_full, u32 no_process, u32 undecodable: refusals not sent one by one
+  // A large frame in pieces (src/dist/connection_frames.hpp).
   fragment = 0x20,    // u64 stream, u8 last, bytes: a piece of one large frame (kind + body)
 };
 /// True for kinds this version knows.

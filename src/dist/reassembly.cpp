@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "src/dist/connection_frames.hpp"
 #include "src/dist/node_connection.hpp"
 #include "src/runtime/runtime_core.hpp"
 
@@ -19,11 +20,11 @@ constexpr absl::Duration kReassemblyIdleLimit = absl::Seconds(30);
 }  // namespace
 
 void NodeCore::on_fragment(Connection& c, std::string_view body) {
-  BodyReader r(body);
-  const std::uint64_t stream = r.u64();
-  const bool last = r.u8() != 0;
-  const std::string_view piece = r.rest();
-  if (!r.ok()) return close_conn(c, absl::InvalidArgumentError("malformed fragment"));
+  const std::optional<dist::FragmentFrame> f = dist::read_fragment(body);
+  if (!f) return close_conn(c, absl::InvalidArgumentError("malformed fragment"));
+  const std::uint64_t stream = f->stream;
+  const bool last = f->last;
+  const std::string_view piece = f->piece;
   if (!c.reassembly.contains(stream) && c.reassembly.size() >= kMaxOpenReassemblies) {
     log_connection("bad frame", LogLevel::warning,
                    absl::StrCat("closing connection to ", c.peer_name, ": over ", kMaxOpenReassemblies,

@@ -317,7 +317,9 @@ class Attack {
   static std::optional<snow::dist::PeerHello> first_hello(const Conn& c) {
     for (const auto& [kind, body] : c.received) {
       if (kind != FrameKind::hello) continue;
-      return snow::dist::parse_hello(body);
+      const std::optional<snow::dist::HelloFrame> f = snow::dist::read_hello(body);
+      if (!f) return std::nullopt;
+      return snow::dist::PeerHello{.version = f->version, .creation = f->creation, .name = std::string(f->name)};
     }
     return std::nullopt;
   }

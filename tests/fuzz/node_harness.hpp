@@ -25,6 +25,7 @@
 #include "snow/node.hpp"
 #include "snow/runtime.hpp"
 #include "src/dist/handshake.hpp"
+#include "src/dist/handshake_frames.hpp"
 #include "src/dist/node_address.hpp"
 #include "src/dist/node_core.hpp"
 #include "src/dist/node_info.hpp"
@@ -261,7 +262,9 @@ class FuzzNode {
     if (it == net_->written.end() || it->second.frames.empty()) return std::nullopt;
     const auto& [kind, body] = it->second.frames.front();
     if (kind != snow::dist::FrameKind::hello) return std::nullopt;
-    return snow::dist::parse_hello(body);
+    const std::optional<snow::dist::HelloFrame> f = snow::dist::read_hello(body);
+    if (!f) return std::nullopt;
+    return snow::dist::PeerHello{.version = f->version, .creation = f->creation, .name = std::string(f->name)};
   }
 
   /// Runs the handshake of a well-behaved peer on `id` to its end: sends its frames and

@@ -182,6 +182,9 @@ struct NodeStats {
   /// The longest the network thread was late for its periodic tick (µs): how long it was
   /// kept from serving connections at once, by a decode or anything else.
   std::uint64_t longest_tick_delay_us = 0;
+  /// Commands (sends, most of them replies) the network thread took while it lingered
+  /// after delivering a message, with no wake-up (docs/DESIGN.md, "Threads").
+  std::uint64_t posts_taken_lingering = 0;
   std::uint64_t handshakes_refused = 0;   // every refusal in `refused`, summed
   /// Connections refused before their peer was authenticated, by reason.
   struct Refusals {

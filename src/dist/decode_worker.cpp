@@ -1,6 +1,8 @@
 // src/dist/decode_worker.cpp: see decode_worker.hpp.
 #include "src/dist/decode_worker.hpp"
 
+#include <pthread.h>
+
 namespace snow::detail {
 
 DecodeWorker::DecodeWorker(bool deterministic, std::function<void()> wake)
@@ -19,7 +21,12 @@ void DecodeWorker::submit(Job job) {
     std::lock_guard lock(mu_);
     if (stopping_) return;
     queued_.push_back(std::move(job));
-    if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+    if (!thread_.joinable()) {
+      thread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "snow-decode");
+        loop();
+      });
+    }
   }
   cv_.notify_one();
 }

@@ -14,6 +14,8 @@
 // - src/dist/node_tick.cpp: heartbeats, timeouts, reconnects and mesh dials;
 // - src/dist/node_discovery.cpp: DNS discovery's polls and dials.
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "src/dist/cluster.hpp"
@@ -28,6 +30,11 @@ namespace {
 // While a connection is held back, what it sends waits unread; a handshake is a few
 // hundred bytes, so more than this is not a handshake.
 constexpr std::size_t kMaxHeldBytes = 4 * dist::kHandshakeFrameLimit;
+// linger_for_posts: how long the transport thread waits for a reply to what it
+// delivered (past a worker's wake-up, which is the slow part), and the largest read after
+// which it does (a full read is a stream: its next bytes are waiting in the socket).
+constexpr std::chrono::microseconds kLingerForPosts{50};
+constexpr std::size_t kLingerReadBytes = 4096;
 }  // namespace
 
 // -- construction --
@@ -107,10 +114,12 @@ void NodeCore::post(Command c) {
     std::lock_guard lock(post_mu_);
     first = posted_.empty();
     posted_.push_back(std::move(c));
+    has_posted_.store(true, std::memory_order_relaxed);
   }
   // The transport thread takes the whole queue per wake-up, so only the post that finds
-  // it empty needs to wake it: a burst of sends costs one wake-up, not one each.
-  if (first) transport_->wake();
+  // it empty needs to wake it: a burst of sends costs one wake-up, not one each. Nor
+  // does a post while the thread lingers for it (linger_for_posts).
+  if (first && !lingering_.load(std::memory_order_seq_cst)) transport_->wake();
 }
 
 void NodeCore::cancel(Command& c) {
@@ -143,6 +152,7 @@ void NodeCore::on_wake() {
   {
     std::lock_guard lock(post_mu_);
     batch.swap(posted_);
+    has_posted_.store(false, std::memory_order_relaxed);
   }
   for (Command& c : batch) std::visit([this](auto& command) { run(command); }, c);
   decoder_.land_finished();
@@ -433,7 +443,34 @@ void NodeCore::on_data(ConnId id, std::string_view bytes) {
     counters_.add(&NodeStats::bytes_in, bytes.size());
     if (c->state == Connection::State::up) nodes_[c->map.peer_index].stats.bytes_in += bytes.size();
   }
+  const std::uint64_t delivered_before = network_deliveries_;
   take_frames(*c);
+  if (network_deliveries_ != delivered_before && bytes.size() < kLingerReadBytes && !core_.options.deterministic)
+    linger_for_posts();
+}
+
+void NodeCore::linger_for_posts() {
+  // A process that gets a message from another node often answers it at once: in a
+  // remote ping-pong the reply is posted a few µs after the delivery (plus the worker's
+  // wake-up). Going back to the loop, the transport thread would sleep in epoll and the
+  // post would have to wake it (a doorbell write and a wake-up: about 10-20 µs on a
+  // virtual machine); waiting here for a short while, yielding the core, it takes the post
+  // at once. Only after a small read (a request, not a stream, whose next bytes are
+  // already in the socket) and never in a simulation (nothing is posted while it waits).
+  using Clock = std::chrono::steady_clock;
+  lingering_.store(true, std::memory_order_seq_cst);
+  const Clock::time_point until = Clock::now() + kLingerForPosts;
+  while (!has_posted_.load(std::memory_order_relaxed) && Clock::now() < until) std::this_thread::yield();
+  lingering_.store(false, std::memory_order_seq_cst);
+  bool posted;
+  {
+    std::lock_guard lock(post_mu_);
+    posted = !posted_.empty();
+  }
+  if (posted) {
+    counters_.add(&NodeStats::posts_taken_lingering);
+    on_wake();
+  }
 }
 
 void NodeCore::take_frames(Connection& c) {

@@ -163,6 +163,9 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
 
  private:
   struct Connection;
+  // After a small read that delivered messages, waits up to kLingerForPosts for what the
+  // receivers post (their replies), so that a reply goes out without a doorbell wake-up.
+  void linger_for_posts();
   struct PeerRelations;
   class ConnectionNodeMap;
 
@@ -343,6 +346,15 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   // posted commands
   std::mutex post_mu_;
   std::vector<Command> posted_;
+  // Lingering (linger_for_posts): `has_posted_` mirrors !posted_.empty() for the
+  // lingering thread to poll without the mutex; a post made while `lingering_` is true
+  // does not ring the doorbell (the lingering thread takes it). seq_cst on `lingering_`
+  // pairs the poster's check with the lingerer's last look, as the scheduler's
+  // spinning_ does: either the poster sees it false and rings, or the lingerer sees the
+  // post.
+  std::atomic<bool> has_posted_{false};
+  std::atomic<bool> lingering_{false};
+  std::uint64_t network_deliveries_ = 0;  // messages delivered from the network (transport thread)
 
   // published state
   mutable std::mutex table_mu_;

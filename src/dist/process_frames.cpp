@@ -253,6 +253,7 @@ void NodeCore::malformed_frame(Connection& c, FrameKind kind, std::string_view w
 void NodeCore::deliver_message(Connection& c, FrameKind kind, std::uint64_t ticket, Pid from, Pid to,
                                std::string_view name, Term& message) {
   counters_.add(&NodeStats::messages_in);
+  ++network_deliveries_;
   if (!c.mismatched.empty() && drop_mismatched(c, message)) [[unlikely]] {
     if (ticket != 0) {
       answer_send(c, dist::SendResult{.ticket = ticket, .to = to.raw(), .outcome = dist::SendOutcome::undecodable},
@@ -287,6 +288,7 @@ bool NodeCore::deliver_encoded(Connection& c, std::uint64_t ticket, Pid from, Pi
     return false;
   }
   counters_.add(&NodeStats::messages_in);
+  ++network_deliveries_;
   const Delivery d = deliver(core_, to, node, from);
   if (d != Delivery::delivered || ticket != 0) answer_delivery(c, ticket, to, d);
   return true;

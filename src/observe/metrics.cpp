@@ -229,6 +229,9 @@ std::string prometheus_text(Runtime& rt) {
              n.protocol_errors);
     w.single("snow_node_longest_tick_delay_microseconds", "gauge",
              "The longest the network thread was late for its periodic tick.", n.longest_tick_delay_us);
+    w.single("snow_node_posts_taken_lingering_total", "counter",
+             "Sends the network thread took while it lingered after a delivery, with no wake-up.",
+             n.posts_taken_lingering);
     w.single("snow_node_node_names_refused_total", "counter",
              "Connections closed for naming more unconnected node lives than one peer may hold.",
              n.node_names_refused);

@@ -1,5 +1,7 @@
 #include "src/runtime/scheduler.hpp"
 
+#include <pthread.h>
+
 #include "src/runtime/runtime_core.hpp"
 
 namespace snow::internal {
@@ -85,7 +87,12 @@ Scheduler::~Scheduler() { stop(); }
 
 void Scheduler::start() {
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    workers_[i]->thread = std::thread([this, i] { work(static_cast<int>(i)); });
+    workers_[i]->thread = std::thread([this, i] {
+      // Named, as each of the runtime's threads is, so top -H, a debugger and
+      // bench/remote_breakdown.py can tell them apart.
+      pthread_setname_np(pthread_self(), "snow-worker");
+      work(static_cast<int>(i));
+    });
   }
 }
 

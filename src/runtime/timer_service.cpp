@@ -1,5 +1,7 @@
 #include "src/runtime/timer_service.hpp"
 
+#include <pthread.h>
+
 #include <vector>
 
 #include "src/runtime/process.hpp"
@@ -12,7 +14,12 @@ TimerService::TimerService(detail::RuntimeCore& core, bool virtual_clock)
 TimerService::~TimerService() { stop(); }
 
 void TimerService::start() {
-  if (!virtual_clock_) thread_ = std::thread([this] { run(); });
+  if (!virtual_clock_) {
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "snow-timers");
+      run();
+    });
+  }
 }
 
 void TimerService::stop() {

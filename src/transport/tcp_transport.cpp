@@ -5,6 +5,7 @@
 // are src/transport/tcp_transport_impl.hpp.
 #include "src/transport/tcp_transport.hpp"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <uv.h>
@@ -104,6 +105,7 @@ void TcpTransport::Impl::start(TransportHandler* handler, absl::Duration tick) {
     sigemptyset(&set);
     sigaddset(&set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    pthread_setname_np(pthread_self(), "snow-net");
     loop_thread_.store(std::this_thread::get_id());
     uv_run(&loop_, UV_RUN_DEFAULT);
   });

@@ -216,7 +216,13 @@ std::string Emitter::binary(const Expr& e) {
     return t;
   }
   const std::string a = ex(*e.kids[0]);
-  const std::string b = ex(*e.kids[1]);
+  std::string b = ex(*e.kids[1]);
+  // An Int literal on the right of `+ - *` or a comparison is a C++ integer (ops.hpp has
+  // those overloads): no Value is made for it.
+  static const std::set<std::string> int_rhs = {"+", "-", "*", "==", "!=", "<", ">", "<=", ">="};
+  if (e.kids[1]->kind == EK::int_lit && int_rhs.count(op)) {
+    b = e.kids[1]->int_value == INT64_MIN ? "INT64_MIN" : "std::int64_t(" + std::to_string(e.kids[1]->int_value) + ")";
+  }
   static const std::map<std::string, std::string> fns = {
       {"+", "add"}, {"-", "sub"}, {"*", "mul"}, {"/", "div"}, {"%", "rem"}, {"==", "eq"}, {"!=", "ne"},
       {"<", "lt"}, {">", "gt"}, {"<=", "le"}, {">=", "ge"}, {"<>", "concat"}, {"++", "append"}, {"..", "range"}};

@@ -121,6 +121,17 @@ void Emitter::block(const Block& b, const Dest& d) {
     at(st.span);
     switch (st.kind) {
       case SK::let: {
+        if (st.pat->kind == PK::var &&
+            (st.expr->kind == EK::if_ || st.expr->kind == EK::case_ || st.expr->kind == EK::receive)) {
+          // Built in the variable itself, not in a temporary moved into it. The name is
+          // bound after the expression, which still sees an outer binding of the name.
+          const std::string n = reserve(st.pat->name);
+          out_->line("sl::Value " + n + ";");
+          into(*st.expr, Dest{Dest::assign, n, false});
+          scopes_.back()[st.pat->name] = n;
+          if (last) finish("sl::unit()", d);
+          break;
+        }
         const std::string v = ex(*st.expr);
         if (st.pat->kind == PK::var) {
           const std::string n = declare(st.pat->name);
@@ -245,20 +256,20 @@ void Emitter::emit_self_tail_call(const Expr& e) {
   std::vector<std::string> vals;
   for (std::size_t i = 1; i < e.kids.size(); ++i) {
     const std::string v = ex(*e.kids[i]);
-    if (i - 1 < fn_.params.size() && v == fn_.params[i - 1]) {
-      vals.push_back("");
-      continue;
-    }
-    if (single_use_.count(v)) {  // already a temporary of its own: moved into the parameter
-      vals.push_back(v);
-      continue;
-    }
+    vals.push_back(i - 1 < fn_.params.size() && v == fn_.params[i - 1] ? "" : v);
+  }
+  // One parameter changes (`loop(i + 1, n)`): it is assigned its new value directly, as
+  // no other argument is left to read the old one.
+  const bool one = std::count_if(vals.begin(), vals.end(), [](const std::string& v) { return !v.empty(); }) == 1;
+  for (auto& v : vals) {
+    if (v.empty() || one || single_use_.count(v)) continue;  // a temporary of its own is moved in
     const std::string t = fresh("arg");
     out_->line("sl::Value " + t + " = " + v + ";");
-    vals.push_back(t);
+    v = t;
+    single_use_.insert(t);
   }
   for (std::size_t i = 0; i < vals.size() && i < fn_.params.size(); ++i) {
-    if (!vals[i].empty()) out_->line(fn_.params[i] + " = std::move(" + vals[i] + ");");
+    if (!vals[i].empty()) out_->line(fn_.params[i] + " = " + taken(vals[i]) + ";");
   }
   if (!fn_.received) out_->line("co_await sl::tick(self);");
   out_->line("continue;  // self tail call: loop");
@@ -319,14 +330,19 @@ void Emitter::emit_case(const Expr& e, const Dest& d) {
     }
     out_->indent++;
     at(a.span);
+    const std::string moved = arm_result_name(a, d);
+    moved_binding_ = moved;
+    moved_into_ = d.kind == Dest::assign && !a.guard ? d.var : "";  // a guard may still refuse the arm
     pat_bind(*a.pat, v, false);
+    moved_binding_.clear();
+    moved_into_.clear();
     if (a.guard) {
       const std::string g = ex(*a.guard);
       out_->line("if (" + condition(g) + ") {");
       out_->indent++;
     }
     if (guards) out_->line(matched + " = true;");
-    into(*a.body, d);
+    arm_value(a, moved, d);
     if (a.guard) {
       out_->indent--;
       out_->line("}");

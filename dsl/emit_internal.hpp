@@ -211,6 +211,7 @@ class Emitter {
   std::string type_var(const std::string& type) const;
   std::string fresh(const std::string& base);
   std::string declare(const std::string& snow);
+  std::string reserve(const std::string& snow);
   const std::string* lookup(const std::string& snow) const;
   void push() { scopes_.emplace_back(); }
   void pop() { scopes_.pop_back(); }
@@ -260,6 +261,8 @@ class Emitter {
   std::string pat_test(const Pat& p, const std::string& v);
   void pattern_names(const Pat& p, std::vector<std::string>& out) const;
   void pat_bind(const Pat& p, const std::string& v, bool assign);
+  std::string arm_result_name(const Arm& a, const Dest& d) const;
+  void arm_value(const Arm& a, const std::string& moved, const Dest& d);
 
   // ---- expressions ----
 
@@ -299,6 +302,8 @@ class Emitter {
   FnCtx fn_;
   std::vector<std::map<std::string, std::string>> scopes_;
   std::set<std::string> used_;
+  std::string moved_binding_;  // a pattern name that is its arm's value (arm_result_name)
+  std::string moved_into_;     // ... and the variable pat_bind assigns it to (else declared non-const)
   std::set<std::string> single_use_;  // temporaries the emitter reads once: a `let` may move them
   std::map<std::pair<std::vector<std::string>, std::string>, std::string> composite_names_;
   std::set<std::string> composite_taken_;

@@ -32,8 +32,8 @@ std::string Emitter::pat_test(const Pat& p, const std::string& v) {
       auto it = s_.variants.find(p.name);
       if (it == s_.variants.end()) return "false";
       std::string t = "sl::is_variant(" + v + ", " + type_var(it->second.type) + ", " + std::to_string(it->second.tag) + ")";
-      for (std::size_t i = 0; i < p.kids.size(); ++i) {
-        const std::string k = pat_test(*p.kids[i], "sl::field(" + v + ", " + std::to_string(i) + ")");
+      for (std::size_t i = 0; i < p.kids.size(); ++i) {  // after is_variant: its fields exist
+        const std::string k = pat_test(*p.kids[i], "sl::variant_field(" + v + ", " + std::to_string(i) + ")");
         if (k != "true") t += " && " + k;
       }
       return "(" + t + ")";
@@ -63,8 +63,13 @@ void Emitter::pat_bind(const Pat& p, const std::string& v, bool assign) {
     if (assign) {
       out_->line(*lookup(snow) + " = " + v + ";");
     } else {
+      if (snow == moved_binding_ && !moved_into_.empty()) {  // the arm's value: made in its destination
+        out_->line(moved_into_ + " = " + v + ";");
+        scopes_.back()[snow] = moved_into_;
+        return;
+      }
       const std::string n = declare(snow);
-      out_->line("const sl::Value " + n + " = " + v + ";");
+      out_->line(std::string(snow == moved_binding_ ? "sl::Value " : "const sl::Value ") + n + " = " + v + ";");
     }
   };
   switch (p.kind) {
@@ -81,7 +86,10 @@ void Emitter::pat_bind(const Pat& p, const std::string& v, bool assign) {
         bind_name(p.name);
         return;
       }
-      for (std::size_t i = 0; i < p.kids.size(); ++i) pat_bind(*p.kids[i], "sl::field(" + v + ", " + std::to_string(i) + ")", assign);
+      // pat_test has matched the variant (every pat_bind follows it): its fields exist.
+      for (std::size_t i = 0; i < p.kids.size(); ++i) {
+        pat_bind(*p.kids[i], "sl::variant_field(" + v + ", " + std::to_string(i) + ")", assign);
+      }
       return;
     case PK::cons:
       pat_bind(*p.kids[0], "sl::list_head(" + v + ")", assign);
@@ -104,6 +112,27 @@ void Emitter::pat_bind(const Pat& p, const std::string& v, bool assign) {
       return;
     }
     default: return;
+  }
+}
+
+/// The name an arm's value is, when that value is just one of the names its pattern binds
+/// (`Pong(k) -> k`): the arm is that binding's last use, so it is moved out, not copied.
+std::string Emitter::arm_result_name(const Arm& a, const Dest& d) const {
+  if (a.body->kind != EK::ident || (d.kind != Dest::assign && d.kind != Dest::ret)) return "";
+  std::vector<std::string> names;
+  pattern_names(*a.pat, names);
+  return std::find(names.begin(), names.end(), a.body->name) != names.end() ? a.body->name : "";
+}
+
+/// An arm's value: `moved` is arm_result_name's answer for it, which the arm's pattern
+/// bound straight into the destination variable, or (a return) as a non-const Value
+/// (pat_bind reads moved_binding_ and moved_into_).
+void Emitter::arm_value(const Arm& a, const std::string& moved, const Dest& d) {
+  if (!moved.empty()) {
+    const std::string n = *lookup(moved);
+    if (n != d.var) finish(d.kind == Dest::assign ? "std::move(" + n + ")" : n, d);  // a return moves a local by itself
+  } else {
+    into(*a.body, d);
   }
 }
 

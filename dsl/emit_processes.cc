@@ -87,6 +87,12 @@ void Emitter::emit_receive(const Expr& e, const Dest& d) {
   const std::string guard_error = guarded ? fresh("guard_error") : "";
   if (guarded) out_->line("std::exception_ptr " + guard_error + ";");
   std::vector<std::string> clauses;
+  // The arms that take Values become one clause (sl::value_arms): a function giving the
+  // first arm whose pattern and guard accept the message. Exit, Down, NodeUp and NodeDown
+  // arms are clauses of their own, in order (a message is of one type only).
+  const std::string pad(static_cast<std::size_t>(out_->indent + 2) * 2, ' ');
+  std::string value_tests;
+  bool value_arms = false;
   for (std::size_t i = 0; i < e.arms.size(); ++i) {
     const Arm& a = e.arms[i];
     const MsgKind k = arm_kind(*a.pat);
@@ -104,7 +110,7 @@ void Emitter::emit_receive(const Expr& e, const Dest& d) {
     for (const auto& [type, conv] : types) {
       // The guard: pattern test, bindings, guard expression, in a context that cannot wait.
       Out g;
-      g.indent = out_->indent + 3;
+      g.indent = out_->indent + (conv == "m" ? 4 : 3);
       Out* saved = out_;
       out_ = &g;
       FnCtx ctx = fn_;
@@ -142,16 +148,26 @@ void Emitter::emit_receive(const Expr& e, const Dest& d) {
       std::swap(fn_, ctx);
       out_ = saved;
       const std::string idx = std::to_string(i);
-      const std::string pad(static_cast<std::size_t>(out_->indent + 2) * 2, ' ');
-      std::string guard_fn = "[&](const " + type + "& m) -> bool ";
-      guard_fn += simple ? "{ return " + test + "; }" : "{\n" + g.text + pad + "}";
-      // The Value itself, by reference: the runtime hands over the message it unboxes, and
-      // a parameter by value would be one more move (and destructor) per receive.
-      const std::string param = conv == "m" ? type + "&& m" : type + " m";
-      const std::string handler = "[&](" + param + ") { " + msg + " = " +
-                                  (conv == "m" ? std::string("std::move(m)") : conv) + "; return " + idx + "; }";
+      if (conv == "m") {
+        const std::string in(static_cast<std::size_t>(out_->indent + 3) * 2, ' ');
+        if (simple) {
+          value_tests += in + (test == "true" ? "" : "if (" + test + ") ") + "return " + idx + ";\n";
+        } else {
+          value_tests += in + "if ([&]() -> bool {\n" + g.text + in + "}()) return " + idx + ";\n";
+        }
+        value_arms = true;
+        continue;
+      }
+      std::string guard_fn = "[&](const " + type + "& m) -> bool {\n" + g.text + pad + "}";
+      const std::string handler = "[&](" + type + " m) { " + msg + " = " + conv + "; return " + idx + "; }";
       clauses.push_back("snow::on<" + type + ">(" + guard_fn + ",\n" + pad + handler + ")");
     }
+  }
+  if (value_arms) {
+    // First: it takes no message another clause could (see above), and a receive is
+    // mostly its Value arms.
+    clauses.insert(clauses.begin(), "sl::value_arms(" + msg + ", [&](const sl::Value& m) -> int {\n" + value_tests +
+                                        pad + "  return -1;\n" + pad + "})");
   }
   if (e.after_ms) clauses.push_back("snow::after(sl::millis(" + timeout + "), [] { return -1; })");
   std::string callexpr = "int " + arm + " = co_await sl::receive(self, " + (e.after_ms ? "false" : "true");
@@ -172,8 +188,13 @@ void Emitter::emit_receive(const Expr& e, const Dest& d) {
     out_->line(std::string(i == 0 ? "if (" : "} else if (") + arm + " == " + std::to_string(i) + ") {");
     out_->indent++;
     at(a.span);
+    const std::string moved = arm_result_name(a, d);
+    moved_binding_ = moved;
+    moved_into_ = d.kind == Dest::assign ? d.var : "";
     pat_bind(*a.pat, msg, false);
-    into(*a.body, d);
+    moved_binding_.clear();
+    moved_into_.clear();
+    arm_value(a, moved, d);
     out_->indent--;
     pop();
   }

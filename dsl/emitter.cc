@@ -56,11 +56,17 @@ std::string Emitter::fresh(const std::string& base) {
 
 /// A C++ name for a new Snow binding, unique within the current top-level item.
 std::string Emitter::declare(const std::string& snow) {
+  const std::string name = reserve(snow);
+  scopes_.back()[snow] = name;
+  return name;
+}
+
+/// The C++ name `declare` would give, taken but not yet bound to the Snow name.
+std::string Emitter::reserve(const std::string& snow) {
   std::string base = cpp_ident(snow);
   std::string name = base;
   for (int n = 2; used_.count(name); ++n) name = base + std::to_string(n);  // `x_2`: ends in a digit, as only these do
   used_.insert(name);
-  scopes_.back()[snow] = name;
   return name;
 }
 

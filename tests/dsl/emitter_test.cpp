@@ -45,10 +45,10 @@ TEST_CASE("emit: a comparison used as a condition is tested as a C++ bool") {
       "fn h(a) do\n  let c = a >= 1\n  if c do\n    1\n  else\n    2\n  end\nend\n"
       "fn main() do\n  println(\"${f(1, 2)} ${g(1, 1)} ${h(0)}\")\nend\n");
   CHECK(contains(out, "if (sl::lt_b(a_, b_)) {"));
-  CHECK(contains(out, "if ((sl::eq_b(a_, b_) && sl::ne_b(b_, sl::I(0)))) {"));
+  CHECK(contains(out, "if ((sl::eq_b(a_, b_) && sl::ne_b(b_, std::int64_t(0)))) {"));
   CHECK_FALSE(contains(out, "sl::truth(sl::lt("));
   // A comparison kept as a value is still a Bool Value; a condition on a name tests it.
-  CHECK(contains(out, "sl::Value c_ = sl::ge(a_, sl::I(1));"));
+  CHECK(contains(out, "sl::Value c_ = sl::ge(a_, std::int64_t(1));"));
   CHECK(contains(out, "if (sl::truth(c_)) {"));
 }
 
@@ -63,12 +63,58 @@ TEST_CASE("emit: condition() rewrites only a comparison or sl::B spanning the wh
   CHECK(condition("ok_") == "sl::truth(ok_)");
 }
 
-TEST_CASE("emit: a receive's handler takes the message by reference, a let takes a temporary by move") {
+TEST_CASE("emit: a receive's Value arms are one clause; a let of a receive is its own destination") {
   const std::string out = cpp(
-      "type Msg do\n  Ping(Int)\nend\nactor a() do\n  let got = receive do\n    Ping(k) -> k\n  end\n  println(\"${got}\")\nend\n"
+      "type Msg do\n  Ping(Int)\n  Stop\nend\nactor a() do\n  let got = receive do\n    Ping(k) -> k\n    Stop -> 0\n  end\n"
+      "  println(\"${got}\")\nend\nfn main() do\n  spawn(a)\nend\n");
+  // One clause: a function giving the first arm that takes the message; the message is
+  // moved into `_msg`, and the arm's bindings read it as the variant it matched.
+  CHECK(contains(out, "sl::value_arms(_msg"));
+  CHECK(contains(out, "if ((sl::is_variant(m, prog::Msg_type, 0))) return 0;"));
+  CHECK(contains(out, "if ((sl::is_variant(m, prog::Msg_type, 1))) return 1;"));
+  CHECK(contains(out, "return -1;"));
+  CHECK_FALSE(contains(out, "snow::on<sl::Value>"));
+  // `let got = receive ...` is built in `got_`; the arm `Ping(k) -> k` binds k there.
+  CHECK(contains(out, "sl::Value got_;"));
+  CHECK(contains(out, "got_ = sl::variant_field(_msg"));
+  CHECK_FALSE(contains(out, "const sl::Value k_"));
+  CHECK_FALSE(contains(out, "_received"));
+}
+
+TEST_CASE("emit: a guarded Value arm tests inside the arms function; Exit and Down arms stay clauses of their own") {
+  const std::string out = cpp(
+      "type Msg do\n  Num(Int)\nend\nactor a() do\n  Process.trap_exit()\n  receive do\n    Num(n) when n > 2 -> println(\"big\")\n"
+      "    Exit(p, r) -> println(\"exit\")\n    Num(n) -> println(\"small ${n}\")\n    x -> println(\"other\")\n  end\nend\n"
       "fn main() do\n  spawn(a)\nend\n");
-  CHECK(contains(out, "[&](sl::Value&& m) { _msg"));
-  CHECK(contains(out, "sl::Value got_ = std::move(_received"));
+  const auto at = [&](const char* s) { return out.find(s); };
+  REQUIRE(at("sl::value_arms(") != std::string::npos);
+  CHECK(contains(out, "if ([&]() -> bool {"));                    // arm 0: pattern, then guard
+  CHECK(contains(out, "}()) return 0;"));
+  CHECK(contains(out, "if ((sl::is_variant(m, prog::Msg_type, 0))) return 2;"));
+  CHECK(contains(out, "return 3;"));                                // `x` takes any Value
+  CHECK(contains(out, "snow::on<snow::Exit>("));                   // arm 1, and arm 3's Exit
+  CHECK(contains(out, "snow::on<snow::Down>("));                   // arm 3's Down
+  CHECK(at("sl::value_arms(") < at("snow::on<snow::Exit>("));
+  CHECK(contains(out, "sl::gt_b(n_, std::int64_t(2))"));
+}
+
+TEST_CASE("emit: an Int literal on the right of arithmetic or a comparison is a C++ integer") {
+  const std::string out = cpp("fn f(i, n) do\n  if i == 0 do\n    n * 2\n  else\n    i - 1 + n\n  end\nend\nfn main() do\n  f(1, 2)\nend\n");
+  CHECK(contains(out, "sl::eq_b(i_, std::int64_t(0))"));
+  CHECK(contains(out, "sl::mul(n_, std::int64_t(2))"));
+  CHECK(contains(out, "sl::sub(i_, std::int64_t(1))"));
+  CHECK_FALSE(contains(out, "sl::I(0)"));
+}
+
+TEST_CASE("emit: a self tail call that changes one parameter assigns it directly") {
+  const std::string out = cpp("fn count(i, n) do\n  if i < n do\n    count(i + 1, n)\n  else\n    i\n  end\nend\n"
+                              "fn main() do\n  count(0, 3)\nend\n");
+  CHECK(contains(out, "i_ = sl::add(i_, std::int64_t(1));"));
+  CHECK_FALSE(contains(out, "_arg"));
+  const std::string two = cpp("fn swap(a, b, k) do\n  if k > 0 do\n    swap(b, a, k - 1)\n  else\n    a\n  end\nend\n"
+                              "fn main() do\n  swap(1, 2, 3)\nend\n");
+  CHECK(contains(two, "sl::Value _arg"));  // two or more change: every argument first, then the parameters
+  CHECK(contains(two, "a_ = std::move(_arg"));
 }
 
 TEST_CASE("emit: a self tail call in an after-less receive's arm needs no tick; a call's result is moved in") {

@@ -64,6 +64,19 @@ inline bool lt_b(const Value& a, const Value& b) { return both_int(a, b) ? a.raw
 inline bool le_b(const Value& a, const Value& b) { return both_int(a, b) ? a.raw_int() <= b.raw_int() : compare_values(a, b) <= 0; }
 inline bool gt_b(const Value& a, const Value& b) { return both_int(a, b) ? a.raw_int() > b.raw_int() : compare_values(a, b) > 0; }
 inline bool ge_b(const Value& a, const Value& b) { return both_int(a, b) ? a.raw_int() >= b.raw_int() : compare_values(a, b) >= 0; }
+// An Int literal on the right (`n == 0`, `i < 10`): a C++ integer, no Value made for it.
+inline bool eq_b(const Value& a, std::int64_t b) { return a.kind() == Kind::Int ? a.raw_int() == b : equal(a, I(b)); }
+inline bool ne_b(const Value& a, std::int64_t b) { return a.kind() == Kind::Int ? a.raw_int() != b : !equal(a, I(b)); }
+inline bool lt_b(const Value& a, std::int64_t b) { return a.kind() == Kind::Int ? a.raw_int() < b : compare_values(a, I(b)) < 0; }
+inline bool le_b(const Value& a, std::int64_t b) { return a.kind() == Kind::Int ? a.raw_int() <= b : compare_values(a, I(b)) <= 0; }
+inline bool gt_b(const Value& a, std::int64_t b) { return a.kind() == Kind::Int ? a.raw_int() > b : compare_values(a, I(b)) > 0; }
+inline bool ge_b(const Value& a, std::int64_t b) { return a.kind() == Kind::Int ? a.raw_int() >= b : compare_values(a, I(b)) >= 0; }
+inline Value eq(const Value& a, std::int64_t b) { return B(eq_b(a, b)); }
+inline Value ne(const Value& a, std::int64_t b) { return B(ne_b(a, b)); }
+inline Value lt(const Value& a, std::int64_t b) { return B(lt_b(a, b)); }
+inline Value le(const Value& a, std::int64_t b) { return B(le_b(a, b)); }
+inline Value gt(const Value& a, std::int64_t b) { return B(gt_b(a, b)); }
+inline Value ge(const Value& a, std::int64_t b) { return B(ge_b(a, b)); }
 inline Value eq(const Value& a, const Value& b) { return B(eq_b(a, b)); }
 inline Value ne(const Value& a, const Value& b) { return B(ne_b(a, b)); }
 inline Value lt(const Value& a, const Value& b) { return B(lt_b(a, b)); }
@@ -100,6 +113,17 @@ template <class IntOp, class FloatOp>
   return arith_general(a, b, op, on_ints, on_floats);
 }
 inline Value add(const Value& a, const Value& b) { return arith(a, b, "+", std::plus<std::uint64_t>(), std::plus<double>()); }
+// An Int literal on the right (`i + 1`): a C++ integer, no Value made for it.
+template <class IntOp, class FloatOp>
+[[gnu::always_inline]] inline Value arith(const Value& a, std::int64_t b, const char* op, IntOp on_ints, FloatOp on_floats) {
+  if (a.kind() == Kind::Int) return I(wrap(on_ints(static_cast<std::uint64_t>(a.raw_int()), static_cast<std::uint64_t>(b))));
+  return arith_general(a, I(b), op, on_ints, on_floats);
+}
+inline Value add(const Value& a, std::int64_t b) { return arith(a, b, "+", std::plus<std::uint64_t>(), std::plus<double>()); }
+inline Value sub(const Value& a, std::int64_t b) { return arith(a, b, "-", std::minus<std::uint64_t>(), std::minus<double>()); }
+inline Value mul(const Value& a, std::int64_t b) {
+  return arith(a, b, "*", std::multiplies<std::uint64_t>(), std::multiplies<double>());
+}
 inline Value sub(const Value& a, const Value& b) { return arith(a, b, "-", std::minus<std::uint64_t>(), std::minus<double>()); }
 inline Value mul(const Value& a, const Value& b) {
   return arith(a, b, "*", std::multiplies<std::uint64_t>(), std::multiplies<double>());

@@ -245,6 +245,50 @@ struct Tracked {
   }
 };
 
+/// The arms of a receive that take Values, as one clause of the runtime's receive: `arms`
+/// gives the number of the first of them whose pattern (and guard) accepts a message, or
+/// -1. A message is one C++ type, so only these arms can take a Value and the other
+/// clauses (Exit, Down, ...) keep their order among themselves. The clause moves the
+/// message it takes into `*out`, a fresh (unit) Value, and yields the arm's number; a
+/// message from another node (a Term) is converted once, for all the arms.
+template <class Arms>
+struct ValueArms {
+  Arms arms;
+  Value* out;
+  mutable int arm = -1;
+  bool matches(snow::detail::MessageNode* node) const {
+    if (node->type == snow::detail::type_of<Value>()) [[likely]] {
+      arm = arms(snow::detail::unbox<Value>(node));
+      return arm >= 0;
+    }
+    if (node->type == snow::detail::type_of<Term>()) return matches_term(snow::detail::unbox<Term>(node));
+    return false;
+  }
+  [[gnu::noinline]] bool matches_term(const Term& term) const {
+    absl::StatusOr<Value> v = snow::lang::from_term(term);
+    if (!v.ok()) return false;
+    arm = arms(*v);
+    if (arm < 0) return false;
+    *out = std::move(*v);  // matching stops here: this is the message the receive takes
+    return true;
+  }
+  std::uint64_t ref_bound() const noexcept { return 0; }
+  int handle(snow::detail::MessageNode* node) {
+    if (node->type == snow::detail::type_of<Value>()) [[likely]] {
+      // Constructed over the unit Value (which owns nothing): no release, no self-check.
+      std::construct_at(out, std::move(snow::detail::unbox<Value>(node)));
+      snow::detail::destroy_boxed<Value>(node);
+    } else {
+      snow::detail::destroy(node);  // a Term, converted into *out by matches_term
+    }
+    return arm;
+  }
+};
+template <class Arms>
+ValueArms<Arms> value_arms(Value& out, Arms arms) {
+  return ValueArms<Arms>{std::move(arms), &out};
+}
+
 /// `receive do ... end`: `blocking` is false when it has an `after` clause.
 template <class... C>
 auto receive(Self self, bool blocking, C&&... clauses) {

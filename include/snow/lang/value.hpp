@@ -523,6 +523,13 @@ Value boxed_field(const Value& v, std::size_t i);
   if (v.is_inline_record() && i < v.inline_size()) return v.inline_field(i);  // a message's fields, usually
   return boxed_field(v, i);
 }
+/// Field `i` of a variant that a pattern has just matched (is_variant said yes, and every
+/// value of a variant has its declared arity: values from other nodes are checked when
+/// converted), so field()'s checks are known to pass. Generated code only.
+[[gnu::always_inline]] inline Value variant_field(const Value& v, std::size_t i) {
+  if (v.obj() == nullptr) return v.inline_field(i);
+  return v.as<RecordObj>().fields[i];
+}
 inline bool is_tuple(const Value& v, std::size_t n) { return v.kind() == Kind::Tuple && v.as<TupleObj>().items.size() == n; }
 
 }  // namespace snow::lang

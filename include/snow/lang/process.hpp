@@ -250,7 +250,8 @@ struct Tracked {
 /// -1. A message is one C++ type, so only these arms can take a Value and the other
 /// clauses (Exit, Down, ...) keep their order among themselves. The clause moves the
 /// message it takes into `*out`, a fresh (unit) Value, and yields the arm's number; a
-/// message from another node (a Term) is converted once, for all the arms.
+/// message from another node (its encoding, or a Term: snow/receive.hpp) is converted
+/// once, for all the arms.
 template <class Arms>
 struct ValueArms {
   Arms arms;
@@ -261,12 +262,16 @@ struct ValueArms {
       arm = arms(snow::detail::unbox<Value>(node));
       return arm >= 0;
     }
+    if (snow::detail::is_encoded(node)) return matches_remote(snow::detail::decode_encoded<Value>(node));
     if (node->type == snow::detail::type_of<Term>()) return matches_term(snow::detail::unbox<Term>(node));
     return false;
   }
   [[gnu::noinline]] bool matches_term(const Term& term) const {
     absl::StatusOr<Value> v = snow::lang::from_term(term);
-    if (!v.ok()) return false;
+    return v.ok() && matches_remote(std::optional<Value>(std::move(*v)));
+  }
+  [[gnu::noinline]] bool matches_remote(std::optional<Value>&& v) const {
+    if (!v) return false;
     arm = arms(*v);
     if (arm < 0) return false;
     *out = std::move(*v);  // matching stops here: this is the message the receive takes
@@ -279,7 +284,7 @@ struct ValueArms {
       std::construct_at(out, std::move(snow::detail::unbox<Value>(node)));
       snow::detail::destroy_boxed<Value>(node);
     } else {
-      snow::detail::destroy(node);  // a Term, converted into *out by matches_term
+      snow::detail::destroy(node);  // from another node, converted into *out by matches_remote
     }
     return arm;
   }

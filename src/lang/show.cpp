@@ -1,5 +1,5 @@
 // src/lang/show.cpp: the display and debug forms of Values (snow.md#display-forms),
-// declared in include/snow/lang/ops.hpp. Compiled once into libsnow instead of into
+// declared in include/snow/lang/ops.hpp. Compiled once into libsnow_lang instead of into
 // every generated program.
 #include "snow/lang/ops.hpp"
 

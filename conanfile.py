@@ -1,7 +1,7 @@
 """Conan 2 recipe for snow, built with Meson (MesonToolchain). Kept in step with
 meson.build and meson_options.txt (tests/consumer/recipes_in_step.py checks it): tests,
-benchmarks and examples are off for packages. The package holds libsnow and
-libsnow_testing (static or shared, as the `shared` option says), their headers and snowc
+benchmarks and examples are off for packages. The package holds libsnow, libsnow_testing
+and libsnow_lang (static or shared, as the `shared` option says), their headers and snowc
 (bin/); consumers get their
 CMake and pkg-config files from Conan's generators, made from package_info()."""
 import os
@@ -89,10 +89,11 @@ class SnowConan(ConanFile):
         rmdir(self, os.path.join(self.package_folder, "lib", "cmake"))
 
     def package_info(self):
-        # Two libraries, as `meson install` lays them out: libsnow (snow::snow, snow.pc)
-        # and libsnow_testing, the simulated network for tests (snow::testing,
-        # snow-testing.pc). The root target is the core component's, so that
-        # find_package(snow) + snow::snow links libsnow alone.
+        # Three libraries, as `meson install` lays them out: libsnow (snow::snow, snow.pc),
+        # libsnow_testing, the simulated network for tests (snow::testing,
+        # snow-testing.pc), and libsnow_lang, the Snow language's support that programs
+        # snowc generates link (snow::lang, snow-lang.pc). The root target is the core
+        # component's, so that find_package(snow) + snow::snow links libsnow alone.
         self.cpp_info.set_property("cmake_file_name", "snow")
         self.cpp_info.set_property("cmake_target_name", "snow::snow")
         self.cpp_info.set_property("pkg_config_name", "snow")
@@ -105,3 +106,7 @@ class SnowConan(ConanFile):
         self.cpp_info.components["testing"].set_property("cmake_target_name", "snow::testing")
         self.cpp_info.components["testing"].set_property("pkg_config_name", "snow-testing")
         self.cpp_info.components["testing"].requires = ["core"]
+        self.cpp_info.components["lang"].libs = ["snow_lang"]
+        self.cpp_info.components["lang"].set_property("cmake_target_name", "snow::lang")
+        self.cpp_info.components["lang"].set_property("pkg_config_name", "snow-lang")
+        self.cpp_info.components["lang"].requires = ["core"]

@@ -127,8 +127,8 @@ Translation translate(const std::string& given, bool debug) {
 }
 
 /// Where an installed snowc's package is: snowc sits in <prefix>/bin (make install,
-/// Conan) or <prefix>/tools/snow (vcpkg's place for tools), and finds the headers and
-/// libsnow from there, so an install keeps working when its tree is moved. SNOWC_PREFIX
+/// Conan) or <prefix>/tools/snow (vcpkg's place for tools), and finds the headers,
+/// libsnow_lang and libsnow from there, so an install keeps working when its tree is moved. SNOWC_PREFIX
 /// names the prefix outright. Empty: not installed (snowc runs from its build tree).
 static fs::path installed_prefix() {
   std::vector<fs::path> candidates;
@@ -140,7 +140,8 @@ static fs::path installed_prefix() {
   for (const fs::path& prefix : candidates) {
     const fs::path lib = prefix / SNOWC_REL_LIBDIR;
     if (fs::exists(prefix / SNOWC_REL_INCLUDE / "snow/lang/lang.hpp") &&
-        (fs::exists(lib / "libsnow.a") || fs::exists(lib / "libsnow.so"))) {
+        (fs::exists(lib / "libsnow.a") || fs::exists(lib / "libsnow.so")) &&
+        (fs::exists(lib / "libsnow_lang.a") || fs::exists(lib / "libsnow_lang.so"))) {
       return fs::weakly_canonical(prefix);
     }
   }
@@ -152,13 +153,16 @@ Toolchain find_toolchain(bool debug) {
   tc.cxx = std::getenv("SNOWC_CXX") ? std::getenv("SNOWC_CXX") : SNOWC_CXX;
   std::string include_dir = SNOWC_SOURCE_INCLUDE;
   std::string libsnow = SNOWC_BUILD_LIBSNOW;
+  std::string libsnow_lang = SNOWC_BUILD_LIBSNOW_LANG;
   if (const fs::path prefix = installed_prefix(); !prefix.empty()) {
     include_dir = (prefix / SNOWC_REL_INCLUDE).string();
-    // The static library when the package has one (a program then runs anywhere).
+    // The static libraries when the package has them (a program then runs anywhere).
     const fs::path lib = prefix / SNOWC_REL_LIBDIR;
     libsnow = (fs::exists(lib / "libsnow.a") ? lib / "libsnow.a" : lib / "libsnow.so").string();
+    libsnow_lang = (fs::exists(lib / "libsnow_lang.a") ? lib / "libsnow_lang.a" : lib / "libsnow_lang.so").string();
   }
   tc.libsnow = libsnow;
+  tc.libsnow_lang = libsnow_lang;
   tc.header_dirs = {include_dir + "/snow"};
   tc.compile_flags = {"-std=c++20", "-I" + include_dir, "-w"};
   for (const auto& f : split_flags(SNOWC_DEPENDENCY_CFLAGS)) tc.compile_flags.push_back(f);
@@ -175,10 +179,13 @@ Toolchain find_toolchain(bool debug) {
     // this a Snow recursion 100,000 deep overflowed a worker's stack at -O1.
     tc.compile_flags.push_back("-foptimize-sibling-calls");
   }
-  tc.link_flags = {libsnow};
-  // A shared libsnow (a package built with only the shared library) is found at run time
-  // where it was linked from.
-  if (libsnow.find(".so") != std::string::npos) tc.link_flags.push_back("-Wl,-rpath," + fs::path(libsnow).parent_path().string());
+  // libsnow_lang first: it is what the program calls, and it calls libsnow.
+  tc.link_flags = {libsnow_lang, libsnow};
+  // A shared libsnow (a package built with only the shared libraries) is found at run
+  // time where it was linked from.
+  if (libsnow.find(".so") != std::string::npos || libsnow_lang.find(".so") != std::string::npos) {
+    tc.link_flags.push_back("-Wl,-rpath," + fs::path(libsnow).parent_path().string());
+  }
   for (const auto& f : split_flags(SNOWC_DEPENDENCY_LIBS)) tc.link_flags.push_back(f);
   for (const auto& f : split_flags(SNOWC_BORINGSSL_LINK)) tc.link_flags.push_back(f);
   tc.link_flags.push_back("-pthread");
@@ -259,8 +266,10 @@ std::string build_cached(const std::string& cpp, const Toolchain& tc) {
   h.add(headers.hex());
   std::error_code ec;
   struct stat st {};
-  if (stat(tc.libsnow.c_str(), &st) == 0) {
-    h.add(std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec));
+  for (const std::string* lib : {&tc.libsnow_lang, &tc.libsnow}) {
+    if (stat(lib->c_str(), &st) == 0) {
+      h.add(std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec));
+    }
   }
   const fs::path dir = fs::path(cache_root()) / h.hex();
   const fs::path exe = dir / "program";

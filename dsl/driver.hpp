@@ -18,13 +18,14 @@ struct Translation {
 /// debug build (EmitOptions in emitter.hpp).
 Translation translate(const std::string& path, bool debug = false);
 
-/// Where the headers and libsnow are, and how to compile against them.
+/// Where the headers and the libraries are, and how to compile against them.
 struct Toolchain {
   std::string cxx;
   std::vector<std::string> compile_flags;  // includes -I
-  std::vector<std::string> link_flags;     // libsnow and its dependencies
+  std::vector<std::string> link_flags;     // libsnow_lang, libsnow and their dependencies
   std::vector<std::string> header_dirs;    // hashed into the cache key
   std::string libsnow;
+  std::string libsnow_lang;  // Snow's support library (snow/lang/), on top of libsnow
 };
 
 /// `debug` (snowc --debug): `-g -O0` instead of SNOWC_OPT, and no sibling calls, so a

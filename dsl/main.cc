@@ -32,7 +32,7 @@ const char* const kUsage =
     "  check FILE.snow              report diagnostics, build nothing\n"
     "  build FILE.snow -o OUT       compile to a native executable\n"
     "  run FILE.snow [ARGS...]      build (cached) and run it with ARGS\n"
-    "  config                       print the compiler, headers, libsnow and flags used\n"
+    "  config                       print the compiler, headers, libraries and flags used\n"
     "  build|run|emit --debug FILE.snow ...\n"
     "                               a debug build: -g -O0, debug information at .snow\n"
     "                               lines, callers' frames kept for a backtrace (those\n"
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   if (cmd == "config") {
     const snowc::Toolchain tc = snowc::find_toolchain(false);
     std::cout << "compiler: " << tc.cxx << "\nheaders: " << tc.header_dirs.front() << "\nlibsnow: " << tc.libsnow
-              << "\ncompile flags:";
+              << "\nlibsnow_lang: " << tc.libsnow_lang << "\ncompile flags:";
     for (const auto& f : tc.compile_flags) std::cout << ' ' << f;
     std::cout << "\nlink flags:";
     for (const auto& f : tc.link_flags) std::cout << ' ' << f;

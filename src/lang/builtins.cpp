@@ -1,6 +1,6 @@
 // src/lang/builtins.cpp: Snow's standard library (snow.md#standard-library) on Values,
 // one C++ function per Snow function as declared in include/snow/lang/builtins.hpp.
-// Compiled once into libsnow instead of into every generated program.
+// Compiled once into libsnow_lang instead of into every generated program.
 #include "snow/lang/builtins.hpp"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // src/lang/dist.cpp: distribution for Snow programs (include/snow/lang/dist.hpp): Node.*,
-// Global.*, remote spawn by actor name, named remote send. Compiled once into libsnow
+// Global.*, remote spawn by actor name, named remote send. Compiled once into libsnow_lang
 // instead of into every generated program; register_actor, a template over the actor's
 // parameters, stays in the header and calls spawn_arguments here.
 #include "snow/lang/dist.hpp"

@@ -1,6 +1,6 @@
 // src/lang/methods.cpp: method syntax on values of standard types
 // (include/snow/lang/methods.hpp), resolved by the value's kind at run time. Compiled
-// once into libsnow instead of into every generated program.
+// once into libsnow_lang instead of into every generated program.
 #include "snow/lang/methods.hpp"
 
 #include <string>

@@ -1,5 +1,5 @@
 // src/lang/otp.cpp: Snow's jobs, services and supervisors (include/snow/lang/otp.hpp):
-// the parts that do not depend on a service's generated type. Compiled once into libsnow
+// the parts that do not depend on a service's generated type. Compiled once into libsnow_lang
 // instead of into every generated program; the service templates stay in the header.
 #include "snow/lang/otp.hpp"
 

@@ -2,7 +2,7 @@
 // sends that leave the local fast path, exit reasons and notifications as Values, links,
 // monitors, the registry, timers, calls of function values. The per-message fast paths
 // (send to a local pid, the activity counters, receive) stay inline in the header.
-// Compiled once into libsnow instead of into every generated program.
+// Compiled once into libsnow_lang instead of into every generated program.
 #include "snow/lang/process.hpp"
 
 #include <algorithm>

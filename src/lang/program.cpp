@@ -1,6 +1,6 @@
 // src/lang/program.cpp: running a Snow program (include/snow/lang/program.hpp): main's
 // process, the quiescence test, and run_program, which generated `main` calls. Compiled
-// once into libsnow instead of into every generated program.
+// once into libsnow_lang instead of into every generated program.
 #include "snow/lang/program.hpp"
 
 #include "snow/observe.hpp"

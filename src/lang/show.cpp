@@ -1,43 +1,24 @@
 // src/lang/show.cpp: the display and debug forms of Values (snow.md#display-forms),
-// declared in include/snow/lang/ops.hpp. Compiled once into libsnow instead of into
-// every generated program.
+// declared in include/snow/lang/ops.hpp. Compiled once into libsnow_lang instead of into
+// every generated program. A value received from another node shows as the Term it came
+// as prints (docs/DESIGN.md, "Term and Value"; tests/snow/value_term_agree_test.cpp):
+// floats and strings through Term's own code, the rest checked by that test.
 #include "snow/lang/ops.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
 
+#include "snow/term.hpp"
+
 namespace snow::lang {
 
 /// Shortest digits that read back as the same double, written without an exponent;
-/// integral values print without a fractional part.
-std::string format_float(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
-  if (d == 0) return std::signbit(d) ? "-0" : "0";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  std::string s(buf, res.ptr);
-  std::string sign;
-  if (s[0] == '-') { sign = "-"; s.erase(0, 1); }
-  const auto e = s.find('e');
-  const int exp = std::stoi(s.substr(e + 1));
-  std::string digits = s.substr(0, e);
-  if (digits.size() > 1) digits.erase(1, 1);  // drop the '.'
-  const int point = 1 + exp;                   // digits before the decimal point
-  std::string out;
-  if (point <= 0) {
-    out = "0." + std::string(static_cast<std::size_t>(-point), '0') + digits;
-  } else if (point >= static_cast<int>(digits.size())) {
-    out = digits + std::string(static_cast<std::size_t>(point) - digits.size(), '0');
-  } else {
-    out = digits.substr(0, static_cast<std::size_t>(point)) + "." + digits.substr(static_cast<std::size_t>(point));
-  }
-  return sign + out;
-}
+/// integral values print without a fractional part. The wire's Term prints a float the
+/// same way, and this is that code (src/wire/term.cpp), so a Float shows alike on both
+/// sides of the node boundary.
+std::string format_float(double d) { return Term(d).to_string(); }
 
 std::string display(Self self, const Value& v);
 std::string debug(Self self, const Value& v);
@@ -55,7 +36,8 @@ std::string show(Self self, const Value& v, bool dbg) {
     case Kind::Int: return std::to_string(v.raw_int());
     case Kind::Float: return format_float(v.raw_float());
     case Kind::Bool: return v.as_bool() ? "true" : "false";
-    case Kind::Str: return dbg ? "\"" + v.as_str() + "\"" : v.as_str();
+    // The debug form quotes and escapes as a string Term's does (its code: no second copy).
+    case Kind::Str: return dbg ? Term(v.as_str()).debug_string() : v.as_str();
     case Kind::List: {
       std::string out = "[";
       display_seq(self, out, v.as<ListObj>().items, static_cast<std::size_t>(v.raw_int()), dbg);
@@ -64,7 +46,8 @@ std::string show(Self self, const Value& v, bool dbg) {
     case Kind::Tuple: {
       std::string out = "(";
       display_seq(self, out, v.as<TupleObj>().items, 0, dbg);
-      return out + ")";
+      // `(x,)`, as a Term prints it: `(x)` would read as a parenthesised x.
+      return out + (v.as<TupleObj>().items.size() == 1 ? ",)" : ")");
     }
     case Kind::Map: {
       std::string out = "%{";

@@ -1,6 +1,6 @@
 // src/lang/terms.cpp: Snow values to and from snow::Term (include/snow/lang/value_wire.hpp
 // says what each kind becomes), and the Wire<Value> trait that uses them. Compiled once
-// into libsnow instead of into every generated program.
+// into libsnow_lang instead of into every generated program.
 #include "snow/lang/value_wire.hpp"
 
 #include <memory>

@@ -1,6 +1,7 @@
 // src/lang/value.cpp: the out-of-line part of Snow's Value (include/snow/lang/value.hpp):
 // kind names, the type registry, type construction, field access on boxed records.
-// Compiled once into libsnow instead of into every generated program.
+// Compiled once into libsnow_lang instead of into every generated program (the top of
+// value.hpp says what stays inline there and why).
 #include "snow/lang/value.hpp"
 
 #include <memory>
@@ -36,6 +37,39 @@ Value Value::strukt(const TypeInfo* type, std::vector<Value> fields) {
     case 2: return record(Kind::Struct, type, 0, std::move(fields[0]), std::move(fields[1]));
     default: return boxed_record(Kind::Struct, type, 0, std::make_unique<RecordObj>(type, 0, Fields(std::move(fields))));
   }
+}
+
+std::string TypeInfo::shown_name() const { return name.substr(name.rfind('.') + 1); }
+
+Shape::Shape(const Value& v) {
+  if (v.kind() != Kind::Variant && v.kind() != Kind::Struct) kind_mismatch(Kind::Variant, v.kind());
+  tag_ = v.tag();
+  if (v.is_inline_record()) {
+    type_ = v.type_info();
+    for (std::size_t i = 0; i < v.inline_size(); ++i) inline_[i] = v.inline_field(i);
+    fields_ = std::span<const Value>(inline_, v.inline_size());
+  } else {
+    const auto& o = v.as<RecordObj>();
+    type_ = o.type;
+    fields_ = o.fields;
+  }
+}
+
+std::vector<Value> list_items(const Value& v) {
+  v.expect(Kind::List);
+  const auto& items = v.as<ListObj>().items;
+  return std::vector<Value>(items.begin() + v.raw_int(), items.end());
+}
+
+const TypeInfo* TypeRegistry::find_or_add(const std::string& name, const std::function<TypeInfo*()>& make) {
+  std::lock_guard lock(mu_);
+  const TypeInfo*& slot = by_name_[name];
+  if (slot == nullptr) {
+    TypeInfo* made = make();
+    give_index(made);
+    slot = made;
+  }
+  return slot;
 }
 
 void TypeRegistry::add(TypeInfo* t) {

@@ -367,6 +367,12 @@ std::size_t Term::hash() const {
 
 namespace {
 
+// Snow's display form of a Float (snow.md#display-forms), which Snow's own printing also
+// uses (snow::lang::format_float prints through a float Term): the shortest digits that
+// read back as the same double, written without an exponent, integral values without a
+// fraction. Not std::to_chars' fixed form: for a large double that gives the exact
+// integer (1e23 as 99999999999999991611392), not the shortest digits padded with zeros
+// (100000000000000000000000).
 void append_float(std::string& out, double d) {
   if (std::isnan(d)) {
     out += "NaN";
@@ -376,11 +382,35 @@ void append_float(std::string& out, double d) {
     out += d > 0 ? "inf" : "-inf";
     return;
   }
-  // Fixed notation with no precision is the shortest fixed form that reads back as the
-  // same double: 3.0 prints "3", 1e21 "1000000000000000000000", never an exponent.
-  char buf[400];  // the longest fixed form of a double (5e-324) is about 330 characters
-  auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
-  out.append(buf, r.ptr);
+  if (d == 0) {
+    out += std::signbit(d) ? "-0" : "0";
+    return;
+  }
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string_view s(buf, static_cast<std::size_t>(r.ptr - buf));  // [-]d[.ddd]e[+-]xx
+  if (s.front() == '-') {
+    out += '-';
+    s.remove_prefix(1);
+  }
+  const std::size_t e = s.find('e');
+  int exp = 0;
+  std::from_chars(s.data() + e + (s[e + 1] == '+' ? 2 : 1), s.data() + s.size(), exp);
+  std::string digits(s.substr(0, e));
+  if (digits.size() > 1) digits.erase(1, 1);  // drop the '.'
+  const int point = 1 + exp;                   // digits before the decimal point
+  if (point <= 0) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-point), '0');
+    out += digits;
+  } else if (point >= static_cast<int>(digits.size())) {
+    out += digits;
+    out.append(static_cast<std::size_t>(point) - digits.size(), '0');
+  } else {
+    out.append(digits, 0, static_cast<std::size_t>(point));
+    out += '.';
+    out.append(digits, static_cast<std::size_t>(point));
+  }
 }
 
 void append_quoted(std::string& out, std::string_view s) {

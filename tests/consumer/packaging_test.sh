@@ -40,14 +40,15 @@ check "snowc's link flags are the ones Meson resolved (the static libuv_a)" \
 installed_libs() { meson introspect --installed "$tmp/b" | python3 -c 'import json,sys,os; print(" ".join(sorted(os.path.basename(p) for p in json.load(sys.stdin).values() if "libsnow" in p)))'; }
 PKG_CONFIG_LIBDIR="$tmp/pc" meson setup --reconfigure "$tmp/b" "$src" -Ddefault_library=static >/dev/null 2>&1
 libs=$(installed_libs)
-[ "$libs" = "libsnow.a libsnow_testing.a" ] && ok "default_library=static installs the archives alone (libsnow.a, libsnow_testing.a)" \
-  || fail "default_library=static installs the archives alone (libsnow.a, libsnow_testing.a) (installs: $libs)"
+[ "$libs" = "libsnow.a libsnow_lang.a libsnow_testing.a" ] \
+  && ok "default_library=static installs the archives alone (libsnow.a, libsnow_lang.a, libsnow_testing.a)" \
+  || fail "default_library=static installs the archives alone (libsnow.a, libsnow_lang.a, libsnow_testing.a) (installs: $libs)"
 PKG_CONFIG_LIBDIR="$tmp/pc" meson setup --reconfigure "$tmp/b" "$src" -Ddefault_library=shared >/dev/null 2>&1
 libs=$(installed_libs)
 case "$libs" in
   *.a*|"") fail "default_library=shared installs the shared libraries alone (installs: $libs)" ;;
-  *libsnow.so*libsnow_testing.so*) ok "default_library=shared installs the shared libraries alone" ;;
-  *) fail "default_library=shared installs libsnow.so and libsnow_testing.so (installs: $libs)" ;;
+  *libsnow.so*libsnow_lang.so*libsnow_testing.so*) ok "default_library=shared installs the shared libraries alone" ;;
+  *) fail "default_library=shared installs libsnow.so, libsnow_lang.so and libsnow_testing.so (installs: $libs)" ;;
 esac
 
 # The package as `meson install` lays it out, under DESTDIR.
@@ -105,7 +106,7 @@ for lib in ${declared##*|}; do flags="$flags -l$lib"; done
 check "a node-starting consumer links against libsnow.a with only the recipe's declared libraries ($declared)" \
   sh -c "c++ -std=c++20 -I'$include' '$here/node_main.cpp' '$libdir/libsnow.a' $flags -o '$tmp/node_consumer' && '$tmp/node_consumer'"
 
-# 5. snowc finds its headers and libsnow relative to itself: in a moved install
+# 5. snowc finds its headers, libsnow and libsnow_lang relative to itself: in a moved install
 #    (<prefix>/bin/snowc) and in vcpkg's tools/snow/, never in the build tree.
 mv "$prefix" "$tmp/moved"
 mkdir -p "$tmp/moved/tools/snow"
@@ -113,10 +114,11 @@ cp "$tmp/moved/bin/snowc" "$tmp/moved/tools/snow/snowc"
 for snowc in "$tmp/moved/bin/snowc" "$tmp/moved/tools/snow/snowc"; do
   where=${snowc#"$tmp/moved/"}
   SNOWC_CACHE_DIR="$tmp/cache" "$snowc" config >"$tmp/config" 2>&1
-  if grep -q "^headers: $tmp/moved/include" "$tmp/config" && grep -q "^libsnow: $tmp/moved/" "$tmp/config"; then
-    ok "a moved install's $where uses the moved headers and libsnow"
+  if grep -q "^headers: $tmp/moved/include" "$tmp/config" && grep -q "^libsnow: $tmp/moved/" "$tmp/config" &&
+     grep -q "^libsnow_lang: $tmp/moved/" "$tmp/config"; then
+    ok "a moved install's $where uses the moved headers, libsnow and libsnow_lang"
   else
-    fail "a moved install's $where uses the moved headers and libsnow"; cat "$tmp/config"
+    fail "a moved install's $where uses the moved headers, libsnow and libsnow_lang"; cat "$tmp/config"
   fi
   check "a moved install's $where builds and runs a Snow program" \
     sh -c "SNOWC_CACHE_DIR='$tmp/cache' '$snowc' build '$src/dsl/examples/greet.snow' -o '$tmp/greet' && '$tmp/greet'"

@@ -24,6 +24,12 @@ TEST_CASE("display forms follow the Snow language reference") {
   CHECK(Term(3.0).to_string() == "3");
   CHECK(Term(0.1 + 0.2).to_string() == "0.30000000000000004");
   CHECK(Term(1e21).to_string() == "1000000000000000000000");
+  // The shortest digits, padded: not the exact integer (99999999999999991611392) that
+  // std::to_chars' fixed form gives. Snow prints a Float through this (show.cpp).
+  CHECK(Term(1e23).to_string() == "100000000000000000000000");
+  CHECK(Term(-1.2345e22).to_string() == "-12345000000000000000000");
+  CHECK(Term(5e-324).to_string() == "0." + std::string(323, '0') + "5");
+  CHECK(Term(-0.0).to_string() == "-0");
   CHECK(Term(std::nan("")).to_string() == "NaN");
   CHECK(Term(std::numeric_limits<double>::infinity()).to_string() == "inf");
   CHECK(Term(-std::numeric_limits<double>::infinity()).to_string() == "-inf");

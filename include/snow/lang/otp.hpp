@@ -71,7 +71,7 @@ snow::detail::RemoteCallRequest remote_service_request(int handler, const Args& 
 /// at compile time. Linear in the size of the body.
 absl::StatusOr<ServiceRequest> service_request_from(const snow::detail::RemoteCallRequest& r, int (*handler_arity)(int),
                                                     bool (*handler_is_call)(int));
-// The checks do not depend on the service: compiled once in libsnow (src/lang/otp.cpp),
+// The checks do not depend on the service: compiled once in libsnow_lang (src/lang/otp.cpp),
 // handed the generated service's tables.
 template <class Impl>
 absl::StatusOr<ServiceRequest> service_request_from(const snow::detail::RemoteCallRequest& r) {

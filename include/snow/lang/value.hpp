@@ -17,6 +17,26 @@
 // "inline"; any other is "boxed". Which one a value is follows from its fields alone,
 // and everything that reads variants and structs goes through `field()`, `Shape` and
 // `Value::type_info()`, which see both the same way.
+//
+// What is inline here, and why. This header is compiled into every program snowc
+// generates; the rest of Snow's support is compiled once, in libsnow_lang (src/lang/).
+// Inline are only the operations a message loop runs per message, where a call would
+// cost more than the work (pingpong's and ring's profiles: bench/snow/):
+//   * construction of scalars (of_int, I, B, ...), of strings, lists and tuples (one
+//     allocation), and of variants and structs of few fields (variant_of, strukt_of,
+//     Some/None/Ok/Err: inline records need no allocation, the boxed case is a
+//     noinline template);
+//   * copies, moves and destruction (a count test inline; dropping the last count is
+//     not, drop());
+//   * kind checks and scalar reads (kind, is, expect, as_int, raw_int, as_pid, ...);
+//   * what receive patterns test: is_variant, type_info, tag, field() of an inline
+//     record, is_tuple, list_len/list_at/list_head/list_tail, match_int and friends.
+// Small-Int arithmetic and comparison (`+ - *`, `== < ...` on two Ints) are inline in
+// ops.hpp on the same grounds. Everything else is out of line in src/lang/: building a
+// value from a vector (variant, strukt), boxed fields, Shape (what printing, equality,
+// ordering and the wire conversion read), kind names and errors, the type registry,
+// list_items, printing, general equality, ordering and arithmetic, and the Value <->
+// Term conversion (value_wire.hpp).
 #pragma once
 
 #include <array>
@@ -78,7 +98,7 @@ struct TypeInfo {
   std::function<bool(Self, const Value&, const Value&)> eq_impl;
   std::function<int(Self, const Value&, const Value&)> compare_impl;
   /// The name values show: `Point` for `Geometry.Point`.
-  std::string shown_name() const { return name.substr(name.rfind('.') + 1); }
+  std::string shown_name() const;
 };
 
 /// Every registered type by index, read without a lock (an index is published after its
@@ -408,22 +428,11 @@ inline snow::Pid Value::as_pid() const {
 
 /// The type, tag and fields of a variant or struct, inline or boxed: what display,
 /// equality, ordering and the wire conversion read. Holds copies of inline fields, so it
-/// cannot be copied (its span may point into itself).
+/// cannot be copied (its span may point into itself). Out of line (src/lang/value.cpp):
+/// its readers are.
 class Shape {
  public:
-  explicit Shape(const Value& v) {
-    if (v.kind() != Kind::Variant && v.kind() != Kind::Struct) kind_mismatch(Kind::Variant, v.kind());
-    tag_ = v.tag();
-    if (v.is_inline_record()) {
-      type_ = v.type_info();
-      for (std::size_t i = 0; i < v.inline_size(); ++i) inline_[i] = v.inline_field(i);
-      fields_ = std::span<const Value>(inline_, v.inline_size());
-    } else {
-      const auto& o = v.as<RecordObj>();
-      type_ = o.type;
-      fields_ = o.fields;
-    }
-  }
+  explicit Shape(const Value& v);
   Shape(const Shape&) = delete;
   Shape& operator=(const Shape&) = delete;
   const TypeInfo* type() const { return type_; }
@@ -456,11 +465,7 @@ inline const Value& list_at(const Value& v, std::size_t i) {
 }
 inline Value list_tail(const Value& v) { return v.with_extra(v.raw_int() + 1); }
 /// The elements as a fresh vector (for builtins that build a new list).
-inline std::vector<Value> list_items(const Value& v) {
-  v.expect(Kind::List);
-  const auto& items = v.as<ListObj>().items;
-  return std::vector<Value>(items.begin() + v.raw_int(), items.end());
-}
+std::vector<Value> list_items(const Value& v);
 
 // ---- every struct and sum type by name ----
 
@@ -473,17 +478,7 @@ class TypeRegistry {
   void add(TypeInfo* t);
   const TypeInfo* find(const std::string& name) const;
   /// The type called `name`, made by `make()` (under the lock) if there is none yet.
-  template <class Make>
-  const TypeInfo* find_or_add(const std::string& name, Make make) {
-    std::lock_guard lock(mu_);
-    const TypeInfo*& slot = by_name_[name];
-    if (slot == nullptr) {
-      TypeInfo* made = make();
-      give_index(made);
-      slot = made;
-    }
-    return slot;
-  }
+  const TypeInfo* find_or_add(const std::string& name, const std::function<TypeInfo*()>& make);
 
  private:
   // The next free place in type_table; a type that comes after the table is full keeps
@@ -493,7 +488,7 @@ class TypeRegistry {
   mutable std::mutex mu_;
   std::unordered_map<std::string, const TypeInfo*> by_name_;
 };
-/// The one registry of the program (defined in libsnow, src/lang/value.cpp; never
+/// The one registry of the program (defined in libsnow_lang, src/lang/value.cpp; never
 /// destroyed: types live as long as the program).
 TypeRegistry& types();
 

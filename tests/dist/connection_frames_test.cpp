@@ -11,25 +11,14 @@
 
 #include "src/dist/connection_frames.hpp"
 #include "src/dist/protocol.hpp"
+#include "tests/dist/frame_test_support.hpp"
 
 using namespace snow::dist;
+using namespace frame_test;
 
 namespace connection_frames_test {
 
 constexpr std::uint64_t kClock = 0x0102030405060708;
-
-FrameKind kind_of(const std::string& frame) { return static_cast<FrameKind>(frame[kFrameHeaderBytes]); }
-std::string body_of(const std::string& frame) { return frame.substr(kFrameHeaderBytes + 1); }
-
-/// Every body shorter than `fixed` bytes is refused.
-template <class Read>
-void refuses_short(Read read, const std::string& body, std::size_t fixed) {
-  REQUIRE(body.size() >= fixed);
-  for (std::size_t n = 0; n < fixed; ++n) {
-    CAPTURE(n);
-    CHECK_FALSE(read(std::string_view(body).substr(0, n)).has_value());
-  }
-}
 
 }  // namespace connection_frames_test
 

@@ -11,26 +11,10 @@
 
 #include "src/dist/handshake_frames.hpp"
 #include "src/dist/protocol.hpp"
+#include "tests/dist/frame_test_support.hpp"
 
 using namespace snow::dist;
-
-namespace handshake_frames_test {
-
-FrameKind kind_of(const std::string& frame) { return static_cast<FrameKind>(frame[kFrameHeaderBytes]); }
-std::string body_of(const std::string& frame) { return frame.substr(kFrameHeaderBytes + 1); }
-
-/// Every body shorter than `body` is refused.
-template <class Read>
-void refuses_every_prefix(Read read, const std::string& body) {
-  for (std::size_t n = 0; n < body.size(); ++n) {
-    CAPTURE(n);
-    CHECK_FALSE(read(std::string_view(body).substr(0, n)).has_value());
-  }
-}
-
-}  // namespace handshake_frames_test
-
-using namespace handshake_frames_test;
+using namespace frame_test;
 
 TEST_CASE("hello: written and read back, in WIRE.md's bytes; a short body or trailing bytes are refused") {
   const std::string frame =

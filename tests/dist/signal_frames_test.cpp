@@ -12,9 +12,11 @@
 #include "snow/snow.hpp"
 #include "src/dist/exit_reason_codec.hpp"
 #include "src/dist/protocol.hpp"
+#include "tests/dist/frame_test_support.hpp"
 #include "src/dist/signal_frames.hpp"
 
 using namespace snow::dist;
+using namespace frame_test;
 using snow::ExitReason;
 using snow::Pid;
 using snow::Ref;
@@ -27,9 +29,6 @@ const Pid kFrom = Pid::make(3, 7, 1001);
 const Pid kTo = Pid::make(0, 9, 2002);
 const Ref kRef = Ref::make(5, 3003);
 const std::string_view kStf = "\x01stf bytes of a message";
-
-FrameKind kind_of(const std::string& frame) { return static_cast<FrameKind>(frame[kFrameHeaderBytes]); }
-std::string body_of(const std::string& frame) { return frame.substr(kFrameHeaderBytes + 1); }
 
 /// Reads an exit reason as the node does, its Pids' node indexes kept as they are.
 class SameIndexes final : public snow::detail::NodeIndexMap {
@@ -46,17 +45,6 @@ std::optional<ExitReason> reason_of(std::string_view bytes) {
   return out;
 }
 ExitReason nested_reason() { return ExitReason::linked(Pid::make(4, 2, 4004), ExitReason::error("boom")); }
-
-/// Every body shorter than `fixed` bytes (the kind's fields before what runs to the end)
-/// is refused.
-template <class Read>
-void refuses_short(Read read, const std::string& body, std::size_t fixed) {
-  REQUIRE(body.size() >= fixed);
-  for (std::size_t n = 0; n < fixed; ++n) {
-    CAPTURE(n);
-    CHECK_FALSE(read(std::string_view(body).substr(0, n)).has_value());
-  }
-}
 
 }  // namespace signal_frames_test
 

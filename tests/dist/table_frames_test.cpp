@@ -11,27 +11,11 @@
 #include <vector>
 
 #include "src/dist/protocol.hpp"
+#include "tests/dist/frame_test_support.hpp"
 #include "src/dist/table_frames.hpp"
 
 using namespace snow::dist;
-
-namespace table_frames_test {
-
-FrameKind kind_of(const std::string& frame) { return static_cast<FrameKind>(frame[kFrameHeaderBytes]); }
-std::string body_of(const std::string& frame) { return frame.substr(kFrameHeaderBytes + 1); }
-
-/// Every body shorter than `body` is refused.
-template <class Read>
-void refuses_every_prefix(Read read, const std::string& body) {
-  for (std::size_t n = 0; n < body.size(); ++n) {
-    CAPTURE(n);
-    CHECK_FALSE(read(std::string_view(body).substr(0, n)).has_value());
-  }
-}
-
-}  // namespace table_frames_test
-
-using namespace table_frames_test;
+using namespace frame_test;
 
 TEST_CASE("node_name: written and read back, in WIRE.md's bytes; short or long bodies are refused") {
   // Distinct values of distinct widths, so a field read into another's place shows.

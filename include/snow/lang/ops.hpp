@@ -102,7 +102,7 @@ template <class IntOp, class FloatOp>
   if (a.kind() == Kind::Int) return I(wrap(on_ints(static_cast<std::uint64_t>(a.raw_int()), static_cast<std::uint64_t>(b.raw_int()))));
   return F(on_floats(a.raw_float(), b.raw_float()));
 }
-// The general paths of `+ - *` are compiled once, in libsnow (src/lang/arithmetic.cpp).
+// The general paths of `+ - *` are compiled once, in libsnow_lang (src/lang/arithmetic.cpp).
 extern template Value arith_general(const Value&, const Value&, const char*, std::plus<std::uint64_t>, std::plus<double>);
 extern template Value arith_general(const Value&, const Value&, const char*, std::minus<std::uint64_t>, std::minus<double>);
 extern template Value arith_general(const Value&, const Value&, const char*, std::multiplies<std::uint64_t>,

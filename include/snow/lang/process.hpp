@@ -78,7 +78,7 @@ class Activity {
  private:
   // Out of line: inlined, this once-per-thread path made touch() and count_blocked()
   // calls that save six registers, on every send and receive.
-  // Compiled in libsnow (src/lang/process.cpp).
+  // Compiled in libsnow_lang (src/lang/process.cpp).
   [[gnu::noinline]] ThreadActivity* add();
   template <class F>
   void for_each(F f) const {

@@ -460,7 +460,12 @@ void NodeCore::linger_for_posts() {
   using Clock = std::chrono::steady_clock;
   lingering_.store(true, std::memory_order_seq_cst);
   const Clock::time_point until = Clock::now() + kLingerForPosts;
-  while (!has_posted_.load(std::memory_order_relaxed) && Clock::now() < until) std::this_thread::yield();
+  // It stops as soon as anything else waits for the loop (transport_->io_waiting()): a
+  // reply is worth a short wait, another peer's bytes are not to be kept waiting for it,
+  // and a peer that sends many small messages only makes the thread linger when it has
+  // nothing else to do.
+  while (!has_posted_.load(std::memory_order_relaxed) && Clock::now() < until && !transport_->io_waiting())
+    std::this_thread::yield();
   lingering_.store(false, std::memory_order_seq_cst);
   bool posted;
   {

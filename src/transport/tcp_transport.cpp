@@ -494,6 +494,7 @@ void TcpTransport::admit(ConnId id) { impl_->admit(id); }
 TransportCounters TcpTransport::counters() const { return impl_->counters(); }
 void TcpTransport::wake() { impl_->wake(); }
 absl::Time TcpTransport::now() const { return absl::Now(); }
+bool TcpTransport::io_waiting() const { return impl_->io_waiting(); }
 std::size_t TcpTransport::connection_count() const { return impl_->connection_count(); }
 
 }  // namespace snow::transport

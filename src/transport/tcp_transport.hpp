@@ -126,6 +126,7 @@ class TcpTransport final : public Transport {
 
   void wake() override;
   absl::Time now() const override;
+  bool io_waiting() const override;
 
   /// Connections not yet fully closed (for tests: no leak after a storm of bad clients).
   std::size_t connection_count() const;

@@ -8,6 +8,7 @@
 // Everything here runs on the loop thread unless a comment says otherwise.
 #pragma once
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <uv.h>
 
@@ -157,6 +158,12 @@ class TcpTransport::Impl {
   TransportCounters counters() const;
 
   void wake() { doorbell_.ring(); }
+  // The loop's epoll descriptor is readable when any of its watched descriptors has an
+  // event: one poll() without waiting asks them all at once.
+  bool io_waiting() const {
+    pollfd p{.fd = uv_backend_fd(&loop_), .events = POLLIN, .revents = 0};
+    return ::poll(&p, 1, 0) > 0;
+  }
 
   std::size_t connection_count() const { return live_.load(); }
 

@@ -109,6 +109,11 @@ class Transport {
   virtual void wake() = 0;
   /// The transport's clock (the virtual clock for the simulated network).
   virtual absl::Time now() const = 0;
+  /// True when events wait for the transport's thread (a socket readable, a doorbell
+  /// rung, a connection to accept, any other peer's traffic). Transport thread. The
+  /// node's lingering (NodeCore::linger_for_posts) stops at once when it is, so that
+  /// waiting for one peer's reply never holds up another peer. Default: none known.
+  virtual bool io_waiting() const { return false; }
 };
 
 }  // namespace snow::transport

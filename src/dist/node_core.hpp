@@ -267,6 +267,10 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   // and decoded by its receiver; false, having done nothing, for a message the Term path
   // must take (deliver_message).
   bool deliver_encoded(Connection& c, std::uint64_t ticket, Pid from, Pid to, std::string_view stf);
+  void count_message_in();
+  // Delivers a message sent to a Pid, answering the sender when it asked (`ticket`) or
+  // when the message was not delivered.
+  void deliver_to_pid(Connection& c, std::uint64_t ticket, Pid from, Pid to, MessageNode* node);
   // Large messages: decoded on decoder_, the connection's later process frames waiting.
   void decode_elsewhere(Connection& c, dist::FrameKind kind, std::uint64_t ticket, Pid from, Pid to,
                         std::string_view name, Ref ref, bool via_link, std::string_view stf, std::string* owned);

@@ -252,8 +252,7 @@ void NodeCore::malformed_frame(Connection& c, FrameKind kind, std::string_view w
 
 void NodeCore::deliver_message(Connection& c, FrameKind kind, std::uint64_t ticket, Pid from, Pid to,
                                std::string_view name, Term& message) {
-  counters_.add(&NodeStats::messages_in);
-  ++network_deliveries_;
+  count_message_in();
   if (!c.mismatched.empty() && drop_mismatched(c, message)) [[unlikely]] {
     if (ticket != 0) {
       answer_send(c, dist::SendResult{.ticket = ticket, .to = to.raw(), .outcome = dist::SendOutcome::undecodable},
@@ -262,9 +261,8 @@ void NodeCore::deliver_message(Connection& c, FrameKind kind, std::uint64_t tick
     return;
   }
   if (kind != FrameKind::send_named) {
-    const Delivery d =
-        deliver(core_, to, box_peer_message(cluster.get(), to, c.map.peer_index, std::exchange(message, Term())), from);
-    if (d != Delivery::delivered || ticket != 0) answer_delivery(c, ticket, to, d);
+    deliver_to_pid(c, ticket, from, to,
+                   box_peer_message(cluster.get(), to, c.map.peer_index, std::exchange(message, Term())));
   } else if (auto pid = core_.registry.whereis(std::string(name))) {
     const Delivery d =
         deliver(core_, *pid, box_peer_message(cluster.get(), *pid, c.map.peer_index, std::exchange(message, Term())), from);
@@ -287,11 +285,19 @@ bool NodeCore::deliver_encoded(Connection& c, std::uint64_t ticket, Pid from, Pi
     destroy(node);  // not known to decode: the Term path decides, from the bytes as they came
     return false;
   }
+  count_message_in();
+  deliver_to_pid(c, ticket, from, to, node);
+  return true;
+}
+
+void NodeCore::count_message_in() {
   counters_.add(&NodeStats::messages_in);
-  ++network_deliveries_;
+  ++network_deliveries_;  // on_data lingers after a read that delivered one
+}
+
+void NodeCore::deliver_to_pid(Connection& c, std::uint64_t ticket, Pid from, Pid to, MessageNode* node) {
   const Delivery d = deliver(core_, to, node, from);
   if (d != Delivery::delivered || ticket != 0) answer_delivery(c, ticket, to, d);
-  return true;
 }
 
 void NodeCore::decode_elsewhere(Connection& c, FrameKind kind, std::uint64_t ticket, Pid from, Pid to,

@@ -95,12 +95,9 @@ MessageNode* box_if_call_reply(Term& message) {
 }
 
 bool is_call_reply_encoding(std::string_view stf) {
-  Decoder d(stf, received_limits());
-  std::uint8_t version;
   Term::Kind kind;
   std::string_view name;
-  return d.get_u8(version) && d.peek_head(kind, name) && kind == Term::Kind::structure &&
-         name == Wire<RemoteCallReply>::kName;
+  return encoded_head(stf, kind, name) && kind == Term::Kind::structure && name == Wire<RemoteCallReply>::kName;
 }
 
 }  // namespace snow::detail

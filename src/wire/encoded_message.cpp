@@ -30,10 +30,8 @@ absl::Status encode_encoded(const MessageNode* node, std::string& out) {
   return absl::OkStatus();
 }
 
-// The node pool's block: rounded up to 16 up to 256 bytes (as node_footprint does).
 std::size_t encoded_bytes(const MessageNode* node) {
-  const std::size_t bytes = block_bytes(static_cast<const EncodedMessage*>(node)->size);
-  return bytes <= 256 ? (bytes + 15) / 16 * 16 : bytes;
+  return pool_block_bytes(block_bytes(static_cast<const EncodedMessage*>(node)->size));
 }
 
 }  // namespace

@@ -53,6 +53,14 @@ MessageNode* as_term_node(MessageNode* node);
 /// keep a typed decode from refusing what the node accepted.
 const DecodeLimits& received_limits() noexcept;
 
+/// The head of the value an encoding holds (after its version byte): its kind, and a
+/// struct's or sum's name. False for bytes too short to hold one.
+inline bool encoded_head(std::string_view stf, Term::Kind& kind, std::string_view& name) {
+  Decoder d(stf, received_limits());
+  std::uint8_t version;
+  return d.get_u8(version) && d.peek_head(kind, name);
+}
+
 /// The encoded message as a T, or nothing when it is not one: when the value's head (its
 /// kind, and a struct's or sum's name) is one T accepts, T's decoder decides. A type's
 /// decoder accepts what its from_term accepts from the decoded Term (snow/wire.hpp: the
@@ -62,11 +70,9 @@ template <class T>
 std::optional<T> decode_encoded(const MessageNode* node) {
   const std::string_view stf = encoded_stf(node);
   if constexpr (!std::is_same_v<T, Term>) {
-    Decoder d(stf, received_limits());
-    std::uint8_t version;
     Term::Kind kind;
     std::string_view name;
-    if (!d.get_u8(version) || !d.peek_head(kind, name) || !Wire<T>::accepts(kind, name)) return std::nullopt;
+    if (!encoded_head(stf, kind, name) || !Wire<T>::accepts(kind, name)) return std::nullopt;
   }
   std::optional<T> value(std::in_place);
   if (!decode_into(stf, *value, received_limits()).ok()) return std::nullopt;

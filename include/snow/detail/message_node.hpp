@@ -69,6 +69,10 @@ std::string print_value(const T& value) {
   }
 }
 
+/// The bytes the node pool gives for a request of `size`: its 16-byte size class up to
+/// 256 bytes (src/runtime/node_pool.cpp), the request itself past that.
+constexpr std::size_t pool_block_bytes(std::size_t size) { return size <= 256 ? (size + 15) / 16 * 16 : size; }
+
 // Nodes come from the node pool (snow/detail/node_pool.hpp), except over-aligned ones,
 // which the pool's 16-byte alignment cannot hold.
 template <class T>
@@ -79,8 +83,7 @@ inline constexpr bool kPooled = alignof(Boxed<T>) <= 16;
 /// larger or over-aligned one (malloc's own overhead not counted).
 template <class T>
 constexpr std::size_t node_footprint() {
-  constexpr std::size_t size = sizeof(Boxed<T>);
-  return kPooled<T> && size <= 256 ? (size + 15) / 16 * 16 : size;
+  return kPooled<T> ? pool_block_bytes(sizeof(Boxed<T>)) : sizeof(Boxed<T>);
 }
 
 /// A new node holding T(args...).

@@ -54,7 +54,7 @@
 //     quit              (or the end of stdin) stops the node
 //
 // Traffic: every --traffic MS a process sends a burst of Seq{node, incarnation, epoch, n} to
-// {"sink", peer} for every connected peer. Each NodeUp for a peer starts a new epoch
+// {"sink", peer} for every peer it has taken a NodeUp of (and no NodeDown since). Each NodeUp for a peer starts a new epoch
 // with n = 0, so a stream is (sender incarnation, epoch), and within one the sink must
 // see n go up by exactly one: anything else is an error (a loss, a duplicate or a
 // reordering while the connection was up).
@@ -68,6 +68,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -166,33 +167,36 @@ snow::Proc sink(snow::Self self, Shared* shared) {
   }
 }
 
-/// Starts a new epoch for a peer at each NodeUp. main() makes it watch every node before
-/// the node connects anywhere, so that it sees the NodeUp of every connection. (It was
-/// split from `traffic` while a receive with a timeout could lose a message that arrived
-/// as the timeout fired, a runtime bug the soak found and that is now fixed; it stays a
-/// process of its own so NodeUps are taken as they arrive.)
-snow::Proc epochs(snow::Self self, Shared* shared) {
-  for (;;) {
-    co_await self.receive(snow::on<snow::NodeUp>([&](snow::NodeUp up) {
-                            std::lock_guard lock(shared->sent.mu);
-                            auto& [epoch, next] = shared->sent.peers[up.node];
-                            ++epoch;
-                            next = 0;
-                          }),
-                          snow::on<snow::NodeDown>([](snow::NodeDown) {}));
-  }
-}
-
-/// Every `every`, a burst of Seq to every connected peer's sink, in the peer's epoch.
-snow::Proc traffic(snow::Self self, snow::Node node, absl::Duration every, Shared* shared) {
+/// Every `every`, a burst of Seq to every peer this process has seen come up, in that
+/// peer's epoch; each NodeUp starts a new epoch. The process is a node watcher itself
+/// (main() makes it one before the node connects anywhere), and a burst goes out only
+/// when every NodeUp and NodeDown delivered so far has been taken (the timeout of a
+/// receive fires only on a mailbox with none of them). Why not `node.list()` and a
+/// separate process counting epochs: a node makes a new connection usable, and shows it
+/// in `list()`, just before it tells its watchers. A burst sent in that gap went out on
+/// the new connection in the old epoch, and a burst lost at the old connection's close
+/// then read as a gap within one epoch, a false error.
+snow::Proc traffic(snow::Self self, std::string node_name, absl::Duration every, Shared* shared) {
   constexpr int kBurst = 4;
+  std::set<std::string> up;
   for (;;) {
-    co_await self.receive(snow::after(every, [] {}));
+    const absl::Time due = absl::Now() + every;
+    for (bool waiting = true; waiting;) {
+      co_await self.receive(snow::on<snow::NodeUp>([&](snow::NodeUp u) {
+                              std::lock_guard lock(shared->sent.mu);
+                              auto& [epoch, next] = shared->sent.peers[u.node];
+                              ++epoch;
+                              next = 0;
+                              up.insert(u.node);
+                            }),
+                            snow::on<snow::NodeDown>([&](snow::NodeDown d) { up.erase(d.node); }),
+                            snow::after(std::max(absl::ZeroDuration(), due - absl::Now()), [&] { waiting = false; }));
+    }
     if (!shared->traffic.load()) continue;
-    for (const std::string& peer : node.list()) {
-      std::lock_guard lock(shared->sent.mu);
+    std::lock_guard lock(shared->sent.mu);
+    for (const std::string& peer : up) {
       auto& [epoch, next] = shared->sent.peers[peer];
-      for (int i = 0; i < kBurst; ++i) self.send("sink", peer, Seq{node.name(), shared->incarnation, epoch, next++});
+      for (int i = 0; i < kBurst; ++i) self.send("sink", peer, Seq{node_name, shared->incarnation, epoch, next++});
     }
   }
 }
@@ -317,8 +321,7 @@ int main(int argc, char** argv) {
   if (!rt.register_name("sink", sink_pid).ok() || !snow::group::join(rt, "soak", sink_pid).ok()) return 1;
   if (const long ms = flag(argc, argv, "--traffic", 0); ms > 0) {
     shared->traffic = true;
-    node->monitor_node(rt.spawn(epochs, shared.get()), "");
-    rt.spawn(traffic, *node, absl::Milliseconds(ms), shared.get());
+    node->monitor_node(rt.spawn(traffic, node->name(), absl::Milliseconds(ms), shared.get()), "");
   }
   if (const long ms = flag(argc, argv, "--churn", 0); ms > 0) {
     shared->churn = true;

@@ -161,8 +161,8 @@ MessageNode* unstamp(MessageNode* node, std::int64_t* arrived = nullptr) noexcep
 /// Notes the arrival of a message just appended to the queue.
 void remember_arrival(Process* p, const MessageNode* node, std::int64_t nanos) noexcept {
   try {
-    if (!p->arrivals) p->arrivals = std::make_unique<std::deque<Process::Arrival>>();
-    p->arrivals->push_back({node, nanos});
+    if (!p->times) p->times = std::make_unique<Process::MessageTimes>();
+    p->times->arrivals.push_back({node, nanos});
   } catch (...) {  // out of memory: this one goes unmeasured
   }
 }
@@ -170,8 +170,8 @@ void remember_arrival(Process* p, const MessageNode* node, std::int64_t nanos) n
 /// the first, a receive from the marker usually the last; otherwise the search costs
 /// about what the receive's own scan did.
 std::int64_t take_arrival(Process* p, const MessageNode* node) noexcept {
-  if (!p->arrivals || p->arrivals->empty()) return 0;
-  std::deque<Process::Arrival>& a = *p->arrivals;
+  if (!p->times || p->times->arrivals.empty()) return 0;
+  std::deque<Process::Arrival>& a = p->times->arrivals;
   std::int64_t nanos = 0;
   if (a.front().message == node) {
     nanos = a.front().nanos;
@@ -194,12 +194,17 @@ void note_taken(Process* p, MessageNode* node) noexcept {
   if (const std::int64_t arrived = take_arrival(p, node); arrived != 0) {
     p->core.obs.time_in_mailbox.record(now - arrived);
   }
-  if (!p->is_host()) p->handling_since = now;
+  if (p->is_host()) return;
+  try {
+    if (!p->times) p->times = std::make_unique<Process::MessageTimes>();
+    p->times->handling_since = now;
+  } catch (...) {  // out of memory: this handling goes unmeasured
+  }
 }
 /// The message in hand is handled (the process asks for the next one, or ends).
 void end_handling(Process* p) noexcept {
-  p->core.obs.handling_time.record(internal::observe_now_nanos(p->core) - p->handling_since);
-  p->handling_since = 0;
+  p->core.obs.handling_time.record(internal::observe_now_nanos(p->core) - p->times->handling_since);
+  p->times->handling_since = 0;
 }
 }  // namespace
 
@@ -392,7 +397,7 @@ Delivery deliver_from(Process* from, Pid to, MessageNode* node) noexcept {
   }
   if (!to.is_local()) [[unlikely]]
     return deliver_remote(core, from->pid, to, node);
-  if (from->send_cache_pid != to) {
+  if (!from->send_cache_holds(to)) {
     ProcessRef found = core.find(to);
     if (!found) {
       answer_for_dead(core, to, node);
@@ -400,7 +405,6 @@ Delivery deliver_from(Process* from, Pid to, MessageNode* node) noexcept {
     }
     from->drop_send_cache();
     from->send_cache = found.release();
-    from->send_cache_pid = to;
   }
   const Delivery d = push_to(core, from->send_cache, to, node);
   if (d == Delivery::dead) {
@@ -443,10 +447,10 @@ void terminate(Process* p, ExitReason reason) noexcept {
   p->body.reset();
   unmatched += p->queue.size();
   if (unmatched != 0) core.obs.unmatched_at_exit.fetch_add(unmatched, std::memory_order_relaxed);
-  if (p->handling_since != 0) end_handling(p);
+  if (p->handling()) end_handling(p);
   p->queue.clear();
   if (p->has_relations()) p->relations().queued_downs.clear();  // its nodes are gone
-  p->arrivals.reset();
+  p->times.reset();
   p->drop_send_cache();
   release_muted(p, false);  // senders waiting for our turn to end run again
   drop_mute_target(p);
@@ -576,7 +580,7 @@ SliceOutcome run_slice(Process* p) noexcept {
 bool receive_try(Process* p, ReceiveState& s) noexcept {
   if (p->pending_exit) return false;
   if (!s.started) {
-    if (p->handling_since != 0) [[unlikely]]
+    if (p->handling()) [[unlikely]]
       end_handling(p);  // asking for the next message ends the handling of the last one
     if (p->budget <= 0 && !p->is_host()) {
       p->yield_requested = true;  // the turn is over; scan when we run again

@@ -32,17 +32,22 @@ snow::Proc main_process(Self self, MainFn main_fn) {
   main_outcome.done.notify_all();
 }
 
-bool quiescent() {
-  return lifetime.live.load() == activity.blocked() &&
-         absl::ToUnixMillis(absl::Now()) > lifetime.timers_until_ms.load();
+// Quiescent at this sample: every live process blocked, no timer pending. `epoch` is
+// the activity epoch read in the same pass over the threads' counters.
+bool quiescent(std::uint32_t& epoch) {
+  const std::int64_t live = lifetime.live.load();
+  const ActivitySample now = activity.sample();
+  epoch = now.epoch;
+  return live == now.blocked && absl::ToUnixMillis(absl::Now()) > lifetime.timers_until_ms.load();
 }
 
 bool settled() {
-  if (!quiescent()) return false;
-  const std::uint64_t epoch = activity.epoch();
+  std::uint32_t epoch = 0;
+  if (!quiescent(epoch)) return false;
   for (int i = 0; i < 3; ++i) {
     absl::SleepFor(absl::Milliseconds(2));
-    if (!quiescent() || activity.epoch() != epoch) return false;
+    std::uint32_t later = 0;
+    if (!quiescent(later) || later != epoch) return false;
   }
   return true;
 }

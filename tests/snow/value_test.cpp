@@ -68,6 +68,48 @@ TEST_CASE("a variant of up to two scalar fields is stored inline, any other is b
   CHECK(show(triple) == "Triple(1, 2, 3)");
 }
 
+TEST_CASE("is_variant needs the kind, the tag and the type to agree, inline or boxed") {
+  const Value stop = Value::variant_of(msg_type, 3);
+  const Value pong = Value::variant_of(msg_type, 1, sl::I(5));
+  const Value boxed_pong = Value::variant_of(msg_type, 1, sl::S("five"));
+  CHECK(stop.is_variant(msg_type, 3));
+  CHECK(pong.is_variant(msg_type, 1));
+  CHECK(boxed_pong.is_variant(msg_type, 1));
+  for (int tag : {0, 2, 3, 4, 0x10001}) {
+    CHECK_FALSE(pong.is_variant(msg_type, tag));
+    CHECK_FALSE(boxed_pong.is_variant(msg_type, tag));
+  }
+  // Same tag, another type; a struct (kind Struct, tag 0) is no variant of its own type.
+  const Value other = Value::variant_of(sl::option_type, 1);
+  CHECK(other.is_variant(sl::option_type, 1));
+  CHECK_FALSE(other.is_variant(msg_type, 1));
+  CHECK_FALSE(pong.is_variant(sl::option_type, 1));
+  const Value point = Value::strukt_of(point_type, sl::I(1), sl::I(2));
+  CHECK_FALSE(point.is_variant(point_type, 0));
+  CHECK_FALSE(sl::I(1).is_variant(msg_type, 1));
+  CHECK_FALSE(sl::unit().is_variant(msg_type, 0));
+
+  // Types without an index (what a program gets once the type table is full): their
+  // values are boxed, and only the payload's type tells two of them apart.
+  sl::TypeInfo first, second;
+  first.name = "NoIndexFirst";
+  second.name = "NoIndexSecond";
+  first.is_sum = second.is_sum = true;
+  first.names = second.names = {"A", "B"};
+  first.arity = second.arity = {1, 0};
+  REQUIRE(first.index == sl::TypeInfo::kNoIndex);
+  const Value a = Value::variant_of(&first, 0, sl::I(1));
+  const Value b = Value::variant_of(&second, 1);
+  CHECK_FALSE(a.is_inline_record());
+  CHECK(a.is_variant(&first, 0));
+  CHECK_FALSE(a.is_variant(&second, 0));
+  CHECK_FALSE(a.is_variant(&first, 1));
+  CHECK(b.is_variant(&second, 1));
+  CHECK_FALSE(b.is_variant(&first, 1));
+  CHECK_FALSE(a.is_variant(msg_type, 0));
+  CHECK_FALSE(pong.is_variant(&first, 1));
+}
+
 TEST_CASE("a field past the end is a runtime error, inline or boxed") {
   const Value pong = Value::variant_of(msg_type, 1, sl::I(1));
   CHECK_THROWS_WITH(sl::field(pong, 1), doctest::Contains("field 1 of a value with 1"));

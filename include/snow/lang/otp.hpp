@@ -104,10 +104,7 @@ struct ServiceHandlers {
   // Not blocked while it serves a request: the handler may wait (it is then busy, as a
   // process waiting inside a function is), or receive (counted blocked by that receive).
   struct Busy {
-    Busy() {
-      count_blocked(-1);
-      touch();
-    }
+    Busy() { count_wake(); }
     Busy(const Busy&) = delete;
     ~Busy() { count_blocked(1); }
   };

@@ -6,9 +6,13 @@
 // receive without `after`. The runtime has no such notion (Runtime::join waits for every
 // process to end, and services never end), so the processes snowc generates keep count:
 // `live` processes (counted at spawn, uncounted when their frame goes), how many of them
-// are `blocked` in an after-less receive, and an `epoch` bumped by every receive, spawn
-// and send. The host thread declares the program finished when live == blocked, no
-// Timer.send_after is pending, and the epoch stands still over a few samples.
+// are `blocked` in an after-less receive, and an `epoch` that moves whenever a process
+// wakes from a wait, is spawned or ends. The host thread declares the program finished
+// when live == blocked, no Timer.send_after is pending, and the epoch stands still over a
+// few samples. A send needs no mark of its own: a receiver that is running is not
+// counted blocked, so the program is not quiescent, and one that is blocked moves the
+// epoch when the message wakes it (a message its receive does not take wakes no one,
+// and changes nothing the program could do).
 #pragma once
 
 #include <algorithm>
@@ -45,15 +49,31 @@ struct Lifetime {
 };
 inline Lifetime lifetime;
 
-/// `blocked` and `epoch` change at every send and receive, so each thread keeps its own
+/// `blocked` and `epoch` change at every wait and wake, so each thread keeps its own
 /// (on a cache line of its own) and the host sums them. One shared pair of atomics,
 /// written by every worker at every message, cost pingpong a third of its time in cache
 /// line transfers. Only the owning thread writes a slot (a plain load and store, no
 /// locked instruction); a process that blocks on one thread and wakes on another leaves
 /// +1 in one slot and -1 in the other, which sum to 0.
+///
+/// Both live in one word, the epoch in the high 32 bits and `blocked` in the low 32, so
+/// that a wake (blocked - 1, epoch + 1) is a single add. Words are summed modulo 2^64: a
+/// slot's negative `blocked` borrows from its epoch half, and the sum of all slots is still
+/// epoch * 2^32 + blocked, with the total `blocked` small (Activity::sample).
 struct alignas(64) ThreadActivity {
-  std::atomic<std::int64_t> blocked{0};
-  std::atomic<std::uint64_t> epoch{0};
+  std::atomic<std::uint64_t> word{0};
+};
+inline constexpr std::uint64_t kEpochUnit = std::uint64_t{1} << 32;
+
+/// What the host reads of the activity counters, summed over threads.
+struct ActivitySample {
+  std::int64_t blocked;  // processes blocked in an after-less receive (or idle services)
+  std::uint32_t epoch;   // only compared for equality, over a few milliseconds
+  static ActivitySample of_sum(std::uint64_t sum) {
+    const auto blocked = static_cast<std::int32_t>(static_cast<std::uint32_t>(sum));
+    const std::uint64_t epoch_part = sum - static_cast<std::uint64_t>(static_cast<std::int64_t>(blocked));
+    return {blocked, static_cast<std::uint32_t>(epoch_part >> 32)};
+  }
 };
 
 class Activity {
@@ -64,15 +84,10 @@ class Activity {
       slot = add();
     return *slot;
   }
-  std::int64_t blocked() const {
-    std::int64_t sum = 0;
-    for_each([&](const ThreadActivity& t) { sum += t.blocked.load(std::memory_order_relaxed); });
-    return sum;
-  }
-  std::uint64_t epoch() const {
+  ActivitySample sample() const {
     std::uint64_t sum = 0;
-    for_each([&](const ThreadActivity& t) { sum += t.epoch.load(std::memory_order_relaxed); });
-    return sum;
+    for_each([&](const ThreadActivity& t) { sum += t.word.load(std::memory_order_relaxed); });
+    return ActivitySample::of_sum(sum);
   }
 
  private:
@@ -90,14 +105,15 @@ class Activity {
 };
 inline Activity activity;
 
-template <class T>
-inline void add_own(std::atomic<T>& counter, T delta) {  // single writer: no locked instruction
-  counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+[[gnu::always_inline]] inline void add_own(std::uint64_t delta) {  // single writer: no locked instruction
+  std::atomic<std::uint64_t>& word = activity.mine().word;
+  word.store(word.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
 }
-[[gnu::always_inline]] inline void touch() { add_own<std::uint64_t>(activity.mine().epoch, 1); }
-[[gnu::always_inline]] inline void count_blocked(std::int64_t delta) {
-  add_own<std::int64_t>(activity.mine().blocked, delta);
-}
+/// Moves the epoch: something happened that the host must not mistake for quiescence.
+[[gnu::always_inline]] inline void touch() { add_own(kEpochUnit); }
+[[gnu::always_inline]] inline void count_blocked(std::int64_t delta) { add_own(static_cast<std::uint64_t>(delta)); }
+/// A blocked process wakes: blocked - 1 and epoch + 1, in one add.
+[[gnu::always_inline]] inline void count_wake() { add_own(kEpochUnit - 1); }
 
 /// Lives in every generated process frame: uncounts the process when the frame goes.
 struct LiveGuard {
@@ -165,7 +181,6 @@ void send_elsewhere(Self self, const Value& to, Value msg);
 
 /// `send(target, msg)`: a pid, a raw id, a job, or a (name, node) tuple (snow.md#decisions item 6).
 inline void send(Self self, const Value& to, Value msg) {
-  touch();
   if (to.kind() == Kind::Pid) {
     const snow::Pid pid = snow::Pid::from_raw(to.raw_bits());
     if (pid && pid.is_local()) {
@@ -236,11 +251,14 @@ struct Tracked {
     }
     inner.await_suspend(h);
   }
+  // A receive that waited blocked wakes: one add. One that took a message at once, or
+  // has an `after` (never counted blocked), changes neither count: the process was
+  // running and still is, which no count of the host's could mistake for quiescence.
   auto await_resume() {
-    ThreadActivity& mine = activity.mine();  // once: it is a thread-local lookup
-    if (counted) add_own<std::int64_t>(mine.blocked, -1);
-    counted = false;
-    add_own<std::uint64_t>(mine.epoch, 1);
+    if (counted) {
+      counted = false;
+      count_wake();
+    }
     return inner.await_resume();
   }
 };
@@ -262,6 +280,11 @@ struct ValueArms {
       arm = arms(snow::detail::unbox<Value>(node));
       return arm >= 0;
     }
+    return matches_other(node);
+  }
+  // Everything but a local Value, out of line: inlined, its temporaries gave the matcher
+  // (run for every message a receive looks at) a stack frame and saved registers.
+  [[gnu::noinline]] bool matches_other(snow::detail::MessageNode* node) const {
     if (snow::detail::is_encoded(node)) return matches_remote(snow::detail::decode_encoded<Value>(node));
     if (node->type == snow::detail::type_of<Term>()) return matches_term(snow::detail::unbox<Term>(node));
     return false;

@@ -48,7 +48,9 @@ struct MainEndWatch {
 /// for a Down) so the host only polls two atomics.
 snow::Proc main_process(Self self, MainFn main_fn);
 
-bool quiescent();
+/// Every live process blocked and no timer pending, at this sample; `epoch` is set to the
+/// activity epoch read with it (process.hpp).
+bool quiescent(std::uint32_t& epoch);
 
 /// Quiescent now and still, with nothing happening, a little later.
 bool settled();

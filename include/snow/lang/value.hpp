@@ -236,6 +236,9 @@ class Value {
     Kind field_kind(std::size_t i) const { return static_cast<Kind>((bits_ >> (24 + 4 * i)) & 0xF); }
     unsigned tag() const { return (bits_ >> 32) & 0xFFFF; }    // the variant's tag
     unsigned type() const { return bits_ >> 48; }               // the variant's or struct's type index
+    std::uint64_t bits() const { return bits_; }
+    /// The bits that say which variant a value is: kind, tag and type index.
+    static constexpr std::uint64_t kVariantIdentity = 0xFFull | 0xFFFFull << 32 | 0xFFFFull << 48;
 
    private:
     constexpr explicit Header(std::uint64_t bits) : bits_(bits) {}
@@ -406,8 +409,15 @@ Value Value::strukt_of(const TypeInfo* type, V&&... fields) {
   return record(Kind::Struct, type, 0, std::forward<V>(fields)...);
 }
 inline bool Value::is_variant(const TypeInfo* type, int t) const {
-  if (h_.kind() != Kind::Variant || h_.tag() != static_cast<unsigned>(t)) return false;
-  if (type->index != TypeInfo::kNoIndex) return h_.type() == type->index;
+  // Kind, tag and type index in one compare of the header word: every receive pattern
+  // runs this, and testing them one by one cost about twice the instructions. A boxed
+  // value carries its type's index too; a type without one (kNoIndex, the table is full)
+  // has only boxed values, told apart by their payload's type.
+  const std::uint16_t index = type->index;
+  const std::uint64_t want = Header::make(Kind::Variant, false, 0, 0, static_cast<unsigned>(t), index).bits();
+  if ((h_.bits() & Header::kVariantIdentity) != want || static_cast<unsigned>(t) > 0xFFFF) return false;
+  if (index != TypeInfo::kNoIndex) [[likely]]
+    return true;
   return h_.owns() && as<RecordObj>().type == type;
 }
 inline const TypeInfo* Value::type_info() const {

@@ -97,6 +97,16 @@ struct OnClause {
   // takes.
   static constexpr bool kTakesRemote = is_wire<T>;
   static constexpr bool kTakesTerms = kTakesRemote && !std::is_same_v<T, Term>;
+  OnClause(Guard g, Fn f) : guard(std::move(g)), fn(std::move(f)) {}
+  // A clause is made in the receive's argument list and moved into its awaiter at once.
+  // `converted` is still empty then (matching fills it), so the move leaves it out:
+  // copied whole, the clause was read back in 16-byte loads over bytes just stored in
+  // 1- and 8-byte pieces, which the processor cannot forward from its store buffer, and
+  // every receive waited for those stores to reach the cache (in bench/snow_bench
+  // pingpong, a sixth of all CPU samples fell on that copy).
+  OnClause(OnClause&& other) noexcept(std::is_nothrow_move_constructible_v<Guard> &&
+                                      std::is_nothrow_move_constructible_v<Fn>)
+      : guard(std::move(other.guard)), fn(std::move(other.fn)) {}
   Guard guard;
   Fn fn;
   mutable std::optional<T> converted{};
@@ -259,12 +269,12 @@ absl::Duration timeout_of(const std::tuple<C...>& clauses) {
 /// Accepts a message of type `T`.
 template <class T, class Fn>
 auto on(Fn&& fn) {
-  return detail::OnClause<T, detail::NoGuard, std::decay_t<Fn>>{{}, std::forward<Fn>(fn)};
+  return detail::OnClause<T, detail::NoGuard, std::decay_t<Fn>>(detail::NoGuard{}, std::forward<Fn>(fn));
 }
 /// Accepts a message of type `T` for which `guard(const T&)` is true.
 template <class T, class Guard, class Fn>
 auto on(Guard&& guard, Fn&& fn) {
-  return detail::OnClause<T, std::decay_t<Guard>, std::decay_t<Fn>>{std::forward<Guard>(guard), std::forward<Fn>(fn)};
+  return detail::OnClause<T, std::decay_t<Guard>, std::decay_t<Fn>>(std::forward<Guard>(guard), std::forward<Fn>(fn));
 }
 /// A guard for on<T>: the message's Ref member `field` equals `ref`,
 /// `on<Reply>(snow::has_ref(&Reply::tag, tag), handler)`. When every clause of a receive

@@ -272,6 +272,11 @@ struct Tracked {
 /// once, for all the arms.
 template <class Arms>
 struct ValueArms {
+  ValueArms(Arms a, Value* o) : arms(std::move(a)), out(o) {}
+  // Moved into the receive's awaiter just after it is made: `arm` is not copied (it is
+  // -1 until matching), as OnClause leaves out its `converted` (snow/receive.hpp says why).
+  ValueArms(ValueArms&& other) noexcept(std::is_nothrow_move_constructible_v<Arms>)
+      : arms(std::move(other.arms)), out(other.out) {}
   Arms arms;
   Value* out;
   mutable int arm = -1;
@@ -314,7 +319,7 @@ struct ValueArms {
 };
 template <class Arms>
 ValueArms<Arms> value_arms(Value& out, Arms arms) {
-  return ValueArms<Arms>{std::move(arms), &out};
+  return ValueArms<Arms>(std::move(arms), &out);
 }
 
 /// `receive do ... end`: `blocking` is false when it has an `after` clause.

@@ -75,18 +75,13 @@ concept WireInteger = std::is_integral_v<I> && !std::is_same_v<I, bool> && !std:
 template <class F>
 concept WireFloat = std::floating_point<F> && !std::is_same_v<F, long double>;
 
-/// True for the types snow's own codec carries (detail/wire_builtin.hpp implements exactly
-/// these: its partial specialisations are constrained by this list and its full ones
-/// assert it, so the codec cannot carry a built-in type this list does not name).
+/// True for the types snow's own codec carries. detail/wire_builtin.hpp implements exactly
+/// these: its partial specialisations are constrained by this list, so none applies to a
+/// type the list leaves out, and its full specialisations assert that the list names
+/// them (a new one must be added here and to that assertion).
 template <class T>
 inline constexpr bool is_builtin_wire = WireInteger<T> || WireFloat<T>;
-}  // namespace detail
 
-/// True when T (cv-ref stripped) is a wire type. A declared struct or sum type counts
-/// from its declaration on, without looking into its fields, so that recursive types
-/// (a Tree holding a std::vector<Tree>) are wire types; their fields are checked where
-/// they are encoded or decoded.
-namespace detail {
 template <class T>
 concept WireSpecialised = requires { &Wire<T>::encode; };
 // A disjunction of constraints stops at the first one satisfied, so a built-in type is
@@ -96,6 +91,10 @@ template <class T>
 concept WireValue = is_builtin_wire<T> || DescribedStruct<T> || DescribedSum<T> || WireSpecialised<T>;
 }  // namespace detail
 
+/// True when T (cv-ref stripped) is a wire type. A declared struct or sum type counts
+/// from its declaration on, without looking into its fields, so that recursive types
+/// (a Tree holding a std::vector<Tree>) are wire types; their fields are checked where
+/// they are encoded or decoded.
 template <class T>
 inline constexpr bool is_wire = detail::WireValue<std::remove_cvref_t<T>>;
 

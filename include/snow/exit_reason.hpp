@@ -50,7 +50,9 @@ class ExitReason {
     r.text_ = std::move(text);
     return r;
   }
-  /// A reason carrying any copyable value.
+  /// A reason carrying any copyable value. For a wire type (which the reason carries to
+  /// other nodes), this and user_value need snow/wire.hpp included too (snow/actor.hpp
+  /// includes it); this header leaves the wire codec out.
   template <class T>
   static ExitReason user(T value) {
     ExitReason r(Kind::user);

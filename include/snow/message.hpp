@@ -2,6 +2,11 @@
 //
 // A catch-all receive clause (`snow::any(fn)`) hands its handler a `Message`: the owner
 // of one boxed value, which can be asked for its type and unwrapped.
+//
+// This header does not include the wire codec. For a wire type (one that can be sent to
+// another node, snow/wire.hpp), boxing it or asking for it (of, is, get) also needs
+// snow/wire.hpp included, because the type's TypeInfo holds its encoder; snow/actor.hpp
+// and every header that sends include it. Other types need only this header.
 #pragma once
 
 #include <memory>

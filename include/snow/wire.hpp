@@ -34,6 +34,10 @@
 // bytes straight into a T, or into a Term when the type is not known. The decoder treats
 // its input as hostile: see DecodeLimits and docs/WIRE.md. Every function here is
 // reentrant; none touches shared state except the atom table (read, under its lock).
+//
+// Boxing a message (snow/detail/message_node.hpp) needs only the traits of this header
+// (snow/detail/wire_trait.hpp says which header holds what, and why that split is sound),
+// plus, for a wire type, the encoder defined here (detail::BoxedEncoder).
 #pragma once
 
 #include <string>
@@ -86,6 +90,20 @@ absl::Status encode_append(std::string& out, const T& value, const EncodeLimits&
     return absl::OkStatus();
   }
 }
+
+namespace detail {
+struct MessageNode;
+template <class T>
+struct Boxed;
+/// The encoder of a boxed message of wire type T (declared in detail/wire_trait.hpp, so
+/// that boxing names it without this header; TypeInfo::encode of T's messages).
+template <class T>
+struct BoxedEncoder {
+  static absl::Status encode(const MessageNode* node, std::string& out) {
+    return encode_append(out, static_cast<const Boxed<T>*>(node)->value);
+  }
+};
+}  // namespace detail
 
 /// The STF encoding of `value`.
 template <class T>

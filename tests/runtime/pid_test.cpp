@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "snow/exit_reason.hpp"
+#include "snow/wire.hpp"  // a user reason of a wire type (std::string) is boxed with its encoder
 
 TEST_SUITE("pid") {
 TEST_CASE("the fields are packed node 16, creation 8, serial 40") {

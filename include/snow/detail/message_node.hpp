@@ -5,6 +5,14 @@
 // snow/detail/node_pool.hpp), no serialisation, no copy. The node carries a pointer to a per-type TypeInfo, whose address is the type's
 // identity (a variable template has one address per type in the whole program), so
 // matching a receive clause is a pointer comparison.
+//
+// Boxing includes the wire's traits (snow/detail/wire_trait.hpp: which types are wire
+// types), not its codec: a TypeInfo has an encoder exactly when its type is a wire type,
+// and that is decided the same way in every translation unit (wire_trait.hpp says why).
+// The encoder is the codec's (snow/wire.hpp defines BoxedEncoder): a translation unit that
+// boxes a wire type includes snow/wire.hpp, as every header that sends does
+// (snow/actor.hpp); one that does not gets a compile error that says so. Non-wire types
+// box anywhere.
 #pragma once
 
 #include <concepts>
@@ -18,7 +26,7 @@
 
 #include "absl/status/status.h"
 #include "snow/detail/node_pool.hpp"
-#include "snow/wire.hpp"
+#include "snow/detail/wire_trait.hpp"
 
 namespace snow::detail {
 
@@ -117,13 +125,26 @@ std::string print_boxed(const MessageNode* node) {
   return print_value(static_cast<const Boxed<T>*>(node)->value);
 }
 
+// True once snow/wire.hpp, which defines BoxedEncoder, is in view. encoder_for asks it
+// for a wire type and stops with an error when it is false, so every TypeInfo that is
+// built was built with the encoder in view.
+template <class T, class = void>
+inline constexpr bool kEncoderInView = false;
 template <class T>
-absl::Status encode_boxed(const MessageNode* node, std::string& out) {
-  return encode_append(out, static_cast<const Boxed<T>*>(node)->value);
-}
+inline constexpr bool kEncoderInView<T, std::void_t<decltype(sizeof(BoxedEncoder<T>))>> = true;
+
 template <class T>
 constexpr auto encoder_for() -> absl::Status (*)(const MessageNode*, std::string&) {
-  if constexpr (is_wire<T>) return &encode_boxed<T>; else return nullptr;
+  if constexpr (!is_wire<T>) {
+    return nullptr;
+  } else if constexpr (!kEncoderInView<T>) {
+    static_assert(kEncoderInView<T>,
+                  "snow: boxing a wire type (one that can be sent to another node) needs its encoder: "
+                  "include snow/wire.hpp (snow/actor.hpp and every header that sends include it)");
+    return nullptr;
+  } else {
+    return &BoxedEncoder<T>::encode;
+  }
 }
 
 template <class T>

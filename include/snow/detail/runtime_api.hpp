@@ -17,6 +17,7 @@
 #include "snow/mailbox.hpp"
 #include "snow/pid.hpp"
 #include "snow/proc.hpp"
+#include "snow/wire.hpp"  // sending encodes (encode_for_send) and boxes wire types
 
 namespace snow {
 class Self;

@@ -2,6 +2,11 @@
 // scalars, std::string, Pid, Ref, Atom, Unit, Term, and the standard containers, optional,
 // tuple, pair and variant), and the shared shapes they are made of (a sequence, a set, a
 // map, a tuple). Included by snow/wire.hpp, which says what each encodes to.
+//
+// Which types are built-in wire types is decided by detail::is_builtin_wire
+// (detail/wire_trait.hpp, which boxing includes without this file): the partial
+// specialisations here are constrained by it and the full ones assert it, so this file
+// can only implement that list, never widen it behind boxing's back.
 #pragma once
 
 #include <concepts>
@@ -217,11 +222,6 @@ struct TupleWire {
   }
 };
 
-template <class I>
-concept WireInteger = std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char> &&
-                      !std::is_same_v<I, wchar_t> && !std::is_same_v<I, char8_t> && !std::is_same_v<I, char16_t> &&
-                      !std::is_same_v<I, char32_t> && (std::is_signed_v<I> || sizeof(I) < 8);
-
 template <class V, std::size_t I = 0>
 bool decode_alternative(Decoder& d, V& out, Term::Kind kind, std::string_view name) {
   if constexpr (I == std::variant_size_v<V>) {
@@ -300,8 +300,7 @@ struct Wire<I> {
   }
 };
 
-template <std::floating_point F>
-  requires(!std::is_same_v<F, long double>)
+template <detail::WireFloat F>
 struct Wire<F> {
   static bool accepts(Term::Kind k, std::string_view) { return k == Term::Kind::floating; }
   static void encode(detail::Encoder& e, F v) { e.put_double(static_cast<double>(v)); }
@@ -428,28 +427,43 @@ struct Wire<Term> {
   }
 };
 
+// The full specialisations above are on boxing's list (detail/wire_trait.hpp).
+static_assert(detail::is_builtin_wire<bool> && detail::is_builtin_wire<std::string> && detail::is_builtin_wire<Unit> &&
+              detail::is_builtin_wire<Atom> && detail::is_builtin_wire<Pid> && detail::is_builtin_wire<Ref> &&
+              detail::is_builtin_wire<Term>);
+
 // -- containers ------------------------------------------------------------------------
 
-template <WireType E, class A>
+template <class E, class A>
+  requires detail::is_builtin_wire<std::vector<E, A>>
 struct Wire<std::vector<E, A>> : detail::SequenceWire<std::vector<E, A>> {};
-template <WireType E, class A>
+template <class E, class A>
+  requires detail::is_builtin_wire<std::list<E, A>>
 struct Wire<std::list<E, A>> : detail::SequenceWire<std::list<E, A>> {};
-template <WireType E, class A>
+template <class E, class A>
+  requires detail::is_builtin_wire<std::deque<E, A>>
 struct Wire<std::deque<E, A>> : detail::SequenceWire<std::deque<E, A>> {};
-template <WireType E, class C, class A>
+template <class E, class C, class A>
+  requires detail::is_builtin_wire<std::set<E, C, A>>
 struct Wire<std::set<E, C, A>> : detail::SetWire<std::set<E, C, A>> {};
-template <WireType E, class H, class Q, class A>
+template <class E, class H, class Q, class A>
+  requires detail::is_builtin_wire<std::unordered_set<E, H, Q, A>>
 struct Wire<std::unordered_set<E, H, Q, A>> : detail::SetWire<std::unordered_set<E, H, Q, A>> {};
-template <WireType K, WireType V, class C, class A>
+template <class K, class V, class C, class A>
+  requires detail::is_builtin_wire<std::map<K, V, C, A>>
 struct Wire<std::map<K, V, C, A>> : detail::MapWire<std::map<K, V, C, A>> {};
-template <WireType K, WireType V, class H, class Q, class A>
+template <class K, class V, class H, class Q, class A>
+  requires detail::is_builtin_wire<std::unordered_map<K, V, H, Q, A>>
 struct Wire<std::unordered_map<K, V, H, Q, A>> : detail::MapWire<std::unordered_map<K, V, H, Q, A>> {};
-template <WireType... E>
+template <class... E>
+  requires detail::is_builtin_wire<std::tuple<E...>>
 struct Wire<std::tuple<E...>> : detail::TupleWire<std::tuple<E...>> {};
-template <WireType A, WireType B>
+template <class A, class B>
+  requires detail::is_builtin_wire<std::pair<A, B>>
 struct Wire<std::pair<A, B>> : detail::TupleWire<std::pair<A, B>> {};
 
-template <WireType E>
+template <class E>
+  requires detail::is_builtin_wire<std::optional<E>>
 struct Wire<std::optional<E>> {
   static bool accepts(Term::Kind k, std::string_view) { return k == Term::Kind::option; }
   static void encode(detail::Encoder& e, const std::optional<E>& v) {
@@ -486,7 +500,8 @@ struct Wire<std::optional<E>> {
 };
 
 /// A plain variant travels as the alternative it holds.
-template <WireType... A>
+template <class... A>
+  requires detail::is_builtin_wire<std::variant<A...>>
 struct Wire<std::variant<A...>> {
   using V = std::variant<A...>;
   static bool accepts(Term::Kind k, std::string_view name) { return (Wire<A>::accepts(k, name) || ...); }

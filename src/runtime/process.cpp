@@ -158,11 +158,22 @@ MessageNode* unstamp(MessageNode* node, std::int64_t* arrived = nullptr) noexcep
   destroy(node);
   return message;
 }
+/// The process's message times, made on first use; null when memory ran out (what was
+/// to be noted then goes unmeasured).
+Process::MessageTimes* message_times(Process* p) noexcept {
+  if (!p->times) {
+    try {
+      p->times = std::make_unique<Process::MessageTimes>();
+    } catch (...) {
+      return nullptr;
+    }
+  }
+  return p->times.get();
+}
 /// Notes the arrival of a message just appended to the queue.
 void remember_arrival(Process* p, const MessageNode* node, std::int64_t nanos) noexcept {
   try {
-    if (!p->times) p->times = std::make_unique<Process::MessageTimes>();
-    p->times->arrivals.push_back({node, nanos});
+    if (Process::MessageTimes* times = message_times(p)) times->arrivals.push_back({node, nanos});
   } catch (...) {  // out of memory: this one goes unmeasured
   }
 }
@@ -195,11 +206,7 @@ void note_taken(Process* p, MessageNode* node) noexcept {
     p->core.obs.time_in_mailbox.record(now - arrived);
   }
   if (p->is_host()) return;
-  try {
-    if (!p->times) p->times = std::make_unique<Process::MessageTimes>();
-    p->times->handling_since = now;
-  } catch (...) {  // out of memory: this handling goes unmeasured
-  }
+  if (Process::MessageTimes* times = message_times(p)) times->handling_since = now;
 }
 /// The message in hand is handled (the process asks for the next one, or ends).
 void end_handling(Process* p) noexcept {

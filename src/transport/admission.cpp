@@ -28,19 +28,29 @@ ConnId Admission::victim(const Ranks& ranks, ConnId spare) {
 void Admission::index(ConnId id, const Entry& e) {
   const int r = rank(e.stage, e.stalled);
   all_[r].insert({e.seq, id});
-  by_address_[e.address].ranks[r].insert({e.seq, id});
+  AddressGroup& group = by_address_[e.address];
+  group.ranks[r].insert({e.seq, id});
+  if (group.count > 1) shared_[r].insert({e.seq, id});
 }
 
 void Admission::unindex(ConnId id, const Entry& e) {
   const int r = rank(e.stage, e.stalled);
   all_[r].erase({e.seq, id});
+  shared_[r].erase({e.seq, id});
   auto it = by_address_.find(e.address);
   if (it != by_address_.end()) it->second.ranks[r].erase({e.seq, id});
 }
 
-void Admission::recount(const std::string& address, std::size_t from, std::size_t to) {
-  if (from > 0) by_count_.erase({from, address});
-  if (to > 0) by_count_.insert({to, address});
+void Admission::set_shared(const AddressGroup& group, bool shared) {
+  for (int r = 0; r < kRanks; ++r) {
+    for (const Key& k : group.ranks[r]) {
+      if (shared) {
+        shared_[r].insert(k);
+      } else {
+        shared_[r].erase(k);
+      }
+    }
+  }
 }
 
 void Admission::mark_stalled(absl::Time now) {
@@ -63,10 +73,10 @@ void Admission::mark_stalled(absl::Time now) {
 std::vector<Admission::Eviction> Admission::accept(ConnId id, std::string_view address, absl::Time now) {
   mark_stalled(now);
   Entry e{next_seq_++, Stage::silent, /*stalled=*/false, now, now, std::string(address)};
-  index(id, e);
   AddressGroup& group = by_address_[e.address];
-  recount(e.address, group.count, group.count + 1);
-  ++group.count;
+  // Counted before it is indexed, so that it goes into shared_ if its address is.
+  if (++group.count == 2) set_shared(group, true);
+  index(id, e);
   entries_.emplace(id, std::move(e));
 
   std::vector<Eviction> out;
@@ -78,11 +88,12 @@ std::vector<Admission::Eviction> Admission::accept(ConnId id, std::string_view a
     out.push_back({v, Cap::per_address});
   }
   if (entries_.size() > limits_.max_total) {
-    // The address holding the most pays, as long as it holds more than one: a flood must
-    // then spread over as many addresses as there are slots before a newcomer from an
-    // address of its own competes with it at all.
-    const auto& [most, heaviest] = *by_count_.begin();
-    const ConnId v = most > 1 ? victim(by_address_.at(heaviest).ranks, id) : victim(all_, id);
+    // The least advanced connection of an address that holds more than one pays: a flood
+    // must then spread over as many addresses as there are slots before a newcomer from
+    // an address of its own competes with it at all. Only when no address holds two does
+    // it come from anywhere.
+    ConnId v = victim(shared_, id);
+    if (v == 0) v = victim(all_, id);
     forget(v);
     out.push_back({v, Cap::total});
   }
@@ -107,8 +118,9 @@ void Admission::forget(ConnId id) {
   unindex(id, it->second);
   auto group = by_address_.find(it->second.address);
   if (group != by_address_.end()) {
-    recount(group->first, group->second.count, group->second.count - 1);
-    if (--group->second.count == 0) by_address_.erase(group);
+    const std::size_t left = --group->second.count;
+    if (left == 1) set_shared(group->second, false);  // the one left has its address to itself
+    if (left == 0) by_address_.erase(group);
   }
   entries_.erase(it);
 }

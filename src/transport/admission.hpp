@@ -38,17 +38,25 @@
 //
 // Who pays. When the per-address limit is reached, the victim comes from that address
 // (its own connections pay for it, not another host's). When the total limit is reached,
-// it comes from the address that holds the most counted connections, in the order above
-// within it; only when every address holds one does it come from anywhere. Choosing from
-// anywhere, as the first designs did, let one address evict everyone: a loop that
-// connects and closes at once from one host (the flood test's churn, thousands a second)
-// holds almost nothing itself, yet each of its accepts evicted a slot elsewhere, so every
-// connection stayed younger than `stalled_after`, nothing ever stalled, and a newcomer in
-// its first round trip was soon the oldest silent one (the flood test failed to join in
-// one run of six). Now the churn's accepts are paid by the attacker's own best-stocked
-// address, and a newcomer from an address of its own is never the victim while any
-// address holds two.
+// it is the least advanced connection, in the order above, of the addresses that hold
+// more than one; only when every address holds one does it come from anywhere.
 //
+// Choosing from anywhere, as the first designs did, let one address evict everyone: a
+// loop that connects and closes at once from one host (the flood test's churn, thousands
+// a second) holds almost nothing itself, yet each of its accepts evicted a slot
+// elsewhere, so every connection stayed younger than `stalled_after`, nothing ever
+// stalled, and a newcomer in its first round trip was soon the oldest silent one (the
+// flood test failed to join in one run of six). So a newcomer from an address of its own
+// is never the victim while any address holds two.
+//
+// Choosing from the address that holds the most, the next design, let an attacker aim
+// the whole flood at one host: with more connections from the newcomer's own address
+// than any other address holds, every eviction the flood caused anywhere (thousands a
+// second) fell on that address, and a newcomer there was evicted within its first round
+// trip, while hundreds of silent and stalled connections elsewhere stayed (the flood
+// test's join from 127.0.0.1 failed on a loaded CI machine, and every time when the
+// newcomer was made slow). Ranking across the sharing addresses, the newcomer goes only
+// after every connection there that made less progress than it did.
 // Why not stages alone (silent < TLS under way < TLS done < plaintext, oldest first in
 // each), the first design: the flood test's attacker beat it. Its TLS-only connections
 // finish TLS and then say nothing, so they outranked every newcomer (a real peer is
@@ -68,9 +76,9 @@
 // What no order can do: an attacker holding one connection from each of max_total
 // addresses (256 by default), all of them advancing (each reaching TLS faster than
 // max_total / stalled_after a second, 1,024 by default), makes every slot as good as a
-// newcomer's, and a newcomer then competes with it on equal terms. So does one whose
-// addresses each hold as many as the newcomer's own address does (several nodes joining
-// at once from one host pay first, as that host is then the best-stocked). The limits
+// newcomer's, and a newcomer then competes with it on equal terms. So does a newcomer
+// whose address another connection shares, against a flood whose every connection is
+// advancing: they are ranked by their last step. The limits
 // bound what the flood costs the node (descriptors, memory, log lines), and admitted
 // peers are never touched.
 //
@@ -204,8 +212,9 @@ class Admission {
   // Moves the advancing connections that have been `stalled_after` in their stage to the
   // stalled ranks (ranks only change with time here, so victims are chosen after this).
   void mark_stalled(absl::Time now);
-  // `address` went from holding `from` connections to `to` (either may be 0).
-  void recount(const std::string& address, std::size_t from, std::size_t to);
+  // Puts `group`'s connections into shared_, or takes them out (its address came to hold
+  // two, or went back to one).
+  void set_shared(const AddressGroup& group, bool shared);
 
   Limits limits_;
   std::uint64_t next_seq_ = 0;
@@ -213,9 +222,9 @@ class Admission {
   Ranks all_;
   // Addresses with at least one counted connection: bounded by max_total entries.
   absl::flat_hash_map<std::string, AddressGroup> by_address_;
-  // The same addresses by how many connections each holds, the most first: who pays
+  // The connections of the addresses that hold more than one, ranked as all_: who pays
   // when the total limit is reached.
-  std::set<std::pair<std::size_t, std::string>, std::greater<>> by_count_;
+  Ranks shared_;
 };
 
 }  // namespace snow::transport

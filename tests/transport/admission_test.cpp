@@ -115,7 +115,7 @@ TEST_CASE("the per-address limit evicts from that address, even when other addre
   CHECK(a.count_from("10.0.0.9") == 1);
 }
 
-TEST_CASE("the total limit evicts from the address holding the most, even when another holds an older, weaker one") {
+TEST_CASE("the total limit evicts from an address holding more than one, even when another holds an older, weaker one") {
   Admission a({.max_total = 4, .max_per_address = 3});
   a.accept(1, "10.0.0.1", at_ms(0));  // silent, the oldest of all
   a.accept(2, "10.0.0.2", at_ms(1));
@@ -124,11 +124,11 @@ TEST_CASE("the total limit evicts from the address holding the most, even when a
   a.progress(2, Stage::tls_done, early);
   a.progress(3, Stage::tls_done, early);
   a.progress(4, Stage::plaintext_received, early);
-  // 10.0.0.3 is under its own limit; the total is not: 10.0.0.2 holds the most, and its
-  // least advanced (2, in TLS longest) goes, not 1, older and silent.
+  // 10.0.0.3 is under its own limit; the total is not: only 10.0.0.2 holds more than one,
+  // and its least advanced (2, in TLS longest) goes, not 1, older and silent.
   check_one_eviction(a.accept(5, "10.0.0.3", at_ms(4)), 2, Admission::Cap::total);
   CHECK(a.counted(1));
-  // 10.0.0.2 still holds the most (3 and 4).
+  // 10.0.0.2 still holds two (3 and 4).
   check_one_eviction(a.accept(6, "10.0.0.4", at_ms(5)), 3, Admission::Cap::total);
   // Now every address holds one: the least advanced anywhere goes, the silent 1 (older
   // than 5 and 6, silent too), and never the newcomer.
@@ -174,6 +174,49 @@ TEST_CASE("a connect-and-close loop from one address cannot evict a newcomer fro
   // as the newcomer's, so they compete on equal terms, and this churn outpaces it (see
   // admission.hpp).
   CHECK_FALSE(newcomer_survives(15));
+}
+
+TEST_CASE("an attacker crowding the newcomer's own address cannot make it pay for a flood from elsewhere") {
+  // The flood test's second join: idle connections, two from each of four addresses, are
+  // reopened (silent) as they go; the attacker keeps seven fresh TLS-only connections on
+  // the newcomer's own address, more than any other address holds; a connect-and-close
+  // loop from one more address evicts one a millisecond. The newcomer is slow: silent for
+  // 20 ms, then in TLS for 40.
+  Admission a({.max_total = 16, .max_per_address = 8, .stalled_after = absl::Milliseconds(250)});
+  ConnId next = 1;
+  auto open = [&](const std::string& address, int ms) {
+    const ConnId id = next++;
+    a.accept(id, address, at_ms(ms));
+    if (address == "10.0.0.1") a.progress(id, Stage::tls_done, at_ms(ms));
+    return id;
+  };
+  std::vector<std::string> address_of(1);  // by id
+  auto track = [&](const std::string& address, int ms) {
+    address_of.push_back(address);
+    return open(address, ms);
+  };
+  for (int i = 0; i < 8; ++i) track("10.0.3." + std::to_string(i % 4), 0);
+  for (int i = 0; i < 7; ++i) track("10.0.0.1", 0);
+  const ConnId newcomer = 100000;
+  bool survived = true;
+  for (int ms = 1; ms < 300 && survived; ++ms) {
+    if (ms == 100) a.accept(newcomer, "10.0.0.1", at_ms(ms));
+    if (ms == 120) a.progress(newcomer, Stage::tls_under_way, at_ms(ms));
+    if (ms == 160) a.progress(newcomer, Stage::plaintext_received, at_ms(ms));
+    address_of.push_back("10.0.2.1");
+    const ConnId churn = next++;
+    for (const auto& e : a.accept(churn, "10.0.2.1", at_ms(ms))) {
+      if (e.id == newcomer) {
+        survived = false;
+      } else if (e.id != churn) {
+        track(address_of[e.id], ms);  // the attacker reopens what it lost, where it lost it
+      }
+    }
+    a.forget(churn);  // it closed
+    if (ms >= 100) survived = survived && a.counted(newcomer);
+  }
+  CHECK(survived);
+  CHECK(a.count_from("10.0.0.1") == 8);  // the attacker's seven and the newcomer
 }
 
 TEST_CASE("one eviction when both limits are passed at once, from the crowded address") {

@@ -534,6 +534,11 @@ void free_task_frame(void* frame, std::size_t bytes) noexcept {
 }
 
 SliceOutcome run_slice(Process* p) noexcept {
+  // A worker that parked this process may still be re-checking its intake: let it finish
+  // before the process runs (and may park, end and be freed) here. acquire: its window's
+  // reads then come before everything this turn does. Almost never waits.
+  while (p->parking.load(std::memory_order_acquire)) [[unlikely]]
+    std::this_thread::yield();
   const RunningTurn turn(p);
   p->state.store(RunState::running, std::memory_order_relaxed);
   p->budget = p->core.options.budget;

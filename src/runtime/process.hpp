@@ -166,7 +166,11 @@ class Process {
   // Set by the worker parking this process while it re-checks the intake after
   // publishing `waiting` (run_slice), when another worker may already run the process,
   // end it and drop its last reference. Plain stores, not a reference count: parking
-  // is on every message's path, freeing a process is not.
+  // is on every message's path, freeing a process is not. A plain flag holds only if two
+  // such windows never overlap, so a turn waits for the flag to clear before it starts
+  // (run_slice): otherwise a second worker could run the process, park it (setting and
+  // clearing the flag itself) and let it be freed while the first was still in its
+  // window (ThreadSanitizer saw the unordered pair in supervisor_tests).
   std::atomic<bool> parking{false};
   std::atomic<NameState> name_state{NameState::none};
   bool trap_exit = false;

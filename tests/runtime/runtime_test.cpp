@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
+
 #include "snow/actor.hpp"
 #include "snow/scoped_actor.hpp"
 #include "support/runtime_fixture.hpp"
@@ -189,3 +191,42 @@ TEST_CASE("a ScopedActor that goes away ends like a process: monitors see normal
   CHECK_FALSE(rt.is_alive(host));
 }
 }
+
+namespace {
+struct Ball {
+  Pid from;
+  int left;
+};
+}  // namespace
+
+TEST_SUITE("runtime") {
+// A process woken while a worker is still parking it (the re-check after `waiting` is
+// published) may run at once on the other worker, park there, end and be freed. Run under
+// ThreadSanitizer (make test-tsan), this found the first worker's re-check unordered
+// with the free when the second turn did not wait for it (process.hpp, `parking`).
+TEST_CASE("pairs that wake each other across workers, then end, are freed only after every worker lets go") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log));
+  constexpr int kPairs = 300;
+  constexpr int kVolleys = 200;
+  std::atomic<int> caught{0};
+  auto player = [&caught](Self self) -> Proc {
+    for (;;) {
+      std::optional<Ball> ball;
+      co_await self.receive(on<Ball>([&](Ball b) { ball = b; }));
+      caught.fetch_add(1, std::memory_order_relaxed);
+      if (ball->left == 0) co_return;
+      self.send(ball->from, Ball{self.pid(), ball->left - 1});
+      if (ball->left == 1) co_return;  // the other takes the last ball and ends too
+    }
+  };
+  for (int i = 0; i < kPairs; ++i) {
+    const Pid a = rt.spawn(player);
+    const Pid b = rt.spawn(player);
+    rt.send(b, Ball{a, kVolleys});
+  }
+  REQUIRE(rt.join(absl::Seconds(120)).ok());
+  CHECK(caught.load() == kPairs * (kVolleys + 1));
+  CHECK(rt.stats().live == 0);
+}
+}  // TEST_SUITE

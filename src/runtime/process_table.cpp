@@ -4,26 +4,66 @@
 
 namespace snow::internal {
 
+ProcessTable::Leaf* ProcessTable::Shard::leaf(std::uint64_t index) {
+  if (index == last_index) return last;
+  auto it = leaves.find(index);
+  if (it == leaves.end()) return nullptr;
+  last = it->second.get();
+  last_index = index;
+  return last;
+}
+
 void ProcessTable::insert(Process* p) {
-  Shard& s = shard(p->pid.serial());
+  const std::uint64_t serial = p->pid.serial();
+  const std::uint64_t key = key_of(serial);
+  Shard& s = shard(serial);
   std::lock_guard lock(s.mu);
-  s.by_serial.emplace(p->pid.serial(), p);
+  Leaf* leaf = s.leaf(key / kLeafSlots);
+  if (leaf == nullptr) {
+    std::unique_ptr<Leaf> fresh = s.spare ? std::move(s.spare) : std::make_unique<Leaf>();
+    leaf = fresh.get();
+    s.leaves.emplace(key / kLeafSlots, std::move(fresh));
+    s.last = leaf;
+    s.last_index = key / kLeafSlots;
+  }
+  Process*& slot = leaf->slots[key % kLeafSlots];
+  SNOW_CHECK(slot == nullptr, "a process serial inserted twice");
+  slot = p;
+  ++leaf->live;
+  ++s.live;
 }
 
 ProcessRef ProcessTable::find(std::uint64_t serial) const {
+  const std::uint64_t key = key_of(serial);
   Shard& s = shard(serial);
   std::lock_guard lock(s.mu);
-  auto it = s.by_serial.find(serial);
-  if (it == s.by_serial.end()) return {};
-  it->second->add_ref();
-  return ProcessRef(it->second);
+  Leaf* leaf = s.leaf(key / kLeafSlots);
+  if (leaf == nullptr) return {};
+  Process* p = leaf->slots[key % kLeafSlots];
+  if (p == nullptr) return {};
+  p->add_ref();
+  return ProcessRef(p);
 }
 
 bool ProcessTable::remove(Process* p) {
+  const std::uint64_t serial = p->pid.serial();
+  const std::uint64_t key = key_of(serial);
   {
-    Shard& s = shard(p->pid.serial());
+    Shard& s = shard(serial);
     std::lock_guard lock(s.mu);
-    if (s.by_serial.erase(p->pid.serial()) == 0) return false;
+    Leaf* leaf = s.leaf(key / kLeafSlots);
+    if (leaf == nullptr || leaf->slots[key % kLeafSlots] != p) return false;
+    leaf->slots[key % kLeafSlots] = nullptr;
+    --s.live;
+    if (--leaf->live == 0) {
+      // Emptied: serials are not reused, so it fills again only if a spawn that took a
+      // serial in its range has not inserted yet (it is then made again).
+      auto it = s.leaves.find(key / kLeafSlots);
+      if (!s.spare) s.spare = std::move(it->second);  // all slots are null again
+      s.leaves.erase(it);
+      s.last = nullptr;
+      s.last_index = ~std::uint64_t{0};
+    }
   }
   p->release();
   return true;
@@ -33,13 +73,16 @@ std::vector<ProcessRef> ProcessTable::snapshot() const {
   std::vector<ProcessRef> out;
   for (Shard& s : shards_) {
     std::lock_guard lock(s.mu);
-    for (auto& [serial, p] : s.by_serial) {
-      p->add_ref();
-      out.emplace_back(p);
+    for (const auto& [index, leaf] : s.leaves) {
+      for (Process* p : leaf->slots) {
+        if (p == nullptr) continue;
+        p->add_ref();
+        out.emplace_back(p);
+      }
     }
   }
-  // Serial order, not the shards' hash order: a stopping runtime ends its processes in
-  // this order (their destructors may log or send), and process listings show it.
+  // Serial order, not the shards' order: a stopping runtime ends its processes in this
+  // order (their destructors may log or send), and process listings show it.
   std::sort(out.begin(), out.end(), [](const ProcessRef& a, const ProcessRef& b) { return a->pid.serial() < b->pid.serial(); });
   return out;
 }
@@ -48,7 +91,16 @@ std::size_t ProcessTable::size() const {
   std::size_t n = 0;
   for (Shard& s : shards_) {
     std::lock_guard lock(s.mu);
-    n += s.by_serial.size();
+    n += s.live;
+  }
+  return n;
+}
+
+std::size_t ProcessTable::leaves() const {
+  std::size_t n = 0;
+  for (Shard& s : shards_) {
+    std::lock_guard lock(s.mu);
+    n += s.leaves.size() + (s.spare ? 1 : 0);
   }
   return n;
 }

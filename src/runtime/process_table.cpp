@@ -13,20 +13,21 @@ ProcessTable::Leaf* ProcessTable::Shard::leaf(std::uint64_t index) {
   return last;
 }
 
+ProcessTable::Leaf* ProcessTable::Shard::make_leaf(std::uint64_t index) {
+  std::unique_ptr<Leaf> fresh = spare ? std::move(spare) : std::make_unique<Leaf>();
+  last = fresh.get();
+  last_index = index;
+  leaves.emplace(index, std::move(fresh));
+  return last;
+}
+
 void ProcessTable::insert(Process* p) {
-  const std::uint64_t serial = p->pid.serial();
-  const std::uint64_t key = key_of(serial);
-  Shard& s = shard(serial);
+  const Place at = place_of(p->pid.serial());
+  Shard& s = shard(p->pid.serial());
   std::lock_guard lock(s.mu);
-  Leaf* leaf = s.leaf(key / kLeafSlots);
-  if (leaf == nullptr) {
-    std::unique_ptr<Leaf> fresh = s.spare ? std::move(s.spare) : std::make_unique<Leaf>();
-    leaf = fresh.get();
-    s.leaves.emplace(key / kLeafSlots, std::move(fresh));
-    s.last = leaf;
-    s.last_index = key / kLeafSlots;
-  }
-  Process*& slot = leaf->slots[key % kLeafSlots];
+  Leaf* leaf = s.leaf(at.leaf);
+  if (leaf == nullptr) leaf = s.make_leaf(at.leaf);
+  Process*& slot = leaf->slots[at.slot];
   SNOW_CHECK(slot == nullptr, "a process serial inserted twice");
   slot = p;
   ++leaf->live;
@@ -34,31 +35,30 @@ void ProcessTable::insert(Process* p) {
 }
 
 ProcessRef ProcessTable::find(std::uint64_t serial) const {
-  const std::uint64_t key = key_of(serial);
+  const Place at = place_of(serial);
   Shard& s = shard(serial);
   std::lock_guard lock(s.mu);
-  Leaf* leaf = s.leaf(key / kLeafSlots);
+  Leaf* leaf = s.leaf(at.leaf);
   if (leaf == nullptr) return {};
-  Process* p = leaf->slots[key % kLeafSlots];
+  Process* p = leaf->slots[at.slot];
   if (p == nullptr) return {};
   p->add_ref();
   return ProcessRef(p);
 }
 
 bool ProcessTable::remove(Process* p) {
-  const std::uint64_t serial = p->pid.serial();
-  const std::uint64_t key = key_of(serial);
+  const Place at = place_of(p->pid.serial());
   {
-    Shard& s = shard(serial);
+    Shard& s = shard(p->pid.serial());
     std::lock_guard lock(s.mu);
-    Leaf* leaf = s.leaf(key / kLeafSlots);
-    if (leaf == nullptr || leaf->slots[key % kLeafSlots] != p) return false;
-    leaf->slots[key % kLeafSlots] = nullptr;
+    Leaf* leaf = s.leaf(at.leaf);
+    if (leaf == nullptr || leaf->slots[at.slot] != p) return false;
+    leaf->slots[at.slot] = nullptr;
     --s.live;
     if (--leaf->live == 0) {
       // Emptied: serials are not reused, so it fills again only if a spawn that took a
       // serial in its range has not inserted yet (it is then made again).
-      auto it = s.leaves.find(key / kLeafSlots);
+      auto it = s.leaves.find(at.leaf);
       if (!s.spare) s.spare = std::move(it->second);  // all slots are null again
       s.leaves.erase(it);
       s.last = nullptr;

@@ -83,10 +83,20 @@ class ProcessTable {
 
     // The leaf with this index, or null.
     Leaf* leaf(std::uint64_t index);
+    // A new (or the spare) leaf under this index, which has none; it becomes `last`.
+    Leaf* make_leaf(std::uint64_t index);
   };
   Shard& shard(std::uint64_t serial) const { return shards_[serial % kShards]; }
-  // Where a serial sits within its shard: consecutive serials of one shard, consecutive keys.
-  static std::uint64_t key_of(std::uint64_t serial) { return serial / kShards; }
+  // Where a serial sits within its shard: its key (serial / kShards: consecutive serials
+  // of one shard have consecutive keys) names a leaf and a slot in it.
+  struct Place {
+    std::uint64_t leaf;
+    std::uint64_t slot;
+  };
+  static Place place_of(std::uint64_t serial) {
+    const std::uint64_t key = serial / kShards;
+    return {key / kLeafSlots, key % kLeafSlots};
+  }
 
   std::atomic<std::uint64_t> next_serial_{1};  // serial 0 would be the null Pid
   mutable Shard shards_[kShards];

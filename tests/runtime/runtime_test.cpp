@@ -17,6 +17,10 @@ struct Ping {
   Pid from;
 };
 struct Pong {};
+struct Ball {
+  Pid from;
+  int left;
+};
 }  // namespace
 
 TEST_SUITE("runtime") {
@@ -190,16 +194,7 @@ TEST_CASE("a ScopedActor that goes away ends like a process: monitors see normal
   CHECK(seen.is_normal());
   CHECK_FALSE(rt.is_alive(host));
 }
-}
 
-namespace {
-struct Ball {
-  Pid from;
-  int left;
-};
-}  // namespace
-
-TEST_SUITE("runtime") {
 // A process woken while a worker is still parking it (the re-check after `waiting` is
 // published) may run at once on the other worker, park there, end and be freed. Run under
 // ThreadSanitizer (make test-tsan), this found the first worker's re-check unordered
@@ -229,4 +224,4 @@ TEST_CASE("pairs that wake each other across workers, then end, are freed only a
   CHECK(caught.load() == kPairs * (kVolleys + 1));
   CHECK(rt.stats().live == 0);
 }
-}  // TEST_SUITE
+}

@@ -276,8 +276,13 @@ class Node {
   /// Connects to `peer` ("name@host:port") and waits until it is connected and
   /// authenticated, or `timeout`. Already connected: OK at once. The node then keeps the
   /// connection up (reconnecting with backoff if it drops) until `disconnect(peer)`.
-  /// Errors: InvalidArgument (bad name), Unavailable (cannot reach), PermissionDenied
-  /// (handshake refused: wrong cookie or name), DeadlineExceeded.
+  /// An attempt the peer drops before the handshake is done (resets it, as a node does
+  /// to the least advanced newcomer when unauthenticated connections flood it, or closes
+  /// it before its hello: docs/WIRE.md §5.2) is made again every
+  /// `NodeOptions::reconnect_min` while the timeout allows; a refusal is not.
+  /// Errors: InvalidArgument (bad name), Unavailable (cannot reach: nothing listens, or
+  /// the last attempt was dropped), PermissionDenied (handshake refused: wrong cookie or
+  /// name), Cancelled (`disconnect(peer)` meanwhile), DeadlineExceeded.
   absl::Status connect(std::string_view peer, absl::Duration timeout = absl::Seconds(5)) const;
   /// connect() for a process: it waits as in a receive, so its worker runs other
   /// processes meanwhile (the blocking connect() would hold the worker for up to

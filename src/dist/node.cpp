@@ -110,7 +110,7 @@ absl::Status Node::connect(std::string_view peer, absl::Duration timeout) const 
   absl::StatusOr<dist::NodeAddress> address = dist::parse_node_address(peer, kDefaultNodePort);
   if (!address.ok()) return address.status();
   auto waiter = std::make_shared<detail::ConnectWaiter>();
-  core_->connect_async(*address, waiter, /*keep=*/true);
+  core_->connect_async(*address, waiter, /*keep=*/true, core_->now() + timeout);
   std::unique_lock lock(waiter->mu);
   if (!waiter->cv.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] { return waiter->done; })) {
     return absl::DeadlineExceededError(
@@ -136,7 +136,7 @@ Task<absl::Status> Node::connect(Self self, std::string peer, absl::Duration tim
   waiter->on_done = [rt = &self.runtime(), me = self.pid(), ref](const absl::Status& status) {
     rt->send(me, ConnectDone{ref, status});
   };
-  core_->connect_async(*address, waiter, /*keep=*/true);
+  core_->connect_async(*address, waiter, /*keep=*/true, core_->now() + timeout);
   std::optional<absl::Status> result;
   auto take = [&](ConnectDone d) { result = std::move(d.status); };
   const auto ours = has_ref(&ConnectDone::ref, ref);

@@ -131,8 +131,9 @@ void NodeCore::cancel(Command& c) {
   }
 }
 
-void NodeCore::connect_async(dist::NodeAddress peer, std::shared_ptr<ConnectWaiter> waiter, bool keep) {
-  post(ConnectCommand{.address = std::move(peer), .keep = keep, .waiter = std::move(waiter)});
+void NodeCore::connect_async(dist::NodeAddress peer, std::shared_ptr<ConnectWaiter> waiter, bool keep,
+                             absl::Time deadline) {
+  post(ConnectCommand{.address = std::move(peer), .keep = keep, .waiter = std::move(waiter), .deadline = deadline});
 }
 
 void NodeCore::disconnect(std::string peer) { post(DisconnectCommand{.node = std::move(peer)}); }
@@ -177,12 +178,14 @@ void NodeCore::run(ConnectCommand& c) {
       return;
     }
   }
-  if (c.waiter) waiters_[name].push_back(std::move(c.waiter));
+  if (c.waiter) waiters_[name].push_back(PendingConnect{std::move(c.waiter), c.deadline});
   start_attempt(c.address);
 }
 
 void NodeCore::run(DisconnectCommand& c) {
   kept_.erase(c.node);
+  // A connect() still waiting for another attempt would otherwise wait out its deadline.
+  finish_waiters(c.node, absl::CancelledError(absl::StrCat("disconnected from ", c.node, " by request")));
   if (discovery_ && discovery_->disconnected.size() < options_.discovery.max_members) {
     discovery_->disconnected.insert(c.node);
   }
@@ -359,8 +362,20 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
     if (nit != node_index_.end() && nodes_[nit->second].conn != 0) return;
   }
   // The attempt failed: tell whoever waits, and schedule the next try for kept peers.
+  // Dropped, not refused: reset (how a node flooded with unauthenticated connections
+  // evicts one, ours among them when the flood shares our address), or closed before its
+  // hello (a node says hello as soon as TLS is up, and refuses only after it: the end of
+  // the connection then judged nothing of ours). Whoever waits in connect() with time for
+  // another attempt gets it, soon.
+  const bool dropped =
+      transport::dropped_by_peer(reason) ||
+      (!c->inbound && c->handshake && !c->handshake->peer_hello() && c->close_reason.ok() &&
+       reason.code() == absl::StatusCode::kUnavailable);
   absl::Status status;
-  if (!c->inbound && c->handshake && c->handshake->peer_hello() && c->close_reason.ok()) {
+  if (dropped) {
+    status = absl::UnavailableError(absl::StrCat("cannot connect to ", c->peer_name, ": ", reason.message(),
+                                                 " (dropped: a node flooded with unauthenticated connections drops newcomers)"));
+  } else if (!c->inbound && c->handshake && c->handshake->peer_hello() && c->close_reason.ok()) {
     // It said hello (a node of our version, the one we dialled), then closed before the
     // handshake was done: it refused us. Why, it does not say to an unauthenticated peer.
     status = absl::PermissionDeniedError(absl::StrCat(
@@ -373,19 +388,34 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
   } else {
     status = absl::UnavailableError(absl::StrCat("cannot connect to ", c->peer_name, ": ", reason.message()));
   }
-  finish_waiters(c->peer_name, status);
-  if (auto k = kept_.find(c->peer_name); k != kept_.end()) {
-    k->second.next_attempt = transport_->now() + k->second.backoff;
+  const absl::Time now = transport_->now();
+  const auto k = kept_.find(c->peer_name);
+  const bool someone_waits = finish_waiters(
+      c->peer_name, status,
+      dropped && k != kept_.end() ? now + options_.reconnect_min : absl::InfiniteFuture());
+  if (someone_waits) {
+    k->second.next_attempt = now + options_.reconnect_min;
+    log(LogLevel::warning, absl::StrCat(status.message(), "; trying again in ", absl::FormatDuration(options_.reconnect_min),
+                                     " (connect() waits)"));
+  } else if (k != kept_.end()) {
+    k->second.next_attempt = now + k->second.backoff;
     log(LogLevel::warning, absl::StrCat(status.message(), "; retrying in ", absl::FormatDuration(k->second.backoff)));
     k->second.backoff = std::min(k->second.backoff * 2, options_.reconnect_max);
   }
 }
 
-void NodeCore::finish_waiters(const std::string& name, const absl::Status& status) {
+bool NodeCore::finish_waiters(const std::string& name, const absl::Status& status, absl::Time still_waiting_after) {
   auto it = waiters_.find(name);
-  if (it == waiters_.end()) return;
-  for (auto& w : it->second) w->finish(status);
+  if (it == waiters_.end()) return false;
+  std::vector<PendingConnect>& pending = it->second;
+  std::erase_if(pending, [&](PendingConnect& p) {
+    if (p.deadline > still_waiting_after) return false;
+    p.waiter->finish(status);
+    return true;
+  });
+  if (!pending.empty()) return true;
   waiters_.erase(it);
+  return false;
 }
 
 void NodeCore::connection_lost(Connection& c, const absl::Status& why) {

@@ -89,7 +89,13 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   // -- the public API's work: any thread --
   /// Starts connecting to `peer` (a valid "name@host:port"); `waiter`, if set, learns
   /// the outcome. `keep`: reconnect whenever the connection drops, until disconnect.
-  void connect_async(dist::NodeAddress peer, std::shared_ptr<ConnectWaiter> waiter, bool keep);
+  /// The transport's clock (the virtual one in simulations), for connect deadlines.
+  absl::Time now() const { return transport_->now(); }
+  /// An attempt the peer drops before the handshake is done (resets it, or closes it
+  /// before its hello) is made again, after `reconnect_min`, while that is before
+  /// `deadline`: the waiter hears the outcome of the last attempt it had time for.
+  void connect_async(dist::NodeAddress peer, std::shared_ptr<ConnectWaiter> waiter, bool keep,
+                     absl::Time deadline = absl::InfinitePast());
   void disconnect(std::string peer);
   std::vector<std::string> connected() const;
   /// The node `pid` lives on; "" for the null Pid and for a Pid of a node life this node
@@ -192,6 +198,7 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
     dist::NodeAddress address;
     bool keep = false;  // reconnect whenever the connection drops, until disconnect
     std::shared_ptr<ConnectWaiter> waiter;
+    absl::Time deadline;  // until when `waiter` waits (attempts the peer drops are retried)
   };
   struct DisconnectCommand {
     std::string node;
@@ -289,7 +296,10 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   void answer_delivery(Connection& c, std::uint64_t ticket, Pid to, Delivery d);
   void finish_acked_sends(transport::ConnId conn, absl::Time now);
   void expire_reassemblies(Connection& c, absl::Time now);
-  void finish_waiters(const std::string& name, const absl::Status& status);
+  // Tells the connect() calls waiting for `name` the outcome; those whose deadline is
+  // after `still_waiting_after` are left waiting (for another attempt). True if any are.
+  bool finish_waiters(const std::string& name, const absl::Status& status,
+                      absl::Time still_waiting_after = absl::InfiniteFuture());
 
   // before authentication: questions only (see src/dist/handshake.hpp)
   class Gate;
@@ -426,7 +436,11 @@ class NodeCore final : public RemoteRouter, public transport::TransportHandler {
   absl::flat_hash_set<std::string> mesh_queued_;
   absl::Time mesh_window_start_ = absl::InfinitePast();
   int mesh_dials_in_window_ = 0;
-  absl::flat_hash_map<std::string, std::vector<std::shared_ptr<ConnectWaiter>>> waiters_;
+  struct PendingConnect {
+    std::shared_ptr<ConnectWaiter> waiter;
+    absl::Time deadline;
+  };
+  absl::flat_hash_map<std::string, std::vector<PendingConnect>> waiters_;  // connect() calls waiting, by peer
   std::vector<std::pair<std::string, Pid>> node_watchers_;  // ("" = every node, watcher)
   // The last ups and downs, for observers (Node::history): a few per connection, so a
   // bounded deque behind its own lock costs nothing on any message path.

@@ -5,6 +5,8 @@
 // are src/transport/tcp_transport_impl.hpp.
 #include "src/transport/tcp_transport.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -257,7 +259,7 @@ void TcpTransport::Impl::start_tcp_connect(TcpConn* c, const sockaddr_storage& a
   if (r != 0) destroy(c, uv_error(r));
 }
 
-void TcpTransport::Impl::destroy(TcpConn* c, const absl::Status& reason) {
+void TcpTransport::Impl::destroy(TcpConn* c, const absl::Status& reason, Ending ending) {
   if (c->state == TcpConn::State::closing) return;
   const bool was_open = c->state == TcpConn::State::open;
   c->state = TcpConn::State::closing;
@@ -278,7 +280,10 @@ void TcpTransport::Impl::destroy(TcpConn* c, const absl::Status& reason) {
     uv_cancel(reinterpret_cast<uv_req_t*>(c->resolving));  // on_resolved ignores a late answer
     c->resolving = nullptr;
   }
-  uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), &Impl::on_conn_handle_closed);
+  // A reset where asked for (and possible: not while a shutdown is under way); else a close.
+  if (ending != Ending::reset || uv_tcp_close_reset(&c->tcp, &Impl::on_conn_handle_closed) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), &Impl::on_conn_handle_closed);
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(&c->timer), &Impl::on_conn_handle_closed);
 }
 
@@ -325,7 +330,10 @@ void TcpTransport::Impl::admit_new(TcpConn* c) {
         .fetch_add(1, std::memory_order_relaxed);
     victim->log_on_close = true;
     victim->log_kind = kLogEvicted;
-    destroy(victim, absl::ResourceExhaustedError("evicted: too many unauthenticated connections"));
+    // Reset, not closed: the peer can tell "dropped to make room, try again" from a
+    // refusal (transport.hpp, dropped_by_peer), and this side keeps no TIME_WAIT socket
+    // for each connection of a flood.
+    destroy(victim, absl::ResourceExhaustedError("evicted: too many unauthenticated connections"), Ending::reset);
   }
 }
 
@@ -404,11 +412,34 @@ void TcpTransport::Impl::on_alloc(uv_handle_t* h, std::size_t, uv_buf_t* buf) no
   *buf = uv_buf_init(self->read_buf_.get(), kReadBufferBytes);
 }
 
+bool TcpTransport::Impl::peer_dropped(const TcpConn* c, int err) {
+  // Our connect(), accepted and then reset by the peer (how a node ends the
+  // unauthenticated connection it evicts), or closed before TLS was done. A reset can
+  // read as an end of stream: when a write took the socket's error first, the read that
+  // follows sees only the end; the socket's state still says which it was (CLOSE after a
+  // reset, CLOSE_WAIT after the peer's FIN).
+  if (c->inbound) return false;
+  if (err == UV_ECONNRESET || err == UV_EPIPE) return true;
+  if (err != UV_EOF) return false;
+  if (c->state != TcpConn::State::open) return true;
+  uv_os_fd_t fd;
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  return uv_fileno(reinterpret_cast<const uv_handle_t*>(&c->tcp), &fd) == 0 &&
+         ::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0 && info.tcpi_state == TCP_CLOSE;
+}
+
 void TcpTransport::Impl::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
   TcpConn* c = conn_of(reinterpret_cast<uv_handle_t*>(stream));
   Impl* self = c->owner;
   if (c->state == TcpConn::State::closing || c->lingering) return;
-  if (nread == UV_EOF) {
+  if (nread < 0 && peer_dropped(c, static_cast<int>(nread))) {
+    const bool open = c->state == TcpConn::State::open;
+    self->destroy(c, dropped_by_peer_error(absl::StrCat(
+                         nread != UV_EOF ? uv_strerror(static_cast<int>(nread))
+                                         : (open ? "connection reset by peer" : "connection closed by peer"),
+                         open ? "" : " during the TLS handshake")));
+  } else if (nread == UV_EOF) {
     self->destroy(c, absl::UnavailableError(c->state == TcpConn::State::open
                                                 ? "connection closed by peer"
                                                 : "connection closed by peer during the TLS handshake"));

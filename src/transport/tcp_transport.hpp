@@ -16,12 +16,14 @@
 // limited per kind of event, so a flood of them cannot flood the log) and disturbs
 // nothing else. Inbound connections the node has not authenticated yet (`admit()`) are
 // bounded in number, in all and per source address; a new one past a bound evicts the
-// least advanced old one (admission.hpp). An evicted connection the node knows (after
-// on_open) gets `on_closed` with ResourceExhausted; one it never heard of is just closed.
+// least advanced old one (admission.hpp), with a TCP reset, so that its peer can tell it
+// from a refusal (transport.hpp, `dropped_by_peer`). An evicted connection the node knows
+// (after on_open) gets `on_closed` with ResourceExhausted; one it never heard of is just closed.
 // An accepted connection that fails before `on_open` makes no
 // callback at all (the node never heard of it); a `connect()` that fails gets `on_closed`
 // with the reason: Unavailable ("connection refused", an unresolvable name, a TLS protocol
-// failure), PermissionDenied (a certificate refused, by us or by the peer) or
+// failure; marked `dropped_by_peer` when the peer reset the connection or closed it
+// before TLS was done), PermissionDenied (a certificate refused, by us or by the peer) or
 // DeadlineExceeded (no TLS within the handshake timeout).
 //
 // In TLS 1.3 a client finishes its handshake before the server has judged the client's

@@ -194,7 +194,9 @@ class TcpTransport::Impl {
   void tls_failed(TcpConn* c, const absl::Status& st);
 
   // Closes now, abruptly; on_closed follows from the close callbacks (never from here).
-  void destroy(TcpConn* c, const absl::Status& reason);
+  // `reset`: with a TCP reset rather than a FIN (how an evicted connection ends).
+  enum class Ending { close, reset };
+  void destroy(TcpConn* c, const absl::Status& reason, Ending ending = Ending::close);
   void finalize(TcpConn* c);
   void on_bytes(TcpConn* c, std::string_view cipher);
   void shutdown_handles();
@@ -222,6 +224,8 @@ class TcpTransport::Impl {
   static void on_connection(uv_stream_t* server, int status) noexcept;
   static void on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res) noexcept;
   static void on_connected(uv_connect_t* req, int status) noexcept;
+  // Whether the error `err` on `c` means the peer dropped our connect() (transport.hpp).
+  static bool peer_dropped(const TcpConn* c, int err);
   static void on_alloc(uv_handle_t* h, std::size_t, uv_buf_t* buf) noexcept;
   static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
   static void on_written(uv_write_t* req, int status) noexcept;

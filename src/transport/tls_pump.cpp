@@ -193,7 +193,7 @@ void TcpTransport::Impl::on_written(uv_write_t* req, int status) noexcept {
   c->pending -= w->plain;
   if (c->state == TcpConn::State::closing) return;
   if (status < 0) {
-    self->destroy(c, uv_error(status));
+    self->destroy(c, peer_dropped(c, status) ? dropped_by_peer_error(uv_strerror(status)) : uv_error(status));
     return;
   }
   if (c->lingering) {

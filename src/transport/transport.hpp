@@ -32,6 +32,16 @@ using ConnId = std::uint64_t;
 /// reports them as they are, so they are declared once, where the node's counters are.
 using TransportCounters = NodeStats::Admission;
 
+/// The reason `on_closed` gives for a connection `connect()` asked for that the peer
+/// accepted and then reset (at any stage), or closed before TLS was done: Unavailable,
+/// marked so that `dropped_by_peer` tells it from a refusal ("connection refused": nobody
+/// listens; a peer that closes after its hello: it refused the handshake) or a failure of
+/// ours (TLS, a timeout). A node at its limits on unauthenticated connections resets the
+/// least advanced one to make room (admission.hpp): when a flood shares our address, that
+/// can be ours, and a new attempt a moment later may well get through.
+absl::Status dropped_by_peer_error(std::string_view message);
+bool dropped_by_peer(const absl::Status& why);
+
 /// The node's side of a transport. All calls on the transport's thread.
 class TransportHandler {
  public:

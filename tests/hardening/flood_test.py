@@ -10,7 +10,10 @@ from one more address. Meanwhile:
 
   1. a new legitimate node joins b, within 2 s (the attacker avoids 127.0.0.1 here);
   2. the attacker adds TLS-only connections from 127.0.0.1, the address legitimate nodes
-     connect from, past b's per-address limit; another new node joins b from it, within 2 s;
+     connect from, past b's per-address limit; another new node joins b from it, within 2 s,
+     though it is stopped for 0.4 s just as it starts connecting (as a loaded machine
+     deschedules a process): b may then drop its attempt to make room (its stalled
+     connection goes first), and its connect() must try again;
   3. b's log stays at a few lines a second per kind of event (plus summaries), where it
      was one line per connection;
   4. b's descriptors stay within what it had plus the 256 unauthenticated connections
@@ -25,6 +28,7 @@ import os
 import re
 import resource
 import select
+import signal
 import socket
 import ssl
 import sys
@@ -40,6 +44,9 @@ SAME_ADDRESS_TLS = 100    # from 127.0.0.1 in step 2: past b's 32 per address
 ATTACK_ADDRESSES = 100    # 127.0.0.2 .. 127.0.0.101
 B_DESCRIPTORS = 1024
 JOIN_LIMIT_S = 2.0
+# How long the newcomer from the attacker's address is stopped, from how soon after its
+# connect starts: past b's 250 ms after which a connection that does not advance is evicted first.
+PAUSE_S, PAUSE_AFTER_S = 0.4, 0.003
 FLOOD_S = 13.0  # how long the flood lasts in all: past b's 10 s summary period
 LOG_LINES_PER_KIND_S = 10.0  # b writes at most 5 a second per kind; the margin is for timing
 # b's own handshake timeout is long, so that the attacker's TLS-only connections are
@@ -176,6 +183,14 @@ def join_time(newcomer, b):
     return None, answer
 
 
+def pause(node, after_s, for_s):
+    """Stops node's process `after_s` from now, for `for_s` (SIGSTOP, SIGCONT)."""
+    time.sleep(after_s)
+    os.kill(node.proc.pid, signal.SIGSTOP)
+    time.sleep(for_s)
+    os.kill(node.proc.pid, signal.SIGCONT)
+
+
 class DescriptorWatch:
     """The most descriptors a process held, sampled every 50 ms until stop()."""
 
@@ -251,9 +266,12 @@ def main():
         time.sleep(2)
         d = Node(PEER, "d@127.0.0.1:0")
         nodes.append(d)
+        threading.Thread(target=pause, args=(d, PAUSE_AFTER_S, PAUSE_S), daemon=True).start()
         secs, answer = join_time(d, b)
-        print("join from the attacker's own address 127.0.0.1 (%d more TLS-only from it): %s (connect: %s)"
-              % (same, "%.3f s" % secs if secs is not None else "failed", answer), flush=True)
+        print("join from the attacker's own address 127.0.0.1 (%d more TLS-only from it), stopped for %.1f s "
+              "as it connects: %s (connect: %s); its attempts dropped by b: %d"
+              % (same, PAUSE_S, "%.3f s" % secs if secs is not None else "failed", answer,
+                 sum("trying again" in line for line in d.stderr_lines)), flush=True)
         check(secs is not None and secs <= JOIN_LIMIT_S,
               "a new node joins b from the attacker's address within %.1f s" % JOIN_LIMIT_S)
 

@@ -23,6 +23,7 @@
 
 using snow::TlsOptions;
 using snow::transport::ConnId;
+using snow::transport::dropped_by_peer;
 using snow::transport::TcpTransport;
 using snow::transport::TcpTransportOptions;
 using snow::transport::TransportHandler;
@@ -510,6 +511,15 @@ TEST_CASE("connections that finished TLS but were not admitted count: the next o
   CHECK(c.rec.wait([&] { return c.rec.closed.count(mine[0]) > 0; }));
   CHECK(a.rec.read([&] { return a.rec.closed.size(); }) == 1);  // only the oldest
   CHECK(a.t->counters().evicted_total_cap == 1);
+  // Evicted with a reset: c can tell "dropped to make room" (worth another attempt) from a
+  // node that closes the connection (a refusal), below.
+  const absl::Status evicted = c.rec.read([&] { return c.rec.closed[mine[0]]; });
+  CHECK_MESSAGE(dropped_by_peer(evicted), evicted.ToString());
+  const ConnId refused = a.rec.read([&] { return std::next(a.rec.opened.begin())->first; });
+  a.rec.on_loop(*a.t, [&] { a.t->close(refused, absl::PermissionDeniedError("refused")); });
+  REQUIRE(c.rec.wait([&] { return c.rec.closed.count(mine[1]) > 0; }));
+  const absl::Status closed = c.rec.read([&] { return c.rec.closed[mine[1]]; });
+  CHECK_MESSAGE(!dropped_by_peer(closed), closed.ToString());
 
   // Admitted, a connection no longer counts: with all eight admitted, eight more fit.
   a.rec.on_loop(*a.t, [&] {
@@ -517,7 +527,7 @@ TEST_CASE("connections that finished TLS but were not admitted count: the next o
   });
   for (int i = 0; i < 8; ++i) REQUIRE(c.opened(c.connect(a)));
   CHECK(a.t->counters().evicted_total_cap == 1);
-  CHECK(a.rec.read([&] { return a.rec.closed.size(); }) == 1);
+  CHECK(a.rec.read([&] { return a.rec.closed.size(); }) == 2);  // the evicted and the refused
 }
 
 TEST_CASE("a client that sends no byte is closed at the silent deadline; one that sent a byte is not") {

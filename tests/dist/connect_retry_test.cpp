@@ -88,22 +88,26 @@ const snow::NodeOptions kOptions{.cookie = "connect-retry-test", .reconnect_min 
 
 /// The connecting node, a@127.0.0.1, on a threaded runtime.
 struct Connector {
+  explicit Connector(const snow::NodeOptions& options = kOptions) : node(snow::Node::start(rt, "a@127.0.0.1:0", options).value()) {}
   snow::testing::LogCapture log;
   snow::Runtime rt{snow::testing::threaded(log)};
-  snow::Node node = snow::Node::start(rt, "a@127.0.0.1:0", kOptions).value();
+  snow::Node node;
 };
 
 }  // namespace
 
 TEST_SUITE("connect retry") {
   TEST_CASE("an attempt the peer drops before the handshake is done is made again, and connects once the node is there") {
-    Connector a;
+    // A second between attempts: the real node takes the port well before the next one,
+    // even on a loaded machine (an attempt that found nothing listening would end it).
+    snow::NodeOptions patient = kOptions;
+    patient.reconnect_min = absl::Seconds(1);
+    Connector a(patient);
     snow::Runtime b_rt(snow::testing::threaded(a.log));
     DroppingPeer dropping;
     const std::string b_name = "b@127.0.0.1:" + std::to_string(dropping.port());
     auto connected = std::async(std::launch::async, [&] { return a.node.connect(b_name, absl::Seconds(20)); });
     REQUIRE(dropping.wait_dropped(1));
-    // The real node takes the port well before a's next attempt (300 ms after the drop).
     dropping.stop();
     absl::StatusOr<snow::Node> b = snow::Node::start(b_rt, b_name, kOptions);
     REQUIRE(b.ok());

@@ -4,8 +4,9 @@
 // allocates) and a one-process "next" slot. A process woken by a send from a process
 // running on worker W goes into W's next slot and runs as soon as the sender parks: a
 // request/reply pair then stays on one core, warm in its cache, with no thread wake-up,
-// which is what makes ping-pong and rings fast. The slot is not stealable; a process it
-// displaces goes to the queue, which is. A worker takes its next slot at most
+// which is what makes ping-pong and rings fast. Only an idle worker takes another's slot,
+// and only from an owner it has seen stay in one turn (steal_next); a process the slot
+// displaces goes to the queue, which idle workers steal from. A worker takes its next slot at most
 // kMaxNextStreak times in a row, so two processes ping-ponging cannot starve the queue.
 // Idle workers steal from the others' queues, spin briefly, then sleep; a push wakes a
 // sleeper only when one is sleeping (a seq_cst counter checked after the push, paired

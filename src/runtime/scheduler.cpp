@@ -80,6 +80,7 @@ Scheduler::Scheduler(detail::RuntimeCore& core, int workers, bool deterministic)
     : core_(core), deterministic_(deterministic) {
   if (!deterministic) {
     for (int i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>());
+    for (auto& w : workers_) w->seen_turns.assign(workers_.size(), ~std::uint64_t{0});
   }
 }
 
@@ -186,6 +187,11 @@ Process* Scheduler::take(Worker& w, int index) {
   // timers get their turn even while this worker's own queue never empties.
   if (++w.ticks % kInjectedCheckInterval == 0) {
     if (take_injected(w.queue)) return w.queue.pop();
+    // And at the other workers' next slots: one whose owner has not started a turn since
+    // our last look is stuck behind a long turn, or behind a thread the kernel gave away
+    // (a loaded machine). Idle workers take such a process (idle()); a busy one must look
+    // too, or a receiver stuck there waits while its senders keep running here.
+    if (Process* p = steal_next(index, w.seen_turns)) return p;
   }
   if (w.next_streak < kMaxNextStreak) {
     if (Process* p = w.next.exchange(nullptr, std::memory_order_acq_rel)) {

@@ -4,9 +4,11 @@
 // allocates) and a one-process "next" slot. A process woken by a send from a process
 // running on worker W goes into W's next slot and runs as soon as the sender parks: a
 // request/reply pair then stays on one core, warm in its cache, with no thread wake-up,
-// which is what makes ping-pong and rings fast. Only an idle worker takes another's slot,
-// and only from an owner it has seen stay in one turn (steal_next); a process the slot
-// displaces goes to the queue, which idle workers steal from. A worker takes its next slot at most
+// which is what makes ping-pong and rings fast. Another worker takes a slot only from an
+// owner it has seen stay in one turn (steal_next): an idle one while it spins, a busy one
+// every kInjectedCheckInterval turns (a long turn, or a thread the kernel descheduled, must
+// not hold a woken process while the others keep running). A process the slot displaces
+// goes to the queue, which idle workers steal from. A worker takes its next slot at most
 // kMaxNextStreak times in a row, so two processes ping-ponging cannot starve the queue.
 // Idle workers steal from the others' queues, spin briefly, then sleep; a push wakes a
 // sleeper only when one is sleeping (a seq_cst counter checked after the push, paired
@@ -82,6 +84,8 @@ class Scheduler {
     // spin, so a reply the owner is about to run is left alone.
     std::atomic<Process*> next{nullptr};
     std::atomic<std::uint64_t> turns{0};
+    // The other workers' `turns` at this worker's last look at their next slots (take()).
+    std::vector<std::uint64_t> seen_turns;
     int next_streak = 0;
     std::uint32_t ticks = 0;
     std::thread thread;

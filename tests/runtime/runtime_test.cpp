@@ -2,7 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <optional>
+#include <thread>
 
 #include "snow/actor.hpp"
 #include "snow/scoped_actor.hpp"
@@ -21,6 +24,7 @@ struct Ball {
   Pid from;
   int left;
 };
+struct Ran {};
 }  // namespace
 
 TEST_SUITE("runtime") {
@@ -223,5 +227,38 @@ TEST_CASE("pairs that wake each other across workers, then end, are freed only a
   REQUIRE(rt.join(absl::Seconds(120)).ok());
   CHECK(caught.load() == kPairs * (kVolleys + 1));
   CHECK(rt.stats().live == 0);
+}
+
+// A worker whose thread stops inside one turn (a blocking call here; on a loaded machine,
+// the kernel giving its core to another program) must not keep the process waiting in its
+// next slot while the other workers are busy: they never go idle, so only a look they take
+// now and then between turns can find it (scheduler.hpp). Without it the process waits
+// for the blocked turn to end.
+TEST_CASE("a process in the next slot of a worker stuck in one turn is run by a busy worker") {
+  LogCapture log;
+  Runtime rt(snow::testing::threaded(log, 2));
+  std::atomic<bool> stop{false};
+  auto spinner = [&stop](Self self) -> Proc {
+    while (!stop.load(std::memory_order_relaxed)) co_await self.yield();
+  };
+  for (int i = 0; i < 4; ++i) rt.spawn(spinner);
+  ScopedActor host(rt);
+  const Pid me = host.pid();
+  rt.spawn([me](Self self) -> Proc {
+    // The child goes into this worker's next slot; then this worker's thread is stuck.
+    self.spawn([me](Self child) -> Proc {
+      child.send(me, Ran{});
+      co_return;
+    });
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    co_return;
+  });
+  const absl::Time start = absl::Now();
+  const bool ran = host.receive(on<Ran>([](Ran) { return true; }), after(absl::Seconds(10), [] { return false; }));
+  const absl::Duration waited = absl::Now() - start;
+  stop = true;
+  CHECK(ran);
+  MESSAGE("the child waited " << absl::FormatDuration(waited));
+  CHECK(waited < absl::Seconds(2));  // not the stuck turn's 3 s
 }
 }

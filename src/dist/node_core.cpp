@@ -367,15 +367,15 @@ void NodeCore::on_closed(ConnId id, const absl::Status& why) {
   // hello (a node says hello as soon as TLS is up, and refuses only after it: the end of
   // the connection then judged nothing of ours). Whoever waits in connect() with time for
   // another attempt gets it, soon.
-  const bool dropped =
-      transport::dropped_by_peer(reason) ||
-      (!c->inbound && c->handshake && !c->handshake->peer_hello() && c->close_reason.ok() &&
-       reason.code() == absl::StatusCode::kUnavailable);
+  const bool peer_closed_handshake = !c->inbound && c->handshake && c->close_reason.ok();
+  const bool heard_hello = peer_closed_handshake && c->handshake->peer_hello();
+  const bool dropped = transport::dropped_by_peer(reason) ||
+                       (peer_closed_handshake && !heard_hello && reason.code() == absl::StatusCode::kUnavailable);
   absl::Status status;
   if (dropped) {
     status = absl::UnavailableError(absl::StrCat("cannot connect to ", c->peer_name, ": ", reason.message(),
                                                  " (dropped: a node flooded with unauthenticated connections drops newcomers)"));
-  } else if (!c->inbound && c->handshake && c->handshake->peer_hello() && c->close_reason.ok()) {
+  } else if (heard_hello) {
     // It said hello (a node of our version, the one we dialled), then closed before the
     // handshake was done: it refused us. Why, it does not say to an unauthenticated peer.
     status = absl::PermissionDeniedError(absl::StrCat(

@@ -2,6 +2,7 @@
 #include "src/transport/transport.hpp"
 
 #include "absl/strings/cord.h"
+#include "src/runtime/strings.hpp"
 
 namespace snow::transport {
 namespace {
@@ -11,7 +12,7 @@ constexpr absl::string_view kDroppedByPeer = "snow.transport/dropped-by-peer";
 }  // namespace
 
 absl::Status dropped_by_peer_error(std::string_view message) {
-  absl::Status status = absl::UnavailableError(absl::string_view(message.data(), message.size()));
+  absl::Status status = absl::UnavailableError(internal::to_absl(message));
   status.SetPayload(kDroppedByPeer, absl::Cord());
   return status;
 }

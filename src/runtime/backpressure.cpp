@@ -28,9 +28,22 @@ void note_backlog(Process* r) noexcept {
   if (r->is_host()) return;
   // relaxed: senders read it as a hint; only its clearing (parking, exiting) needs an
   // order, against the senders listing themselves (mute).
-  if (r->queue.size() > kBacklogHigh && !r->backlogged.load(std::memory_order_relaxed)) {
-    r->backlogged.store(true, std::memory_order_relaxed);
+  // backlog_memory: only r writes it (a plain load and store); thieves read it as a hint.
+  if (r->queue.size() > kBacklogHigh) {
+    if (!r->backlogged.load(std::memory_order_relaxed)) r->backlogged.store(true, std::memory_order_relaxed);
+    r->backlog_memory.store(kBacklogMemory, std::memory_order_relaxed);
+  } else if (const std::uint16_t left = r->backlog_memory.load(std::memory_order_relaxed); left != 0) {
+    r->backlog_memory.store(left - 1, std::memory_order_relaxed);
   }
+}
+
+bool keeps_its_worker(const Process* p) noexcept {
+  if (p->backlog_memory.load(std::memory_order_relaxed) != 0) return true;
+  // `send_cache` is its owner's, but p is in a run queue, not running, and the caller holds
+  // that queue's lock: p's last turn, which wrote it, happened before p was queued. The
+  // cache holds a reference, so its process is still there.
+  const Process* to = p->send_cache;
+  return to != nullptr && to->backlog_memory.load(std::memory_order_relaxed) != 0;
 }
 
 void note_send_to(Process* from, Process* to) noexcept {

@@ -41,11 +41,28 @@ class Process;
 /// budget (500): a receiver takes at most a budget's worth per turn.
 inline constexpr std::size_t kBacklogHigh = 2000;
 
+/// Where a backlogged fan-in runs. Muting bounds a receiver's queue; it does not stop work
+/// stealing from spreading the receiver and its senders over the workers, where the
+/// receiver takes each message sent from another core as a cache miss and the fan-in ran
+/// 9x slower than on one worker. So for this many of its intake takes after it was last
+/// backlogged, an idle worker does not steal a receiver, nor a process whose last send went
+/// to it (keeps_its_worker), unless their worker has stopped starting turns
+/// (Scheduler::steal). A fan-in then settles where it is (measured, 8 senders on two
+/// workers: the receiver on one worker and the senders on the other, or all on one; the
+/// receiver took 2-3% or 94-96% of its messages from its own thread, against 43-76% before),
+/// and `snow_bench fanin` ran 2-3x faster (docs/DESIGN.md). A process that is not backlogged, and whose last
+/// send did not go to one, is stolen as before, so independent work still spreads.
+inline constexpr std::uint16_t kBacklogMemory = 4096;
+
 enum class MuteState : std::uint8_t { free, listed, released };
 
 /// After `r` took its intake: is it backlogged now? (Not for host processes: a
-/// ScopedActor has no turns to end.)
+/// ScopedActor has no turns to end.) Also counts down its backlog memory.
 void note_backlog(Process* r) noexcept;
+/// Whether `p`, waiting in a run queue, should stay on its worker: it was backlogged in
+/// its last kBacklogMemory intake takes, or its last send went to such a process. Called
+/// by another worker holding the lock of the queue `p` is in.
+bool keeps_its_worker(const Process* p) noexcept;
 /// `from` just sent to `to`: if `to` is backlogged, `from` will park at its next tick.
 void note_send_to(Process* from, Process* to) noexcept;
 /// At a tick or yield of `s` with a backlogged receiver noted: lists `s` with it and

@@ -197,6 +197,10 @@ class Process {
   std::int32_t budget = 0;
   std::atomic<MuteState> mute_state{MuteState::free};  // backpressure, as a sender
   bool mute_pending = false;  // backpressure: `mute_link` names a target; owner only
+  // Backpressure: intake takes left until a process that was backlogged stops keeping
+  // itself and its senders on their worker (kBacklogMemory, keeps_its_worker). Written by
+  // the owner, read by other workers.
+  std::atomic<std::uint16_t> backlog_memory{0};
 
   // Introspection (snow/observe.hpp). Written only by the thread running the process,
   // as a relaxed load and store (no locked instruction), and readable by any thread.

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include "src/runtime/backpressure.hpp"
 #include "src/runtime/runtime_core.hpp"
 
 namespace snow::internal {
@@ -80,7 +81,10 @@ Scheduler::Scheduler(detail::RuntimeCore& core, int workers, bool deterministic)
     : core_(core), deterministic_(deterministic) {
   if (!deterministic) {
     for (int i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>());
-    for (auto& w : workers_) w->seen_turns.assign(workers_.size(), ~std::uint64_t{0});
+    for (auto& w : workers_) {
+      w->seen_turns.assign(workers_.size(), ~std::uint64_t{0});
+      w->queue_sightings.resize(workers_.size());
+    }
   }
 }
 
@@ -158,10 +162,19 @@ bool Scheduler::any_work() const {
   return false;
 }
 
-Process* Scheduler::steal(int thief) {
+Process* Scheduler::steal(Worker& thief, int index) {
   const int n = static_cast<int>(workers_.size());
+  const auto now = std::chrono::steady_clock::now();
   for (int k = 1; k < n; ++k) {
-    if (Process* p = workers_[(thief + k) % n]->queue.pop()) return p;
+    Worker& victim = *workers_[(index + k) % n];
+    // A backlogged fan-in stays on its worker (backpressure.hpp, kBacklogMemory) while that
+    // worker keeps starting turns; one that has started none for kStuckTurn may be blocked
+    // or descheduled, and then anything in its queue may go.
+    Worker::Sighting& seen = thief.queue_sightings[(index + k) % n];
+    const std::uint64_t turns = victim.turns.load(std::memory_order_acquire);
+    if (turns != seen.turns) seen = {turns, now};
+    const bool stuck = now - seen.since > kStuckTurn;
+    if (Process* p = stuck ? victim.queue.pop() : victim.queue.pop_unless(detail::keeps_its_worker)) return p;
   }
   return nullptr;
 }
@@ -205,7 +218,7 @@ Process* Scheduler::take(Worker& w, int index) {
   // Take everything host threads and timers woke; what we cannot run now becomes
   // stealable from our queue.
   if (take_injected(w.queue)) return w.queue.pop();
-  return steal(index);
+  return steal(w, index);
 }
 
 Process* Scheduler::idle(int index) {

@@ -10,7 +10,9 @@
 // not hold a woken process while the others keep running). A process the slot displaces
 // goes to the queue, which idle workers steal from. A worker takes its next slot at most
 // kMaxNextStreak times in a row, so two processes ping-ponging cannot starve the queue.
-// Idle workers steal from the others' queues, spin briefly, then sleep; a push wakes a
+// Idle workers steal from the others' queues, except a backlogged fan-in's processes while
+// their worker keeps starting turns (backpressure.hpp, kBacklogMemory), spin briefly,
+// then sleep; a push wakes a
 // sleeper only when one is sleeping (a seq_cst counter checked after the push, paired
 // with the sleeper re-checking the queues after announcing itself).
 //
@@ -36,6 +38,19 @@ class RunQueue {
  public:
   void push(Process* p);
   Process* pop();
+  /// pop(), unless the head is a process that `stays` (a thief leaves it, and what is
+  /// behind it, for the owner).
+  template <class Pred>
+  Process* pop_unless(Pred stays) {
+    if (size_.load(std::memory_order_relaxed) == 0) return nullptr;
+    std::lock_guard lock(mu_);
+    Process* p = head_;
+    if (!p || stays(p)) return nullptr;
+    head_ = p->run_next;
+    if (!head_) tail_ = nullptr;
+    size_.fetch_sub(1, std::memory_order_relaxed);
+    return p;
+  }
   /// Appends the chain first..last (linked through run_next) of `n` processes.
   void push_chain(Process* first, Process* last, std::size_t n);
   std::size_t size() const { return size_.load(std::memory_order_seq_cst); }
@@ -86,12 +101,22 @@ class Scheduler {
     std::atomic<std::uint64_t> turns{0};
     // The other workers' `turns` at this worker's last look at their next slots (take()).
     std::vector<std::uint64_t> seen_turns;
+    // The other workers' `turns` at this worker's last steal(), and since when they have
+    // not changed (steal() tells a stuck worker by it).
+    struct Sighting {
+      std::uint64_t turns = ~std::uint64_t{0};
+      std::chrono::steady_clock::time_point since;
+    };
+    std::vector<Sighting> queue_sightings;
     int next_streak = 0;
     std::uint32_t ticks = 0;
     std::thread thread;
   };
   static constexpr int kMaxNextStreak = 32;
   static constexpr std::uint32_t kInjectedCheckInterval = 31;
+  // A worker that has not started a turn for this long is stuck (a blocked thread, a
+  // descheduled one): its whole queue may be stolen, kept fan-ins included (steal()).
+  static constexpr std::chrono::milliseconds kStuckTurn{2};
   static constexpr int kIdleSpins = 100;  // roughly 20-50 us of looking before sleeping
   // A yield that took longer than this means another program had the core: the machine
   // is oversubscribed, and idle workers sleep at once (no spinning) for kBusyMachineHold.
@@ -100,7 +125,7 @@ class Scheduler {
 
   void work(int index);
   Process* take(Worker& w, int index);
-  Process* steal(int thief);
+  Process* steal(Worker& thief, int index);
   /// Steals a next slot whose owner has been in the same turn since `seen` was taken.
   Process* steal_next(int thief, std::vector<std::uint64_t>& seen);
   void run(Process* p);

@@ -49,9 +49,10 @@ inline constexpr std::size_t kBacklogHigh = 2000;
 /// to it (keeps_its_worker), unless their worker has stopped starting turns
 /// (Scheduler::steal). A fan-in then settles where it is (measured, 8 senders on two
 /// workers: the receiver on one worker and the senders on the other, or all on one; the
-/// receiver took 2-3% or 94-96% of its messages from its own thread, against 43-76% before),
-/// and `snow_bench fanin` ran 2-3x faster (docs/DESIGN.md). A process that is not backlogged, and whose last
-/// send did not go to one, is stolen as before, so independent work still spreads.
+/// receiver took 2-3% or 94-96% of its messages from its own thread, against 43-76%
+/// before), and `snow_bench fanin` ran 2-3x faster (docs/DESIGN.md). A process that is
+/// not backlogged, and whose last send did not go to one, is stolen as before, so
+/// independent work still spreads.
 inline constexpr std::uint16_t kBacklogMemory = 4096;
 
 enum class MuteState : std::uint8_t { free, listed, released };

@@ -250,7 +250,8 @@ void drain(Process* p) {
     }
     n = next;
   }
-  if (p->queue.size() > kBacklogHigh) [[unlikely]]
+  // A long queue marks the process backlogged; a short one counts its backlog memory down.
+  if (p->queue.size() > kBacklogHigh || p->backlog_memory.load(std::memory_order_relaxed) != 0) [[unlikely]]
     note_backlog(p);
 }
 

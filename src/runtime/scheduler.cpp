@@ -29,14 +29,7 @@ void RunQueue::push(Process* p) {
 }
 
 Process* RunQueue::pop() {
-  if (size_.load(std::memory_order_relaxed) == 0) return nullptr;
-  std::lock_guard lock(mu_);
-  Process* p = head_;
-  if (!p) return nullptr;
-  head_ = p->run_next;
-  if (!head_) tail_ = nullptr;
-  size_.fetch_sub(1, std::memory_order_relaxed);
-  return p;
+  return pop_unless([](const Process*) { return false; });
 }
 
 void RunQueue::push_chain(Process* first, Process* last, std::size_t n) {
@@ -164,9 +157,10 @@ bool Scheduler::any_work() const {
 
 Process* Scheduler::steal(Worker& thief, int index) {
   const int n = static_cast<int>(workers_.size());
-  const auto now = std::chrono::steady_clock::now();
   for (int k = 1; k < n; ++k) {
     Worker& victim = *workers_[(index + k) % n];
+    if (victim.queue.size() == 0) continue;  // no clock read for an empty queue
+    const auto now = std::chrono::steady_clock::now();
     // A backlogged fan-in stays on its worker (backpressure.hpp, kBacklogMemory) while that
     // worker keeps starting turns; one that has started none for kStuckTurn may be blocked
     // or descheduled, and then anything in its queue may go.

@@ -10,6 +10,8 @@
 #include "snow/actor.hpp"
 #include "snow/observe.hpp"
 #include "snow/runtime.hpp"
+#include "src/runtime/backpressure.hpp"
+#include "src/runtime/process.hpp"
 #include "support/runtime_fixture.hpp"
 
 using namespace snow;
@@ -110,6 +112,44 @@ TEST_CASE("a backlogged receiver that ends releases the senders waiting for it")
   CHECK(scene.sender_done);
   CHECK_FALSE(scene.got_hello);
   CHECK(scene.rt.stats().live == 0);
+}
+
+// Scheduler::steal leaves a process on its worker while keeps_its_worker says so: for
+// kBacklogMemory intake takes after the process was last backlogged, and for a process
+// whose last send went to it.
+TEST_CASE("a backlogged process, and its sender, keep their worker until its backlog memory runs out") {
+  LogCapture log;
+  Runtime rt(snow::testing::deterministic(log));
+  detail::Process* sender = nullptr;
+  Pid sender_pid;
+  bool receiver_kept = false, sender_kept = false;
+  bool receiver_kept_later = true, sender_kept_later = true;
+  const Pid receiver = rt.spawn([&](Self self) -> Proc {
+    CHECK_FALSE(detail::keeps_its_worker(self.process()));
+    for (std::size_t i = 0; i <= detail::kBacklogHigh; ++i) self.send(self.pid(), Junk{});
+    co_await self.receive(on<Hello>([] {}));  // takes its intake: over kBacklogHigh queued
+    receiver_kept = detail::keeps_its_worker(self.process());
+    sender_kept = detail::keeps_its_worker(sender);
+    for (std::size_t i = 0; i <= detail::kBacklogHigh; ++i) co_await self.receive(on<Junk>([] {}));
+    // Every receive now finds the queue empty and takes the intake again.
+    for (int i = 0; i < 2 * detail::kBacklogMemory; ++i) {
+      self.send(self.pid(), Junk{});
+      co_await self.receive(on<Junk>([] {}));
+    }
+    receiver_kept_later = detail::keeps_its_worker(self.process());
+    sender_kept_later = detail::keeps_its_worker(sender);
+    self.send(sender_pid, Stop{});
+  });
+  sender_pid = rt.spawn([&](Self self) -> Proc {
+    sender = self.process();
+    self.send(receiver, Hello{});
+    co_await self.receive(on<Stop>([] {}));
+  });
+  REQUIRE(rt.join(absl::Seconds(30)).ok());
+  CHECK(receiver_kept);
+  CHECK(sender_kept);
+  CHECK_FALSE(receiver_kept_later);
+  CHECK_FALSE(sender_kept_later);
 }
 
 TEST_CASE("fan-in on worker threads: every message arrives and every process ends") {

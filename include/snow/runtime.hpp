@@ -167,6 +167,11 @@ class Runtime {
   /// The same with the kind of event (LogRecord::kind: a short fixed phrase).
   void log(LogLevel level, std::string_view kind, std::string_view text) const;
   RuntimeStats stats() const;
+  /// No process running or waiting to run, at this moment (any thread). A moment's
+  /// picture that can miss a process in the instant between leaving a run queue and
+  /// starting its turn: a host waiting for the runtime to fall quiet samples it more
+  /// than once, some time apart (as a Snow program's end does).
+  bool idle() const;
   absl::Time now() const;
   int workers() const;
 

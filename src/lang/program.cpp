@@ -32,22 +32,31 @@ snow::Proc main_process(Self self, MainFn main_fn) {
   main_outcome.done.notify_all();
 }
 
-// Quiescent at this sample: every live process blocked, no timer pending. `epoch` is
-// the activity epoch read in the same pass over the threads' counters.
-bool quiescent(std::uint32_t& epoch) {
+// Quiescent at this sample: every live process blocked, no timer pending, and no process
+// running or queued to run. `epoch` is the activity epoch read in the same pass over the
+// threads' counters.
+//
+// The counts alone are not enough: a process is uncounted when its frame goes, *before*
+// the runtime tells its links and monitors, and one it wakes stays counted blocked until
+// it runs. Between those, every count says "quiescent" while the program is not, and a
+// worker thread descheduled there for the length of settled()'s samples ended the program
+// early (tests/snow/program_end_test.cpp; example06_trap_exit lost its last lines under
+// load). The scheduler sees that window: the ending process is in its turn, then the woken
+// one is queued, until its receive wakes and moves the epoch.
+bool quiescent(const snow::Runtime& rt, std::uint32_t& epoch) {
   const std::int64_t live = lifetime.live.load();
   const ActivitySample now = activity.sample();
   epoch = now.epoch;
-  return live == now.blocked && absl::ToUnixMillis(absl::Now()) > lifetime.timers_until_ms.load();
+  return live == now.blocked && absl::ToUnixMillis(absl::Now()) > lifetime.timers_until_ms.load() && rt.idle();
 }
 
-bool settled() {
+bool settled(const snow::Runtime& rt) {
   std::uint32_t epoch = 0;
-  if (!quiescent(epoch)) return false;
+  if (!quiescent(rt, epoch)) return false;
   for (int i = 0; i < 3; ++i) {
     absl::SleepFor(absl::Milliseconds(2));
     std::uint32_t later = 0;
-    if (!quiescent(later) || later != epoch) return false;
+    if (!quiescent(rt, later) || later != epoch) return false;
   }
   return true;
 }
@@ -87,7 +96,7 @@ int run_program(MainFn main_fn) {
       std::fprintf(stderr, "snow: runtime error in main: %s\n", main_outcome.error.c_str());
       status = 1;
     } else {
-      while (!settled()) absl::SleepFor(absl::Milliseconds(2));
+      while (!settled(rt)) absl::SleepFor(absl::Milliseconds(2));
     }
     lifetime.stopping.store(true);
     if (observer.running()) (void)observer.stop();

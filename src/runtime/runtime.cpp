@@ -302,6 +302,7 @@ RuntimeStats Runtime::stats() const {
           core_->dropped.load()};
 }
 
+bool Runtime::idle() const { return core_->scheduler.idle(); }
 absl::Time Runtime::now() const { return core_->timers.now(); }
 int Runtime::workers() const { return core_->scheduler.workers(); }
 

@@ -155,6 +155,18 @@ bool Scheduler::any_work() const {
   return false;
 }
 
+bool Scheduler::idle() const {
+  if (deterministic_) return deterministic_queue_.size() == 0;
+  if (injected_.load(std::memory_order_seq_cst) != nullptr) return false;
+  for (const auto& w : workers_) {
+    // `turns_ended` first: a turn under way while it is read shows as `turns` ahead of it.
+    const std::uint64_t ended = w->turns_ended.load(std::memory_order_acquire);
+    if (w->turns.load(std::memory_order_acquire) != ended) return false;
+    if (w->queue.size() > 0 || w->next.load(std::memory_order_acquire) != nullptr) return false;
+  }
+  return true;
+}
+
 Process* Scheduler::steal(Worker& thief, int index) {
   const int n = static_cast<int>(workers_.size());
   for (int k = 1; k < n; ++k) {
@@ -283,6 +295,8 @@ void Scheduler::work(int index) {
       // Only this thread writes `turns`: a plain store, no locked instruction.
       w.turns.store(w.turns.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       run(p);
+      // release: what the turn made runnable is queued before idle() sees it end.
+      w.turns_ended.store(w.turns_ended.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
   }
   tls_current = {};

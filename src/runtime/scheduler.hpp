@@ -88,6 +88,12 @@ class Scheduler {
     return out;
   }
 
+  /// No process running or waiting to run, at this moment (any thread). A process a
+  /// worker has just taken from a queue, in the few instructions before its turn counts
+  /// as started, is missed: a caller samples it more than once, some time apart, as a
+  /// Snow program's end does (src/lang/program.cpp).
+  bool idle() const;
+
   // -- deterministic mode --
   bool step();
 
@@ -99,6 +105,8 @@ class Scheduler {
     // spin, so a reply the owner is about to run is left alone.
     std::atomic<Process*> next{nullptr};
     std::atomic<std::uint64_t> turns{0};
+    // Turns finished: equal to `turns` while the worker is between turns (idle()).
+    std::atomic<std::uint64_t> turns_ended{0};
     // The other workers' `turns` at this worker's last look at their next slots (take()).
     std::vector<std::uint64_t> seen_turns;
     // The other workers' `turns` at this worker's last steal(), and since when they have

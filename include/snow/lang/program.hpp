@@ -48,12 +48,12 @@ struct MainEndWatch {
 /// for a Down) so the host only polls two atomics.
 snow::Proc main_process(Self self, MainFn main_fn);
 
-/// Every live process blocked and no timer pending, at this sample; `epoch` is set to the
-/// activity epoch read with it (process.hpp).
-bool quiescent(std::uint32_t& epoch);
+/// Every live process blocked, no timer pending and no process of `rt` running or waiting
+/// to run, at this sample; `epoch` is set to the activity epoch read with it (process.hpp).
+bool quiescent(const snow::Runtime& rt, std::uint32_t& epoch);
 
 /// Quiescent now and still, with nothing happening, a little later.
-bool settled();
+bool settled(const snow::Runtime& rt);
 
 int run_program(MainFn main_fn);
 

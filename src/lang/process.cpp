@@ -32,8 +32,9 @@ ActorToken::~ActorToken() {
 
 ThreadActivity* Activity::add() {
   std::lock_guard lock(mu_);
-  slots_.push_back(new ThreadActivity);  // never freed: one per thread that ever ran Snow code
-  return slots_.back();
+  if (slots_ == nullptr) slots_ = new std::vector<ThreadActivity*>;
+  slots_->push_back(new ThreadActivity);  // never freed: one per thread that ever ran Snow code
+  return slots_->back();
 }
 
 void send_elsewhere(Self self, const Value& to, Value msg) {

@@ -25,7 +25,7 @@
 // explicitly before exiting.
 //
 // Each process runs a default Runtime (one worker per hardware thread), as an application
-// would. Timing is done by the measuring process itself, after a warm-up (pingpong: N/10
+// would, or SNOW_BENCH_WORKERS workers (the child inherits it). Timing is done by the measuring process itself, after a warm-up (pingpong: N/10
 // round trips; throughput: one round trip, which also tells the source where the sink is);
 // process start-up and the connection handshake are not counted.
 #include <arpa/inet.h>
@@ -53,6 +53,8 @@
 #include <vector>
 
 #include "snow/snow.hpp"
+
+snow::RuntimeOptions bench_runtime_options();  // bench/snow_bench.cpp
 
 namespace {
 
@@ -221,7 +223,7 @@ snow::Proc sink(snow::Self self, std::int64_t n) {
 }
 
 int serve_node(std::string_view workload, long n) {
-  snow::Runtime rt;
+  snow::Runtime rt(bench_runtime_options());
   auto node = snow::Node::start(rt, "b@127.0.0.1:0", node_options());
   if (!node.ok()) fail("cannot start node b: " + node.status().ToString());
   if (workload == "remote_pingpong") {
@@ -239,7 +241,7 @@ int serve_node(std::string_view workload, long n) {
 /// before its stdin does (and a does not try to reconnect to a b that has exited).
 template <class F>
 void with_node_a(const std::string& b_name, F body) {
-  snow::Runtime rt;
+  snow::Runtime rt(bench_runtime_options());
   auto node = snow::Node::start(rt, "a@127.0.0.1:0", node_options());
   if (!node.ok()) fail("cannot start node a: " + node.status().ToString());
   if (absl::Status st = node->connect(b_name); !st.ok()) fail("cannot connect to " + b_name + ": " + st.ToString());
@@ -384,7 +386,7 @@ void run_remote_connect(long n) {
   std::vector<double> micros;
   long retries = 0;
   {
-    snow::Runtime rt;
+    snow::Runtime rt(bench_runtime_options());
     auto node = snow::Node::start(rt, "a@127.0.0.1:0", node_options());
     if (!node.ok()) fail("cannot start node a: " + node.status().ToString());
     for (long i = 0; i < n + n / 10; ++i) {  // the first tenth warms up

@@ -7,8 +7,9 @@
 //
 //   RESULT <workload> <metric>=<value> ...
 //
-// SNOW_BENCH_WORKERS=K runs the local workloads (spawn to restart) on K workers instead:
-// `SNOW_BENCH_WORKERS=1 snow_bench fanin` shows what crossing cores costs a workload.
+// SNOW_BENCH_WORKERS=K runs the local workloads (spawn to restart), and both nodes of the
+// remote ones, on K workers instead: `SNOW_BENCH_WORKERS=1 snow_bench fanin` shows what
+// crossing cores costs a workload.
 //
 // Diagnostics (phase timings, sanity checks) go to stderr. An unknown workload or a bad
 // N prints usage on stderr and exits with 2. The workloads mirror bench/compare/ (CAF and
@@ -60,18 +61,18 @@ int run_remote_workload(std::string_view name, long n);  // bench/remote_workloa
 int serve_remote_workload(int argc, char** argv);        // the second process of those
 int run_cluster_workload(std::string_view name, long n); // bench/cluster_workloads.cpp
 
+/// The Runtime of the local and remote workloads: the default, or SNOW_BENCH_WORKERS workers.
+snow::RuntimeOptions bench_runtime_options() {
+  snow::RuntimeOptions options;
+  if (const char* workers = std::getenv("SNOW_BENCH_WORKERS")) options.workers = std::atoi(workers);
+  return options;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-/// The Runtime of the local workloads: the default, or SNOW_BENCH_WORKERS workers.
-snow::RuntimeOptions local_options() {
-  snow::RuntimeOptions options;
-  if (const char* workers = std::getenv("SNOW_BENCH_WORKERS")) options.workers = std::atoi(workers);
-  return options;
-}
 
 /// Resident set size of this process in bytes (VmRSS of /proc/self/status), or -1.
 long rss_bytes() {
@@ -123,7 +124,7 @@ snow::Proc spawn_waiter(snow::Self self) {
 }
 
 void bench_spawn(std::int64_t n) {
-  snow::Runtime rt(local_options());
+  snow::Runtime rt(bench_runtime_options());
   std::vector<snow::Pid> pids;
   pids.reserve(static_cast<std::size_t>(n));  // reserved, untouched: not in the baseline
   g_spawn_ready.store(0);
@@ -187,7 +188,7 @@ snow::Proc ping_proc(snow::Self self, snow::Pid pong, std::int64_t n, snow::Pid 
 }
 
 void bench_pingpong(std::int64_t n) {
-  snow::Runtime rt(local_options());
+  snow::Runtime rt(bench_runtime_options());
   snow::ScopedActor me(rt);
   // SNOW_BENCH_OBSERVER=1: the Observer on a free port (its address on stderr) for
   // bench/observer_cost.py, which points a headless browser at it; both runs wait
@@ -240,7 +241,7 @@ snow::Proc fanin_sender(snow::Self self, snow::Pid to, std::int64_t n) {
 }
 
 void bench_fanin(std::int64_t n) {
-  snow::Runtime rt(local_options());
+  snow::Runtime rt(bench_runtime_options());
   snow::ScopedActor me(rt);
   const std::int64_t total = n * kFaninSenders;
   const auto t0 = Clock::now();
@@ -285,7 +286,7 @@ snow::Proc ring_node(snow::Self self, snow::Pid report) {
 }
 
 void bench_ring(std::int64_t n) {
-  snow::Runtime rt(local_options());
+  snow::Runtime rt(bench_runtime_options());
   snow::ScopedActor me(rt);
   std::vector<snow::Pid> nodes;
   for (int i = 0; i < kRingSize; ++i) nodes.push_back(rt.spawn(ring_node, me.pid()));
@@ -380,7 +381,7 @@ double timed_calls(snow::Runtime& rt, snow::ScopedActor& me, Client client, Serv
 }
 
 void bench_selective(std::int64_t n) {
-  snow::Runtime rt(local_options());
+  snow::Runtime rt(bench_runtime_options());
   snow::ScopedActor me(rt);
   const snow::Pid server = rt.spawn(echo_server);
   constexpr const char* kChanged = "selective: the junk in the client's mailbox changed";
@@ -418,7 +419,7 @@ snow::Proc call_client(snow::Self self, snow::Service<CallCounter> svc, std::int
 }
 
 void bench_call(std::int64_t n) {
-  snow::Runtime rt(local_options());
+  snow::Runtime rt(bench_runtime_options());
   snow::ScopedActor me(rt);
   auto svc = snow::spawn_service(rt, CallCounter{});
   const auto t0 = Clock::now();
@@ -429,7 +430,7 @@ void bench_call(std::int64_t n) {
 }
 
 void bench_call_host(std::int64_t n) {
-  snow::Runtime rt(local_options());
+  snow::Runtime rt(bench_runtime_options());
   snow::ScopedActor me(rt);
   auto svc = snow::spawn_service(rt, CallCounter{});
   const auto t0 = Clock::now();
@@ -472,7 +473,7 @@ snow::Proc call_queued_client(snow::Self self, snow::Service<EchoService> svc, s
 }
 
 void bench_call_queued(std::int64_t n) {
-  snow::Runtime rt(local_options());
+  snow::Runtime rt(bench_runtime_options());
   snow::ScopedActor me(rt);
   auto svc = snow::spawn_service(rt, EchoService{});
   constexpr const char* kChanged = "call_queued: the junk in the client's mailbox changed";
@@ -517,7 +518,7 @@ snow::Proc restartable(snow::Self self, snow::Pid announce) {
 }
 
 void bench_restart(std::int64_t n) {
-  snow::RuntimeOptions options = local_options();
+  snow::RuntimeOptions options = bench_runtime_options();
   options.log_sink = [](snow::LogLevel, std::string_view) {};  // N crashes: keep the log quiet
   snow::Runtime rt(options);
   snow::ScopedActor me(rt);

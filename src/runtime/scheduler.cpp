@@ -157,12 +157,12 @@ bool Scheduler::any_work() const {
 
 bool Scheduler::idle() const {
   if (deterministic_) return deterministic_queue_.size() == 0;
-  if (injected_.load(std::memory_order_seq_cst) != nullptr) return false;
+  if (any_work()) return false;  // the injected stack and the run queues
   for (const auto& w : workers_) {
     // `turns_ended` first: a turn under way while it is read shows as `turns` ahead of it.
     const std::uint64_t ended = w->turns_ended.load(std::memory_order_acquire);
     if (w->turns.load(std::memory_order_acquire) != ended) return false;
-    if (w->queue.size() > 0 || w->next.load(std::memory_order_acquire) != nullptr) return false;
+    if (w->next.load(std::memory_order_acquire) != nullptr) return false;
   }
   return true;
 }

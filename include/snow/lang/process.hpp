@@ -10,10 +10,11 @@
 // wakes from a wait, is spawned or ends. The host thread declares the program finished
 // when live == blocked, no Timer.send_after is pending, no process is running or queued
 // to run (Runtime::idle: an ending process is uncounted before its links hear of it,
-// src/lang/program.cpp), and the epoch stands still over a few samples. A send needs no mark of its own: a receiver that is running is not
-// counted blocked, so the program is not quiescent, and one that is blocked moves the
-// epoch when the message wakes it (a message its receive does not take wakes no one,
-// and changes nothing the program could do).
+// src/lang/program.cpp), and the epoch stands still over a few samples. A send needs no
+// mark of its own: a receiver that is running is not counted blocked, so the program is
+// not quiescent, and one that is blocked moves the epoch when the message wakes it (a
+// message its receive does not take wakes no one, and changes nothing the program could
+// do).
 #pragma once
 
 #include <algorithm>
